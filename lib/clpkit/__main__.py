@@ -1,0 +1,5 @@
+"""``python -m clpkit`` is the ``clpkit`` command."""
+
+from clpkit.cli import main
+
+main()

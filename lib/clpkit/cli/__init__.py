@@ -1,0 +1,8 @@
+"""The ``clpkit`` command. Each subcommand lives in its own module of this package."""
+
+from __future__ import annotations
+
+from clpkit.cli._group import main
+from clpkit.cli import parse  # noqa: F401  (registers `clpkit parse`)
+
+__all__ = ["main"]

@@ -1,0 +1,55 @@
+"""``clpkit parse FILE``: one file into a frame, a summary, Parquet or CSV."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import polars as pl
+
+from clpkit import formats
+from clpkit.cli._group import main
+from clpkit.problems import ParseError
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--kind", help="Format of FILE; detected from its name when omitted.")
+@click.option("--summary", is_flag=True, help="Print one JSON object: kind, rows, rejected, columns.")
+@click.option("--out", "out", type=click.Path(path_type=Path), help="Write the frame to FILE.parquet or FILE.csv.")
+def parse(file: Path, kind: str | None, summary: bool, out: Path | None) -> None:
+    """Parse one FILE the cluster wrote."""
+    if kind:
+        try:
+            formats.by_kind(kind)
+        except KeyError as exc:
+            raise ParseError(str(file), exc.args[0]) from None
+    spec = formats.by_kind(kind) if kind else formats.detect(file.name)
+    frame = formats.parse_file(file, kind=kind)
+    if out is not None:
+        _write(frame, out)
+    if summary:
+        rejected = int(frame["raw"].is_not_null().sum()) if "raw" in frame.columns else 0
+        click.echo(
+            json.dumps(
+                {
+                    "kind": spec.kind,
+                    "rows": frame.height,
+                    "rejected": rejected,
+                    "columns": {name: str(dtype) for name, dtype in frame.schema.items()},
+                }
+            )
+        )
+    elif out is None:
+        with pl.Config(tbl_rows=20, tbl_cols=12, fmt_str_lengths=60):
+            click.echo(frame)
+
+
+def _write(frame: pl.DataFrame, out: Path) -> None:
+    if out.suffix == ".parquet":
+        frame.write_parquet(out)
+    elif out.suffix == ".csv":
+        frame.with_columns(pl.col(pl.List(pl.String)).list.join("|")).write_csv(out)
+    else:
+        raise ParseError(str(out), "--out must end in .parquet or .csv")

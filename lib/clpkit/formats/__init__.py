@@ -1,0 +1,126 @@
+"""The registry of file formats: which parser reads which file.
+
+Each format is one module of this package holding ``KIND``, ``SCHEMA``,
+``SAMPLE`` and ``parse(data, *, source, server) -> pl.DataFrame`` (STYLE 1-3).
+A registry entry maps the base names of the files the cluster writes to that
+module, so that a bundle can find files anywhere below a server's root and a
+user can run ``clpkit parse FILE`` without naming the kind.
+
+Adding a format is one module plus one line in :data:`REGISTRY`.
+
+>>> detect("nmp1.pre2").kind
+'mirror_stats'
+>>> generation("nmp1.pre2"), generation("rc.log.cur"), generation("alertlog.alt")
+(('nmp1', 3), ('rc.log', 0), ('alertlog.alt', 0))
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+import polars as pl
+
+from clpkit.problems import ParseError
+
+#: Columns every parsed frame carries besides the format's own (in this order,
+#: at the end): the server, the file, the 1-based line of the row in the file,
+#: and for a row that could not be parsed its text and the reason.
+META_SCHEMA = pl.Schema(
+    {
+        "server": pl.String,
+        "source": pl.String,
+        "line": pl.Int64,
+        "raw": pl.String,
+        "problem": pl.String,
+    }
+)
+
+
+@dataclass(frozen=True)
+class FormatSpec:
+    """One registry line: a kind (also the bundle's table name), its module, its file names."""
+
+    kind: str
+    module: str
+    patterns: tuple[str, ...]
+    description: str
+
+    def matches(self, name: str) -> bool:
+        return any(re.fullmatch(p, name) for p in self.patterns)
+
+    def load(self) -> ModuleType:
+        return importlib.import_module(f"clpkit.formats.{self.module}")
+
+
+# Keep one block per family so that parallel additions do not collide.
+REGISTRY: tuple[FormatSpec, ...] = (
+    # --- statistics (SPEC 3.2-3.4) ---
+    FormatSpec("mirror_stats", "mirror_stats", (r"nmp\d+\.(?:cur|pre\d*)",), "Mirror statistics (perf/disk/nmpN.cur)"),
+    FormatSpec("system_stats", "system_stats", (r"system\.(?:cur|pre\d*)",), "System resource statistics (log/system/system.cur)"),
+    FormatSpec(
+        "cluster_stats",
+        "cluster_stats",
+        (r"(?!nmp\d|system\.)[a-z0-9_]+\.(?:cur|pre\d*)",),
+        "Group, resource and monitor statistics (perf/cluster/{group,monitor}/*.cur)",
+    ),
+    # --- logs (SPEC 3.5-3.6) ---
+    # --- configuration and command outputs (SPEC 3.7-3.8) ---
+)
+
+_GENERATION = re.compile(r"(?P<stem>.+)\.(?:(?P<cur>cur)|pre(?P<n>\d*))")
+
+
+def detect(name: str) -> FormatSpec | None:
+    """The registry entry whose patterns match a file's base name, or None."""
+    base = os.path.basename(name)
+    for spec in REGISTRY:
+        if spec.matches(base):
+            return spec
+    return None
+
+
+def by_kind(kind: str) -> FormatSpec:
+    """The registry entry of a kind; a clear error listing the known kinds otherwise."""
+    for spec in REGISTRY:
+        if spec.kind == kind:
+            return spec
+    known = ", ".join(s.kind for s in REGISTRY)
+    raise KeyError(f"unknown kind {kind!r}; known kinds: {known}")
+
+
+def generation(name: str) -> tuple[str, int]:
+    """Series name and age of a rotated file: ``.cur`` is 0, ``.pre`` 1, ``.preN`` N+1.
+
+    SPEC 3.1: one generation back is ``X.pre``, m back is ``X.pre{m-1}``.
+    Files that do not rotate this way are their own series at age 0.
+    """
+    base = os.path.basename(name)
+    m = _GENERATION.fullmatch(base)
+    if not m:
+        return base, 0
+    if m["cur"]:
+        return m["stem"], 0
+    return m["stem"], 1 if m["n"] == "" else int(m["n"]) + 1
+
+
+def parse_bytes(kind: str, data: bytes, *, source: str, server: str | None = None) -> pl.DataFrame:
+    """Parse the content of one file with the parser of ``kind``."""
+    return by_kind(kind).load().parse(data, source=source, server=server)
+
+
+def parse_file(path: str | os.PathLike, *, kind: str | None = None, server: str | None = None) -> pl.DataFrame:
+    """Read and parse one file; the kind comes from its base name unless given."""
+    path = Path(path)
+    spec = by_kind(kind) if kind else detect(path.name)
+    if spec is None:
+        raise ParseError(str(path), "unknown file kind; pass --kind (see `clpkit parse --help`)")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ParseError(str(path), exc.strerror or str(exc)) from None
+    return spec.load().parse(data, source=str(path), server=server)

@@ -1,0 +1,1 @@
+"""Runbooks: the Maintenance Guide's procedures as plans of gated steps."""

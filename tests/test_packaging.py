@@ -1,0 +1,43 @@
+"""The set-up contract: environment.yml and pyproject.toml name the same packages."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _names(specs: list[str]) -> dict[str, str]:
+    out = {}
+    for spec in specs:
+        m = re.match(r"\s*([A-Za-z0-9_.\-]+)\s*(.*)", spec)
+        out[m[1].lower().replace("_", "-")] = m[2].replace(" ", "")
+    return out
+
+
+def test_environment_yml_matches_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = _names(project["dependencies"] + project["optional-dependencies"]["test"])
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    assert "conda-forge" in env["channels"]
+    conda = [d for d in env["dependencies"] if isinstance(d, str)]
+    got = _names(conda)
+    got.pop("pip", None)
+    python = got.pop("python")
+    assert python == ">=" + project["requires-python"].lstrip(">=")
+    assert got == wanted
+    pip = [d for d in env["dependencies"] if isinstance(d, dict)]
+    assert pip == [{"pip": ["-e ."]}], "environment.yml must end with `- pip: [-e .]`"
+
+
+def test_ci_runs_make_test():
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_console_script_is_declared():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["scripts"]["clpkit"] == "clpkit.cli:main"
