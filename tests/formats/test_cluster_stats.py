@@ -75,3 +75,15 @@ def test_quoted_comma_inside_a_name_stays_one_field():
     row = ROWS[0].replace('"failoverA"', '"grp, with comma"')
     df = parse("\n".join([HEADER, row]) + "\n")
     assert df["name"].to_list() == ["grp, with comma"] and df["problem"].to_list() == [None]
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [('"fail""overA"', 'fail"overA'), ('"fail"x', "failx"), ('fa"il"x', 'fa"il"x')],
+    ids=["doubled-quote", "text-after-quote", "quotes-inside-bare"],
+)
+def test_odd_quoting_in_one_line_does_not_lose_the_others(name, value):
+    odd = ROWS[0].replace('"failoverA"', name)
+    df = parse("\n".join([HEADER, odd, ROWS[1]]) + "\n")
+    assert df["name"].to_list() == [value, "failoverA"]
+    assert df["line"].to_list() == [2, 3] and df["problem"].to_list() == [None, None]

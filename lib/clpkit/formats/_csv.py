@@ -318,12 +318,13 @@ def _split_fields(raw: pl.Series, expected: int) -> pl.DataFrame:
     if raw.len() == 0:
         return pl.Schema({n: pl.String for n in names}).to_frame()
     blob = ("\n".join(raw.to_list()) + "\n").encode("utf-8")
-    frame = pl.read_csv(
-        blob, has_header=False, schema=pl.Schema({n: pl.String for n in names}), empty_string_is_null=True
-    )
-    if frame.height == raw.len():
-        return frame
-    # Odd quoting made polars join or split lines: fall back to one line at a time.
+    try:
+        frame = pl.read_csv(blob, has_header=False, schema=pl.Schema({n: pl.String for n in names}))
+        if frame.height == raw.len():
+            return frame
+    except pl.exceptions.PolarsError:
+        pass
+    # Odd quoting (``"a"b``) polars refuses or reads across lines: one line at a time.
     rows = [(_split_line(line) + [None] * expected)[:expected] for line in raw.to_list()]
     return pl.DataFrame(rows, schema=pl.Schema({n: pl.String for n in names}), orient="row")
 
