@@ -18,13 +18,10 @@ not published: :data:`OWN_DRIVER_NAMES` and :data:`OWN_PROCESS_PREFIX` are
 inferred ([I]) from the module names (liscal, clpkhb, clpka) and the
 commands (clp*).
 
->>> import tempfile, pathlib
->>> root = pathlib.Path(tempfile.mkdtemp())
->>> (root / "proc").mkdir()
->>> _ = (root / "proc/devices").write_text("Character devices:\\n  1 mem\\n\\nBlock devices:\\n218 liscal\\n")
->>> c = check_driver_major(root)
->>> c.ok, c.detail
-(True, 'major 218 held by liscal (CLUSTERPRO)')
+>>> _verdict("mirror driver major 218", "major 218", ["liscal"], OWN_DRIVER_NAMES[MIRROR_MAJOR]).line()
+'PASS  mirror driver major 218: major 218 held by liscal (CLUSTERPRO)'
+>>> _verdict("keepalive driver 10:241", "minor 241", ["watchdog"], OWN_DRIVER_NAMES[KEEPALIVE_MINOR]).line()
+'FAIL  keepalive driver 10:241: minor 241 held by watchdog (not CLUSTERPRO)'
 """
 
 from __future__ import annotations

@@ -140,8 +140,9 @@ def mirror_ports(cfg: ClusterConfig) -> dict[str, dict[str, int]]:
         rtype = cfg.mirror(name)["type"]
         ports = {}
         for key, _, first, paths in MIRROR_PORTS:
-            value = next((cfg.get(f"/root/resource/{rtype}@{name}/{p}") for p in paths if cfg.get(f"/root/resource/{rtype}@{name}/{p}")), None)
-            ports[key] = int(value) if value and value.isdigit() else first + index
+            values = [cfg.get(f"/root/resource/{rtype}@{name}/{path}") for path in paths]
+            value = next((v for v in values if v and v.isdigit()), None)
+            ports[key] = int(value) if value else first + index
         out[name] = ports
     return out
 
