@@ -14,7 +14,7 @@ everything 4 s ahead).
 
 >>> import tarfile, tempfile
 >>> with tempfile.TemporaryDirectory() as tmp:
-...     out = generate(tmp, days=1)
+...     out = generate(tmp, days=1, rotate_mb=1)
 ...     names = tarfile.open(out / "sv2.tar.gz").getnames()
 >>> "sv2/perf/cluster/group/group.cur" in names, "sv2/perf/disk/nmp1.cur" in names
 (True, True)
