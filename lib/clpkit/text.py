@@ -186,3 +186,35 @@ def resolve_years(
         base = ref_year - last_falls - (1 if int(filled.drop_nulls()[-1]) > ref_month else 0)
     out = falls + base
     return pl.select(pl.when(months.is_null()).then(None).otherwise(out)).to_series().alias("year").cast(pl.Int32)
+
+
+def lines_frame(text: str) -> pl.DataFrame:
+    """The lines of a decoded text as a frame: ``line`` (1-based Int64) and ``text``.
+
+    A final line end does not make an extra empty line; empty lines inside
+    the text are kept as empty strings. The split runs in polars' CSV reader
+    (a separator and quote that never occur), far faster than ``str.split``
+    for files of hundreds of megabytes.
+
+    >>> lines_frame("a\\n\\nb\\n").rows()
+    [(1, 'a'), (2, ''), (3, 'b')]
+    >>> lines_frame("").height
+    0
+    """
+    if not text:
+        return pl.DataFrame(schema={"line": pl.Int64, "text": pl.String})
+    if "\x1f" in text:  # the CSV separator occurs: split in Python instead
+        parts = text.split("\n")
+        if parts[-1] == "":
+            parts.pop()
+        col = pl.Series("text", parts, dtype=pl.String)
+    else:
+        col = pl.read_csv(
+            text.encode("utf-8"),
+            has_header=False,
+            separator="\x1f",
+            quote_char=None,
+            new_columns=["text"],
+            infer_schema=False,
+        )["text"].fill_null("")
+    return col.to_frame().with_row_index("line", offset=1).with_columns(pl.col("line").cast(pl.Int64))
