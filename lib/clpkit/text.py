@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import polars as pl
@@ -47,6 +47,8 @@ class Decoded:
     text: str
     encoding: str
     replaced: int
+    #: The input bytes when they are exactly ``text`` in UTF-8 (saves re-encoding a large file).
+    utf8: bytes | None = field(default=None, repr=False, compare=False)
 
 
 def decode(data: bytes | str) -> Decoded:
@@ -72,9 +74,13 @@ def decode(data: bytes | str) -> Decoded:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
-        return Decoded(_newlines(data.decode("utf-8")), "utf-8", 0)
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    else:
+        if "\r" in text:
+            return Decoded(_newlines(text), "utf-8", 0)
+        return Decoded(text, "utf-8", 0, data)
     clean = []
     for enc in _JAPANESE:
         try:
@@ -188,7 +194,7 @@ def resolve_years(
     return pl.select(pl.when(months.is_null()).then(None).otherwise(out)).to_series().alias("year").cast(pl.Int32)
 
 
-def lines_frame(text: str) -> pl.DataFrame:
+def lines_frame(text: str | Decoded) -> pl.DataFrame:
     """The lines of a decoded text as a frame: ``line`` (1-based Int64) and ``text``.
 
     A final line end does not make an extra empty line; empty lines inside
@@ -201,6 +207,9 @@ def lines_frame(text: str) -> pl.DataFrame:
     >>> lines_frame("").height
     0
     """
+    utf8 = None
+    if isinstance(text, Decoded):
+        text, utf8 = text.text, text.utf8
     if not text:
         return pl.DataFrame(schema={"line": pl.Int64, "text": pl.String})
     if "\x1f" in text:  # the CSV separator occurs: split in Python instead
@@ -210,7 +219,7 @@ def lines_frame(text: str) -> pl.DataFrame:
         col = pl.Series("text", parts, dtype=pl.String)
     else:
         col = pl.read_csv(
-            text.encode("utf-8"),
+            utf8 if utf8 is not None else text.encode("utf-8"),
             has_header=False,
             separator="\x1f",
             quote_char=None,

@@ -56,7 +56,7 @@ LINE_SCHEMA = pl.Schema(
     }
 )
 
-_CANONICAL = r"^[A-Z] \d\d/\d\d/\d\d \d\d:\d\d:\d\d\.\d{3}\[[ \d]*(?::[ \d]*)?\]"
+_CANONICAL = r"(?-u)^[A-Z] [0-9]{2}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}\[[ 0-9]*(?::[ 0-9]*)?\]"
 _GENERAL = (
     r"^(?:(?P<level>[A-Z])\s+)?"
     r"(?P<year>\d{4}|\d{2})[/-](?P<month>\d{1,2})[/-](?P<day>\d{1,2})[ T]+"
@@ -64,133 +64,153 @@ _GENERAL = (
     r"\s*(?:\[\s*(?P<pid>\d*)\s*(?::\s*(?P<tid>\d*)\s*)?\])?"
     r" ?(?P<text>.*)$"
 )
-_FOUR_DIGIT_DATE = r"\b((?:19|20)\d\d)[/-](?:0?[1-9]|1[0-2])[/-](?:0?[1-9]|[12]\d|3[01])\b"
-
-_PARTS = pl.Schema(
-    {
-        "line": pl.Int64,
-        "level": pl.String,
-        "year": pl.String,
-        "month": pl.String,
-        "day": pl.String,
-        "clock": pl.String,
-        "frac": pl.String,
-        "pid": pl.String,
-        "tid": pl.String,
-        "body": pl.String,
-        "raw_line": pl.String,
-    }
-)
+_GENERAL_NAMES = ["level", "year", "month", "day", "clock", "frac", "pid", "tid", "body"]
+_FOUR_DIGIT_DATE = r"(?-u)\b((?:19|20)[0-9][0-9])[/-](?:0?[1-9]|1[0-2])[/-](?:0?[1-9]|[12][0-9]|3[01])\b"
+_EMPTY = pl.Schema({**LINE_SCHEMA, "line": pl.Int64, "raw": pl.String, "problem": pl.String})
 
 
 def parse_lines(data: bytes | str, *, source: str, mtime: datetime | None = None) -> pl.DataFrame:
     """The file's lines as rows of :data:`LINE_SCHEMA` plus ``line``, ``raw``, ``problem``."""
     decoded = textmod.decode(data)
-    lines = textmod.lines_frame(decoded.text)
-    if lines.height == 0:
-        return pl.DataFrame(schema={**LINE_SCHEMA, "line": pl.Int64, "raw": pl.String, "problem": pl.String})
-    if lines.height == 1 and not lines["text"][0].strip() and decoded.replaced == 0:
-        return pl.DataFrame(schema={**LINE_SCHEMA, "line": pl.Int64, "raw": pl.String, "problem": pl.String})
     if decoded.text[:4096].count("\x00") > 64:
         raise ParseError(source, "binary data, not a text log", 1)
-    parts = _split_parts(lines)
-    time = _times(parts, source, mtime)
-    return _rows(parts, time, decoded.encoding)
+    lines = textmod.lines_frame(decoded)
+    if lines.height == 0 or (lines.height == 1 and not lines["text"][0].strip() and decoded.replaced == 0):
+        return _EMPTY.to_frame()
+    parts = _entries(lines)
+    parts = parts.with_columns(_resolve_century(parts, source, mtime))
+    return _rows(parts, decoded)
 
 
-def _split_parts(lines: pl.DataFrame) -> pl.DataFrame:
-    """Level, date pieces, ids and text of every line (nulls where a line is no entry)."""
-    canonical = lines["text"].str.contains(_CANONICAL)
-    fast = lines.filter(canonical)
-    head = fast["text"].str.splitn("]", 2).struct.rename_fields(["head", "body"])
-    fast = fast.with_columns(head.alias("s")).unnest("s")
-    ids = pl.col("head").str.slice(24).str.split_exact(":", 1).struct.rename_fields(["pid", "tid"])
-    fast = fast.select(
-        "line",
-        pl.col("head").str.slice(0, 1).alias("level"),
-        pl.col("head").str.slice(2, 2).alias("year"),
-        pl.col("head").str.slice(5, 2).alias("month"),
-        pl.col("head").str.slice(8, 2).alias("day"),
-        pl.col("head").str.slice(11, 8).alias("clock"),
-        pl.col("head").str.slice(20, 3).alias("frac"),
-        ids.struct.field("pid").str.strip_chars().alias("pid"),
-        ids.struct.field("tid").str.strip_chars().alias("tid"),
-        pl.col("body").str.strip_prefix(" ").alias("body"),
-        pl.col("text").alias("raw_line"),
+def _entries(lines: pl.DataFrame) -> pl.DataFrame:
+    """Level, time, ids and text of every entry line (nulls on the other lines).
+
+    Canonical lines are cut by position; the few others go through the
+    general pattern and are put back in place by row index.
+    """
+    df = lines.with_columns(
+        pl.col("text").str.contains(_CANONICAL).alias("canonical"),
+        pl.col("text").str.splitn("]", 2).alias("split"),
     )
-    slow = lines.filter(~canonical)
-    groups = slow["text"].str.extract_groups(_GENERAL).struct.rename_fields(
-        ["level", "year", "month", "day", "clock", "frac", "pid", "tid", "body"]
-    )
-    slow = slow.with_columns(groups.alias("g")).unnest("g").select(
-        "line", "level", "year", "month", "day", "clock", "frac", "pid", "tid", "body",
-        pl.col("text").alias("raw_line"),
-    )
-    return pl.concat([fast.cast(_PARTS), slow.cast(_PARTS)]).sort("line")
-
-
-def _times(parts: pl.DataFrame, source: str, mtime: datetime | None) -> pl.Series:
-    """The entry times, with two-digit years resolved by the one helper."""
-    is_head = parts["year"].is_not_null()
-    year_text = parts["year"]
-    short = is_head & (year_text.str.len_chars() == 2)
-    full_years = year_text.filter(is_head & ~short).cast(pl.Int32, strict=False).drop_nulls()
-    embedded = parts["raw_line"].str.extract(_FOUR_DIGIT_DATE, 1).drop_nulls().cast(pl.Int32)
-    known = pl.concat([full_years, embedded])
-    if known.len():
-        reference: int | datetime | None = int(known.mode().sort()[-1])
-    else:
-        reference = mtime or textmod.file_mtime(source)
-    years = year_text.cast(pl.Int32, strict=False)
-    if short.any():
-        resolved = textmod.resolve_years(parts["month"].filter(short), years.filter(short), reference=reference)
-        years = years.scatter(short.arg_true(), resolved)
-    stamp = pl.DataFrame({"y": years, "parts": parts.select("month", "day", "clock", "frac")}).unnest("parts")
-    return stamp.select(
+    head = pl.col("split").struct.field("field_0")
+    ids = head.str.slice(24).str.split_exact(":", 1)
+    df = df.with_columns(
+        pl.when("canonical").then(pl.col("text").str.slice(0, 1)).alias("level"),
+        pl.when("canonical")
+        .then(pl.col("text").str.slice(2, 21).str.strptime(pl.Datetime("ms"), "%y/%m/%d %H:%M:%S.%3f", strict=False))
+        .alias("time"),
+        pl.when("canonical").then(pl.col("text").str.slice(5, 2).cast(pl.Int32, strict=False)).alias("month"),
+        pl.col("canonical").alias("short_year"),
+        pl.when("canonical").then(ids.struct.field("field_0").str.strip_chars()).alias("pid"),
+        pl.when("canonical").then(ids.struct.field("field_1").str.strip_chars()).alias("tid"),
+        pl.when("canonical")
+        .then(pl.col("split").struct.field("field_1").str.strip_prefix(" "))
+        .alias("body"),
+        pl.col("canonical").alias("is_head"),
+        pl.lit(None, pl.String).alias("stamp"),
+    ).drop("split")
+    others = df.filter(~pl.col("canonical"))
+    if others.height == 0:
+        return df
+    g = others["text"].str.extract_groups(_GENERAL).struct.rename_fields(_GENERAL_NAMES)
+    slow = others.select(pl.col("line")).with_columns(g.alias("g")).unnest("g")
+    slow = slow.with_columns(
         pl.format(
             "{}/{}/{} {}.{}",
-            pl.col("y").cast(pl.String).str.zfill(4),
-            pl.col("month"),
-            pl.col("day"),
-            pl.col("clock"),
+            pl.col("year").str.zfill(4),
+            "month",
+            "day",
+            "clock",
             pl.col("frac").fill_null("0"),
-        )
-        .str.strptime(pl.Datetime("ms"), "%Y/%m/%d %H:%M:%S%.f", strict=False)
+        ).alias("stamp")
+    ).with_columns(
+        pl.when(pl.col("year").str.len_chars() == 2)
+        .then(pl.col("stamp").str.slice(2).str.strptime(pl.Datetime("ms"), "%y/%m/%d %H:%M:%S%.f", strict=False))
+        .otherwise(pl.col("stamp").str.strptime(pl.Datetime("ms"), "%Y/%m/%d %H:%M:%S%.f", strict=False))
+        .alias("time"),
+        pl.col("month").cast(pl.Int32, strict=False),
+        (pl.col("year").str.len_chars() == 2).alias("short_year"),
+        pl.col("year").is_not_null().alias("is_head"),
+    )
+    index = others["line"] - 1  # lines are numbered from 1 in row order
+    columns = {}
+    for name in ("level", "time", "month", "short_year", "pid", "tid", "body", "is_head", "stamp"):
+        columns[name] = df[name].scatter(index, slow[name].cast(df[name].dtype))
+    return df.with_columns(**columns)
+
+
+def _resolve_century(parts: pl.DataFrame, source: str, mtime: datetime | None) -> pl.Series:
+    """Entry times with two-digit years given the century :func:`clpkit.text.resolve_years` picks.
+
+    The times were parsed with the ``%y`` rule (00-68 is 20xx); only the
+    distinct two-digit years are resolved, then shifted where they differ.
+    """
+    short = parts.filter(pl.col("short_year") & pl.col("time").is_not_null())
+    if short.height == 0:
+        return parts["time"]
+    full = parts.filter(~pl.col("short_year") & pl.col("time").is_not_null())["time"].dt.year()
+    # Embedded 4-digit dates: looked for in the first lines and in the non-canonical ones
+    # (enough to pick a century; scanning every line of a large file costs more than it adds).
+    sample = parts.filter((pl.col("line") <= 10_000) | ~pl.col("short_year").fill_null(False))
+    embedded = sample["text"].str.extract(_FOUR_DIGIT_DATE, 1).drop_nulls().cast(pl.Int32)
+    known = pl.concat([full.cast(pl.Int32), embedded])
+    reference = int(known.mode().sort()[-1]) if known.len() else (mtime or textmod.file_mtime(source))
+    if reference is None:
+        return parts["time"]
+    parsed = short["time"].dt.year().unique().sort()
+    resolved = textmod.resolve_years(pl.Series([1] * parsed.len()), parsed % 100, reference=reference)
+    shift = {int(p): int(r) - int(p) for p, r in zip(parsed, resolved) if int(r) != int(p)}
+    if not shift:
+        return parts["time"]
+    years = pl.col("time").dt.year()
+    delta = years.replace_strict(shift, default=0, return_dtype=pl.Int32)
+    return parts.select(
+        pl.when(pl.col("short_year") & (delta != 0))
+        .then(pl.col("time").dt.offset_by(pl.format("{}y", delta)))
+        .otherwise(pl.col("time"))
         .alias("time")
     ).to_series()
 
 
-def _rows(parts: pl.DataFrame, time: pl.Series, encoding: str) -> pl.DataFrame:
+def _rows(df: pl.DataFrame, decoded: textmod.Decoded) -> pl.DataFrame:
     """Head and continuation rows with the failure policy applied."""
-    df = parts.with_columns(time.alias("time"), (pl.col("year").is_not_null()).alias("is_head"))
     head_line = pl.when(pl.col("is_head")).then(pl.col("line"))
-    df = df.with_columns(
-        head_line.forward_fill().alias("parent"),
-        pl.col("time").forward_fill().alias("time_ff"),
-        pl.when(pl.col("is_head")).then(pl.col("level")).forward_fill().alias("level_ff"),
-        pl.when(pl.col("is_head")).then(pl.col("pid")).forward_fill().alias("pid_ff"),
-        pl.when(pl.col("is_head")).then(pl.col("tid")).forward_fill().alias("tid_ff"),
-    )
+    if df["is_head"].all():
+        df = df.with_columns(
+            pl.lit(None, pl.Int64).alias("parent"),
+            pl.col("time").alias("time_ff"),
+            pl.col("level").alias("level_ff"),
+            pl.col("pid").alias("pid_ff"),
+            pl.col("tid").alias("tid_ff"),
+        )
+    else:
+        df = df.with_columns(
+            head_line.forward_fill().alias("parent"),
+            pl.col("time").forward_fill().alias("time_ff"),
+            pl.when(pl.col("is_head")).then(pl.col("level")).forward_fill().alias("level_ff"),
+            pl.when(pl.col("is_head")).then(pl.col("pid")).forward_fill().alias("pid_ff"),
+            pl.when(pl.col("is_head")).then(pl.col("tid")).forward_fill().alias("tid_ff"),
+        )
     bad_time = pl.col("is_head") & pl.col("time").is_null()
     orphan = ~pl.col("is_head") & pl.col("parent").is_null()
-    lossy = pl.col("raw_line").str.count_matches("\ufffd", literal=True)
+    lossy = pl.col("text").str.count_matches("\ufffd", literal=True) if decoded.replaced else pl.lit(0)
     problem = (
         pl.when(bad_time)
-        .then(pl.format("impossible date or time '{}/{}/{} {}'", "year", "month", "day", "clock"))
+        .then(pl.format("impossible date or time in '{}'", pl.col("text").str.slice(0, 40)))
         .when(orphan)
         .then(pl.lit("no log entry before this line (continues a previous file?)"))
         .when(lossy > 0)
-        .then(pl.format("{} undecodable byte(s) replaced (file decoded as {})", lossy, pl.lit(encoding)))
+        .then(pl.format("{} undecodable byte(s) replaced (file decoded as {})", lossy, pl.lit(decoded.encoding)))
     )
     return df.select(
         pl.when(pl.col("is_head")).then(pl.col("time")).otherwise(pl.col("time_ff")).alias("time"),
         pl.col("level_ff").alias("level"),
         pl.col("pid_ff").cast(pl.Int64, strict=False).alias("pid"),
         pl.col("tid_ff").cast(pl.Int64, strict=False).alias("tid"),
-        pl.when(pl.col("is_head")).then(pl.col("body")).otherwise(pl.col("raw_line")).alias("text"),
+        pl.when(pl.col("is_head")).then(pl.col("body")).otherwise(pl.col("text")).alias("text"),
         pl.when(pl.col("is_head")).then(None).otherwise(pl.col("parent")).cast(pl.Int64).alias("continues"),
         "line",
-        pl.when(problem.is_not_null()).then(pl.col("raw_line")).alias("raw"),
+        pl.when(problem.is_not_null()).then(pl.col("text")).alias("raw"),
         problem.alias("problem"),
     )
 
