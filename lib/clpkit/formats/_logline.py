@@ -176,21 +176,15 @@ def _rows(df: pl.DataFrame, decoded: textmod.Decoded) -> pl.DataFrame:
     """Head and continuation rows with the failure policy applied."""
     head_line = pl.when(pl.col("is_head")).then(pl.col("line"))
     if df["is_head"].all():
-        df = df.with_columns(
-            pl.lit(None, pl.Int64).alias("parent"),
-            pl.col("time").alias("time_ff"),
-            pl.col("level").alias("level_ff"),
-            pl.col("pid").alias("pid_ff"),
-            pl.col("tid").alias("tid_ff"),
-        )
+        df = df.with_columns(pl.lit(None, pl.Int64).alias("parent"))
+        inherited = {name: pl.col(name) for name in ("time", "level", "pid", "tid")}
     else:
-        df = df.with_columns(
-            head_line.forward_fill().alias("parent"),
-            pl.col("time").forward_fill().alias("time_ff"),
-            pl.when(pl.col("is_head")).then(pl.col("level")).forward_fill().alias("level_ff"),
-            pl.when(pl.col("is_head")).then(pl.col("pid")).forward_fill().alias("pid_ff"),
-            pl.when(pl.col("is_head")).then(pl.col("tid")).forward_fill().alias("tid_ff"),
-        )
+        df = df.with_columns(head_line.forward_fill().alias("parent"))
+        # A continuation row takes its entry's values (row index = line - 1).
+        inherited = {
+            name: pl.when(pl.col("is_head")).then(pl.col(name)).otherwise(pl.col(name).gather(pl.col("parent") - 1))
+            for name in ("time", "level", "pid", "tid")
+        }
     bad_time = pl.col("is_head") & pl.col("time").is_null()
     orphan = ~pl.col("is_head") & pl.col("parent").is_null()
     lossy = pl.col("text").str.count_matches("\ufffd", literal=True) if decoded.replaced else pl.lit(0)
@@ -203,10 +197,10 @@ def _rows(df: pl.DataFrame, decoded: textmod.Decoded) -> pl.DataFrame:
         .then(pl.format("{} undecodable byte(s) replaced (file decoded as {})", lossy, pl.lit(decoded.encoding)))
     )
     return df.select(
-        pl.when(pl.col("is_head")).then(pl.col("time")).otherwise(pl.col("time_ff")).alias("time"),
-        pl.col("level_ff").alias("level"),
-        pl.col("pid_ff").cast(pl.Int64, strict=False).alias("pid"),
-        pl.col("tid_ff").cast(pl.Int64, strict=False).alias("tid"),
+        inherited["time"].alias("time"),
+        inherited["level"].alias("level"),
+        inherited["pid"].cast(pl.Int64, strict=False).alias("pid"),
+        inherited["tid"].cast(pl.Int64, strict=False).alias("tid"),
         pl.when(pl.col("is_head")).then(pl.col("body")).otherwise(pl.col("text")).alias("text"),
         pl.when(pl.col("is_head")).then(None).otherwise(pl.col("parent")).cast(pl.Int64).alias("continues"),
         "line",
