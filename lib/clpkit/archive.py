@@ -274,10 +274,11 @@ def _extract_zip(writer: _Writer) -> None:
                 continue
             if not parts:
                 continue
-            mode = info.external_attr >> 16
+            # Unix file-type bits live in the high half of external_attr (create_system 3).
+            kind = stat.S_IFMT(info.external_attr >> 16) if info.create_system == 3 else 0
             if info.is_dir():
                 writer.dest.joinpath(*parts).mkdir(parents=True, exist_ok=True)
-            elif stat.S_ISLNK(mode):
+            elif kind == stat.S_IFLNK:
                 with zf.open(info) as stream:
                     linkname = stream.read(4096).decode("utf-8", "replace")
                 try:
@@ -286,7 +287,7 @@ def _extract_zip(writer: _Writer) -> None:
                     writer.refuse(info.filename, str(exc))
                     continue
                 writer.links.append((info.filename, parts, target))
-            elif mode and not stat.S_ISREG(mode):
+            elif kind not in (0, stat.S_IFREG):
                 writer.refuse(info.filename, "device file or FIFO")
             else:
                 mtime = _zip_mtime(info)
