@@ -363,6 +363,11 @@ class Bundle:
         return self._tables[kind]
 
     @property
+    def input_problems(self) -> list[Problem]:
+        """Problems met while opening the inputs: refused archive members, skipped folders."""
+        return list(self._bundle_problems)
+
+    @property
     def problems(self) -> pl.DataFrame:
         """server, file, line, reason: refused archive members, unreadable files, rejected rows.
 
