@@ -266,12 +266,12 @@ class Bundle:
         self._config = None
         self._finalizer = weakref.finalize(self, _remove_all, list(tmpdirs))
         self._entries: list[BundleFile] = []
-        self._conf_paths: list[Path] = []
+        self._confs: list[tuple[str, Path, str]] = []  # server, path, source of each clp.conf
         for root in roots:
             for path in _server_files(root.path):
                 rel = path.relative_to(root.path).as_posix()
                 if path.name == "clp.conf":
-                    self._conf_paths.append(path)
+                    self._confs.append((root.name, path, f"{root.label}/{rel}"))
                 kind = _kind_of(path)
                 if kind is None:
                     continue
@@ -388,14 +388,14 @@ class Bundle:
         """
         if not self._config_done:
             self._config_done = True
-            if self._conf_paths:
+            if self._confs:
                 from clpkit import config
 
-                path = self._conf_paths[0]
+                server, path, source = self._confs[0]
                 try:
                     self._config = config.load(path)
-                except ClpkitError as exc:
-                    self._bundle_problems.append(Problem(None, str(path), getattr(exc, "line", None), str(exc)))
+                except ParseError as exc:
+                    self._bundle_problems.append(Problem(server, source, exc.line, exc.reason))
         return self._config
 
 
