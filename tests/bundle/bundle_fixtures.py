@@ -53,8 +53,10 @@ def cluster_csv(name: str, minutes: list[int]) -> str:
     return "\n".join(rows) + "\n"
 
 
-def write_server(root: Path, *, cur: tuple[int, int] = (10, 5), pre: tuple[int, int] | None = (0, 11)) -> Path:
-    """One server's collection: nmp1.cur (+ .pre), group.cur, a module log and clp.conf.
+def write_server(
+    root: Path, *, cur: tuple[int, int] = (10, 5), pre: tuple[int, int] | None = (0, 11), conf: str | None = None
+) -> Path:
+    """One server's collection: nmp1.cur (+ .pre), group.cur, an unrelated file, etc/clp.conf if given.
 
     With the defaults the last row of nmp1.pre (minute 10) is repeated as the
     first row of nmp1.cur, as a rotation can leave it.
@@ -66,7 +68,8 @@ def write_server(root: Path, *, cur: tuple[int, int] = (10, 5), pre: tuple[int, 
     (root / "perf" / "cluster" / "group").mkdir(parents=True, exist_ok=True)
     (root / "perf" / "cluster" / "group" / "group.cur").write_text(cluster_csv("failover1", [3, 40]))
     (root / "etc").mkdir(exist_ok=True)
-    (root / "etc" / "clp.conf").write_text("<?xml version='1.0' encoding='ASCII'?>\n<root></root>\n")
+    if conf is not None:
+        (root / "etc" / "clp.conf").write_text(conf)
     (root / "log").mkdir(exist_ok=True)
     (root / "log" / "readme.txt").write_text("not a cluster file\n")
     return root

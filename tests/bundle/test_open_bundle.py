@@ -198,8 +198,6 @@ def test_bad_rows_and_bad_files_are_problems_and_the_rest_loads(two_servers):
 
 
 def test_no_config_gives_none(two_servers):
-    for conf in two_servers.rglob("clp.conf"):
-        conf.unlink()
     with clpkit.open_bundle(two_servers) as b:
         assert b.config is None
 
