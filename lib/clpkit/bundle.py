@@ -378,7 +378,7 @@ class Bundle:
             table = self.table(kind)
             frames.append(problems_frame([p for f in self.entries(kind) for p in self._file_problems[f.source]]))
             frames.append(rejected_rows(table))
-        return pl.concat(frames).cast(dict(PROBLEMS_SCHEMA))
+        return pl.concat(frames).cast(dict(PROBLEMS_SCHEMA)).unique(maintain_order=True)
 
     @property
     def config(self):
