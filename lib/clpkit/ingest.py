@@ -221,6 +221,8 @@ class _Ingest:
         for old in (self.out / PROBLEMS_TABLE).glob("server=*/bundle.parquet"):
             old.unlink()
         self.bundle_problem_count = found.height
+        if found.is_empty():  # the table always exists, so that queries on it never fail
+            self._write(found.drop("server"), f"{partition(PROBLEMS_TABLE, None)}/bundle.parquet")
         for (server,), rows in found.group_by("server", maintain_order=True):
             self._write(rows.drop("server"), f"{partition(PROBLEMS_TABLE, server)}/bundle.parquet")
 

@@ -65,19 +65,29 @@ def test_dataset_equals_the_bundle_tables(two_servers, tmp_path):
 
 
 def test_polars_and_duckdb_read_it_as_is(two_servers, tmp_path):
+    bump(two_servers / "sv2" / "perf" / "disk" / "nmp1.cur", '"2026/11/20 10:00:00","cut short"\n')
     out = tmp_path / "ds"
     ingest(two_servers, out, progress=False)
     lf = pl.scan_parquet(out / "mirror_stats", hive_partitioning=True)
-    assert lf.group_by("server").len().sort("server").collect().rows() == [("sv1", 15), ("sv2", 5)]
+    assert lf.group_by("server").len().sort("server").collect().rows() == [("sv1", 15), ("sv2", 6)]
     rows = duckdb.sql(
         f"select server, count(*) from read_parquet('{out}/mirror_stats/**/*.parquet', hive_partitioning=true) "
         "group by server order by server"
     ).fetchall()
-    assert rows == [("sv1", 15), ("sv2", 5)]
+    assert rows == [("sv1", 15), ("sv2", 6)], "the bad row is kept, with its raw text"
     probs = duckdb.sql(
         f"select count(*) from read_parquet('{out}/problems/**/*.parquet', hive_partitioning=true)"
     ).fetchall()[0][0]
+    assert probs >= 1
     assert probs == pl.scan_parquet(out / "problems", hive_partitioning=True).collect().height
+
+
+def test_problems_table_exists_when_there_is_none(two_servers, tmp_path):
+    out = tmp_path / "ds"
+    summary = ingest(two_servers, out, progress=False)
+    sql = f"select count(*) from read_parquet('{out}/problems/**/*.parquet', hive_partitioning=true)"
+    assert duckdb.sql(sql).fetchall() == [(summary["problems"],)]
+    assert read_table(out, "problems").collect().height == summary["problems"]
 
 
 def test_rerun_parses_only_the_changed_file(two_servers, tmp_path):
