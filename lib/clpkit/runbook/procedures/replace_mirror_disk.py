@@ -27,6 +27,9 @@ from clpkit.runbook.steps import CLUSTER_ONLY, choice, disable_services, enable_
 
 NAME = "replace-mirror-disk"
 GUIDE = "L2496-3084"
+#: dd without a count ends when the partition is full, with exit status 1 and this
+#: message; the guide says the message is expected (L2833), so it is the success test.
+DD_FILLED = Expect("output_contains", {"text": "No space left on device"})
 TITLE = "Replace a mirror or hybrid disk (one server, RAID, or both servers)"
 
 
@@ -106,7 +109,7 @@ def plan(params: Params, config=None) -> Plan:
         steps.extend(_partition_check(pair, cppath, dppath))
         if params.reuse:
             add(Step("command", "Clear the cluster partition left from the disk's earlier use", hosts=pair,
-                     command=f"dd if=/dev/zero of={need(cppath, 'cluster partition', 'cppath')}", destructive=True, guide="L3011"))
+                     command=f"dd if=/dev/zero of={need(cppath, 'cluster partition', 'cppath')}", expect=DD_FILLED, destructive=True, guide="L3011"))
         if mkfs == 0:
             add(Step("command", f"Create the {params.fs} filesystem on the data partition of {source}, the copy source "
                      "(initial mkfs is off, so the cluster will not)", hosts=(source,),
@@ -154,7 +157,7 @@ def plan(params: Params, config=None) -> Plan:
             else:
                 add(Step("command", "Zero the cluster partition (dd may end with 'No space left on device', which is expected)",
                          hosts=(server,), command=f"dd if=/dev/zero of={need(cppath, 'cluster partition', 'cppath')}",
-                         destructive=True, guide=g["dd"]))
+                         expect=DD_FILLED, destructive=True, guide=g["dd"]))
                 add(Step("command", "Initialise the cluster partition quickly", hosts=(server,),
                          command=f"clp{md}init --create quick {res}", destructive=True, guide=g["dd"]))
         else:
@@ -166,7 +169,7 @@ def plan(params: Params, config=None) -> Plan:
             steps.extend(_partition_check((server,), cppath, dppath))
             if params.reuse:
                 add(Step("command", "Clear the cluster partition left from the disk's earlier use", hosts=(server,),
-                         command=f"dd if=/dev/zero of={need(cppath, 'cluster partition', 'cppath')}", destructive=True, guide="L2556"))
+                         command=f"dd if=/dev/zero of={need(cppath, 'cluster partition', 'cppath')}", expect=DD_FILLED, destructive=True, guide="L2556"))
         if copy == "offline":
             add(Step("command", f"Stop the group {group}: the copy runs with the application stopped (B)", hosts=(source,),
                      command=f"clpgrp -t {group}", destructive=True, guide=g["stop"]))
@@ -190,9 +193,9 @@ def plan(params: Params, config=None) -> Plan:
             notes.append("If the copy is interrupted, start it again with the group still stopped (the guide's warning).")
         add(servers_online(source, pair, "Every server is online"))
         add(_mirror_normal(md, res, source, None, verify=True))
+        notes.append(f"Shutting {server} down uses clpdown; the guide does not name a command.")
         notes.append(f"The services are switched in the order the guide gives for this procedure ({', '.join(CLUSTER_ONLY)}); "
                      "clusterpro_evt and clusterpro_trn stay on.")
-    notes.append("Shutting the server down uses clpdown; the guide leaves the command open.")
     notes.extend(_estimate(params, settings))
     return Plan(NAME, asdict(params), tuple(steps), cluster=facts.cluster_name(config), guide_section=GUIDE, notes=tuple(notes))
 
