@@ -43,7 +43,7 @@ class RunDir:
         plan_file = self.path / "plan.json"
         if plan_file.exists():
             saved = json.loads(plan_file.read_text())
-            if saved["steps"] != plan_dict["steps"]:
+            if saved["steps"] != plan_dict["steps"] or saved.get("cluster") != plan_dict.get("cluster"):
                 raise ClpkitError(f"{plan_file}: the plan has changed since this run started; "
                                   "resume only with the same runbook, parameters and clp.conf")
             return

@@ -63,6 +63,15 @@ def token(plan: Plan) -> str:
     return f"{plan.runbook}@{cluster}-{digest}"
 
 
+def require_token(plan: Plan, confirm: str) -> None:
+    """Refuse to execute unless ``confirm`` is the plan's token; the message says what is missing."""
+    if confirm == token(plan):
+        return
+    what = "no confirmation token was given" if not confirm else f"the token {confirm!r} is not this plan's"
+    raise ClpkitError(f"execute refused: {what}. Review the plan (`clpkit runbook plan {plan.runbook} …`) and pass "
+                      f"the confirmation token it shows for runbook {plan.runbook} on cluster {plan.cluster or 'unnamed'}")
+
+
 def check_no_secrets(params: dict[str, Any]) -> None:
     """Refuse parameters that look like passwords or keys: keys come from the agent or a key file path."""
     for key, value in params.items():
@@ -85,22 +94,24 @@ def phases(plan: Plan) -> dict[int, str]:
 class Runner:
     """Executes one plan against transports (server name → transport), recording to ``run_dir``."""
 
-    def __init__(self, plan: Plan, transports: dict[str, Any], run_dir: str | Path, *, mode: str = "plan",
+    def __init__(self, plan: Plan, transports: dict[str, Any], run_dir: str | Path | None, *, mode: str = "plan",
                  confirm: str = "", confirmed_steps: Iterable[int] = (), ask: Callable[[int, Step], bool] | None = None,
                  poll_interval: float | None = None, echo: Callable[[str], None] = print):
         if mode not in MODES:
             raise ClpkitError(f"mode {mode!r}: must be one of {', '.join(MODES)}")
-        if mode == "execute" and confirm != token(plan):
-            what = "no confirmation token was given" if not confirm else f"the token {confirm!r} is not this plan's"
-            raise ClpkitError(f"execute refused: {what}. Review the plan (`clpkit runbook plan {plan.runbook} …`) and pass "
-                              f"the confirmation token it shows for runbook {plan.runbook} on cluster {plan.cluster or 'unnamed'}")
+        if mode == "execute":
+            require_token(plan, confirm)
         check_no_secrets(plan.params)
         self.plan, self.mode, self.transports = plan, mode, transports
         self.confirmed = {int(n) for n in confirmed_steps}
         self.ask, self.poll_interval, self.echo = ask, poll_interval, echo
         self.phase_of = phases(plan)
-        self.record = RunDir(run_dir)
-        self.record.save_plan(plan.to_dict())
+        if run_dir is None and mode == "execute":
+            raise ClpkitError("execute needs a run directory for the audit log")
+        # A plan review without a run directory writes nothing at all.
+        self.record = RunDir(run_dir) if run_dir is not None else None
+        if self.record is not None:
+            self.record.save_plan({**plan.to_dict(), "token": token(plan)})
         missing = sorted({h for s in plan.steps for h in s.hosts} - set(transports)) if mode == "execute" else []
         if missing:
             raise ClpkitError(f"no address for {', '.join(missing)}: give --hosts name=user@host[:port] for every server of the plan")
