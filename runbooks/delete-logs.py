@@ -20,18 +20,18 @@
 
 # %% tags=["parameters"]
 init: str = "systemd"  # systemd | initd
-servers: str = ""  # sv1,sv2; empty = the servers of clp.conf
+servers: str = ""  # sv1,sv2; empty: the servers of clp.conf
 install_root: str = "/opt/nec/clusterpro"  # where CLUSTERPRO is installed
-config: str = ""  # the cluster's clp.conf; empty = example names and defaults
+config: str = ""  # the cluster's clp.conf; empty: example names and defaults
 mode: str = "plan"  # plan (touches nothing) | execute
 confirm: str = ""  # the confirmation token the plan shows; execute refuses without it
-hosts: str = ""  # server addresses: sv1=root@10.0.0.1,sv2=root@10.0.0.2:22
+hosts: str = ""  # where each server is, comma-separated NAME, equals sign, USER@HOST[:PORT] (see the README)
 known_hosts: str = ""  # known_hosts file the host keys must be in (default ~/.ssh/known_hosts)
 identity: str = ""  # SSH private key file (default: the SSH agent); never a password
-run_dir: str = ""  # where the audit log goes; empty in plan mode = nothing is written
+run_dir: str = ""  # where the audit log goes; empty in plan mode: nothing is written
 confirmed_steps: list = []  # manual steps the operator has done, e.g. [9, 10]
 transport: str = "ssh"  # ssh | local (every server's commands on this machine)
-poll_interval: float = 0.0  # seconds between polls of wait steps; 0 = each step's own
+poll_interval: float = 0.0  # seconds between polls of wait steps; 0: each step's own
 
 # %%
 from clpkit.runbook.notebook import open_runbook

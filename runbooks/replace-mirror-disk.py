@@ -24,26 +24,26 @@ layout: str = "single"  # single (one plain disk) | raid | both (the disks of bo
 copy: str = "online"  # online: copy while the group runs on the source (A); offline: group stopped (B)
 init: str = "systemd"  # systemd | initd
 resource: str = "md1"  # mirror (md) or hybrid (hd) disk resource
-group: str = ""  # the group holding the resource; empty = from clp.conf, else failover1
+group: str = ""  # the group holding the resource; empty: from clp.conf, else failover1
 server: str = "sv2"  # the server whose disk is replaced
 source: str = "sv1"  # the server the data is copied from
 raid_method: str = "mkinit"  # raid: mkinit (clpmdinit --create force) | dd (dd + --create quick)
 reuse: bool = False  # the new disk was a mirror/hybrid disk before: clear its cluster partition
-cppath: str = ""  # cluster partition device; empty = from clp.conf (diskdev/cppath)
-dppath: str = ""  # data partition device; empty = from clp.conf (diskdev/dppath)
-fs: str = "ext4"  # filesystem for a manual mkfs (layout=both with mkfs off)
+cppath: str = ""  # cluster partition device; empty: from clp.conf (diskdev/cppath)
+dppath: str = ""  # data partition device; empty: from clp.conf (diskdev/dppath)
+fs: str = "ext4"  # filesystem for a manual mkfs (layout both, mkfs off)
 bundle: str = ""  # a log collection: estimate the full-copy time from its mirror statistics
 data_size: str = ""  # data partition size for the estimate, e.g. 500G
-config: str = ""  # the cluster's clp.conf; empty = example names and defaults
+config: str = ""  # the cluster's clp.conf; empty: example names and defaults
 mode: str = "plan"  # plan (touches nothing) | execute
 confirm: str = ""  # the confirmation token the plan shows; execute refuses without it
-hosts: str = ""  # server addresses: sv1=root@10.0.0.1,sv2=root@10.0.0.2:22
+hosts: str = ""  # where each server is, comma-separated NAME, equals sign, USER@HOST[:PORT] (see the README)
 known_hosts: str = ""  # known_hosts file the host keys must be in (default ~/.ssh/known_hosts)
 identity: str = ""  # SSH private key file (default: the SSH agent); never a password
-run_dir: str = ""  # where the audit log goes; empty in plan mode = nothing is written
+run_dir: str = ""  # where the audit log goes; empty in plan mode: nothing is written
 confirmed_steps: list = []  # manual steps the operator has done, e.g. [9, 10]
 transport: str = "ssh"  # ssh | local (every server's commands on this machine)
-poll_interval: float = 0.0  # seconds between polls of wait steps; 0 = each step's own
+poll_interval: float = 0.0  # seconds between polls of wait steps; 0: each step's own
 
 # %%
 from clpkit.runbook.notebook import open_runbook

@@ -36,6 +36,7 @@ BANNER = "clpkit CLUSTERPRO simulator (tests only; touches nothing real)"
 def install(bin_dir: Path, state_dir: Path, *, servers=("sv1", "sv2"), mirror="md1", group="failover1",
             fullcopy=1, copy_seconds=0.5, partitions=("/dev/sdb1", "/dev/sdb2")) -> Path:
     """Write the fake commands into ``bin_dir`` and a healthy two-server cluster into ``state_dir``."""
+    bin_dir, state_dir = Path(bin_dir).resolve(), Path(state_dir).resolve()
     bin_dir.mkdir(parents=True, exist_ok=True)
     state_dir.mkdir(parents=True, exist_ok=True)
     here = Path(__file__).resolve().parent

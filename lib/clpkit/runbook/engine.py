@@ -33,7 +33,7 @@ from clpkit.problems import ClpkitError
 from clpkit.runbook.audit import RunDir
 from clpkit.runbook.conditions import Verdict, evaluate
 from clpkit.runbook.plan import Plan, Step
-from clpkit.runbook.transport import Result, TransportError
+from clpkit.runbook.transport import HostKeyError, Result, TransportError
 
 MODES = ("plan", "execute")
 PHASES = ("preconditions", "steps", "verification")
@@ -187,12 +187,17 @@ class Runner:
         base = {"n": n, "kind": step.kind, "host": host, "command": step.command, "destructive": step.destructive}
         self.record.append({"event": "step-start", **base})
         self.echo(f"{n}. {host}: {step.command}")
-        if step.kind == "wait":
-            verdict, result, polls = self._wait(step, transport)
-        else:
-            result = self._run(step, transport)
-            verdict = self._judge(step, result)
-            polls = 1
+        try:
+            if step.kind == "wait":
+                verdict, result, polls = self._wait(step, transport)
+            else:
+                result = self._run(step, transport)
+                verdict = self._judge(step, result)
+                polls = 1
+        except HostKeyError as exc:
+            # Never retried, never waited out: a wrong host key may be someone else's server.
+            self.record.append({"event": "step-end", **base, "exit_code": None, "output": "", "ok": False, "reason": str(exc)})
+            self._stop(n, "host-key", f"step {n} refused on {host}: {exc}")
         self.record.append({"event": "step-end", **base, "exit_code": result.exit_code, "output": result.output,
                             "ok": verdict.ok, "reason": verdict.reason, "polls": polls})
         return verdict, result
@@ -200,6 +205,8 @@ class Runner:
     def _run(self, step: Step, transport) -> Result:
         try:
             return transport.run(step.command, timeout=step.timeout if step.kind != "wait" else None)
+        except HostKeyError:
+            raise
         except TransportError as exc:
             return Result(255, f"[clpkit: {exc}]")
 

@@ -27,7 +27,7 @@ TITLE = "Delete the logs and alerts of every server"
 @dataclass
 class Params:
     init: str = "systemd"  # systemd | initd
-    servers: str = ""  # sv1,sv2; empty = the servers of clp.conf
+    servers: str = ""  # sv1,sv2; empty: the servers of clp.conf
     install_root: str = "/opt/nec/clusterpro"  # where CLUSTERPRO is installed
 
 

@@ -40,14 +40,14 @@ class Params:
     copy: str = "online"  # online: copy while the group runs on the source (A); offline: group stopped (B)
     init: str = "systemd"  # systemd | initd
     resource: str = "md1"  # mirror (md) or hybrid (hd) disk resource
-    group: str = ""  # the group holding the resource; empty = from clp.conf, else failover1
+    group: str = ""  # the group holding the resource; empty: from clp.conf, else failover1
     server: str = "sv2"  # the server whose disk is replaced
     source: str = "sv1"  # the server the data is copied from
     raid_method: str = "mkinit"  # raid: mkinit (clpmdinit --create force) | dd (dd + --create quick)
     reuse: bool = False  # the new disk was a mirror/hybrid disk before: clear its cluster partition
-    cppath: str = ""  # cluster partition device; empty = from clp.conf (diskdev/cppath)
-    dppath: str = ""  # data partition device; empty = from clp.conf (diskdev/dppath)
-    fs: str = "ext4"  # filesystem for a manual mkfs (layout=both with mkfs off)
+    cppath: str = ""  # cluster partition device; empty: from clp.conf (diskdev/cppath)
+    dppath: str = ""  # data partition device; empty: from clp.conf (diskdev/dppath)
+    fs: str = "ext4"  # filesystem for a manual mkfs (layout both, mkfs off)
     bundle: str = ""  # a log collection: estimate the full-copy time from its mirror statistics
     data_size: str = ""  # data partition size for the estimate, e.g. 500G
 

@@ -31,8 +31,8 @@ class Params:
     action: str = "apply"  # apply | undo
     ratio: int = 40  # timeout multiplier for clptoratio -r
     duration: str = "1h"  # how long, clptoratio -t (e.g. 30m, 1h, 2d)
-    server: str = ""  # monitors: only this server's monitors (clpmonctrl -h); empty = every server
-    servers: str = ""  # sv1,sv2; empty = the servers of clp.conf
+    server: str = ""  # monitors: only this server's monitors (clpmonctrl -h); empty: every server
+    servers: str = ""  # sv1,sv2; empty: the servers of clp.conf
 
 
 def plan(params: Params, config=None) -> Plan:
