@@ -43,7 +43,7 @@ def install(bin_dir: Path, state_dir: Path, *, servers=("sv1", "sv2"), mirror="m
     for name in COMMANDS:
         script = bin_dir / name
         script.write_text(
-            f"#!{sys.executable}\n# {BANNER}\n"
+            f"#!{sys.executable} -S\n# {BANNER}\n"
             f"import sys\nsys.path.insert(0, {str(here)!r})\nimport clpsim\n"
             f"sys.exit(clpsim.main({str(state_dir)!r}, {name!r}, sys.argv[1:]))\n"
         )
