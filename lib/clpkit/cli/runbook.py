@@ -16,6 +16,7 @@ from clpkit.runbook import procedures, render
 from clpkit.runbook.audit import RunDir
 from clpkit.runbook.engine import require_token
 from clpkit.runbook.params import make_plan, parse_pairs
+from clpkit.runbook.transport import parse_hosts
 
 PARAM = click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A runbook parameter (repeatable).")
 CONFIG = click.option("--config", type=click.Path(exists=True, dir_okay=False), help="The cluster's clp.conf.")
@@ -65,12 +66,16 @@ def plan(name: str, params: tuple[str, ...], config: str | None, as_json: bool) 
 @click.option("--poll-interval", type=float, default=None, help="Seconds between polls of wait steps (default: each step's own).")
 def run(name, params, config, hosts, known_hosts, identity, execute, confirm, resume, confirmed, runs_dir, transport, poll_interval) -> None:
     """Run runbook NAME's notebook with papermill; the executed notebook and the audit log are the record."""
-    import papermill
-
     raw = parse_pairs(params)
     the_plan = make_plan(name, raw, config)
     if execute:
         require_token(the_plan, confirm)
+    if transport == "ssh":
+        missing = sorted({h for s in the_plan.steps for h in s.hosts} - set(parse_hosts(hosts)))
+        if execute and missing:
+            raise ClpkitError(f"--hosts has no address for {', '.join(missing)}: give name=user@host[:port] for every server of the plan")
+    import papermill  # slow to import: only once the command line is known to be good
+
     notebook = notebooks_dir() / f"{name}.ipynb"
     if not notebook.is_file():
         raise ClpkitError(f"{notebook}: no notebook for runbook {name}")
