@@ -20,6 +20,14 @@ from clpkit.runbook.transport import parse_hosts
 
 PARAM = click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A runbook parameter (repeatable).")
 CONFIG = click.option("--config", type=click.Path(exists=True, dir_okay=False), help="The cluster's clp.conf.")
+BUNDLE = click.option("--bundle", type=click.Path(exists=True), help="A log collection (replace-mirror-disk: estimate the copy time; give -p data_size=…).")
+
+
+def _params(params: tuple[str, ...], bundle: str | None) -> dict[str, str]:
+    raw = parse_pairs(params)
+    if bundle:
+        raw["bundle"] = str(Path(bundle).resolve())
+    return raw
 
 
 def notebooks_dir() -> Path:
@@ -43,10 +51,11 @@ def list_() -> None:
 @click.argument("name")
 @PARAM
 @CONFIG
+@BUNDLE
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
-def plan(name: str, params: tuple[str, ...], config: str | None, as_json: bool) -> None:
+def plan(name: str, params: tuple[str, ...], config: str | None, bundle: str | None, as_json: bool) -> None:
     """Show the plan of runbook NAME for these parameters; touches nothing."""
-    the_plan = make_plan(name, parse_pairs(params), config)
+    the_plan = make_plan(name, _params(params, bundle), config)
     click.echo(render.to_json(the_plan) if as_json else render.checklist(the_plan))
 
 
@@ -54,6 +63,7 @@ def plan(name: str, params: tuple[str, ...], config: str | None, as_json: bool) 
 @click.argument("name")
 @PARAM
 @CONFIG
+@BUNDLE
 @click.option("--hosts", default="", help="Server addresses: name=user@host[:port],…")
 @click.option("--known-hosts", type=click.Path(dir_okay=False), default="", help="known_hosts file to check host keys against (default ~/.ssh/known_hosts).")
 @click.option("--identity", type=click.Path(dir_okay=False), default="", help="SSH private key file (default: the SSH agent).")
@@ -64,9 +74,9 @@ def plan(name: str, params: tuple[str, ...], config: str | None, as_json: bool) 
 @click.option("--runs-dir", default="runbook-runs", type=click.Path(file_okay=False), help="Where new run directories go.")
 @click.option("--transport", type=click.Choice(["ssh", "local"]), default="ssh", help="local runs every server's commands on this machine.")
 @click.option("--poll-interval", type=float, default=None, help="Seconds between polls of wait steps (default: each step's own).")
-def run(name, params, config, hosts, known_hosts, identity, execute, confirm, resume, confirmed, runs_dir, transport, poll_interval) -> None:
+def run(name, params, config, bundle, hosts, known_hosts, identity, execute, confirm, resume, confirmed, runs_dir, transport, poll_interval) -> None:
     """Run runbook NAME's notebook with papermill; the executed notebook and the audit log are the record."""
-    raw = parse_pairs(params)
+    raw = _params(params, bundle)
     the_plan = make_plan(name, raw, config)
     if execute:
         require_token(the_plan, confirm)
