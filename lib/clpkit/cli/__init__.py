@@ -9,5 +9,6 @@ from clpkit.cli import config  # noqa: F401  (registers `clpkit config`)
 from clpkit.cli import reference  # noqa: F401  (registers `clpkit ports`, `check-host`, `stats-budget`)
 from clpkit.cli import samples  # noqa: F401  (registers `clpkit samples`)
 from clpkit.cli import events  # noqa: F401  (registers `clpkit events`)
+from clpkit.cli import runbook  # noqa: F401  (registers `clpkit runbook`)
 
 __all__ = ["main"]
