@@ -381,3 +381,46 @@ def config_push(host: str, directory: str, guide: str) -> Step:
         command=f"clpcfctrl --push -l -x {directory}",
         guide=guide,
     )
+
+
+# --- the guide's pattern for changing what the servers are known by (address, host name) ---
+
+
+def offline_config_change(
+    *,
+    servers: Sequence[str],
+    console: str,
+    init: str,
+    suse: bool,
+    backup_dir: str,
+    edited_dir: str,
+    lines: dict[str, str],
+    edit_text: str,
+    change_steps: Sequence[Step],
+    verify_steps: Sequence[Step],
+    final_servers: Sequence[str],
+) -> list[Step]:
+    """Check, back up, edit in WebUI, daemon off, shutdown-reboot, change, verify, push, daemon on, reboot, check.
+
+    ``lines`` gives the guide line of each of the eleven steps (keys: check, backup,
+    edit, disable, shutdown, change, verify, push, enable, reboot, final).
+    """
+    return [
+        check_servers_online(console, lines["check"]),
+        *config_backup(console, backup_dir, lines["backup"]),
+        webui(
+            f"In Cluster WebUI, Config mode, [Import] the backup in {backup_dir} (copy it from {console} to "
+            f"the WebUI machine), {edit_text}, then [Export] the result and copy it into {edited_dir} on "
+            f"{console}, so that {edited_dir}/clp.conf is the changed configuration",
+            lines["edit"],
+        ),
+        *disable_services(DAEMON, init, servers, lines["disable"], suse),
+        cluster_shutdown_reboot(console, lines["shutdown"]),
+        servers_back(servers, lines["shutdown"]),
+        *change_steps,
+        *verify_steps,
+        config_push(console, edited_dir, lines["push"]),
+        *enable_services(DAEMON, init, servers, lines["enable"]),
+        reboot(servers, lines["reboot"], "Reboot every server; the cluster starts with the changed configuration"),
+        wait_servers_online(console, lines["final"], final_servers),
+    ]
