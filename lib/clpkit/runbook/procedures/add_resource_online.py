@@ -96,9 +96,9 @@ def plan(params: Params, config: Any = None) -> Plan:
             "check",
             f"The saved configuration is in place on {console} and names {rname}",
             hosts=(console,),
-            command=f"grep -c {rname} {params.xml}/clp.conf",
+            command=f"grep -q {rname} {params.xml}/clp.conf",
             expect=Expect("exit_zero"),
-            guide="L6012",
+            guide="L6002",
         ),
         Step(
             "command",
