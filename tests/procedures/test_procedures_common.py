@@ -106,3 +106,22 @@ def test_member_names_the_servers():
 def test_unknown_init_system_is_refused():
     with pytest.raises(ClpkitError, match="init='upstart' is not one of: systemd, initd"):
         c.service_command("disable", "clusterpro", "upstart")
+
+
+def test_servers_come_from_the_parameter_else_the_example_and_the_plan_says_so():
+    from clpkit.runbook.procedures import change_ip
+
+    p = change_ip.plan(change_ip.Params(server="sv2"))
+    assert p.steps[-1].expect.args == {"servers": ["sv1", "sv2"]}
+    assert any("example servers sv1, sv2" in n for n in p.notes)
+    p = change_ip.plan(change_ip.Params(server="b", servers="a,b,c"))
+    assert p.steps[-1].expect.args == {"servers": ["a", "b", "c"]}
+    assert not any("example" in n for n in p.notes)
+
+
+def test_clp_conf_wins_over_the_servers_parameter_and_the_plan_says_so(config):
+    from clpkit.runbook.procedures import change_ip
+
+    p = change_ip.plan(change_ip.Params(server="sv2", servers="x1,sv2"), config)
+    assert p.steps[-1].expect.args == {"servers": ["sv1", "sv2"]}
+    assert "Server names come from clp.conf." in p.notes

@@ -134,20 +134,44 @@ def member(field: str, value: str, servers: Sequence[str]) -> str:
 # --- what clp.conf knows ---
 
 
-def cluster_servers(servers: str, config: Any = None) -> tuple[str, ...]:
-    """The cluster's server names: from clp.conf when given, else the ``servers`` parameter."""
+#: The servers a plan names when neither clp.conf nor ``servers=`` says (a plan review only).
+EXAMPLE_SERVERS: tuple[str, ...] = ("sv1", "sv2")
+
+
+def cluster_servers(servers: str, config: Any = None, example: Sequence[str] = EXAMPLE_SERVERS) -> tuple[str, ...]:
+    """The cluster's server names: from clp.conf when given, else ``servers``, else ``example``.
+
+    >>> cluster_servers("")
+    ('sv1', 'sv2')
+    >>> cluster_servers("a1, a2, a3")
+    ('a1', 'a2', 'a3')
+    """
     if config is not None:
         names = tuple(s.name for s in config.servers)
         if names:
             return names
+    if not (servers or "").strip():
+        return tuple(example)
     return server_list("servers", servers)
 
 
+def servers_notes(servers: str, config: Any, example: Sequence[str] = EXAMPLE_SERVERS) -> list[str]:
+    """What the plan says about where its server names came from."""
+    if config is not None:
+        return ["Server names come from clp.conf."] if (servers or "").strip() else []
+    if not (servers or "").strip():
+        return [f"No clp.conf and no servers= parameter: the plan uses the example servers {', '.join(example)}."]
+    return []
+
+
 def conf(config: Any, conf_path: str) -> str | None:
-    """A value of clp.conf by its ``a@x`` path (SPEC 3.7), or None without a config."""
+    """A value of clp.conf by its ``a@x`` path (SPEC 3.7); None without a config or when unset."""
     if config is None:
         return None
-    value = config.get(conf_path)
+    try:
+        value = config.get(conf_path)
+    except (KeyError, LookupError, ValueError):
+        return None
     return None if value is None else str(value).strip()
 
 

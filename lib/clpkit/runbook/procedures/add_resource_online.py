@@ -43,7 +43,7 @@ class Params:
     name: str = "exec2"  # the new resource's name
     xml: str = "/var/tmp/clpkit/clpconf-new"  # directory on the console server holding the saved clp.conf
     os: str = "linux"  # where Cluster WebUI saved the configuration: linux or windows
-    servers: str = "sv1,sv2"  # every server of the cluster (clp.conf wins when given)
+    servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)
     console: str = ""  # where clpcl and clpcfctrl run; empty = the first server
 
     def __post_init__(self) -> None:
@@ -145,6 +145,7 @@ def plan(params: Params, config: Any = None) -> Plan:
         "The check that the saved configuration names the new resource is not in the guide; it stops the "
         "plan before the cluster is suspended when the file is missing.",
         "With the group stopped the resource would be added stopped (L5987); the plan requires the group online.",
+        *c.servers_notes(params.servers, config),
     )
     return Plan(
         runbook=NAME,

@@ -37,7 +37,7 @@ MIRROR_TYPES = ("md", "hd")
 @dataclass(frozen=True)
 class Params:
     server: str = "sv3"  # the server to add
-    servers: str = "sv1,sv2"  # the servers already in the cluster (clp.conf wins when given)
+    servers: str = ""  # the servers already in the cluster; empty: those of clp.conf (example sv1,sv2)
     mirror: str = "config"  # mirror or hybrid disk resources exist: config, yes or no
     hybrid: bool = False  # the new server will run hybrid disk resources (joins a server group)
 
@@ -74,6 +74,7 @@ def plan(params: Params, config: Any = None) -> Plan:
     notes = [
         f"Follows guide {GUIDE}.",
         "Make no other change (groups, resources) in the same configuration change (guide L5680).",
+        *c.servers_notes(params.servers, config),
     ]
     steps: list[Step] = [
         c.check_servers_online(first, "L5686"),

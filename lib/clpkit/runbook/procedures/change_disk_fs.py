@@ -29,7 +29,7 @@ class Params:
     device: str = "/dev/sdb5"  # the disk resource's partition (clp.conf's value wins when given)
     fs: str = "ext4"  # the new file system, as mkfs -t takes it
     resource: str = "disk1"  # the disk resource whose file system changes
-    servers: str = "sv1,sv2"  # every server of the cluster (clp.conf wins when given)
+    servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)
     server: str = ""  # where clproset and mkfs run; empty = the first server
 
     def __post_init__(self) -> None:
@@ -48,6 +48,7 @@ def plan(params: Params, config: Any = None) -> Plan:
         "The check that the cluster is stopped is not a step of the guide: it enforces the guide's warning "
         "that clproset with the CLUSTERPRO daemons running can break the file system (L4119-4123).",
         "The final wait (every server online) verifies the restart the guide ends with.",
+        *c.servers_notes(params.servers, config),
     ]
     dev = params.device
     if config is not None:

@@ -36,7 +36,7 @@ class Params:
     new_name: str = "sv2-new"  # its new host name
     init: str = "systemd"  # systemd or initd
     suse: bool = False  # SUSE: chkconfig --del takes --force
-    servers: str = "sv1,sv2"  # every server of the cluster (clp.conf wins when given)
+    servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)
     console: str = ""  # where clpcfctrl and clpstdn run; empty = the first other server
     backup_dir: str = "/var/tmp/clpkit/clpconf-backup"  # on the console server; survives the reboots
     edited_dir: str = "/var/tmp/clpkit/clpconf-new"  # where the edited configuration is put
@@ -123,6 +123,7 @@ def plan(params: Params, config: Any = None) -> Plan:
         "switches the clusterpro service off and on (systemctl or chkconfig).",
         f"Steps keep calling the server {server} (its name when the plan was made); the last check "
         f"expects clpstat to list it as {new}.",
+        *c.servers_notes(params.servers, config),
     )
     return Plan(
         runbook=NAME,

@@ -49,7 +49,7 @@ class Params:
     change: str = "address"  # address (interconnect or mirror connect) or netmask (subnet mask only)
     init: str = "systemd"  # systemd or initd
     suse: bool = False  # SUSE: chkconfig --del takes --force
-    servers: str = "sv1,sv2"  # every server of the cluster (clp.conf wins when given)
+    servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)
     console: str = ""  # where clpcfctrl and clpstdn run; empty = the first server not being changed
     backup_dir: str = "/var/tmp/clpkit/clpconf-backup"  # on the console server; survives the reboots
     edited_dir: str = "/var/tmp/clpkit/clpconf-new"  # where the edited configuration is put
@@ -132,6 +132,7 @@ def plan(params: Params, config: Any = None) -> Plan:
         "switches the clusterpro service off and on (systemctl or chkconfig).",
         f"If the plan reaches {server} over SSH by the address being changed, map {server} to its new "
         "address before the steps after the change.",
+        *c.servers_notes(params.servers, config),
     )
     return Plan(
         runbook=NAME,

@@ -27,7 +27,7 @@ TITLE = "Remove a server from the cluster"
 @dataclass(frozen=True)
 class Params:
     server: str = "sv3"  # the server to remove
-    servers: str = "sv1,sv2,sv3"  # every server of the cluster (clp.conf wins when given)
+    servers: str = ""  # sv1,sv2,sv3; empty: the servers of clp.conf (example sv1,sv2,sv3 without one)
     mirror: str = "config"  # mirror or hybrid disk resources exist: config, yes or no
 
     def __post_init__(self) -> None:
@@ -37,7 +37,8 @@ class Params:
 
 def plan(params: Params, config: Any = None) -> Plan:
     """The eleven steps of the guide."""
-    servers = c.cluster_servers(params.servers, config)
+    example = ("sv1", "sv2", "sv3")
+    servers = c.cluster_servers(params.servers, config, example)
     gone = c.member("server", params.server, servers)
     rest = [s for s in servers if s != gone]
     if not rest:
@@ -48,6 +49,7 @@ def plan(params: Params, config: Any = None) -> Plan:
     notes = [
         f"Follows guide {GUIDE}.",
         "Make no other change (groups, resources) in the same configuration change (guide L5753).",
+        *c.servers_notes(params.servers, config, example),
     ]
     steps: list[Step] = [
         c.check_servers_online(first, "L5759"),

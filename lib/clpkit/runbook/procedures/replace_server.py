@@ -51,7 +51,7 @@ VARIANTS: dict[str, tuple[str, str]] = {
 class Params:
     variant: str = "mirror-new-disk"  # see VARIANTS
     server: str = "sv2"  # the server being replaced
-    servers: str = "sv1,sv2"  # every server of the cluster (clp.conf wins when given)
+    servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)
     resource: str = "md1"  # the mirror (md) or hybrid (hd) disk resource; unused for shared-disk
     partner: str = ""  # hybrid-shared-disk: the server sharing the disk with the replaced one
     disk_used_before: bool = False  # mirror-new-disk: the new disk once served as a mirror disk
@@ -181,6 +181,7 @@ def plan(params: Params, config: Any = None) -> Plan:
         f"Follows guide {section} ({params.variant}).",
         "The first check (the remaining servers are online) is not in the guide; it makes sure there "
         "is a running cluster to take the new server in.",
+        *c.servers_notes(params.servers, config),
     ]
     partner = ""
     if params.variant == "hybrid-shared-disk":

@@ -67,7 +67,7 @@ class Params:
     init: str = "systemd"  # systemd or initd
     suse: bool = False  # SUSE: chkconfig --del takes --force
     resource: str = "md1"  # the mirror (md) or hybrid (hd) disk resource
-    servers: str = "sv1,sv2"  # every server of the cluster (clp.conf wins when given)
+    servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)
     disk_hosts: str = ""  # hybrid: one server per server group (they share the disk); empty = every server
     group: str = ""  # the group holding the resource (clp.conf knows it)
     fs: str = ""  # the data partition's file system (clp.conf knows it)
@@ -100,7 +100,10 @@ def plan(params: Params, config: Any = None) -> Plan:
     rtype = c.resource_type(params.disk)
     res = params.resource
     found = c.require_resource(config, rtype, res)
-    notes = [f"Follows guide {lines['section']} (disk={params.disk}, rename={params.rename})."]
+    notes = [
+        f"Follows guide {lines['section']} (disk={params.disk}, rename={params.rename}).",
+        *c.servers_notes(params.servers, config),
+    ]
 
     disk_hosts = servers
     if params.disk_hosts:
