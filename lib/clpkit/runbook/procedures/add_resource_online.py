@@ -44,7 +44,7 @@ class Params:
     xml: str = "/var/tmp/clpkit/clpconf-new"  # directory on the console server holding the saved clp.conf
     os: str = "linux"  # where Cluster WebUI saved the configuration: linux or windows
     servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)
-    console: str = ""  # where clpcl and clpcfctrl run; empty = the first server
+    console: str = ""  # where clpcl and clpcfctrl run; empty: the first server
 
     def __post_init__(self) -> None:
         if self.type not in DYNAMIC_TYPES:

@@ -30,7 +30,7 @@ class Params:
     fs: str = "ext4"  # the new file system, as mkfs -t takes it
     resource: str = "disk1"  # the disk resource whose file system changes
     servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)
-    server: str = ""  # where clproset and mkfs run; empty = the first server
+    server: str = ""  # where clproset and mkfs run; empty: the first server
 
     def __post_init__(self) -> None:
         c.device("device", self.device)

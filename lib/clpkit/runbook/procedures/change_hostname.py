@@ -37,7 +37,7 @@ class Params:
     init: str = "systemd"  # systemd or initd
     suse: bool = False  # SUSE: chkconfig --del takes --force
     servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)
-    console: str = ""  # where clpcfctrl and clpstdn run; empty = the first other server
+    console: str = ""  # where clpcfctrl and clpstdn run; empty: the first other server
     backup_dir: str = "/var/tmp/clpkit/clpconf-backup"  # on the console server; survives the reboots
     edited_dir: str = "/var/tmp/clpkit/clpconf-new"  # where the edited configuration is put
 

@@ -45,12 +45,12 @@ LINES: dict[str, dict[str, str]] = {
 @dataclass(frozen=True)
 class Params:
     server: str = "sv2"  # the server whose address changes
-    new_ip: str = "192.168.10.12"  # the new address; with change=netmask, address/prefix (e.g. 192.168.10.12/25)
+    new_ip: str = "192.168.10.12"  # the new address; for a netmask change, address/prefix (e.g. 192.168.10.12/25)
     change: str = "address"  # address (interconnect or mirror connect) or netmask (subnet mask only)
     init: str = "systemd"  # systemd or initd
     suse: bool = False  # SUSE: chkconfig --del takes --force
     servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)
-    console: str = ""  # where clpcfctrl and clpstdn run; empty = the first server not being changed
+    console: str = ""  # where clpcfctrl and clpstdn run; empty: the first server not being changed
     backup_dir: str = "/var/tmp/clpkit/clpconf-backup"  # on the console server; survives the reboots
     edited_dir: str = "/var/tmp/clpkit/clpconf-new"  # where the edited configuration is put
 

@@ -68,7 +68,7 @@ class Params:
     suse: bool = False  # SUSE: chkconfig --del takes --force
     resource: str = "md1"  # the mirror (md) or hybrid (hd) disk resource
     servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)
-    disk_hosts: str = ""  # hybrid: one server per server group (they share the disk); empty = every server
+    disk_hosts: str = ""  # hybrid: one server per server group (they share the disk); empty: every server
     group: str = ""  # the group holding the resource (clp.conf knows it)
     fs: str = ""  # the data partition's file system (clp.conf knows it)
     data_partition: str = ""  # the data partition after the change (clp.conf knows it unless renamed)
