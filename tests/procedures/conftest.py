@@ -33,6 +33,7 @@ def clp_conf_bytes() -> bytes:
 
 @pytest.fixture
 def config(clp_conf_bytes):
-    """The sample cluster's configuration, parsed by clpkit.config (skips until that module lands)."""
-    config_module = pytest.importorskip("clpkit.config")
-    return config_module.load(clp_conf_bytes)
+    """The sample cluster's configuration, parsed by clpkit.config."""
+    from clpkit import config as clpconfig
+
+    return clpconfig.load(clp_conf_bytes)
