@@ -177,3 +177,11 @@ def test_with_clp_conf_fullcopy_off_the_full_copy_is_started_by_command(config, 
 def test_with_clp_conf_an_unknown_resource_is_refused(config):
     with pytest.raises(ClpkitError, match="clp.conf has no md resource 'md9' \\(its md resources: md1\\)"):
         plan(Params(variant="mirror-reuse-disk", server="sv2", resource="md9"), config)
+
+
+def test_with_clp_conf_fullcopy_unset_the_copy_starts_by_itself(clp_conf_bytes, outline):
+    from clpkit import config as clpconfig
+
+    cfg = clpconfig.load(clp_conf_bytes.replace(b"<fullcopy>0</fullcopy>", b""))  # SPEC 3.7 default: 1
+    p = plan(Params(variant="mirror-new-disk", server="sv2", resource="md1"), cfg)
+    assert outline(p)[-2:] == ["command sv2: reboot", "wait sv1: clpmdstat --mirror md1"]

@@ -144,3 +144,12 @@ def test_clp_conf_gives_mkfs_setting_partition_fs_and_group(config, outline):
     )
     group_wait = [s for s in p.steps if s.expect is not None and s.expect.name == "group_online"]
     assert [s.expect.args["group"] for s in group_wait] == ["failover1"]
+
+
+def test_clp_conf_with_initial_mkfs_on_leaves_mkfs_to_clpmdinit(clp_conf_bytes, outline):
+    from clpkit import config as clpconfig
+
+    cfg = clpconfig.load(clp_conf_bytes.replace(b"<mkfs>0</mkfs>", b"<mkfs>1</mkfs>"))
+    lines = outline(plan(Params(disk="mirror", rename="no", resource="md1"), cfg))
+    assert not [line for line in lines if "mkfs -t" in line or line == "manual L4290"]
+    assert "command sv1,sv2: clpmdinit --create force md1" in lines

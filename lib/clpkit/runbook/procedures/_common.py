@@ -175,6 +175,14 @@ def conf(config: Any, conf_path: str) -> str | None:
     return None if value is None else str(value).strip()
 
 
+def mirror_settings(config: Any, rname: str) -> dict[str, Any]:
+    """fullcopy, mkfs, cppath, dppath, fs… of a mirror or hybrid resource, clp.conf defaults applied
+    (``ClusterConfig.mirror``); an empty dict without a config."""
+    if config is None:
+        return {}
+    return config.mirror(rname)
+
+
 def resource_type(disk: str) -> str:
     """The clp.conf resource type of a mirror (``md``) or hybrid (``hd``) disk."""
     return {"mirror": "md", "hybrid": "hd"}[disk]

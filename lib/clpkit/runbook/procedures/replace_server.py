@@ -192,7 +192,8 @@ def plan(params: Params, config: Any = None) -> Plan:
     if disk != "shared":
         rtype = c.resource_type(disk)
         c.require_resource(config, rtype, resource)
-        fullcopy = c.conf(config, f"/root/resource/{rtype}@{resource}/parameters/fullcopy")
+        settings = c.mirror_settings(config, resource)
+        fullcopy = None if config is None else str(settings["fullcopy"])
         if config is None:
             notes.append("No clp.conf given: whether the mirror copies itself after the reboot is left to the operator.")
 
@@ -218,7 +219,7 @@ def plan(params: Params, config: Any = None) -> Plan:
             _install(server, "L3164"),
         ]
         if params.disk_used_before:
-            cppath = c.conf(config, f"/root/resource/md@{resource}/parameters/diskdev/cppath") or params.cluster_partition
+            cppath = (settings.get("cppath") if config is not None else None) or params.cluster_partition
             if not cppath:
                 raise c.ProcedureRefused(
                     "disk_used_before=True needs the cluster partition: give cluster_partition= or a clp.conf"

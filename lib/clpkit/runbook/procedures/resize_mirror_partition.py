@@ -115,10 +115,11 @@ def plan(params: Params, config: Any = None) -> Plan:
         )
 
     group = params.group or (getattr(found, "group", None) or "")
-    fs = params.fs or (c.conf(config, f"/root/resource/{rtype}@{res}/parameters/fs") or "")
+    settings = c.mirror_settings(config, res)
+    fs = params.fs or (settings.get("fs") or "")
     data = params.data_partition
     if not data and params.rename == "no":
-        data = c.conf(config, f"/root/resource/{rtype}@{res}/parameters/diskdev/dppath") or ""
+        data = settings.get("dppath") or ""
     mkfs_cmd = f"mkfs -t {fs} {data}" if fs and data else None
     if fs:
         c.filesystem("fs", fs)
@@ -131,7 +132,7 @@ def plan(params: Params, config: Any = None) -> Plan:
         setting = params.initial_mkfs
         if setting == "config" and config is not None:
             # SPEC 3.7: "initial mkfs" defaults to 0 (off) when clp.conf does not set it.
-            setting = "on" if c.conf(config, f"/root/resource/md@{res}/parameters/mkfs") == "1" else "off"
+            setting = "on" if settings["mkfs"] == 1 else "off"
         mkfs_needed = {"on": False, "off": True, "config": None}[setting]
     if mkfs_needed and mkfs_cmd is None:
         what = "the new data partition (data_partition=)" if params.rename == "yes" else "fs= and data_partition= or a clp.conf"
