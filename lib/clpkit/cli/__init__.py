@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from clpkit.cli._group import main
 from clpkit.cli import parse  # noqa: F401  (registers `clpkit parse`)
+from clpkit.cli import report  # noqa: F401  (registers `clpkit report`)
 
 __all__ = ["main"]
