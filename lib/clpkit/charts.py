@@ -105,7 +105,7 @@ def headroom(frame: pl.DataFrame, *, title: str = "", lang: str = "en") -> alt.C
         .encode(
             alt.X("headroom_pct:Q", title=t("headroom_pct", lang), scale=alt.Scale(domain=[0, 100])),
             alt.Y("name:N", title=t("name", lang), sort="x"),
-            colour,
+            color=colour,
             tooltip=["name:N", alt.Tooltip("headroom_pct:Q", format=".1f")],
         )
     )

@@ -82,7 +82,8 @@ def window(frame: pl.DataFrame, since: str, until: str, col: str = "time") -> pl
 
 
 def _norm(name: str) -> str:
-    return "".join(ch for ch in name.lower() if ch.isalnum())
+    # "Watiting" is the guide's own spelling of "Waiting" in two nmpN.cur headers.
+    return "".join(ch for ch in name.lower() if ch.isalnum()).replace("watiting", "waiting")
 
 
 def column(frame: pl.DataFrame, name: str) -> str | None:

@@ -174,6 +174,11 @@ def t(key: str, lang: str = "en") -> str:
     return ja if check_lang(lang) == "ja" else en
 
 
+def title(name: str, lang: str = "en") -> str:
+    """A report's title; its file name when the table has none (a new notebook)."""
+    return t(name, lang) if name in MESSAGES else name
+
+
 def finding_text(code: str, lang: str, **values) -> str:
     """A finding's title from its code and values, in ``lang``.
 

@@ -56,7 +56,7 @@ CHECKS: tuple[Check, ...] = (
     Check("Request Queue, Max", "reqqueuesize", 1.0,
           "The cluster's maximum request queue must hold the peak of pending requests.",
           "クラスタの最大リクエストキュー数は、滞留したリクエストの最大値を収容できる必要があります。"),
-    Check("Local-Write Watiting Recovery-Read Time, Total", "recoverysize", 1.0,
+    Check("Local-Write Waiting Recovery-Read Time, Total", "recoverysize", 1.0,
           "Writes waited for recovery reads: a smaller recovery data size shortens those waits.",
           "書き込みが復帰用の読み込みを待ちました。復帰データサイズを小さくすると待ち時間が短くなります。"),
     Check("Recovery-Read Waiting Local-Write Time, Total", "recoverysize", 1.0,
@@ -203,3 +203,29 @@ def mirror_settings(config) -> dict[str, object]:
         except (KeyError, AttributeError):
             found[nmp] = params
     return found
+
+
+def charts_for(stats: pl.DataFrame, mirror: str, settings, lang: str = "en") -> list:
+    """Every chart of one mirror, each against its configured limit when clp.conf has it."""
+    from clpkit import charts
+
+    ack = settings_value(settings, "acktimeout")
+    queue = settings_value(settings, "sendqueuesize") if settings_value(settings, "syncmode") == 0 else None
+    limits = {
+        "ack": (ack * 1000 if ack else None, "ack_timeout", "ack_time"),
+        "queue": (queue or None, "send_queue", "queue"),
+        "mdc_hb": (MDC_HB_LIMIT_S, "mdc_hb", "seconds"),
+        "unmount": (settings_value(settings, "umount_timeout"), "unmount_time", "seconds"),
+        "fsck": (settings_value(settings, "fsck_timeout"), "fsck_time", "seconds"),
+    }
+    out = [charts.lines(series(stats, mirror, "throughput", lang), y_title=t("throughput", lang),
+                        title=t("throughput", lang), lang=lang)]
+    for chart in ("ack", "queue", "sync_diff", "mdc_hb", "unmount", "fsck"):
+        frame = series(stats, mirror, chart, lang)
+        if frame.is_empty():
+            continue
+        limit, limit_key, y_key = limits.get(chart, (None, chart, "value"))
+        title = " / ".join(t(v, lang) for v in SERIES[chart].values())
+        out.append(charts.against_limit(frame, limit, y_title=t(y_key, lang), limit_label=t(limit_key, lang),
+                                        title=title, lang=lang))
+    return out

@@ -29,7 +29,7 @@ from pathlib import Path
 from clpkit.problems import ClpkitError
 from clpkit.report import NOTEBOOKS
 from clpkit.report import html as pages
-from clpkit.report.i18n import check_lang, t
+from clpkit.report.i18n import check_lang, t, title
 
 RUN_FILE = "run.json"
 FIGURES_FILE = "figures.parquet"
@@ -119,7 +119,7 @@ def run_reports(
         params = {k: v for k, v in values.items() if k in declared}
         try:
             papermill.execute_notebook(
-                str(source), str(target), parameters=params, kernel_name="python3",
+                str(source), str(target), parameters=params, kernel_name="python3", language="python",
                 progress_bar=False, cwd=str(run_dir),
             )
         except Exception as exc:  # papermill saved the partial notebook at target
@@ -157,7 +157,7 @@ def runs(out: Path) -> list[Run]:
 def run_index(run: Run) -> str:
     """The page of one run: its reports, period and cluster."""
     items = "\n".join(
-        f'<li><a href="{name}.html">{html.escape(t(name, run.lang) if _has_title(name) else name)}</a></li>'
+        f'<li><a href="{name}.html">{html.escape(title(name, run.lang))}</a></li>'
         for name in run.reports
     )
     period = f"{run.since or t('from_start', run.lang)} – {run.until or t('to_end', run.lang)}"
@@ -183,12 +183,6 @@ def top_index(out: Path, lang: str = "en") -> str:
 
 def _report_links(run: Run) -> str:
     return " ".join(f'<a href="{run.folder}/{name}.html">{name}</a>' for name in run.reports)
-
-
-def _has_title(name: str) -> bool:
-    from clpkit.report.i18n import MESSAGES
-
-    return name in MESSAGES
 
 
 def _new_run_dir(out: Path, when: dt.datetime) -> Path:
