@@ -94,6 +94,7 @@ def anomalies(stats: pl.DataFrame, lang: str = "en", sigma: float = ANOMALY_SIGM
                 pl.col("value").std().over("server", "series").alias("sd")]
     return (
         long.with_columns(*stats_by)
+        .filter(pl.col("sd") > 0)  # a constant series has no outliers (and a NaN z-score)
         .with_columns(zscore=((pl.col("value") - pl.col("mean")) / pl.col("sd")).round(1))
         .filter(pl.col("zscore").abs() >= sigma)
         .sort(pl.col("zscore").abs(), descending=True)
