@@ -90,6 +90,7 @@ def export(notebook: Path | nbformat.NotebookNode, *, show_code: bool = False, l
         template_name="clpkit",
         extra_template_basedirs=[str(TEMPLATES)],
         exclude_input=not show_code,
+        exclude_markdown=not show_code,  # notes for readers of the source; the page speaks via clpkit.report.page
         exclude_input_prompt=True,
         exclude_output_prompt=True,
     )

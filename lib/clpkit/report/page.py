@@ -40,14 +40,39 @@ def text(words: str) -> None:
     _display_html(f"<p>{html.escape(words)}</p>")
 
 
-def table(frame: pl.DataFrame, lang: str, rows: int = 50) -> None:
+def table(frame: pl.DataFrame, lang: str, rows: int = 200) -> None:
     """A frame as an HTML table, headings in ``lang``; an empty frame says so."""
     if frame.is_empty():
         text(t("no_data", lang))
         return
-    with pl.Config(tbl_rows=rows, tbl_cols=20, fmt_str_lengths=120,
-                   tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True):
-        _display_html(localise(frame, lang)._repr_html_())
+    _display_html(table_html(localise(frame, lang), rows))
+
+
+def table_html(frame: pl.DataFrame, rows: int = 200) -> str:
+    """A plain HTML table: readable numbers, times to the second, '–' for missing values.
+
+    >>> table_html(pl.DataFrame({"a": [1234.5, None], "b": ["x<y", "z"]}))
+    '<table class="clpkit-table"><thead><tr><th>a</th><th>b</th></tr></thead><tbody><tr><td>1,234.5</td><td>x&lt;y</td></tr><tr><td>–</td><td>z</td></tr></tbody></table>'
+    """
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in row) + "</tr>"
+        for row in frame.head(rows).iter_rows()
+    )
+    more = f"<p>… {frame.height - rows} more</p>" if frame.height > rows else ""
+    return f'<table class="clpkit-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}'
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 1e5 else f"{value:,.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
 
 
 def period_text(frame: pl.DataFrame, since: str, until: str, lang: str, col: str = "time") -> str:
