@@ -181,27 +181,21 @@ def series(stats: pl.DataFrame, mirror: str, chart: str, lang: str = "en", max_p
     return downsample(to_long(part, labels, by=("server",)), max_points=max_points)
 
 
-def mirror_settings(config) -> dict[str, object]:
-    """nmpN → the mirror's settings, from clp.conf (via each md resource's nmppath).
+def mirror_settings(config) -> dict[str, dict]:
+    """nmpN → that mirror's settings (:meth:`ClusterConfig.mirror`), keyed by its nmppath.
 
-    Without a configuration (no clp.conf in the bundle) the mapping is empty
-    and the reports show the statistics without limits.
+    ``/dev/NMP1`` is written as ``nmp1.cur`` (SPEC §3.2). Without a
+    configuration (no clp.conf in the bundle) the mapping is empty and the
+    reports show the statistics without limits.
     """
     if config is None:
         return {}
     found = {}
-    for res in getattr(config, "resources", []):
-        if getattr(res, "type", None) not in ("md", "hd"):
-            continue
-        params = getattr(res, "params", {}) or {}
-        nmppath = params.get("nmppath") or params.get("parameters/nmppath") or ""
-        if not nmppath:
-            continue
-        nmp = nmppath.rsplit("/", 1)[-1].lower()
-        try:
-            found[nmp] = config.mirror(res.name)
-        except (KeyError, AttributeError):
-            found[nmp] = params
+    for name in config.mirrors():
+        settings = config.mirror(name)
+        nmppath = settings.get("nmppath") or ""
+        if nmppath:
+            found[nmppath.rsplit("/", 1)[-1].lower()] = settings
     return found
 
 

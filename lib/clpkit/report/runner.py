@@ -22,6 +22,7 @@ import fcntl
 import html
 import json
 import os
+import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -63,6 +64,7 @@ class Run:
     reports: list[str] = field(default_factory=list)
     failed: str = ""
     error: str = ""
+    seconds: dict[str, float] = field(default_factory=dict)  # per step: figures, each report
 
 
 def run_reports(
@@ -102,11 +104,13 @@ def run_reports(
     out.mkdir(parents=True, exist_ok=True)
 
     run_dir = _new_run_dir(out, now or dt.datetime.now(dt.UTC))
+    clock = time.perf_counter()
     key = figures.key_figures(bundle, since=since, until=until)
     run = Run(
         folder=run_dir.name, cluster=figures.cluster_name(key, bundle), bundle=str(bundle),
         since=since, until=until, lang=lang, started=_now(),
     )
+    run.seconds["figures"] = round(time.perf_counter() - clock, 2)
     _write_run(run_dir, run)
     figures.write(key, run_dir / FIGURES_FILE, cluster=run.cluster, run_time=run_dir.name)
 
@@ -115,6 +119,7 @@ def run_reports(
     for name in selected:
         source = nb_dir / f"{name}.ipynb"
         target = run_dir / f"{name}.ipynb"
+        clock = time.perf_counter()
         declared = papermill.inspect_notebook(str(source))
         params = {k: v for k, v in values.items() if k in declared}
         try:
@@ -131,6 +136,7 @@ def run_reports(
             raise ClpkitError(f"report {name} failed: {run.error} (partial output in {run_dir})") from None
         _write_atomic(run_dir / f"{name}.html", pages.export(target, show_code=show_code, lang=lang))
         run.reports.append(name)
+        run.seconds[name] = round(time.perf_counter() - clock, 2)
 
     _write_atomic(run_dir / "index.html", run_index(run))
     run.status, run.finished = "ok", _now()
