@@ -52,10 +52,10 @@ page.table(figures.localised_findings(found, lang), lang)
 trend = figures.history(history, cluster, run_dir)
 assert trend["run_time"].null_count() == 0
 page.heading("trend", lang)
-if trend.height:
-    page.show(charts.trend(trend, title=t("trend", lang), lang=lang))
-else:
-    page.text(t("no_data", lang))
+counts_trend = figures.findings_trend(trend)
+if counts_trend.height:
+    page.show(charts.trend(counts_trend, title=t("findings", lang), lang=lang))
+page.table(figures.trend_table(trend), lang)
 
 # %%
 others = [n for n in (reports.split(",") if reports else NOTEBOOKS) if n and n != "summary"]

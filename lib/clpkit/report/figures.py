@@ -23,7 +23,7 @@ import polars as pl
 
 from clpkit.report import cluster as cluster_stats
 from clpkit.report import data, mirror, system
-from clpkit.report.i18n import FINDING_TEXTS, check_lang, finding_text, t
+from clpkit.report.i18n import check_lang, finding_text, t
 
 FINDINGS_SCHEMA = pl.Schema({
     "time": pl.Datetime("ms"), "server": pl.String, "severity": pl.String, "code": pl.String,
@@ -59,7 +59,8 @@ def own_findings(bundle, since: str = "", until: str = "", lang: str = "en") -> 
     ms = table(bundle, "mirror_stats", since, until)
     rec = mirror.recommendations(ms, mirror.mirror_settings(bundle.config), lang)
     for r in mirror.needs_action(rec).iter_rows(named=True):
-        code = {"acktimeout": "mirror.ack_near_timeout", "sendqueuesize": "mirror.send_queue_near_limit",
+        # Ack time peaks are clpkit.findings' own (ack_near_timeout); not repeated here.
+        code = {"sendqueuesize": "mirror.send_queue_near_limit",
                 "umount_timeout": "mirror.unmount_near_timeout", "fsck_timeout": "mirror.fsck_near_timeout"}.get(r["setting"])
         if code is None:
             continue
@@ -91,24 +92,23 @@ def _peak_time(frame: pl.DataFrame, statistic: str):
 
 
 def report_findings(bundle, since: str = "", until: str = "", lang: str = "en") -> pl.DataFrame:
-    """clpkit.findings of the period plus :func:`own_findings`, most severe first."""
-    import clpkit
+    """:func:`clpkit.findings.findings` of the period plus :func:`own_findings`, most severe first.
 
-    logged = clpkit.findings(bundle)
+    Findings times are UTC-aware; they are shown without the zone, like the
+    statistics (see :mod:`clpkit.report.timeline`).
+    """
+    from clpkit.findings import findings as logged_findings
+
+    logged = logged_findings(bundle, lang=lang)
     if not logged.is_empty():
         logged = data.window(logged, since, until)
-    logged = logged.with_columns(
-        pl.col("time").dt.replace_time_zone(None) if getattr(logged.schema["time"], "time_zone", None) else pl.col("time")
-    )
-    if lang == "ja":
-        logged = logged.with_columns(pl.col("title").replace(FINDING_TITLES_JA))
-    both = pl.concat([logged.select(FINDINGS_SCHEMA.names()).cast(dict(FINDINGS_SCHEMA)), own_findings(bundle, since, until, lang)])
+    if getattr(logged.schema["time"], "time_zone", None):
+        logged = logged.with_columns(pl.col("time").dt.replace_time_zone(None))
+    both = pl.concat([logged.select(FINDINGS_SCHEMA.names()).cast(dict(FINDINGS_SCHEMA)),
+                      own_findings(bundle, since, until, lang)])
     rank = {s: i for i, s in enumerate(SEVERITIES)}
-    return both.sort(pl.col("severity").replace_strict(rank, default=len(rank), return_dtype=pl.Int32), "time", nulls_last=True)
-
-
-# Japanese titles for the English titles clpkit.findings writes (our own wording).
-FINDING_TITLES_JA: dict[str, str] = {}
+    return both.sort(pl.col("severity").replace_strict(rank, default=len(rank), return_dtype=pl.Int32),
+                     "time", nulls_last=True)
 
 
 def severity_counts(findings: pl.DataFrame) -> pl.DataFrame:
@@ -182,6 +182,26 @@ def history(out: str | Path, cluster: str, current: str | Path = "") -> pl.DataF
     )
 
 
+def trend_table(history_frame: pl.DataFrame, runs: int = 6) -> pl.DataFrame:
+    """Key figures as rows, the last ``runs`` runs as columns (oldest left)."""
+    if history_frame.is_empty():
+        return pl.DataFrame(schema={"metric": pl.String})
+    last = history_frame["run_time"].unique().sort().tail(runs)
+    return (
+        history_frame.filter(pl.col("run_time").is_in(last.implode()))
+        .with_columns(pl.col("run_time").dt.strftime("%Y-%m-%d %H:%M"))
+        .pivot(on="run_time", index="metric", values="value", aggregate_function="first")
+        .sort("metric")
+    )
+
+
+def findings_trend(history_frame: pl.DataFrame) -> pl.DataFrame:
+    """The findings counts per severity across runs, for the trend chart."""
+    return history_frame.filter(pl.col("metric").str.starts_with("findings.")).with_columns(
+        pl.col("metric").str.strip_prefix("findings.")
+    )
+
+
 def _status(run_dir: Path) -> str:
     try:
         return json.loads((run_dir / "run.json").read_text(encoding="utf-8")).get("status", "")
@@ -193,8 +213,9 @@ def localised_findings(findings: pl.DataFrame, lang: str) -> pl.DataFrame:
     """Findings for display: severity words and headings in ``lang``, evidence joined."""
     return findings.with_columns(
         pl.col("severity").replace_strict({s: t(s, lang) for s in SEVERITIES}, default=pl.col("severity")),
-        pl.col("evidence").list.join(", "),
+        pl.when(pl.col("evidence").list.len() > 3)
+        .then(pl.col("evidence").list.head(3).list.join(", ") + pl.format(" (+{})", pl.col("evidence").list.len() - 3))
+        .otherwise(pl.col("evidence").list.join(", ")),
     ).rename({c: t(c, lang) for c in FINDINGS_SCHEMA.names()})
 
 
-__all__ = ["FINDING_TEXTS", "report_findings", "key_figures", "history", "severity_counts"]

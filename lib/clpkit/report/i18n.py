@@ -133,13 +133,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "window": ("Window", "対象期間"),
 }
 
-# Findings produced by clpkit.report (mirror/system checks) and by
-# clpkit.findings: title templates keyed by code, both languages.
+# Findings of the report's own checks (clpkit.findings has the others):
+# title templates keyed by code, both languages.
 FINDING_TEXTS: dict[str, tuple[str, str]] = {
-    "mirror.ack_near_timeout": (
-        "{statistic} reached {pct:.0f} % of the Ack timeout",
-        "{statistic} が Ack タイムアウトの {pct:.0f} % に達しました",
-    ),
     "mirror.send_queue_near_limit": (
         "Send Queue reached {pct:.0f} % of the configured queue size",
         "送信キューが設定値の {pct:.0f} % に達しました",

@@ -23,6 +23,7 @@ import html
 import json
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -79,11 +80,14 @@ def run_reports(
     notebooks_dir: Path | None = None,
     names: tuple[str, ...] = NOTEBOOKS,
     now: dt.datetime | None = None,
+    jobs: int = 2,
 ) -> Path:
     """Run the reports of ``bundle`` into a new dated folder under ``out``; return it.
 
-    Raises :class:`ClpkitError` (the CLI exits 2) when the bundle is missing,
-    a report name is unknown, or a notebook fails.
+    ``jobs`` notebooks run at the same time (each in its own kernel; the
+    reports do not depend on one another). Raises :class:`ClpkitError` (the
+    CLI exits 2) when the bundle is missing, a report name is unknown, or a
+    notebook fails; the other reports of the run still finish.
     """
     import papermill
 
@@ -100,12 +104,15 @@ def run_reports(
         raise ClpkitError(f"unknown report {', '.join(unknown)}; known: {', '.join(names)}")
     selected = [n for n in names if not only or n in only]
     nb_dir = notebooks_dir or default_notebooks_dir()
+    missing = [n for n in selected if not (nb_dir / f"{n}.ipynb").is_file()]
+    if missing:
+        raise ClpkitError(f"{nb_dir}: no notebook {', '.join(f'{n}.ipynb' for n in missing)}")
     out = Path(out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
 
-    run_dir = _new_run_dir(out, now or dt.datetime.now(dt.UTC))
     clock = time.perf_counter()
-    key = figures.key_figures(bundle, since=since, until=until)
+    key = figures.key_figures(bundle, since=since, until=until)  # a bundle that cannot be read stops here
+    out.mkdir(parents=True, exist_ok=True)
+    run_dir = _new_run_dir(out, now or dt.datetime.now(dt.UTC))
     run = Run(
         folder=run_dir.name, cluster=figures.cluster_name(key, bundle), bundle=str(bundle),
         since=since, until=until, lang=lang, started=_now(),
@@ -116,27 +123,39 @@ def run_reports(
 
     values = {"bundle": str(bundle), "since": since, "until": until, "lang": lang,
               "history": str(out), "run_dir": str(run_dir), "reports": ",".join(selected)}
-    for name in selected:
-        source = nb_dir / f"{name}.ipynb"
-        target = run_dir / f"{name}.ipynb"
+    pages.vega_bundle()  # build the inlined JavaScript once, before the workers need it
+
+    def execute(name: str) -> tuple[str, str, float]:
+        """Run one notebook and write its page; the error text ('' on success)."""
         clock = time.perf_counter()
+        source, target = nb_dir / f"{name}.ipynb", run_dir / f"{name}.ipynb"
         declared = papermill.inspect_notebook(str(source))
-        params = {k: v for k, v in values.items() if k in declared}
         try:
             papermill.execute_notebook(
-                str(source), str(target), parameters=params, kernel_name="python3", language="python",
-                progress_bar=False, cwd=str(run_dir),
+                str(source), str(target), kernel_name="python3", language="python", progress_bar=False,
+                parameters={k: v for k, v in values.items() if k in declared}, cwd=str(run_dir),
             )
         except Exception as exc:  # papermill saved the partial notebook at target
             if target.exists():
                 _write_atomic(run_dir / f"{name}.html", pages.export(target, show_code=True, lang=lang))
-            run.status, run.failed, run.finished = "failed", name, _now()
-            run.error = _first_line(exc)
-            _write_run(run_dir, run)
-            raise ClpkitError(f"report {name} failed: {run.error} (partial output in {run_dir})") from None
+            return name, _first_line(exc), time.perf_counter() - clock
         _write_atomic(run_dir / f"{name}.html", pages.export(target, show_code=show_code, lang=lang))
-        run.reports.append(name)
-        run.seconds[name] = round(time.perf_counter() - clock, 2)
+        return name, "", time.perf_counter() - clock
+
+    # Each notebook has its own kernel (a process); threads only wait for them.
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        results = list(pool.map(execute, selected))
+    for name, error, seconds in results:
+        run.seconds[name] = round(seconds, 2)
+        if not error:
+            run.reports.append(name)
+    failures = [(name, error) for name, error, _ in results if error]
+    if failures:
+        run.status, run.finished = "failed", _now()
+        run.failed, run.error = failures[0]
+        _write_run(run_dir, run)
+        names_failed = ", ".join(name for name, _ in failures)
+        raise ClpkitError(f"report {names_failed} failed: {run.error} (partial output in {run_dir})")
 
     _write_atomic(run_dir / "index.html", run_index(run))
     run.status, run.finished = "ok", _now()
