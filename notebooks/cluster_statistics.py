@@ -69,7 +69,9 @@ if known.height:
 # %%
 res_counts = cluster.outcomes(stats)
 assert res_counts["count"].sum() == stats.filter(pl.col("result") != "Success").height
+table = cluster.outcome_table(stats)
+assert table.select(cluster.RESULTS).sum_horizontal().sum() <= res_counts["count"].sum()
 page.heading("outcomes", lang)
-page.table(res_counts, lang)
+page.table(table, lang)
 if res_counts.height:
     page.show(charts.outcome_counts(res_counts, title=t("outcomes", lang), lang=lang))

@@ -74,6 +74,7 @@ def test_japanese_run(ja_run, offline_browser):
     summary = offline_browser.load(ja_run / "summary.html")
     assert "クラスタ概要" in summary["text"] and "検出事項" in summary["text"]
     assert "Findings" not in summary["text"]
+    assert summary["code_cells"] > 0 and "import" in summary["text"], "--show-code keeps the code"
 
 
 def _exec_start(env: dict[str, str]) -> list[str]:

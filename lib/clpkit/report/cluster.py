@@ -105,6 +105,23 @@ def monitor_headroom(stats: pl.DataFrame, timeouts: dict[str, float]) -> pl.Data
     )
 
 
+RESULTS = ("Failure", "Timeout", "Warning", "Cancel")  # every result other than Success (SPEC 3.4)
+
+
+def outcome_table(stats: pl.DataFrame) -> pl.DataFrame:
+    """Per category: the count of each result other than Success, zeros included.
+
+    >>> cs = pl.DataFrame({"category": ["monitor", "group"], "result": ["Timeout", "Success"]})
+    >>> outcome_table(cs).rows()
+    [('group', 0, 0, 0, 0), ('monitor', 0, 1, 0, 0)]
+    """
+    return (
+        stats.group_by("category")
+        .agg(*[(pl.col("result") == r).sum().cast(pl.Int64).alias(r) for r in RESULTS])
+        .sort("category")
+    )
+
+
 def outcomes(stats: pl.DataFrame) -> pl.DataFrame:
     """Counts of Failure, Timeout, Warning and Cancel per category (Success left out)."""
     return (
