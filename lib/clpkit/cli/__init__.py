@@ -7,5 +7,6 @@ from clpkit.cli import parse  # noqa: F401  (registers `clpkit parse`)
 from clpkit.cli import report  # noqa: F401  (registers `clpkit report`)
 from clpkit.cli import config  # noqa: F401  (registers `clpkit config`)
 from clpkit.cli import reference  # noqa: F401  (registers `clpkit ports`, `check-host`, `stats-budget`)
+from clpkit.cli import samples  # noqa: F401  (registers `clpkit samples`)
 
 __all__ = ["main"]
