@@ -340,7 +340,7 @@ class Bundle:
             frame = formats.parse_bytes(f.kind, data, source=f.source, server=f.server)
         except ParseError as exc:
             return None, [Problem(f.server, f.source, exc.line, exc.reason)]
-        except Exception as exc:  # a parser bug must not stop the other files
+        except (Exception, pl.exceptions.PanicException) as exc:  # a parser bug must not stop the other files
             return None, [Problem(f.server, f.source, None, f"parser failed: {type(exc).__name__}: {exc}")]
         return frame.with_columns(pl.lit(f.server, pl.String).alias("server")), []
 
