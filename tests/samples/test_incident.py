@@ -145,7 +145,8 @@ def test_emergency_archive_holds_the_logs_of_the_moment(bundle):
         assert "monitoring mdw1" in tar.extractfile("log/rm.log.cur").read().decode()
     with tarfile.open(bundle / "sv1/log/elog_rc0.tar.gz") as tar:
         rc = tar.extractfile("log/rc.log.cur").read().decode("euc_jp")
-    assert "Stopping exec1 resource has failed." in rc and "Stopping md1 resource" not in rc
+    incident_day = rc.split("\nI 26/01/01", 1)[1]
+    assert "Stopping exec1 resource has failed." in incident_day and "Stopping md1 resource" not in incident_day
 
 
 def test_heartbeat_timeout_seen_from_both_sides(bundle):
