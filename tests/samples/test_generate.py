@@ -103,3 +103,13 @@ def test_window_always_holds_the_incident():
         assert start <= samples.INCIDENT.burst_start and samples.INCIDENT.mirror_recovery_end < end
     with pytest.raises(ValueError):
         samples.window(0)
+
+
+def test_full_size_fills_the_previous_generation(tmp_path):
+    full = samples.generate(tmp_path / "full", days=1, rotate_mb=0.5, archive=False)
+    lean = samples.generate(tmp_path / "lean", days=1, rotate_mb=0.5, archive=False, full_size=False)
+    pre = full / "sv1/perf/disk/nmp1.pre"
+    assert pre.stat().st_size > 0.45 * 1024 * 1024
+    assert not (lean / "sv1/perf/disk/nmp1.pre").exists()
+    first = (lean / "sv1/perf/disk/nmp1.cur").read_text().splitlines()[1]
+    assert first.startswith('"2026/01/01 00:00:17"')
