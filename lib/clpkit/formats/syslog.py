@@ -121,9 +121,9 @@ def scan(
     blank = int(lines["text"].str.contains(r"^\s*$").sum()) if total else 0
     candidates = lines.filter(pl.col("text").str.contains_any(["clusterpro", "expresscls"], ascii_case_insensitive=True))
     fast_mask = candidates["text"].str.contains(_FAST_CLASSIC)
-    rows = pl.concat(
-        [_classic_fast(candidates.filter(fast_mask)), _by_pattern(candidates.filter(~fast_mask))], how="vertical_relaxed"
-    ).sort("line")
+    rows = _classic_fast(candidates.filter(fast_mask))
+    if not fast_mask.all():
+        rows = pl.concat([rows, _by_pattern(candidates.filter(~fast_mask))], how="vertical_relaxed").sort("line")
     skipped = total - blank - rows.height
     if rows.height == 0:
         return Scan(SCHEMA.to_frame(), total, skipped)
@@ -135,6 +135,8 @@ def scan(
         pl.col("day").str.zfill(2),
         pl.col("clock"),
     ).str.strptime(pl.Datetime("ms"), "%Y-%m-%d %H:%M:%S%.f", strict=False)
+    if rows["full_time"].null_count() == 0:
+        classic_time = pl.col("full_time")
     rows = rows.with_columns(pl.coalesce(pl.col("full_time"), classic_time).alias("time"))
     rows = _events(rows)
     lossy = pl.col("text").str.count_matches("\ufffd", literal=True) if decoded.replaced else pl.lit(0)
