@@ -75,6 +75,14 @@ REGISTRY: tuple[FormatSpec, ...] = (
     FormatSpec("alert_log", "alert_log", (r"alertlog\.alt",), "Alert log (alert/log/alertlog.alt)"),
     FormatSpec("syslog", "syslog", (r"(?:messages|syslog)(?:\.\d+|-\d{8})?",), "System log lines of clusterpro / expresscls (/var/log/messages)"),
     # --- configuration and command outputs (SPEC 3.7-3.8) ---
+    FormatSpec("clp_conf", "clp_conf", (r"clp\.conf",), "Cluster configuration (etc/clp.conf), one row per element"),
+    FormatSpec("clpstat", "clpstat", (r"clpstat.*\.(?:txt|out)",), "Saved output of clpstat (server, group, monitor status)"),
+    FormatSpec(
+        "clpmdstat",
+        "clpmdstat",
+        (r"clp[mh]dstat.*\.(?:txt|out)",),
+        "Saved output of clpmdstat --mirror / clphdstat --mirror (mirror status fields)",
+    ),
 )
 
 _GENERATION = re.compile(r"(?P<stem>.+)\.(?:(?P<cur>cur)|pre(?P<n>\d*))")
