@@ -197,7 +197,7 @@ def raw_events(
     parts = [p for p in parts if p.height]
     if not parts:
         return SCHEMA.to_frame()
-    df = _drop_repeats(pl.concat(parts, how="diagonal_relaxed"))
+    df = _drop_repeats(_syslog_years(pl.concat(parts, how="diagonal_relaxed")))
     df = _names(df)
     df = _to_utc(df, tz)
     df = df.with_columns(pl.lit(0.0).alias("clock_offset_s"))
@@ -248,6 +248,7 @@ def _from_syslog(syslog: pl.DataFrame, alerts: pl.DataFrame | None) -> pl.DataFr
         pl.lit(None, pl.String).alias("level"),
         "message",
         "utc_offset",
+        pl.col("year_from") if "year_from" in syslog.columns else pl.lit(None, pl.String).alias("year_from"),
     )
     if alerts is not None and alerts.height and df.height:
         keys = alerts.filter(pl.col("time").is_not_null()).select(
@@ -336,6 +337,37 @@ def _from_cluster_stats(stats: pl.DataFrame) -> pl.DataFrame:
         pl.when(category == "resource").then(name).alias("resource"),
         pl.when(category == "monitor").then(name).alias("monitor"),
     )
+
+
+def _syslog_years(df: pl.DataFrame) -> pl.DataFrame:
+    """Correct the year of syslog files whose year was a guess (``year_from`` ``now``: no date in the
+    file or its name, no mtime) by whole years, to the years of the same server's other events.
+
+    The other logs carry their year, so a syslog file guessed into the current year while the rest of
+    the collection is from an earlier year is moved back by the whole years between their medians.
+    """
+    if "year_from" not in df.columns:
+        return df
+    guessed = pl.col("year_from") == "now"
+    if not df.select(guessed.any()).item():
+        return df.drop("year_from")
+    year = timedelta(days=365.2425)
+    others = df.filter(pl.col("kind") != "syslog")
+    fixes = []
+    for (server, source), part in df.filter(guessed).group_by("server", "source"):
+        ref = others.filter(pl.col("server") == server)["local_time"]
+        ref = ref if ref.len() else others["local_time"]
+        if ref.len() == 0:
+            continue
+        k = round((ref.median() - part["local_time"].median()) / year)
+        if k:
+            fixes.append((source, k))
+    if not fixes:
+        return df.drop("year_from")
+    shift = pl.col("source").replace_strict(dict(fixes), default=0, return_dtype=pl.Int64)
+    return df.with_columns(
+        pl.when(guessed & (shift != 0)).then(pl.col("local_time").dt.offset_by(pl.format("{}y", shift))).otherwise(pl.col("local_time")).alias("local_time")
+    ).drop("year_from")
 
 
 def _drop_repeats(df: pl.DataFrame) -> pl.DataFrame:

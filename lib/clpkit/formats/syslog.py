@@ -26,7 +26,11 @@ local time); ``utc_offset`` (minutes) is set when the line wrote one.
 Classic lines have no year: it is resolved by
 :func:`clpkit.text.resolve_years`, anchored on a full date in the same
 file, else the date in a ``messages-YYYYMMDD`` name, else the file's
-mtime; a December-to-January turn inside the file starts a new year.
+mtime (when ``source`` is a readable path), else the current year; a
+December-to-January turn inside the file starts a new year. ``year_from``
+says which (``file``, ``name``, ``mtime``, ``now``; null on a line that
+wrote its own year), so that a caller with better knowledge (the event
+table, from the server's other logs) can correct a guessed year.
 
 >>> s = scan(SAMPLE, source="messages-20261125")
 >>> s.skipped, s.frame.height
@@ -64,6 +68,7 @@ SCHEMA = pl.Schema(
         "module": pl.String,
         "event_id": pl.Int64,
         "message": pl.String,
+        "year_from": pl.String,
         **META_SCHEMA,
     }
 )
@@ -127,7 +132,7 @@ def scan(
     skipped = total - blank - rows.height
     if rows.height == 0:
         return Scan(SCHEMA.to_frame(), total, skipped)
-    years = _years(rows, source, mtime)
+    years, year_from = _years(rows, source, mtime)
     classic_time = pl.format(
         "{}-{}-{} {}",
         pl.lit(years),
@@ -155,6 +160,7 @@ def scan(
         pl.col("module").str.to_lowercase(),
         "event_id",
         "message",
+        pl.when(pl.col("full_time").is_null()).then(pl.lit(year_from)).alias("year_from"),
         pl.lit(server, pl.String).alias("server"),
         pl.lit(source, pl.String).alias("source"),
         "line",
@@ -277,17 +283,18 @@ def _offset_minutes(tz: pl.Expr) -> pl.Expr:
     return pl.when(tz == "Z").then(pl.lit(0, pl.Int32)).otherwise(sign * minutes).cast(pl.Int32)
 
 
-def _years(df: pl.DataFrame, source: str, mtime: datetime | None) -> pl.Series:
-    """Year of every row (used by the classic rows), from the one helper in clpkit.text."""
+def _years(df: pl.DataFrame, source: str, mtime: datetime | None) -> tuple[pl.Series, str]:
+    """Year of every row (used by the classic rows) and where it came from, via clpkit.text's helper."""
     full = df["full_time"]
     known = full.is_not_null().arg_true()
     months = df["month"].fill_null(full.dt.month().cast(pl.Int32)) if known.len() else df["month"]
     if known.len():
         row = int(known[0])
-        return textmod.resolve_years(months, reference=int(full[row].year), reference_row=row)
+        return textmod.resolve_years(months, reference=int(full[row].year), reference_row=row), "file"
     named = _NAME_DATE.search(source.split("!")[-1])
     if named:
-        reference = datetime(int(named[1]), int(named[2]), int(named[3]))
+        reference, origin = datetime(int(named[1]), int(named[2]), int(named[3])), "name"
     else:
         reference = mtime or textmod.file_mtime(source)
-    return textmod.resolve_years(months, reference=reference)
+        origin = "mtime" if reference is not None else "now"
+    return textmod.resolve_years(months, reference=reference), origin
