@@ -7,8 +7,9 @@ collection at once (:func:`open_bundle`).
 
 from __future__ import annotations
 
+from clpkit.bundle import Bundle, open_bundle
 from clpkit.problems import ClpkitError, ParseError, Problem
 
 __version__ = "0.1.0"
 
-__all__ = ["ClpkitError", "ParseError", "Problem", "__version__"]
+__all__ = ["Bundle", "ClpkitError", "ParseError", "Problem", "__version__", "open_bundle"]

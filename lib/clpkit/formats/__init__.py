@@ -69,7 +69,20 @@ REGISTRY: tuple[FormatSpec, ...] = (
         "Group, resource and monitor statistics (perf/cluster/{group,monitor}/*.cur)",
     ),
     # --- logs (SPEC 3.5-3.6) ---
+    FormatSpec("module_log", "module_log", (r"[A-Za-z0-9_\-]+\.(?:log|err)\.(?:cur|pre\d*)",), "Module logs (log/<module>.log.cur, .err.cur)"),
+    FormatSpec("service_log", "service_log", (r"init_[A-Za-z0-9_\-]+\.(?:start|stop)\.(?:cur|pre\d*)",), "Service start/stop logs (log/init_<svc>.start.cur)"),
+    FormatSpec("elog", "elog", (r"elog_(?:pm|rc|rm)\d+\.tar\.gz",), "Emergency log archives (log/elog_<mod><g>.tar.gz), one row per member"),
+    FormatSpec("alert_log", "alert_log", (r"alertlog\.alt",), "Alert log (alert/log/alertlog.alt)"),
+    FormatSpec("syslog", "syslog", (r"(?:messages|syslog)(?:\.\d+|-\d{8})?",), "System log lines of clusterpro / expresscls (/var/log/messages)"),
     # --- configuration and command outputs (SPEC 3.7-3.8) ---
+    FormatSpec("clp_conf", "clp_conf", (r"clp\.conf",), "Cluster configuration (etc/clp.conf), one row per element"),
+    FormatSpec("clpstat", "clpstat", (r"clpstat.*\.(?:txt|out)",), "Saved output of clpstat (server, group, monitor status)"),
+    FormatSpec(
+        "clpmdstat",
+        "clpmdstat",
+        (r"clp[mh]dstat.*\.(?:txt|out)",),
+        "Saved output of clpmdstat --mirror / clphdstat --mirror (mirror status fields)",
+    ),
 )
 
 _GENERATION = re.compile(r"(?P<stem>.+)\.(?:(?P<cur>cur)|pre(?P<n>\d*))")

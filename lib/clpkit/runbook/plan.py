@@ -12,6 +12,10 @@ Step kinds:
 ``check``    a command whose output must meet ``expect`` (stops the run if not);
 ``wait``     a command polled until its output meets ``expect`` or ``timeout`` passes.
 
+A ``command`` step may also carry ``expect``: its success is then judged by
+the condition instead of exit status 0 (``dd`` onto a whole partition ends
+with "No space left on device" and status 1, which is what the guide expects).
+
 ``expect`` names a condition of :data:`CONDITIONS` with its arguments, so that
 a plan stays data (JSON) and the engine owns how each condition is judged.
 

@@ -1,0 +1,438 @@
+"""Open a log collection (folders, archives, an install root) as one set of tables.
+
+:func:`open_bundle` accepts, alone or in a list:
+
+- a folder holding one folder (or one archive) per server;
+- one server's log collection, as a folder or a ``.tar.gz/.tgz/.tar/.zip``
+  archive (extracted safely by :mod:`clpkit.archive`);
+- an install root such as ``/opt/nec/clusterpro`` (recognised by its
+  ``log/ perf/ alert/ etc/`` folders).
+
+Files are found by base name anywhere below a server's root (SPEC 2) through
+:func:`clpkit.formats.detect`; the exact inner tree of a collection is not
+published, so no fixed path is assumed. The one exception is cluster
+statistics, whose names (``fip.cur``, ``genw.cur``) are too generic: they count
+only inside a ``group/`` or ``monitor/`` folder (``perf/cluster/group/``).
+
+Server names come from the folder or archive name (``sv1.tar.gz`` → ``sv1``);
+an install root named ``clusterpro`` takes the host's name, spelled as in its
+``clp.conf`` when the host is listed there. ``servers=`` overrides any of them.
+
+Every frame's ``source`` is the file's path below the input's own name
+(``sv1.tar.gz/perf/disk/nmp1.cur``), so it is the same for the same input
+wherever it is extracted; :mod:`clpkit.ingest` relies on that.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import socket
+import tempfile
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import polars as pl
+
+from clpkit import formats
+from clpkit.archive import Limits, archive_stem, extract, is_archive, remove_tree
+from clpkit.problems import PROBLEMS_SCHEMA, ClpkitError, ParseError, Problem, problems_frame, rejected_rows
+
+#: Folders of an install root (SPEC 2); two of them make a folder one server's root.
+INSTALL_LAYOUT = ("log", "perf", "alert", "etc")
+#: Name of the install folder; such a root is named after the host, not the folder.
+INSTALL_DIR_NAME = "clusterpro"
+#: Emergency log archives (SPEC 3.1) are files of a server, never a server of their own.
+NESTED_ARCHIVE = re.compile(r"elog_.*")
+#: Parent folders in which generic ``<type>.cur`` names are cluster statistics (SPEC 3.4).
+CLUSTER_STATS_FOLDERS = frozenset({"group", "monitor"})
+#: Columns that say where a row came from rather than what it holds.
+LOCATION_COLUMNS = ("source", "line")
+
+FILES_SCHEMA = pl.Schema(
+    {
+        "server": pl.String,
+        "kind": pl.String,
+        "series": pl.String,
+        "age": pl.Int64,
+        "path": pl.String,
+        "size": pl.Int64,
+        "source": pl.String,
+    }
+)
+
+
+@dataclass(frozen=True)
+class BundleFile:
+    """One recognised file of one server."""
+
+    server: str
+    kind: str
+    series: str  # rotation series: nmp1 for nmp1.cur/.pre/.pre1
+    age: int  # 0 for .cur, 1 for .pre, N+1 for .preN
+    folder: str  # folder below the server's root, with / separators
+    path: Path  # where the bytes are on disk now
+    source: str  # stable display name: <input name>/<path below it>
+    size: int
+
+    @property
+    def series_key(self) -> tuple[str, str, str, str]:
+        """Files with the same key are generations of one series."""
+        return (self.server, self.kind, self.folder, self.series)
+
+
+@dataclass
+class _Root:
+    """One server's root found in the inputs."""
+
+    name: str
+    path: Path
+    label: str  # prefix of the sources of its files
+    origin: str  # the input it came from, as given
+
+
+def open_bundle(
+    path: str | os.PathLike | Sequence[str | os.PathLike],
+    servers: dict[str, str] | Sequence[str] | None = None,
+    limits: Limits | None = None,
+) -> "Bundle":
+    """Open one or several collections; see the module docstring for what is accepted.
+
+    ``servers`` renames servers: a dict maps a found name (or an input path as
+    given) to the name to use; a list names the servers found, in order.
+    ``limits`` caps what each archive may inflate (:class:`clpkit.archive.Limits`).
+    """
+    inputs = [path] if isinstance(path, (str, os.PathLike)) else list(path)
+    if not inputs:
+        raise ClpkitError("open_bundle: no input given")
+    finder = _Finder(limits)
+    try:
+        roots: list[_Root] = []
+        for item in inputs:
+            roots += finder.discover(Path(item), str(item))
+        renames = _rename(roots, servers)
+    except BaseException:
+        finder.cleanup()
+        raise
+    problems = [dataclasses.replace(p, server=renames.get(p.server, p.server)) for p in finder.problems]
+    return Bundle(roots, problems, finder.tmpdirs)
+
+
+class _Finder:
+    """Walks the inputs down to server roots, extracting archives into private folders."""
+
+    def __init__(self, limits: Limits | None):
+        self.limits = limits
+        self.tmpdirs: list[Path] = []
+        self.problems: list[Problem] = []
+
+    def cleanup(self) -> None:
+        for tmp in self.tmpdirs:
+            remove_tree(tmp)
+
+    def discover(self, path: Path, origin: str) -> list[_Root]:
+        if path.is_dir():
+            return self.classify(path, path.resolve().name, path.resolve().name, origin)
+        if path.is_file():
+            if not is_archive(path):
+                raise ClpkitError(f"{path}: neither a folder nor a .tar.gz/.tgz/.tar/.zip archive")
+            return self.archive(path, path.name, origin)
+        raise ClpkitError(f"{path}: no such file or folder")
+
+    def archive(self, path: Path, label: str, origin: str) -> list[_Root]:
+        """Extract one archive; a single server inside takes the archive's name."""
+        tmp = Path(tempfile.mkdtemp(prefix="clpkit-bundle-"))
+        self.tmpdirs.append(tmp)
+        name = archive_stem(path)
+        for p in extract(path, tmp, self.limits):
+            self.problems.append(dataclasses.replace(p, server=name, file=label))
+        found = self.classify(tmp, label, name, origin)
+        if len(found) == 1:
+            found[0].name = name
+        return found
+
+    def classify(self, folder: Path, label: str, name: str, origin: str) -> list[_Root]:
+        """A folder is one server's root, or holds one folder or archive per server."""
+        children = sorted(c for c in folder.iterdir() if not c.name.startswith("."))
+        layout = sum(c.is_dir() and c.name in INSTALL_LAYOUT for c in children)
+        if layout >= 2 or any(c.is_file() and _is_server_file(c) for c in children):
+            if folder.name == INSTALL_DIR_NAME and name == folder.name:
+                name = _host_name(folder)
+            return [_Root(name, folder, label, origin)]
+        roots: list[_Root] = []
+        for child in children:
+            where = f"{label}/{child.name}"
+            if child.is_dir():
+                if next(_server_files(child), None) is not None:
+                    roots.append(_Root(child.name, child, where, origin))
+                else:
+                    self.problems.append(Problem(None, where, None, "no CLUSTERPRO file found; folder skipped"))
+            elif is_archive(child) and not NESTED_ARCHIVE.match(child.name):
+                roots += self.archive(child, where, origin)
+        return roots
+
+
+def _is_server_file(path: Path) -> bool:
+    """A file the registry knows, or an emergency archive."""
+    return _kind_of(path) is not None or bool(NESTED_ARCHIVE.match(path.name))
+
+
+def _kind_of(path: Path) -> str | None:
+    spec = formats.detect(path.name)
+    if spec is None:
+        return None
+    if spec.kind == "cluster_stats" and path.parent.name not in CLUSTER_STATS_FOLDERS:
+        return None
+    return spec.kind
+
+
+def _server_files(root: Path) -> Iterable[Path]:
+    """Every file below root in a stable order, hidden names skipped."""
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith("."):
+                path = Path(folder, name)
+                if _is_server_file(path) or name == "clp.conf":
+                    yield path
+
+
+def _host_name(root: Path) -> str:
+    """This host's name, spelled as in the root's clp.conf when it lists the host."""
+    host = socket.gethostname().split(".")[0]
+    conf = root / "etc" / "clp.conf"
+    if conf.is_file():
+        try:
+            from clpkit import config
+
+            listed = [s.name for s in config.load(conf).servers]
+        except (ImportError, ClpkitError):
+            listed = []
+        for name in listed:
+            if name.lower() == host.lower():
+                return name
+    return host
+
+
+def _rename(roots: list[_Root], servers) -> dict[str, str]:
+    """Apply the ``servers=`` override in place; return old → new names."""
+    renames: dict[str, str] = {}
+    found = [r.name for r in roots]
+    if isinstance(servers, dict):
+        unknown = set(servers) - set(found) - {r.origin for r in roots}
+        if unknown:
+            raise ClpkitError(
+                f"servers: no server or input named {', '.join(sorted(unknown))} (found: {', '.join(found)})"
+            )
+        for root in roots:
+            new = servers.get(root.name, servers.get(root.origin, root.name))
+            renames[root.name] = new
+            root.name = new
+    elif servers is not None:
+        names = list(servers)
+        if len(names) != len(roots):
+            raise ClpkitError(f"servers: {len(names)} names given for {len(roots)} servers found ({', '.join(found)})")
+        for root, new in zip(roots, names):
+            renames[root.name] = new
+            root.name = new
+    seen: dict[str, str] = {}
+    for root in roots:
+        if root.name in seen:
+            raise ClpkitError(
+                f"two inputs give server {root.name!r}: {seen[root.name]} and {root.label}; name them with servers="
+            )
+        seen[root.name] = root.label
+    return renames
+
+
+class Bundle:
+    """The files of a collection and their tables; see :func:`open_bundle`.
+
+    Tables are parsed on first use and cached. A file that cannot be read, an
+    archive member refused and every row a parser kept raw become entries of
+    :attr:`problems`; nothing else is lost. Use it as a context manager (or
+    call :meth:`close`) to remove the folders archives were extracted into.
+    """
+
+    def __init__(self, roots: list[_Root], problems: list[Problem], tmpdirs: list[Path]):
+        self._roots = roots
+        self._bundle_problems = problems
+        self._tables: dict[str, pl.DataFrame] = {}
+        self._file_problems: dict[str, list[Problem]] = {}
+        self._config_done = False
+        self._config = None
+        self._finalizer = weakref.finalize(self, _remove_all, list(tmpdirs))
+        self._entries: list[BundleFile] = []
+        self._confs: list[tuple[str, Path, str]] = []  # server, path, source of each clp.conf
+        for root in roots:
+            for path in _server_files(root.path):
+                rel = path.relative_to(root.path).as_posix()
+                if path.name == "clp.conf":
+                    self._confs.append((root.name, path, f"{root.label}/{rel}"))
+                kind = _kind_of(path)
+                if kind is None:
+                    continue
+                series, age = formats.generation(path.name)
+                folder = path.parent.relative_to(root.path).as_posix()
+                self._entries.append(
+                    BundleFile(root.name, kind, series, age, folder, path, f"{root.label}/{rel}", path.stat().st_size)
+                )
+
+    # --- lifecycle ---
+    def close(self) -> None:
+        """Remove the temporary folders (extracted archives); tables already built stay usable."""
+        self._finalizer()
+
+    def __enter__(self) -> "Bundle":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Bundle servers={self.servers} files={len(self._entries)}>"
+
+    # --- what is there ---
+    @property
+    def servers(self) -> list[str]:
+        """Server names, in the order they were found."""
+        return [r.name for r in self._roots]
+
+    @property
+    def files(self) -> pl.DataFrame:
+        """One row per recognised file: server, kind, series, age, path, size, source."""
+        rows = [(f.server, f.kind, f.series, f.age, str(f.path), f.size, f.source) for f in self._entries]
+        return pl.DataFrame(rows, schema=FILES_SCHEMA, orient="row")
+
+    def entries(self, kind: str | None = None) -> list[BundleFile]:
+        """The recognised files (of one kind), in discovery order."""
+        return [f for f in self._entries if kind is None or f.kind == kind]
+
+    def series(self, kind: str) -> list[list[BundleFile]]:
+        """The files of a kind grouped by rotation series, each oldest → newest."""
+        groups: dict[tuple, list[BundleFile]] = {}
+        for f in self.entries(kind):
+            groups.setdefault(f.series_key, []).append(f)
+        return [sorted(g, key=lambda f: -f.age) for g in groups.values()]
+
+    def tables(self) -> list[str]:
+        """The kinds present, in registry order."""
+        present = {f.kind for f in self._entries}
+        return [spec.kind for spec in formats.REGISTRY if spec.kind in present]
+
+    # --- parsing ---
+    def read(self, f: BundleFile) -> tuple[pl.DataFrame | None, list[Problem]]:
+        """Parse one file; never raises: a file that cannot be read is (None, [its problem])."""
+        try:
+            data = f.path.read_bytes()
+        except OSError as exc:
+            return None, [Problem(f.server, f.source, None, f"cannot read: {exc.strerror or exc}")]
+        try:
+            frame = formats.parse_bytes(f.kind, data, source=f.source, server=f.server)
+        except ParseError as exc:
+            return None, [Problem(f.server, f.source, exc.line, exc.reason)]
+        except Exception as exc:  # a parser bug must not stop the other files
+            return None, [Problem(f.server, f.source, None, f"parser failed: {type(exc).__name__}: {exc}")]
+        return frame.with_columns(pl.lit(f.server, pl.String).alias("server")), []
+
+    def table(self, kind: str) -> pl.DataFrame:
+        """All servers' rows of one kind, each series' generations joined oldest → newest.
+
+        Rows of a newer generation equal to rows kept from the one before it
+        (all columns but source and line) are dropped as rotation-boundary
+        duplicates. A kind with no file gives the format's empty ``SCHEMA`` frame.
+        """
+        if kind not in self._tables:
+            spec = formats.by_kind(kind)
+            frames = []
+            for group in self.series(kind):
+                kept = None
+                for f in group:
+                    frame, problems = self.read(f)
+                    self._file_problems[f.source] = problems
+                    if frame is None:
+                        continue
+                    if kept is not None:
+                        frame = drop_boundary_duplicates(kept, frame)
+                    frames.append(frame)
+                    kept = frame
+            self._tables[kind] = combine(frames, spec.load().SCHEMA)
+        return self._tables[kind]
+
+    @property
+    def input_problems(self) -> list[Problem]:
+        """Problems met while opening the inputs: refused archive members, skipped folders."""
+        return list(self._bundle_problems)
+
+    @property
+    def problems(self) -> pl.DataFrame:
+        """server, file, line, reason: refused archive members, unreadable files, rejected rows.
+
+        Parses every table present, so that the list is complete.
+        """
+        frames = [problems_frame(self._bundle_problems)]
+        for kind in self.tables():
+            table = self.table(kind)
+            frames.append(problems_frame([p for f in self.entries(kind) for p in self._file_problems[f.source]]))
+            frames.append(rejected_rows(table))
+        return pl.concat(frames).cast(dict(PROBLEMS_SCHEMA)).unique(maintain_order=True)
+
+    @property
+    def config(self):
+        """The first ``clp.conf`` found as a :class:`clpkit.config.ClusterConfig`, or None.
+
+        A clp.conf that cannot be read becomes a problem and gives None.
+        """
+        if not self._config_done:
+            self._config_done = True
+            if self._confs:
+                from clpkit import config
+
+                server, path, source = self._confs[0]
+                try:
+                    self._config = config.load(path)
+                except ParseError as exc:
+                    self._bundle_problems.append(Problem(server, source, exc.line, exc.reason))
+        return self._config
+
+
+def _remove_all(tmpdirs: list[Path]) -> None:
+    for tmp in tmpdirs:
+        remove_tree(tmp)
+
+
+def drop_boundary_duplicates(older: pl.DataFrame, newer: pl.DataFrame) -> pl.DataFrame:
+    """The rows of ``newer`` not equal to a row of ``older`` (source and line ignored).
+
+    A rotation can leave the same sample at the end of ``X.pre`` and the start
+    of ``X.cur``; rows are compared on the columns both generations share.
+
+    >>> old = pl.DataFrame({"t": [1, 2], "v": ["a", "b"], "source": "x.pre", "line": [2, 3]})
+    >>> new = pl.DataFrame({"t": [2, 3], "v": ["b", "c"], "source": "x.cur", "line": [2, 3]})
+    >>> drop_boundary_duplicates(old, new)["t"].to_list()
+    [3]
+    """
+    common = [c for c in newer.columns if c in older.columns and c not in LOCATION_COLUMNS]
+    if not common or older.is_empty() or newer.is_empty():
+        return newer
+    seen = _row_hashes(older.select(common))
+    return newer.filter(~_row_hashes(newer.select(common)).is_in(seen.implode()))
+
+
+def _row_hashes(frame: pl.DataFrame) -> pl.Series:
+    # Categoricals hash by their physical codes; compare their text instead.
+    return frame.with_columns(pl.col(pl.Categorical, pl.Enum).cast(pl.String)).hash_rows(seed=0)
+
+
+def combine(frames: list[pl.DataFrame], schema: pl.Schema) -> pl.DataFrame:
+    """Concatenate parsed frames: known columns first, unknown extras, then the meta columns."""
+    if not frames:
+        return schema.to_frame()
+    frame = pl.concat(frames, how="diagonal_relaxed")
+    meta = [c for c in formats.META_SCHEMA if c in frame.columns]
+    known = [c for c in schema if c in frame.columns and c not in meta]
+    extra = [c for c in frame.columns if c not in known and c not in meta]
+    return frame.select(known + extra + meta)

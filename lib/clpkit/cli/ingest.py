@@ -1,0 +1,51 @@
+"""``clpkit ingest BUNDLE --out DIR``: a collection as a Parquet dataset, updated in place."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from clpkit.archive import Limits
+from clpkit.bundle import open_bundle
+from clpkit.cli._group import main
+from clpkit.ingest import ingest as write_dataset
+from clpkit.problems import ClpkitError
+
+
+@main.command()
+@click.argument("bundle", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path, file_okay=False), help="Dataset folder.")
+@click.option(
+    "--server",
+    "renames",
+    multiple=True,
+    metavar="FOUND=NAME",
+    help="Rename a server (a folder/archive name or an input path); repeatable.",
+)
+@click.option("--max-bytes", type=int, default=Limits.max_total_bytes, show_default=True, help="Cap on what one archive may inflate.")
+@click.option("--max-members", type=int, default=Limits.max_members, show_default=True, help="Cap on the members of one archive.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal).")
+def ingest(bundle: tuple[Path, ...], out: Path, renames: tuple[str, ...], max_bytes: int, max_members: int, progress) -> None:
+    """Write one Parquet dataset per table of BUNDLE into --out, hive-partitioned by server.
+
+    BUNDLE is a folder of server folders or archives, one server's collection
+    (folder or .tar.gz/.tgz/.tar/.zip), several archives, or an install root.
+    Running it again re-parses only the files that changed. Prints a JSON
+    summary on stdout; exits 0 even when some files or rows had problems
+    (see the `problems` table), 2 when the bundle cannot be opened.
+    """
+    servers = {}
+    for item in renames:
+        found, sep, name = item.partition("=")
+        if not sep or not found or not name:
+            raise ClpkitError(f"--server {item!r}: expected FOUND=NAME")
+        servers[found] = name
+    inputs = [str(p) for p in bundle]
+    with open_bundle(inputs if len(inputs) > 1 else inputs[0], servers=servers or None,
+                     limits=Limits(max_total_bytes=max_bytes, max_members=max_members)) as opened:
+        if not opened.entries():
+            raise ClpkitError(f"{', '.join(inputs)}: no CLUSTERPRO file found")
+        summary = write_dataset(opened, out, progress=progress)
+    click.echo(json.dumps(summary))

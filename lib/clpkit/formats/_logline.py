@@ -1,0 +1,218 @@
+"""The line rules shared by module logs, service logs and the logs inside elog archives.
+
+SPEC 3.5 (evidence [I]): an entry starts with a level letter, a space, a
+``YY/MM/DD HH:MM:SS.mmm`` time, a ``[pid]`` field glued to it, then text::
+
+    I 21/07/21 09:32:56.673[  17272] rc: activating exec1
+
+The layout is inferred, so the rules are tolerant: a 4-digit year, ``-``
+date separators, a ``T`` or several spaces before the clock, a comma before
+the milliseconds, a missing level letter or a missing ``[pid]`` are all
+accepted, and the bracket may hold a second id (``[pid:tid]``), kept as
+``tid``.
+
+Every line of the file becomes one row, in order:
+
+- an entry line is a head row;
+- any other line (a wrapped message, a stack dump, an empty line) is a
+  continuation row: ``text`` is the line as written, ``continues`` the line
+  number of the head row it belongs to, and its time, level and ids are the
+  head's, so that a time filter keeps a message together;
+- a line before the first entry of the file (the rest of a message that
+  started in the previous generation) has no head: it is kept with ``raw``
+  and ``problem`` set;
+- an entry line whose date or time is impossible (month 13) is kept with
+  ``raw`` and ``problem`` set and a null time;
+- a line holding bytes the file's encoding could not decode keeps its
+  parsed fields and also sets ``raw`` and ``problem`` (how many bytes),
+  so the loss is counted in the bundle's problems.
+
+Two-digit years go through :func:`clpkit.text.resolve_years`; the reference
+year is a 4-digit date written anywhere in the file (some entries embed
+one), else the file's modification time.
+
+Speed: the canonical layout is recognised with one anchored regex and cut
+by position; only the other lines go through the general pattern.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import polars as pl
+
+from clpkit import text as textmod
+from clpkit.problems import ParseError
+
+#: Columns every log-line frame has, before the format's own file-derived columns.
+LINE_SCHEMA = pl.Schema(
+    {
+        "time": pl.Datetime("ms"),
+        "level": pl.String,
+        "pid": pl.Int64,
+        "tid": pl.Int64,
+        "text": pl.String,
+        "continues": pl.Int64,
+    }
+)
+
+_CANONICAL = r"(?-u)^[A-Z] [0-9]{2}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}\[[ 0-9]*(?::[ 0-9]*)?\]"
+_GENERAL = (
+    r"^(?:(?P<level>[A-Z])\s+)?"
+    r"(?P<year>\d{4}|\d{2})[/-](?P<month>\d{1,2})[/-](?P<day>\d{1,2})[ T]+"
+    r"(?P<clock>\d{1,2}:\d{2}:\d{2})(?:[.,](?P<frac>\d{1,9}))?"
+    r"\s*(?:\[\s*(?P<pid>\d*)\s*(?::\s*(?P<tid>\d*)\s*)?\])?"
+    r" ?(?P<text>.*)$"
+)
+_GENERAL_NAMES = ["level", "year", "month", "day", "clock", "frac", "pid", "tid", "body"]
+_FOUR_DIGIT_DATE = r"(?-u)\b((?:19|20)[0-9][0-9])[/-](?:0?[1-9]|1[0-2])[/-](?:0?[1-9]|[12][0-9]|3[01])\b"
+_EMPTY = pl.Schema({**LINE_SCHEMA, "line": pl.Int64, "raw": pl.String, "problem": pl.String})
+
+
+def parse_lines(data: bytes | str, *, source: str, mtime: datetime | None = None) -> pl.DataFrame:
+    """The file's lines as rows of :data:`LINE_SCHEMA` plus ``line``, ``raw``, ``problem``."""
+    decoded = textmod.decode(data)
+    if decoded.text[:4096].count("\x00") > 64:
+        raise ParseError(source, "binary data, not a text log", 1)
+    lines = textmod.lines_frame(decoded)
+    if lines.height == 0 or (lines.height == 1 and not lines["text"][0].strip() and decoded.replaced == 0):
+        return _EMPTY.to_frame()
+    parts = _entries(lines)
+    parts = parts.with_columns(_resolve_century(parts, source, mtime))
+    return _rows(parts, decoded)
+
+
+def _entries(lines: pl.DataFrame) -> pl.DataFrame:
+    """Level, time, ids and text of every entry line (nulls on the other lines).
+
+    Canonical lines are cut by position; the few others go through the
+    general pattern and are put back in place by row index.
+    """
+    df = lines.with_columns(
+        pl.col("text").str.contains(_CANONICAL).alias("canonical"),
+        pl.col("text").str.splitn("]", 2).alias("split"),
+    )
+    head = pl.col("split").struct.field("field_0")
+    ids = head.str.slice(24).str.split_exact(":", 1)
+    df = df.with_columns(
+        pl.when("canonical").then(pl.col("text").str.slice(0, 1)).alias("level"),
+        pl.when("canonical")
+        .then(pl.col("text").str.slice(2, 21).str.strptime(pl.Datetime("ms"), "%y/%m/%d %H:%M:%S.%3f", strict=False))
+        .alias("time"),
+        pl.when("canonical").then(pl.col("text").str.slice(5, 2).cast(pl.Int32, strict=False)).alias("month"),
+        pl.col("canonical").alias("short_year"),
+        pl.when("canonical").then(ids.struct.field("field_0").str.strip_chars()).alias("pid"),
+        pl.when("canonical").then(ids.struct.field("field_1").str.strip_chars()).alias("tid"),
+        pl.when("canonical")
+        .then(pl.col("split").struct.field("field_1").str.strip_prefix(" "))
+        .alias("body"),
+        pl.col("canonical").alias("is_head"),
+        pl.lit(None, pl.String).alias("stamp"),
+    ).drop("split")
+    others = df.filter(~pl.col("canonical"))
+    if others.height == 0:
+        return df
+    g = others["text"].str.extract_groups(_GENERAL).struct.rename_fields(_GENERAL_NAMES)
+    slow = others.select(pl.col("line")).with_columns(g.alias("g")).unnest("g")
+    slow = slow.with_columns(
+        pl.format(
+            "{}/{}/{} {}.{}",
+            pl.col("year").str.zfill(4),
+            "month",
+            "day",
+            "clock",
+            pl.col("frac").fill_null("0"),
+        ).alias("stamp")
+    ).with_columns(
+        pl.when(pl.col("year").str.len_chars() == 2)
+        .then(pl.col("stamp").str.slice(2).str.strptime(pl.Datetime("ms"), "%y/%m/%d %H:%M:%S%.f", strict=False))
+        .otherwise(pl.col("stamp").str.strptime(pl.Datetime("ms"), "%Y/%m/%d %H:%M:%S%.f", strict=False))
+        .alias("time"),
+        pl.col("month").cast(pl.Int32, strict=False),
+        (pl.col("year").str.len_chars() == 2).alias("short_year"),
+        pl.col("year").is_not_null().alias("is_head"),
+    )
+    index = others["line"] - 1  # lines are numbered from 1 in row order
+    columns = {}
+    for name in ("level", "time", "month", "short_year", "pid", "tid", "body", "is_head", "stamp"):
+        columns[name] = df[name].scatter(index, slow[name].cast(df[name].dtype))
+    return df.with_columns(**columns)
+
+
+def _resolve_century(parts: pl.DataFrame, source: str, mtime: datetime | None) -> pl.Series:
+    """Entry times with two-digit years given the century :func:`clpkit.text.resolve_years` picks.
+
+    The times were parsed with the ``%y`` rule (00-68 is 20xx); only the
+    distinct two-digit years are resolved, then shifted where they differ.
+    """
+    short = parts.filter(pl.col("short_year") & pl.col("time").is_not_null())
+    if short.height == 0:
+        return parts["time"]
+    full = parts.filter(~pl.col("short_year") & pl.col("time").is_not_null())["time"].dt.year()
+    # Embedded 4-digit dates: looked for in the first lines and in the non-canonical ones
+    # (enough to pick a century; scanning every line of a large file costs more than it adds).
+    sample = parts.filter((pl.col("line") <= 10_000) | ~pl.col("short_year").fill_null(False))
+    embedded = sample["text"].str.extract(_FOUR_DIGIT_DATE, 1).drop_nulls().cast(pl.Int32)
+    known = pl.concat([full.cast(pl.Int32), embedded])
+    reference = int(known.mode().sort()[-1]) if known.len() else (mtime or textmod.file_mtime(source))
+    if reference is None:
+        return parts["time"]
+    parsed = short["time"].dt.year().unique().sort()
+    resolved = textmod.resolve_years(pl.Series([1] * parsed.len()), parsed % 100, reference=reference)
+    shift = {int(p): int(r) - int(p) for p, r in zip(parsed, resolved) if int(r) != int(p)}
+    if not shift:
+        return parts["time"]
+    years = pl.col("time").dt.year()
+    delta = years.replace_strict(shift, default=0, return_dtype=pl.Int32)
+    return parts.select(
+        pl.when(pl.col("short_year") & (delta != 0))
+        .then(pl.col("time").dt.offset_by(pl.format("{}y", delta)))
+        .otherwise(pl.col("time"))
+        .alias("time")
+    ).to_series()
+
+
+def _rows(df: pl.DataFrame, decoded: textmod.Decoded) -> pl.DataFrame:
+    """Head and continuation rows with the failure policy applied."""
+    head_line = pl.when(pl.col("is_head")).then(pl.col("line"))
+    if df["is_head"].all():
+        df = df.with_columns(pl.lit(None, pl.Int64).alias("parent"))
+        inherited = {name: pl.col(name) for name in ("time", "level", "pid", "tid")}
+    else:
+        df = df.with_columns(head_line.forward_fill().alias("parent"))
+        # A continuation row takes its entry's values (row index = line - 1).
+        inherited = {
+            name: pl.when(pl.col("is_head")).then(pl.col(name)).otherwise(pl.col(name).gather(pl.col("parent") - 1))
+            for name in ("time", "level", "pid", "tid")
+        }
+    bad_time = pl.col("is_head") & pl.col("time").is_null()
+    orphan = ~pl.col("is_head") & pl.col("parent").is_null()
+    lossy = pl.col("text").str.count_matches("\ufffd", literal=True) if decoded.replaced else pl.lit(0)
+    problem = (
+        pl.when(bad_time)
+        .then(pl.format("impossible date or time in '{}'", pl.col("text").str.slice(0, 40)))
+        .when(orphan)
+        .then(pl.lit("no log entry before this line (continues a previous file?)"))
+        .when(lossy > 0)
+        .then(pl.format("{} undecodable byte(s) replaced (file decoded as {})", lossy, pl.lit(decoded.encoding)))
+    )
+    return df.select(
+        inherited["time"].alias("time"),
+        inherited["level"].alias("level"),
+        inherited["pid"].cast(pl.Int64, strict=False).alias("pid"),
+        inherited["tid"].cast(pl.Int64, strict=False).alias("tid"),
+        pl.when(pl.col("is_head")).then(pl.col("body")).otherwise(pl.col("text")).alias("text"),
+        pl.when(pl.col("is_head")).then(None).otherwise(pl.col("parent")).cast(pl.Int64).alias("continues"),
+        "line",
+        pl.when(problem.is_not_null()).then(pl.col("text")).alias("raw"),
+        problem.alias("problem"),
+    )
+
+
+def file_fields(source: str, pattern: str, names: tuple[str, ...]) -> dict[str, str | None]:
+    """Named groups of ``pattern`` matched against the base name of ``source`` (None when no match)."""
+    import os
+    import re
+
+    m = re.fullmatch(pattern, os.path.basename(source.split("!")[-1]))
+    return {n: (m[n] if m else None) for n in names}

@@ -1,0 +1,110 @@
+"""Alert log: ``alertlog.alt``.
+
+The alerts the cluster raised (what the WebUI's alert view and syslog show),
+kept under ``alert/log/`` of the install root (guide L492). Alerts are
+replicated to every server by the alert-sync service, so the same alert
+appears in each server's copy, which is what :mod:`clpkit.events` uses to
+estimate clock offsets.
+
+Layout (SPEC 3.6, inferred): whitespace-separated fields::
+
+    <seq> <YYYY/MM/DD> <HH:MM:SS.mmm> <YYYY/MM/DD> <HH:MM:SS.mmm> <host> <module> <event id> <level> <message...>
+
+The first time is taken as the moment the event happened (``time``), the
+second as the moment the alert was recorded (``logged``); both are the
+writing server's local clock. The fields are found by pattern, not by
+position alone: the sequence number and the second time may be missing.
+A line that does not fit is kept with ``raw`` and ``problem``; empty lines
+carry nothing and are skipped.
+
+>>> df = parse(SAMPLE)
+>>> df.select("seq", "host", "module", "event_id", "level").rows()
+[(101, 'sv1', 'rc', 32, 'ERROR'), (102, 'sv2', 'rc', 40, 'INFO')]
+>>> df["message"][0]
+'Activating exec1 resource has failed.(99 : command is timeout)'
+>>> df.schema == SCHEMA
+True
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from clpkit import text as textmod
+from clpkit.formats import META_SCHEMA
+
+KIND = "alert_log"
+
+SCHEMA = pl.Schema(
+    {
+        "seq": pl.Int64,
+        "time": pl.Datetime("ms"),
+        "logged": pl.Datetime("ms"),
+        "host": pl.String,
+        "module": pl.String,
+        "event_id": pl.Int64,
+        "level": pl.String,
+        "message": pl.String,
+        **META_SCHEMA,
+    }
+)
+
+SAMPLE = """\
+101 2026/11/24 03:12:01.120 2026/11/24 03:12:01.150 sv1 rc 32 ERROR Activating exec1 resource has failed.(99 : command is timeout)
+102 2026/11/24 03:12:40.020 2026/11/24 03:12:40.100 sv2 rc 40 INFO Starting failover1 group.
+"""
+
+_DATE = r"\d{4}[/-]\d{1,2}[/-]\d{1,2}"
+_CLOCK = r"\d{1,2}:\d{2}:\d{2}(?:[.,]\d{1,9})?"
+_PATTERN = (
+    rf"^\s*(?:(?P<seq>\d+)\s+)?(?P<t1>{_DATE}\s+{_CLOCK})\s+(?:(?P<t2>{_DATE}\s+{_CLOCK})\s+)?"
+    r"(?P<host>\S+)\s+(?P<module>[A-Za-z][\w\-]*)\s+(?P<event>\d+)\s+(?P<level>\S+)\s*(?P<message>.*?)\s*$"
+)
+
+
+def _time(col: str) -> pl.Expr:
+    return (
+        pl.col(col)
+        .str.replace_all(r"[-]", "/")
+        .str.replace(r",", ".")
+        .str.replace(r"\s+", " ")
+        .str.strptime(pl.Datetime("ms"), "%Y/%m/%d %H:%M:%S%.f", strict=False)
+    )
+
+
+def parse(data: bytes | str, *, source: str = "<sample>", server: str | None = None) -> pl.DataFrame:
+    """One row per alert; a line that does not fit is kept raw."""
+    decoded = textmod.decode(data)
+    lines = textmod.lines_frame(decoded.text).filter(pl.col("text").str.strip_chars() != "")
+    if lines.height == 0:
+        return SCHEMA.to_frame()
+    names = ["seq", "t1", "t2", "host", "module", "event", "level", "message"]
+    df = lines.with_columns(
+        pl.col("text").str.extract_groups(_PATTERN).struct.rename_fields(names).alias("g")
+    ).unnest("g")
+    df = df.with_columns(_time("t1").alias("time"), _time("t2").alias("logged"))
+    lossy = pl.col("text").str.count_matches("\ufffd", literal=True)
+    problem = (
+        pl.when(pl.col("t1").is_null())
+        .then(pl.lit("not an alert line (expected: seq, date time, date time, host, module, event id, level, message)"))
+        .when(pl.col("time").is_null())
+        .then(pl.format("impossible date or time '{}'", "t1"))
+        .when(lossy > 0)
+        .then(pl.format("{} undecodable byte(s) replaced (file decoded as {})", lossy, pl.lit(decoded.encoding)))
+    )
+    out = df.select(
+        pl.col("seq").cast(pl.Int64, strict=False),
+        "time",
+        "logged",
+        "host",
+        "module",
+        pl.col("event").cast(pl.Int64, strict=False).alias("event_id"),
+        "level",
+        "message",
+        pl.lit(server, pl.String).alias("server"),
+        pl.lit(source, pl.String).alias("source"),
+        "line",
+        pl.when(problem.is_not_null()).then(pl.col("text")).alias("raw"),
+        problem.alias("problem"),
+    )
+    return out.cast(dict(SCHEMA))

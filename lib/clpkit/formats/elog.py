@@ -1,0 +1,217 @@
+"""Emergency log archives: ``elog_<mod><g>.tar.gz``.
+
+When something fails, CLUSTERPRO saves the logs of the moment into an
+archive under ``log/`` of the install root (guide L399-455): ``pm`` when a
+service fails to start or stop, ``rc`` when a group resource fails to
+activate or deactivate, ``rm`` when a monitor detects an error. Generation
+0 is the newest; pm and rc keep 0-4, rm keeps 0-9.
+
+:func:`parse` lists the archive: one row per member (name, type, size,
+mtime), tagged with the archive's module and generation. The member's
+``mtime`` is the tar header's epoch time shown as naive UTC (tar stores no
+zone). :func:`parse_logs` parses the module logs inside with
+:mod:`clpkit.formats.module_log` and returns that table's schema plus
+``archive``, ``archive_module`` and ``archive_generation`` (see
+:data:`LOGS_SCHEMA`); each row's ``source`` is ``<archive>!<member>``.
+
+Safety (the same rules as :mod:`clpkit.archive`, which is being written
+on another branch; these checks are local until the two are unified):
+the archive is read as a stream and nothing is written to disk; a member
+whose name is absolute, climbs out with ``..`` or is a link or a device is
+listed with a ``problem`` and never read; a member larger than
+:data:`MAX_MEMBER_BYTES` is not read; listing stops with a problem row
+after :data:`MAX_MEMBERS` members or :data:`MAX_TOTAL_BYTES` declared
+bytes. A file that is not a gzip'd tar raises :class:`ParseError`; an
+archive cut short keeps the members read and adds a problem row.
+
+>>> df = parse(SAMPLE, source="elog_rc0.tar.gz")
+>>> df.select("archive_module", "archive_generation", "member", "type", "size").rows()
+[('rc', 0, 'log/rc.log.cur', 'file', 91), ('rc', 0, '../../etc/passwd', 'file', 5)]
+>>> df["problem"][1]
+"unsafe member name '../../etc/passwd' (leaves the archive): not read"
+>>> logs = parse_logs(SAMPLE, source="elog_rc0.tar.gz", server="sv1")
+>>> logs.select("archive_module", "archive_generation", "module", "level", "source").rows()[0]
+('rc', 0, 'rc', 'E', 'elog_rc0.tar.gz!log/rc.log.cur')
+>>> df.schema == SCHEMA, logs.schema == LOGS_SCHEMA
+(True, True)
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import posixpath
+import re
+import tarfile
+import zlib
+from datetime import datetime, timezone
+
+import polars as pl
+
+from clpkit.formats import META_SCHEMA, module_log
+from clpkit.problems import ParseError
+
+KIND = "elog"
+
+#: Caps on what one archive may make us read (compressed-bomb and runaway guards).
+MAX_MEMBERS = 10_000
+MAX_MEMBER_BYTES = 256 * 1024 * 1024
+MAX_TOTAL_BYTES = 1024 * 1024 * 1024
+
+NAME_PATTERN = r"elog_(?P<mod>[a-z]+)(?P<gen>\d+)\.tar\.gz"
+
+SCHEMA = pl.Schema(
+    {
+        "archive": pl.String,
+        "archive_module": pl.String,
+        "archive_generation": pl.Int64,
+        "member": pl.String,
+        "type": pl.String,
+        "size": pl.Int64,
+        "mtime": pl.Datetime("ms"),
+        **META_SCHEMA,
+    }
+)
+
+_ARCHIVE_COLUMNS = {"archive": pl.String, "archive_module": pl.String, "archive_generation": pl.Int64}
+LOGS_SCHEMA = pl.Schema(
+    {
+        **{k: v for k, v in module_log.SCHEMA.items() if k not in META_SCHEMA},
+        **_ARCHIVE_COLUMNS,
+        **META_SCHEMA,
+    }
+)
+
+
+def _make_sample() -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz", format=tarfile.PAX_FORMAT) as tar:
+        for name, body in (
+            ("log/rc.log.cur", b"E 26/11/24 03:12:01.120[   2412] rc: activating exec1 has failed (99 : command is timeout)\n"),
+            ("../../etc/passwd", b"root\n"),
+        ):
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime = len(body), 1795490000
+            tar.addfile(info, io.BytesIO(body))
+    return buf.getvalue()
+
+
+SAMPLE = _make_sample()
+
+_TYPES = {
+    tarfile.REGTYPE: "file",
+    tarfile.AREGTYPE: "file",
+    tarfile.DIRTYPE: "dir",
+    tarfile.SYMTYPE: "symlink",
+    tarfile.LNKTYPE: "hardlink",
+    tarfile.CHRTYPE: "chardev",
+    tarfile.BLKTYPE: "blockdev",
+    tarfile.FIFOTYPE: "fifo",
+}
+
+
+def unsafe_reason(info: tarfile.TarInfo) -> str | None:
+    """Why a member must not be read, or None when it is a plain, contained file or directory."""
+    name = info.name
+    if name.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", name):
+        return f"unsafe member name '{name}' (absolute path): not read"
+    parts = posixpath.normpath(name.replace("\\", "/")).split("/")
+    if ".." in parts:
+        return f"unsafe member name '{name}' (leaves the archive): not read"
+    if not (info.isfile() or info.isdir()):
+        return f"member '{name}' is a {_TYPES.get(info.type, 'special file')}: not read"
+    if info.size > MAX_MEMBER_BYTES:
+        return f"member '{name}' is {info.size} bytes, over the {MAX_MEMBER_BYTES}-byte cap: not read"
+    return None
+
+
+def _archive_fields(source: str) -> tuple[str, str | None, int | None]:
+    base = os.path.basename(source.split("!")[-1])
+    m = re.fullmatch(NAME_PATTERN, base)
+    return base, (m["mod"] if m else None), (int(m["gen"]) if m else None)
+
+
+def _walk(data: bytes, source: str):
+    """Yield (ordinal, TarInfo, content-or-None, problem) for each member, applying the caps."""
+    if data[:2] != b"\x1f\x8b":
+        raise ParseError(source, "not a gzip-compressed tar archive (no gzip magic)", None)
+    total = 0
+    count = 0
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r|gz") as tar:
+            for info in tar:
+                count += 1
+                if count > MAX_MEMBERS:
+                    yield count, None, None, f"more than {MAX_MEMBERS} members: listing stopped"
+                    return
+                total += max(info.size, 0)
+                if total > MAX_TOTAL_BYTES:
+                    yield count, info, None, f"members add up to more than {MAX_TOTAL_BYTES} bytes: listing stopped"
+                    return
+                reason = unsafe_reason(info)
+                content = None
+                if reason is None and info.isfile():
+                    f = tar.extractfile(info)
+                    content = f.read() if f is not None else None
+                yield count, info, content, reason
+    except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
+        if count == 0:
+            raise ParseError(source, f"not a readable tar.gz archive: {exc}", None) from None
+        yield count + 1, None, None, f"archive cut short after {count} member(s): {exc}"
+
+
+def parse(data: bytes | str, *, source: str = "<sample>", server: str | None = None) -> pl.DataFrame:
+    """One row per archive member (see the module docstring for the safety rules)."""
+    if isinstance(data, str):
+        data = data.encode("latin-1", errors="replace")
+    if not data:
+        return SCHEMA.to_frame()
+    archive, mod, gen = _archive_fields(source)
+    rows = []
+    for ordinal, info, _content, problem in _walk(data, source):
+        rows.append(
+            {
+                "archive": archive,
+                "archive_module": mod,
+                "archive_generation": gen,
+                "member": info.name if info else None,
+                "type": _TYPES.get(info.type, "other") if info else None,
+                "size": info.size if info else None,
+                "mtime": datetime.fromtimestamp(info.mtime, tz=timezone.utc).replace(tzinfo=None) if info else None,
+                "server": server,
+                "source": source,
+                "line": ordinal,
+                "raw": (info.name if info else "") if problem else None,
+                "problem": problem,
+            }
+        )
+    return pl.DataFrame(rows, schema=SCHEMA, orient="row") if rows else SCHEMA.to_frame()
+
+
+def parse_logs(data: bytes | str, *, source: str = "<sample>", server: str | None = None) -> pl.DataFrame:
+    """The module logs inside the archive, parsed, with the archive's module and generation.
+
+    Members that are not module logs (by name) are only listed by :func:`parse`.
+    """
+    if isinstance(data, str):
+        data = data.encode("latin-1", errors="replace")
+    if not data:
+        return LOGS_SCHEMA.to_frame()
+    archive, mod, gen = _archive_fields(source)
+    frames = []
+    for _ordinal, info, content, problem in _walk(data, source):
+        if problem or info is None or content is None:
+            continue
+        if not re.fullmatch(module_log.NAME_PATTERN, posixpath.basename(info.name)):
+            continue
+        frame = module_log.parse(content, source=f"{source}!{info.name}", server=server)
+        frames.append(
+            frame.with_columns(
+                pl.lit(archive, pl.String).alias("archive"),
+                pl.lit(mod, pl.String).alias("archive_module"),
+                pl.lit(gen, pl.Int64).alias("archive_generation"),
+            ).select(LOGS_SCHEMA.names())
+        )
+    if not frames:
+        return LOGS_SCHEMA.to_frame()
+    return pl.concat(frames).cast(dict(LOGS_SCHEMA))

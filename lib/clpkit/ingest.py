@@ -1,0 +1,286 @@
+"""A bundle as a Parquet dataset: one table per kind, hive-partitioned by server.
+
+Layout written by :func:`ingest` (``DIR`` is the output folder)::
+
+    DIR/_clpkit_manifest.json                   what was parsed, with fingerprints
+    DIR/mirror_stats/server=sv1/part-<id>.parquet   rows of one file
+    DIR/problems/server=sv1/part-<id>.parquet       that file's problems
+    DIR/problems/server=sv1/bundle.parquet          refused archive members…
+
+polars (``pl.scan_parquet("DIR/mirror_stats", hive_partitioning=True)``),
+DuckDB (``read_parquet('DIR/mirror_stats/**/*.parquet', hive_partitioning=true)``)
+and Spark read it as is: the ``server`` column lives in the folder name only,
+every part of a table has the same columns in the same order, and the
+manifest's leading underscore keeps Spark from reading it.
+
+Incremental runs. Each file is one part, so a file whose fingerprint (size,
+modification time, SHA-256 of its first 64 KiB) and position in its rotation
+series are unchanged keeps its part without being parsed again. Rotation
+duplicates are dropped when a part is written: the part of a newer generation
+holds its rows minus those equal to the rows stored for the generation before
+it (the same rule as :meth:`clpkit.bundle.Bundle.table`). A part therefore
+depends on its older sibling too: when a generation is parsed again, every
+newer generation of that series is parsed again; when only ``.cur`` grew, it
+alone is parsed and compared with the stored ``.pre`` part. Parts of files
+that left the bundle are removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+import polars as pl
+from tqdm import tqdm
+
+from clpkit import formats
+from clpkit.bundle import Bundle, BundleFile, combine, drop_boundary_duplicates, open_bundle
+from clpkit.problems import problems_frame, rejected_rows
+
+MANIFEST = "_clpkit_manifest.json"
+MANIFEST_VERSION = 1
+PROBLEMS_TABLE = "problems"
+HEAD_BYTES = 64 * 1024
+#: Partition value of rows without a server (Hive's and Spark's spelling of null).
+NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
+
+
+def fingerprint(path: str | os.PathLike) -> dict:
+    """Size, modification time and a hash of the head: enough to tell a file changed."""
+    st = os.stat(path)
+    with open(path, "rb") as fh:
+        head = hashlib.sha256(fh.read(HEAD_BYTES)).hexdigest()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "head_sha256": head}
+
+
+def part_name(source: str) -> str:
+    """The file name of a source's part: stable, short, safe in any file system.
+
+    >>> part_name("sv1.tar.gz/perf/disk/nmp1.cur")
+    'part-...parquet'
+    """
+    return f"part-{hashlib.sha1(source.encode()).hexdigest()[:16]}.parquet"
+
+
+def partition(table: str, server: str | None) -> str:
+    """``table/server=<name>``, the name percent-encoded as Hive does.
+
+    >>> partition("mirror_stats", "sv1"), partition("problems", None)
+    ('mirror_stats/server=sv1', 'problems/server=__HIVE_DEFAULT_PARTITION__')
+    """
+    value = NULL_PARTITION if server is None else quote(server, safe="")
+    return f"{table}/server={value}"
+
+
+def ingest(
+    bundle: Bundle | str | os.PathLike | list,
+    out: str | os.PathLike,
+    *,
+    servers=None,
+    limits=None,
+    progress: bool | None = None,
+) -> dict:
+    """Write or update the dataset in ``out``; return the summary printed by ``clpkit ingest``.
+
+    ``bundle`` is an open :class:`~clpkit.bundle.Bundle` or what
+    :func:`~clpkit.bundle.open_bundle` accepts (with ``servers`` and ``limits``).
+    ``progress`` shows a bar on stderr; by default only when stderr is a terminal.
+    """
+    if isinstance(bundle, Bundle):
+        return _Ingest(bundle, Path(out), progress).run()
+    with open_bundle(bundle, servers=servers, limits=limits) as opened:
+        return _Ingest(opened, Path(out), progress).run()
+
+
+class _Ingest:
+    def __init__(self, bundle: Bundle, out: Path, progress: bool | None):
+        self.bundle, self.out = bundle, out
+        self.progress = sys.stderr.isatty() if progress is None else progress
+        self.old = self._load_manifest()
+        self.new: dict[str, dict] = {}
+        self.parsed = self.reused = 0
+        self.touched: set[str] = set()
+
+    def _load_manifest(self) -> dict[str, dict]:
+        path = self.out / MANIFEST
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return {}
+        return data.get("files", {}) if data.get("version") == MANIFEST_VERSION else {}
+
+    def run(self) -> dict:
+        self.out.mkdir(parents=True, exist_ok=True)
+        for stale in self.out.glob("*/server=*/.tmp-*"):
+            stale.unlink()
+        groups = [g for kind in self.bundle.tables() for g in self.bundle.series(kind)]
+        total = sum(len(g) for g in groups)
+        with tqdm(total=total, disable=not self.progress, file=sys.stderr, unit="file", desc="ingest") as bar:
+            for group in groups:
+                self._series(group, bar)
+        removed = [src for src in self.old if src not in self.new]
+        for src in removed:
+            self._remove(self.old[src])
+        self._bundle_problems()
+        for kind in sorted(self.touched):
+            self._harmonise(kind)
+        self._sweep()
+        self._write_manifest()
+        return self._summary(len(removed))
+
+    # --- one rotation series, oldest generation first ---
+    def _series(self, group: list[BundleFile], bar) -> None:
+        older: BundleFile | None = None
+        older_kept: pl.DataFrame | None = None  # rows stored for the older file, when at hand
+        older_parsed = False
+        for f in group:
+            fp = fingerprint(f.path)
+            entry = self.old.get(f.source)
+            reuse = (
+                entry is not None
+                and not older_parsed
+                and entry["fingerprint"] == fp
+                and entry["server"] == f.server
+                and entry["kind"] == f.kind
+                and entry["older"] == (older.source if older else None)
+                and all((self.out / p).is_file() for p in (entry["part"], entry["problems_part"]) if p)
+            )
+            if reuse:
+                self.new[f.source] = entry
+                self.reused += 1
+                older_kept = None
+                older_parsed = False
+            else:
+                if older is not None and older_kept is None:
+                    older_kept = self._stored_rows(self.new[older.source], older.server)
+                older_kept = self._parse(f, fp, older, older_kept)
+                older_parsed = True
+            older = f
+            bar.update(1)
+
+    def _parse(self, f: BundleFile, fp: dict, older: BundleFile | None, older_kept) -> pl.DataFrame | None:
+        """Parse one file, drop rows the older generation already holds, write its parts."""
+        self.parsed += 1
+        self.touched.add(f.kind)
+        frame, problems = self.bundle.read(f)
+        if frame is not None and older_kept is not None:
+            frame = drop_boundary_duplicates(older_kept, frame)
+        part = problems_part = None
+        if frame is not None:
+            part = f"{partition(f.kind, f.server)}/{part_name(f.source)}"
+            self._write(frame.drop("server"), part)
+        found = problems_frame(problems)
+        if frame is not None:
+            found = pl.concat([found, rejected_rows(frame)])
+        if found.height:
+            problems_part = f"{partition(PROBLEMS_TABLE, f.server)}/{part_name(f.source)}"
+            self._write(found.drop("server"), problems_part)
+        previous = self.old.get(f.source)
+        if previous:
+            for old_part, new_part in ((previous["part"], part), (previous["problems_part"], problems_part)):
+                if old_part and old_part != new_part:
+                    (self.out / old_part).unlink(missing_ok=True)
+        self.new[f.source] = {
+            "server": f.server,
+            "kind": f.kind,
+            "fingerprint": fp,
+            "older": older.source if older else None,
+            "part": part,
+            "problems_part": problems_part,
+            "rows": 0 if frame is None else frame.height,
+            "problems": found.height,
+        }
+        return frame
+
+    def _stored_rows(self, entry: dict, server: str) -> pl.DataFrame | None:
+        if not entry["part"]:
+            return None
+        return pl.read_parquet(self.out / entry["part"]).with_columns(pl.lit(server, pl.String).alias("server"))
+
+    # --- files on disk ---
+    def _write(self, frame: pl.DataFrame, rel: str) -> None:
+        final = self.out / rel
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = final.with_name(f".tmp-{final.name}")
+        frame.write_parquet(tmp)
+        os.replace(tmp, final)
+
+    def _remove(self, entry: dict) -> None:
+        self.touched.add(entry["kind"])
+        for rel in (entry["part"], entry["problems_part"]):
+            if rel:
+                (self.out / rel).unlink(missing_ok=True)
+
+    def _bundle_problems(self) -> None:
+        """Problems not tied to one parsed file (refused archive members…): rewritten every run."""
+        found = problems_frame(self.bundle.input_problems)
+        for old in (self.out / PROBLEMS_TABLE).glob("server=*/bundle.parquet"):
+            old.unlink()
+        self.bundle_problem_count = found.height
+        if found.is_empty():  # the table always exists, so that queries on it never fail
+            self._write(found.drop("server"), f"{partition(PROBLEMS_TABLE, None)}/bundle.parquet")
+        for (server,), rows in found.group_by("server", maintain_order=True):
+            self._write(rows.drop("server"), f"{partition(PROBLEMS_TABLE, server)}/bundle.parquet")
+
+    def _harmonise(self, kind: str) -> None:
+        """Give every part of a table the same columns in the same order (readers need it)."""
+        parts = sorted((self.out / kind).glob("server=*/part-*.parquet"))
+        if not parts:
+            return
+        schemas = {p: pl.read_parquet_schema(p) for p in parts}
+        union = combine([pl.Schema(s).to_frame() for s in schemas.values()], formats.by_kind(kind).load().SCHEMA)
+        wanted = union.schema
+        for path, schema in schemas.items():
+            if pl.Schema(schema) != wanted:
+                frame = pl.read_parquet(path)
+                frame = frame.with_columns(
+                    pl.lit(None, dtype).alias(name) for name, dtype in wanted.items() if name not in frame.columns
+                )
+                self._write(frame.select(wanted.names()).cast(dict(wanted)), path.relative_to(self.out).as_posix())
+
+    def _sweep(self) -> None:
+        """Remove parts no manifest entry names (left by an interrupted run) and empty folders."""
+        keep = {p for e in self.new.values() for p in (e["part"], e["problems_part"]) if p}
+        tables = {spec.kind for spec in formats.REGISTRY} | {PROBLEMS_TABLE}
+        for table in tables:
+            base = self.out / table
+            if not base.is_dir():
+                continue
+            for part in base.glob("server=*/part-*.parquet"):
+                if part.relative_to(self.out).as_posix() not in keep:
+                    part.unlink()
+            for folder in sorted(base.glob("server=*"), reverse=True):
+                if folder.is_dir() and not any(folder.iterdir()):
+                    folder.rmdir()
+            if not any(base.iterdir()):
+                base.rmdir()
+
+    def _write_manifest(self) -> None:
+        tmp = self.out / f".tmp-{MANIFEST}"
+        tmp.write_text(json.dumps({"version": MANIFEST_VERSION, "files": self.new}, indent=1, sort_keys=True))
+        os.replace(tmp, self.out / MANIFEST)
+
+    def _summary(self, removed: int) -> dict:
+        tables: dict[str, dict] = {}
+        for entry in self.new.values():
+            if entry["part"]:
+                t = tables.setdefault(entry["kind"], {"rows": 0, "files": 0})
+                t["rows"] += entry["rows"]
+                t["files"] += 1
+        order = [spec.kind for spec in formats.REGISTRY]
+        return {
+            "out": str(self.out),
+            "servers": self.bundle.servers,
+            "tables": {k: tables[k] for k in sorted(tables, key=order.index)},
+            "files": {"parsed": self.parsed, "reused": self.reused, "removed": removed},
+            "problems": self.bundle_problem_count + sum(e["problems"] for e in self.new.values()),
+        }
+
+
+def read_table(out: str | os.PathLike, table: str) -> pl.LazyFrame:
+    """One table of a dataset written by :func:`ingest`, ``server`` read from the folders."""
+    return pl.scan_parquet(Path(out) / table, hive_partitioning=True, hive_schema={"server": pl.String})

@@ -1,0 +1,1 @@
+"""Reference data of the Maintenance Guide turned into tools: ports, host checks, statistics budget."""

@@ -1,0 +1,197 @@
+"""Report wording in English and Japanese: one small message table.
+
+Most administrators of these clusters read Japanese first, so every title,
+axis label, column heading and finding text a report shows goes through
+:func:`t`. The wording is ours (not the guide's sentences). A key missing
+from the table is a bug, so :func:`t` raises instead of showing the key.
+
+>>> t("mirror_performance", "ja")
+'ミラー性能'
+>>> t("headroom_pct", "en")
+'Headroom (%)'
+>>> localise(pl.DataFrame({"server": ["sv1"]}), "ja").columns
+['サーバ']
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+LANGS = ("en", "ja")
+
+# key: (English, Japanese)
+MESSAGES: dict[str, tuple[str, str]] = {
+    # report titles
+    "summary": ("Cluster summary", "クラスタ概要"),
+    "mirror_performance": ("Mirror performance", "ミラー性能"),
+    "system_resources": ("System resources", "システムリソース"),
+    "cluster_statistics": ("Cluster statistics", "クラスタ統計"),
+    "incident_timeline": ("Incident timeline", "障害タイムライン"),
+    "cluster_reference": ("Cluster reference", "クラスタ構成リファレンス"),
+    "reports": ("Reports", "レポート"),
+    "runs": ("Report runs", "レポート実行履歴"),
+    "run": ("Run", "実行"),
+    "generated": ("Generated", "作成日時"),
+    "status": ("Status", "状態"),
+    "ok": ("complete", "完了"),
+    "back_to_runs": ("All runs", "実行履歴一覧"),
+    # common labels
+    "cluster": ("Cluster", "クラスタ"),
+    "period": ("Period", "期間"),
+    "servers": ("Servers", "サーバ"),
+    "server": ("Server", "サーバ"),
+    "time": ("Time", "時刻"),
+    "value": ("Value", "値"),
+    "metric": ("Metric", "項目"),
+    "limit": ("Limit", "上限"),
+    "count": ("Count", "件数"),
+    "no_data": ("No data in this period.", "この期間のデータはありません。"),
+    "from_start": ("from the start", "先頭から"),
+    "to_end": ("to the end", "末尾まで"),
+    # findings
+    "findings": ("Findings", "検出事項"),
+    "severity": ("Severity", "重要度"),
+    "code": ("Code", "コード"),
+    "title": ("Title", "内容"),
+    "detail": ("Detail", "詳細"),
+    "evidence": ("Evidence", "根拠"),
+    "critical": ("critical", "重大"),
+    "error": ("error", "エラー"),
+    "warning": ("warning", "警告"),
+    "info": ("info", "情報"),
+    "trend": ("Trend across runs", "実行ごとの推移"),
+    # mirror
+    "mirror": ("Mirror", "ミラー"),
+    "throughput": ("Throughput (bytes/s)", "スループット (バイト/秒)"),
+    "direction": ("Direction", "種別"),
+    "write": ("Write", "書き込み"),
+    "read": ("Read", "読み込み"),
+    "send": ("Send", "送信"),
+    "ack_time": ("Ack time (ms)", "Ack 時間 (ms)"),
+    "sync_ack": ("Sync Ack time max", "Sync Ack 時間 最大"),
+    "recovery_ack": ("Recovery Ack time max", "Recovery Ack 時間 最大"),
+    "ack_timeout": ("Ack timeout", "Ack タイムアウト"),
+    "queue": ("Queue (count)", "キュー (個数)"),
+    "send_queue": ("Send Queue max", "送信キュー 最大"),
+    "request_queue": ("Request Queue max", "リクエストキュー 最大"),
+    "sync_diff": ("Sync Diff max", "差分 最大"),
+    "mdc_hb": ("MDC HB time max (s)", "MDC HB 時間 最大 (秒)"),
+    "unmount_time": ("Unmount time max (s)", "アンマウント時間 最大 (秒)"),
+    "fsck_time": ("Fsck time max (s)", "fsck 時間 最大 (秒)"),
+    "seconds": ("Seconds", "秒"),
+    "statistic": ("Statistic", "統計項目"),
+    "observed": ("Observed max", "観測最大値"),
+    "setting": ("Setting", "設定項目"),
+    "current": ("Current", "現在値"),
+    "suggested": ("Suggested", "推奨値"),
+    "usage_pct": ("Use of setting (%)", "設定値に対する比率 (%)"),
+    "why": ("Why", "理由"),
+    "recommendations": ("Recommendations", "推奨設定"),
+    # system
+    "cpu_pct": ("CPU utilisation (%)", "CPU 使用率 (%)"),
+    "memory": ("Memory", "メモリ"),
+    "swap": ("Swap", "スワップ"),
+    "threads": ("Threads", "スレッド"),
+    "open_files": ("Open files", "オープンファイル"),
+    "inodes": ("Inodes", "inode"),
+    "processes": ("Processes", "プロセス"),
+    "utilisation_pct": ("Use of limit (%)", "上限に対する使用率 (%)"),
+    "resource": ("Resource", "リソース"),
+    "anomalies": ("Anomalies", "異常値"),
+    "mean": ("Mean", "平均"),
+    "max": ("Max", "最大"),
+    "zscore": ("Deviation (σ)", "偏差 (σ)"),
+    "mean_pct": ("Mean (%)", "平均 (%)"),
+    "max_pct": ("Max (%)", "最大 (%)"),
+    # cluster statistics
+    "name": ("Name", "名前"),
+    "category": ("Category", "分類"),
+    "type": ("Type", "種類"),
+    "action": ("Action", "動作"),
+    "result": ("Result", "結果"),
+    "duration_s": ("Duration (s)", "所要時間 (秒)"),
+    "elapsed_ms": ("Elapsed (ms)", "経過時間 (ms)"),
+    "timeout_s": ("Timeout (s)", "タイムアウト (秒)"),
+    "max_s": ("Max (s)", "最大 (秒)"),
+    "mean_s": ("Mean (s)", "平均 (秒)"),
+    "not_success": ("Not Success", "Success 以外"),
+    "end_time": ("End time", "終了時刻"),
+    "start_time": ("Start time", "開始時刻"),
+    "headroom_pct": ("Headroom (%)", "余裕 (%)"),
+    "group_actions": ("Group start, stop and move", "グループの起動・停止・移動"),
+    "failovers": ("Group moves and failovers", "グループの移動とフェイルオーバ"),
+    "resource_activation": ("Resource start and stop against timeouts", "リソース活性・非活性とタイムアウト"),
+    "monitor_headroom": ("Monitor elapsed time against timeout", "監視処理時間とタイムアウト"),
+    "outcomes": ("Outcomes other than Success", "Success 以外の結果"),
+    # timeline
+    "events": ("Events", "イベント"),
+    "level": ("Level", "レベル"),
+    "module": ("Module", "モジュール"),
+    "message": ("Message", "メッセージ"),
+    "event_id": ("Event id", "イベント ID"),
+    "source": ("Source", "ファイル"),
+    "window": ("Window", "対象期間"),
+}
+
+# Findings of the report's own checks (clpkit.findings has the others):
+# title templates keyed by code, both languages.
+FINDING_TEXTS: dict[str, tuple[str, str]] = {
+    "mirror.send_queue_near_limit": (
+        "Send Queue reached {pct:.0f} % of the configured queue size",
+        "送信キューが設定値の {pct:.0f} % に達しました",
+    ),
+    "mirror.unmount_near_timeout": (
+        "Unmount took {pct:.0f} % of the unmount timeout",
+        "アンマウントにタイムアウトの {pct:.0f} % の時間がかかりました",
+    ),
+    "mirror.fsck_near_timeout": (
+        "fsck took {pct:.0f} % of the fsck timeout",
+        "fsck にタイムアウトの {pct:.0f} % の時間がかかりました",
+    ),
+    "mirror.mdc_hb_slow": (
+        "MDC heartbeat time exceeded 2 s",
+        "MDC ハートビート時間が 2 秒を超えました",
+    ),
+    "system.near_limit": (
+        "{resource} reached {pct:.0f} % of its limit",
+        "{resource} が上限の {pct:.0f} % に達しました",
+    ),
+    "monitor.near_timeout": (
+        "Monitor {name} used {pct:.0f} % of its timeout",
+        "監視 {name} がタイムアウトの {pct:.0f} % を使用しました",
+    ),
+}
+
+
+def check_lang(lang: str) -> str:
+    """The language code, or ValueError naming the ones we have."""
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}; use one of {', '.join(LANGS)}")
+    return lang
+
+
+def t(key: str, lang: str = "en") -> str:
+    """The text for ``key`` in ``lang`` (``en`` or ``ja``)."""
+    en, ja = MESSAGES[key]
+    return ja if check_lang(lang) == "ja" else en
+
+
+def title(name: str, lang: str = "en") -> str:
+    """A report's title; its file name when the table has none (a new notebook)."""
+    return t(name, lang) if name in MESSAGES else name
+
+
+def finding_text(code: str, lang: str, **values) -> str:
+    """A finding's title from its code and values, in ``lang``.
+
+    >>> finding_text("system.near_limit", "en", resource="Open files", pct=91.2)
+    'Open files reached 91 % of its limit'
+    """
+    en, ja = FINDING_TEXTS[code]
+    return (ja if check_lang(lang) == "ja" else en).format(**values)
+
+
+def localise(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """Rename the columns that have a message to their text in ``lang``."""
+    check_lang(lang)
+    return frame.rename({c: t(c, lang) for c in frame.columns if c in MESSAGES})

@@ -1,0 +1,92 @@
+"""What a report notebook puts on its page: headings, notes, tables, charts.
+
+Every visible word comes from the message table (:mod:`clpkit.report.i18n`)
+so that ``lang="ja"`` gives a Japanese page; notebooks hold no prose of
+their own beyond what a reader of the source needs.
+
+>>> period_text(pl.DataFrame({"time": [dt.datetime(2026, 1, 1)]}), "", "", "en")
+'Period: 2026-01-01 00:00 – 2026-01-01 00:00'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+
+import polars as pl
+
+from clpkit.report.html import show
+from clpkit.report.i18n import localise, t, title
+
+__all__ = ["heading", "text", "table", "show", "period_text", "links"]
+
+
+def _display_html(markup: str) -> None:
+    from IPython.display import HTML, display
+
+    display(HTML(markup))
+
+
+def heading(key_or_text: str, lang: str, level: int = 2) -> None:
+    """A heading from a message key (or a literal name such as a mirror's)."""
+    from clpkit.report.i18n import MESSAGES
+
+    words = t(key_or_text, lang) if key_or_text in MESSAGES else key_or_text
+    _display_html(f"<h{level}>{html.escape(words)}</h{level}>")
+
+
+def text(words: str) -> None:
+    """A paragraph of already-translated text."""
+    _display_html(f"<p>{html.escape(words)}</p>")
+
+
+def table(frame: pl.DataFrame, lang: str, rows: int = 200) -> None:
+    """A frame as an HTML table, headings in ``lang``; an empty frame says so."""
+    if frame.is_empty():
+        text(t("no_data", lang))
+        return
+    _display_html(table_html(localise(frame, lang), rows))
+
+
+def table_html(frame: pl.DataFrame, rows: int = 200) -> str:
+    """A plain HTML table: readable numbers, times to the second, '–' for missing values.
+
+    >>> table_html(pl.DataFrame({"a": [1234.5, None], "b": ["x<y", "z"]}))
+    '<table class="clpkit-table"><thead><tr><th>a</th><th>b</th></tr></thead><tbody><tr><td>1,234.5</td><td>x&lt;y</td></tr><tr><td>–</td><td>z</td></tr></tbody></table>'
+    """
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in row) + "</tr>"
+        for row in frame.head(rows).iter_rows()
+    )
+    more = f"<p>… {frame.height - rows} more</p>" if frame.height > rows else ""
+    return f'<table class="clpkit-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}'
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 1e5 else f"{value:,.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+def period_text(frame: pl.DataFrame, since: str, until: str, lang: str, col: str = "time") -> str:
+    """The period shown: the bounds asked for, else the data's first and last time."""
+    first = since or (_fmt(frame[col].min()) if not frame.is_empty() else t("from_start", lang))
+    last = until or (_fmt(frame[col].max()) if not frame.is_empty() else t("to_end", lang))
+    return f"{t('period', lang)}: {first} – {last}"
+
+
+def _fmt(value) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if isinstance(value, dt.datetime) else str(value)
+
+
+def links(names: list[str], lang: str) -> None:
+    """Links to the other reports of the same run (same folder)."""
+    items = "".join(f'<li><a href="{n}.html">{html.escape(title(n, lang))}</a></li>' for n in names)
+    _display_html(f"<ul>{items}</ul>")

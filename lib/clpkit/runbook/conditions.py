@@ -1,0 +1,154 @@
+"""How the engine judges a check or wait step's output (the conditions of
+:data:`clpkit.runbook.plan.CONDITIONS`).
+
+The command outputs are those of SPEC §3.8: ``clpstat``'s boxed report and
+``clpmdstat --mirror``/``clphdstat --mirror``. Reading them goes through
+:func:`server_states`, :func:`group_states` and :func:`mirror_status` only,
+so the parsers of :mod:`clpkit.formats` replace the small readers here in
+one place.
+
+>>> text = '''
+...  ========================  CLUSTER STATUS  ===========================
+...   Cluster : cluster1
+...   <server>
+...    *sv1 ............: Online           sv1
+...       lanhb1        : Normal           LAN Heartbeat
+...     sv2 ............: Offline          sv2
+...   <group>
+...     failover1 ......: Online
+...       current       : sv1
+...       md1           : Online           /dev/NMP1
+...   <monitor>
+...     mdw1            : Normal
+...  =====================================================================
+... '''
+>>> server_states(text)
+{'sv1': 'Online', 'sv2': 'Offline'}
+>>> group_states(text)
+{'failover1': ('Online', 'sv1')}
+>>> evaluate(Expect("servers_online"), text, 0)
+Verdict(ok=False, reason='not online: sv2 (Offline)')
+>>> evaluate(Expect("mirror_status", {"mirror": "md1"}), "  Mirror Status: Normal\\n", 0)
+Verdict(ok=True, reason='md1 is Normal')
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from clpkit.runbook.plan import Expect
+
+
+class Verdict(NamedTuple):
+    ok: bool
+    reason: str
+
+
+_SECTION = re.compile(r"^\s*<(\w+)>\s*$")
+# A top-level entry: optional "*" (the local server), a name, dot leaders, ": status".
+_ENTRY = re.compile(r"^\s{0,6}\*?(?P<name>[^\s.*][^\s]*?)\s*\.{2,}\s*:\s*(?P<status>\S+)")
+_CURRENT = re.compile(r"^\s+current\s*:\s*(?P<server>\S+)")
+_MIRROR = re.compile(r"Mirror\s+Status\s*:\s*(?P<status>.+?)\s*$", re.MULTILINE)
+
+
+def _sections(text: str) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    current = None
+    for line in text.splitlines():
+        m = _SECTION.match(line)
+        if m:
+            current = m[1].lower()
+            out[current] = []
+        elif current is not None:
+            out[current].append(line)
+    return out
+
+
+def server_states(text: str) -> dict[str, str]:
+    """Server name → status from a ``clpstat`` report."""
+    states = {}
+    for line in _sections(text).get("server", []):
+        m = _ENTRY.match(line)
+        if m:
+            states[m["name"]] = m["status"]
+    return states
+
+
+def group_states(text: str) -> dict[str, tuple[str, str | None]]:
+    """Group name → (status, current server) from a ``clpstat`` report."""
+    groups: dict[str, tuple[str, str | None]] = {}
+    last = None
+    for line in _sections(text).get("group", []):
+        m = _ENTRY.match(line)
+        if m:
+            last = m["name"]
+            groups[last] = (m["status"], None)
+            continue
+        c = _CURRENT.match(line)
+        if c and last is not None:
+            groups[last] = (groups[last][0], c["server"])
+    return groups
+
+
+def mirror_status(text: str) -> str | None:
+    """The ``Mirror Status`` of a ``clpmdstat``/``clphdstat --mirror`` output."""
+    m = _MIRROR.search(text)
+    return m["status"] if m else None
+
+
+def evaluate(expect: Expect, output: str, exit_code: int) -> Verdict:
+    """Whether ``output`` (with ``exit_code``) meets ``expect``, and why."""
+    args = expect.args
+    name = expect.name
+    if name == "exit_zero":
+        return Verdict(exit_code == 0, f"exit status {exit_code}")
+    if name == "output_contains":
+        found = args["text"] in output
+        return Verdict(found, f"{args['text']!r} {'found' if found else 'not found'} in the output")
+    if name == "output_lacks":
+        found = args["text"] in output
+        return Verdict(not found, f"{args['text']!r} {'found' if found else 'not found'} in the output")
+    if name == "servers_offline":
+        if exit_code != 0:
+            return Verdict(True, f"clpstat exits {exit_code}: the cluster is not running here")
+        return _servers(output, args, want="Offline")
+    if exit_code != 0:
+        return Verdict(False, f"exit status {exit_code}")
+    if name == "servers_online":
+        return _servers(output, args, want="Online")
+    if name in ("group_online", "group_offline"):
+        return _group(output, args, want="Online" if name == "group_online" else "Offline")
+    if name == "mirror_status":
+        want = args.get("status", "Normal")
+        got = mirror_status(output)
+        label = args.get("mirror", "the mirror")
+        if got is None:
+            return Verdict(False, f"no 'Mirror Status' line for {label}")
+        return Verdict(got.lower() == want.lower(), f"{label} is {got}")
+    raise ValueError(f"no evaluation for condition {name!r}")
+
+
+def _servers(output: str, args: dict, want: str) -> Verdict:
+    states = server_states(output)
+    if not states:
+        return Verdict(False, "no <server> section in the clpstat output")
+    names = list(args.get("servers") or states)
+    bad = [f"{n} ({states.get(n, 'missing')})" for n in names if states.get(n) != want]
+    if bad:
+        return Verdict(False, f"not {want.lower()}: {', '.join(bad)}")
+    return Verdict(True, f"{want.lower()}: {', '.join(names)}")
+
+
+def _group(output: str, args: dict, want: str) -> Verdict:
+    groups = group_states(output)
+    group = args["group"]
+    if group not in groups:
+        return Verdict(False, f"group {group} not in the clpstat output")
+    status, current = groups[group]
+    if status != want:
+        return Verdict(False, f"group {group} is {status}")
+    server = args.get("server")
+    if want == "Online" and server and current != server:
+        return Verdict(False, f"group {group} is online on {current}, not {server}")
+    return Verdict(True, f"group {group} is {status}" + (f" on {current}" if current else ""))

@@ -1,0 +1,240 @@
+"""Runs a plan: gates, preconditions, transports, the audit log, resume.
+
+Two modes. ``plan`` touches nothing. ``execute`` runs the steps and is
+refused unless the caller passes the confirmation :func:`token` of the plan
+(shown by ``clpkit runbook plan``); the token names the runbook and the
+cluster, so a command line prepared for one cluster cannot run on another.
+
+A plan runs in three phases (:func:`phases`): the *preconditions* (the
+checks before the first change), the *steps*, and the *verification* (the
+checks and waits after the last change). Every precondition runs before
+anything is changed; a failed check stops the run there. Manual steps run
+only when the operator has confirmed them. A resumed run skips what the
+audit log shows as done, host by host, so a completed destructive step is
+never repeated; a destructive step whose end was never recorded is not
+retried blindly: the operator checks it and confirms it.
+
+>>> from clpkit.runbook.plan import Plan, Step
+>>> p = Plan("demo", {}, (Step("command", "x", hosts=("sv1",), command="true"),), cluster="c1")
+>>> token(p)
+'demo@c1-...'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from clpkit.problems import ClpkitError
+from clpkit.runbook.audit import RunDir
+from clpkit.runbook.conditions import Verdict, evaluate
+from clpkit.runbook.plan import Plan, Step
+from clpkit.runbook.transport import HostKeyError, Result, TransportError
+
+MODES = ("plan", "execute")
+PHASES = ("preconditions", "steps", "verification")
+# Commands that take the server down: a dropped connection means they worked.
+_GOES_DOWN = re.compile(r"^\s*(reboot|clpstdn|clpdown|shutdown|poweroff)\b")
+# Parameter names that would carry a secret: refused everywhere.
+_SECRET_NAME = re.compile(r"pass(word|phrase)?|secret|private|credential", re.IGNORECASE)
+
+
+class RunStopped(ClpkitError):
+    """The run stopped before the end: a failed step, a failed check, a missing confirmation."""
+
+
+class AwaitingConfirmation(RunStopped):
+    """A manual step waits for the operator; resume with the step confirmed."""
+
+    def __init__(self, n: int, step: Step):
+        self.n, self.step = n, step
+        super().__init__(f"step {n} is a manual step waiting for the operator: {step.text}. "
+                         f"Do it, then resume this run with step {n} confirmed")
+
+
+def token(plan: Plan) -> str:
+    """The confirmation token of a plan: runbook, cluster and a short digest of both."""
+    cluster = plan.cluster or "unnamed"
+    digest = hashlib.sha256(f"{plan.runbook}\0{cluster}".encode()).hexdigest()[:6]
+    return f"{plan.runbook}@{cluster}-{digest}"
+
+
+def require_token(plan: Plan, confirm: str) -> None:
+    """Refuse to execute unless ``confirm`` is the plan's token; the message says what is missing."""
+    if confirm == token(plan):
+        return
+    what = "no confirmation token was given" if not confirm else f"the token {confirm!r} is not this plan's"
+    raise ClpkitError(f"execute refused: {what}. Review the plan (`clpkit runbook plan {plan.runbook} …`) and pass "
+                      f"the confirmation token it shows for runbook {plan.runbook} on cluster {plan.cluster or 'unnamed'}")
+
+
+def check_no_secrets(params: dict[str, Any]) -> None:
+    """Refuse parameters that look like passwords or keys: keys come from the agent or a key file path."""
+    for key, value in params.items():
+        if _SECRET_NAME.search(str(key)):
+            raise ClpkitError(f"parameter {key!r}: clpkit never takes passwords or secrets; use an SSH agent or --identity FILE")
+        if isinstance(value, str) and "PRIVATE KEY" in value:
+            raise ClpkitError(f"parameter {key!r} holds a private key; pass the key file path with --identity instead")
+
+
+def phases(plan: Plan) -> dict[int, str]:
+    """Step number → phase: leading checks are preconditions, trailing checks/waits verification."""
+    kinds = [s.kind for s in plan.steps]
+    changes = [i for i, k in enumerate(kinds) if k in ("command", "manual")]
+    if not changes:
+        return {n: "preconditions" for n in range(1, len(kinds) + 1)}
+    first, last = changes[0], changes[-1]
+    return {i + 1: "preconditions" if i < first else "verification" if i > last else "steps" for i in range(len(kinds))}
+
+
+class Runner:
+    """Executes one plan against transports (server name → transport), recording to ``run_dir``."""
+
+    def __init__(self, plan: Plan, transports: dict[str, Any], run_dir: str | Path | None, *, mode: str = "plan",
+                 confirm: str = "", confirmed_steps: Iterable[int] = (), ask: Callable[[int, Step], bool] | None = None,
+                 poll_interval: float | None = None, echo: Callable[[str], None] = print):
+        if mode not in MODES:
+            raise ClpkitError(f"mode {mode!r}: must be one of {', '.join(MODES)}")
+        if mode == "execute":
+            require_token(plan, confirm)
+        check_no_secrets(plan.params)
+        self.plan, self.mode, self.transports = plan, mode, transports
+        self.confirmed = {int(n) for n in confirmed_steps}
+        self.ask, self.poll_interval, self.echo = ask, poll_interval, echo
+        self.phase_of = phases(plan)
+        if run_dir is None and mode == "execute":
+            raise ClpkitError("execute needs a run directory for the audit log")
+        # A plan review without a run directory writes nothing at all.
+        self.record = RunDir(run_dir) if run_dir is not None else None
+        if self.record is not None:
+            self.record.save_plan({**plan.to_dict(), "token": token(plan)})
+        missing = sorted({h for s in plan.steps for h in s.hosts} - set(transports)) if mode == "execute" else []
+        if missing:
+            raise ClpkitError(f"no address for {', '.join(missing)}: give --hosts name=user@host[:port] for every server of the plan")
+        self._started = False
+
+    # -- phases ---------------------------------------------------------------------------
+    def run(self) -> None:
+        """Every phase in order."""
+        for phase in PHASES:
+            self.run_phase(phase)
+
+    def run_phase(self, phase: str) -> list[int]:
+        """Run (or, in plan mode, list) the steps of one phase; returns their numbers."""
+        numbers = [n for n, p in self.phase_of.items() if p == phase]
+        if self.mode == "plan":
+            for n in numbers:
+                self.echo(f"plan mode, not run: {n}. {self.plan.steps[n - 1].text}")
+            return numbers
+        if phase != "preconditions":
+            self._require_preconditions()
+        if not self._started:
+            self.record.append({"event": "run-start", "runbook": self.plan.runbook, "cluster": self.plan.cluster,
+                                "mode": self.mode, "hosts": {k: t.describe() for k, t in self.transports.items()}})
+            self._started = True
+        for n in numbers:
+            self._step(n)
+        if phase == "verification":
+            self.record.append({"event": "run-end", "status": "complete"})
+        return numbers
+
+    def _require_preconditions(self) -> None:
+        done = self.record.done_steps()
+        pending = [n for n, p in self.phase_of.items() if p == "preconditions" and n not in done]
+        if pending:
+            raise RunStopped(f"preconditions {', '.join(map(str, pending))} have not passed: run them first; nothing was changed")
+
+    # -- one step ---------------------------------------------------------------------------
+    def _step(self, n: int) -> None:
+        step = self.plan.steps[n - 1]
+        if n in self.record.done_steps():
+            self.echo(f"{n}. already done, skipped: {step.text}")
+            return
+        if step.kind == "manual":
+            self._manual(n, step)
+            return
+        unknown = {h for (m, h) in self.record.unfinished() if m == n}
+        if unknown and step.destructive and n not in self.confirmed:
+            self._stop(n, "unknown-outcome", f"step {n} ({step.command}) started on {', '.join(sorted(unknown))} but its end "
+                       "was never recorded; check the server by hand, then resume with this step confirmed")
+        done = {h for (m, h) in self.record.done_hosts() if m == n} | (unknown if n in self.confirmed else set())
+        for host in step.hosts:
+            if host in done:
+                self.echo(f"{n}. already done on {host}, skipped")
+                continue
+            verdict, result = self._on_host(n, step, host)
+            if not verdict.ok:
+                phase = self.phase_of[n]
+                tail = "; nothing was changed" if phase == "preconditions" else ""
+                self._stop(n, "failed", f"step {n} failed on {host}: {verdict.reason}{tail}\n{result.output.strip()[-2000:]}")
+        self.record.append({"event": "step-done", "n": n})
+
+    def _manual(self, n: int, step: Step) -> None:
+        confirmed = n in self.confirmed or (self.ask is not None and self.ask(n, step))
+        if not confirmed:
+            self.record.append({"event": "run-stop", "n": n, "reason": "awaiting-confirmation", "text": step.text})
+            raise AwaitingConfirmation(n, step)
+        self.record.append({"event": "manual-confirmed", "n": n, "text": step.text, "destructive": step.destructive})
+        self.record.append({"event": "step-done", "n": n})
+        self.echo(f"{n}. confirmed by the operator: {step.text}")
+
+    def _on_host(self, n: int, step: Step, host: str) -> tuple[Verdict, Result]:
+        transport = self.transports[host]
+        base = {"n": n, "kind": step.kind, "host": host, "command": step.command, "destructive": step.destructive}
+        self.record.append({"event": "step-start", **base})
+        self.echo(f"{n}. {host}: {step.command}")
+        try:
+            if step.kind == "wait":
+                verdict, result, polls = self._wait(step, transport)
+            else:
+                result = self._run(step, transport)
+                verdict = self._judge(step, result)
+                polls = 1
+        except HostKeyError as exc:
+            # Never retried, never waited out: a wrong host key may be someone else's server.
+            self.record.append({"event": "step-end", **base, "exit_code": None, "output": "", "ok": False, "reason": str(exc)})
+            self._stop(n, "host-key", f"step {n} refused on {host}: {exc}")
+        self.record.append({"event": "step-end", **base, "exit_code": result.exit_code, "output": result.output,
+                            "ok": verdict.ok, "reason": verdict.reason, "polls": polls})
+        return verdict, result
+
+    def _run(self, step: Step, transport) -> Result:
+        try:
+            return transport.run(step.command, timeout=step.timeout if step.kind != "wait" else None)
+        except HostKeyError:
+            raise
+        except TransportError as exc:
+            return Result(255, f"[clpkit: {exc}]")
+
+    def _judge(self, step: Step, result: Result) -> Verdict:
+        if step.expect is not None:
+            return evaluate(step.expect, result.output, result.exit_code)
+        if result.exit_code == -1 and _GOES_DOWN.match(step.command or ""):
+            return Verdict(True, "the connection closed as the server went down")
+        return Verdict(result.exit_code == 0, f"exit status {result.exit_code}")
+
+    def _wait(self, step: Step, transport) -> tuple[Verdict, Result, int]:
+        interval = self.poll_interval if self.poll_interval is not None else step.interval
+        deadline = time.monotonic() + (step.timeout or 0)
+        polls = 0
+        while True:
+            polls += 1
+            result = self._run(step, transport)
+            verdict = self._judge(step, result)
+            if verdict.ok or time.monotonic() >= deadline:
+                if not verdict.ok:
+                    verdict = Verdict(False, f"{verdict.reason}, still after {step.timeout:g} s ({polls} polls)")
+                return verdict, result, polls
+            time.sleep(interval)
+
+    def _stop(self, n: int, reason: str, message: str) -> None:
+        self.record.append({"event": "run-stop", "n": n, "reason": reason, "message": message})
+        raise RunStopped(message)
+
+    def close(self) -> None:
+        for transport in self.transports.values():
+            transport.close()

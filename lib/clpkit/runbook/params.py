@@ -1,0 +1,86 @@
+"""From ``-p key=value`` strings (or notebook values) to a procedure's plan.
+
+>>> make_plan("suppress-failover", {"method": "timeout", "ratio": "20"}).steps[1].command
+'clptoratio -r 20 -t 1h'
+>>> make_plan("suppress-failover", {"colour": "red"})
+Traceback (most recent call last):
+...
+clpkit.problems.ClpkitError: suppress-failover has no parameter 'colour'; known: method, action, ratio, duration, server, servers
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from pathlib import Path
+from typing import Any
+
+from clpkit.problems import ClpkitError
+from clpkit.runbook import procedures
+from clpkit.runbook.engine import check_no_secrets
+from clpkit.runbook.plan import Plan
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def parse_pairs(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """``["a=1", "b=x"]`` → ``{"a": "1", "b": "x"}``; a clear error for a pair without ``=``."""
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ClpkitError(f"-p {pair!r}: expected key=value")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def coerce(params_cls: type, raw: dict[str, Any]) -> Any:
+    """An instance of the procedure's ``Params`` from strings or values, typed by its fields."""
+    fields = {f.name: f for f in dataclasses.fields(params_cls)}
+    hints = typing.get_type_hints(params_cls)
+    values = {}
+    for key, value in raw.items():
+        if key not in fields:
+            raise ClpkitError(f"{_name_of(params_cls)} has no parameter {key!r}; known: {', '.join(fields)}")
+        kind = hints[key]
+        try:
+            if kind is bool and isinstance(value, str):
+                if value.lower() not in _TRUE | _FALSE:
+                    raise ValueError("expected true or false")
+                value = value.lower() in _TRUE
+            elif kind in (int, float) and not isinstance(value, kind):
+                value = kind(value)
+            elif kind is str:
+                value = str(value)
+        except ValueError as exc:
+            raise ClpkitError(f"parameter {key}={value!r}: not a {kind.__name__} ({exc})") from None
+        values[key] = value
+    return params_cls(**values)
+
+
+def _name_of(params_cls: type) -> str:
+    module = __import__(params_cls.__module__, fromlist=["NAME"])
+    return getattr(module, "NAME", params_cls.__module__)
+
+
+def load_config(path: str | Path | None):
+    """The parsed clp.conf, or None when no path is given."""
+    if not path:
+        return None
+    try:
+        from clpkit import config as clpconfig
+    except ImportError:
+        raise ClpkitError(f"{path}: reading clp.conf needs clpkit.config, which this build lacks") from None
+    return clpconfig.load(Path(path))
+
+
+def make_plan(name: str, raw: dict[str, Any], config_path: str | Path | None = None, config: Any = None) -> Plan:
+    """The plan of runbook ``name`` for these parameters (and clp.conf when given)."""
+    check_no_secrets(raw)
+    try:
+        module = procedures.get(name)
+    except KeyError as exc:
+        raise ClpkitError(exc.args[0]) from None
+    params = coerce(module.Params, raw)
+    return module.plan(params, config if config is not None else load_config(config_path))

@@ -1,0 +1,458 @@
+"""Pieces several procedures share: service lists, cluster stop/start, clpcfctrl, checks.
+
+The guide repeats a handful of moves across its procedures: turning the
+CLUSTERPRO services off and on again in a fixed order, a cluster shutdown and
+reboot, a backup and a push of the configuration with ``clpcfctrl``, and
+"check that every server is online". Each helper here returns plan steps, so a
+procedure reads as the guide's list of steps and the orders live in one place.
+
+Service order (SPEC 5): the services start in :data:`SERVICES` order; they are
+disabled in the reverse of it and enabled in it, whatever subset a procedure
+names.
+
+>>> [s.command for s in disable_services(("clusterpro_md", "clusterpro"), "systemd", ("sv1",), "L4211")]
+['systemctl disable clusterpro', 'systemctl disable clusterpro_md']
+>>> [s.command for s in enable_services(("clusterpro", "clusterpro_md"), "initd", ("sv1",), "L4353")]
+['chkconfig --add clusterpro_md', 'chkconfig --add clusterpro']
+>>> service_command("disable", "clusterpro", "initd", suse=True)
+'chkconfig --del --force clusterpro'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from clpkit.problems import ClpkitError
+from clpkit.runbook.plan import Expect, Step
+
+#: The six CLUSTERPRO services in the order they start (guide L500-510).
+SERVICES: tuple[str, ...] = (
+    "clusterpro_evt",
+    "clusterpro_trn",
+    "clusterpro_md",
+    "clusterpro",
+    "clusterpro_webmgr",
+    "clusterpro_alertsync",
+)
+#: The two services the disk procedures switch off (guide L3524-3534, L4211-4219).
+CLUSTER_AND_MIRROR: tuple[str, ...] = ("clusterpro", "clusterpro_md")
+#: "The CLUSTERPRO daemon" whose start-up the address and host-name procedures
+#: disable (guide L5828, pointing at the installation guide's chapter 9).
+DAEMON: tuple[str, ...] = ("clusterpro",)
+
+INIT_SYSTEMS: tuple[str, ...] = ("systemd", "initd")
+DISKS: tuple[str, ...] = ("mirror", "hybrid")
+
+#: How long the waits allow, in seconds. A full mirror copy of a large
+#: partition takes hours; a reboot of every server takes minutes.
+SERVERS_TIMEOUT = 1800.0
+MIRROR_TIMEOUT = 24 * 3600.0
+
+_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,62}$")
+_DEVICE = re.compile(r"^/dev/[A-Za-z0-9_./\-]+$")
+_PATH = re.compile(r"^/[A-Za-z0-9_./\-]*$")
+_FS = re.compile(r"^[a-z][a-z0-9]{1,15}$")
+
+
+class ProcedureRefused(ClpkitError):
+    """A runbook will not make a plan from these parameters (the message says why)."""
+
+
+# --- parameter checks: every value that reaches a command line is checked here ---
+
+
+def choice(field: str, value: str, allowed: Sequence[str]) -> str:
+    """``value`` when it is one of ``allowed``; otherwise a refusal naming the choices.
+
+    >>> choice("init", "upstart", INIT_SYSTEMS)
+    Traceback (most recent call last):
+    ...
+    clpkit.runbook.procedures._common.ProcedureRefused: init='upstart' is not one of: systemd, initd
+    """
+    if value not in allowed:
+        raise ProcedureRefused(f"{field}={value!r} is not one of: {', '.join(allowed)}")
+    return value
+
+
+def name(field: str, value: str) -> str:
+    """A CLUSTERPRO object or host name: letters, digits, ``_ . -``; no spaces or shell characters."""
+    if not _NAME.match(value or ""):
+        raise ProcedureRefused(
+            f"{field}={value!r} is not a valid name (letters, digits, '_', '.', '-'; 1-63 characters)"
+        )
+    return value
+
+
+def device(field: str, value: str) -> str:
+    """A block device path under /dev, e.g. ``/dev/sdb5``."""
+    if not _DEVICE.match(value or "") or ".." in value:
+        raise ProcedureRefused(f"{field}={value!r} is not a device path such as /dev/sdb5")
+    return value
+
+
+def path(field: str, value: str) -> str:
+    """An absolute directory or file path without spaces or shell characters."""
+    if not _PATH.match(value or "") or ".." in value:
+        raise ProcedureRefused(
+            f"{field}={value!r} is not an absolute path made of letters, digits, '_', '.', '-' and '/'"
+        )
+    return value
+
+
+def filesystem(field: str, value: str) -> str:
+    """A file-system type as ``mkfs -t`` takes it (ext4, xfs, …)."""
+    if not _FS.match(value or ""):
+        raise ProcedureRefused(f"{field}={value!r} is not a file-system type such as ext4 or xfs")
+    return value
+
+
+def server_list(field: str, value: str) -> tuple[str, ...]:
+    """A comma-separated list of server names, at least one, no repeats.
+
+    >>> server_list("servers", "sv1, sv2")
+    ('sv1', 'sv2')
+    """
+    names = tuple(part.strip() for part in (value or "").split(",") if part.strip())
+    if not names:
+        raise ProcedureRefused(f"{field} is empty; give the server names separated by commas")
+    for n in names:
+        name(field, n)
+    if len(set(names)) != len(names):
+        raise ProcedureRefused(f"{field}={value!r} names a server twice")
+    return names
+
+
+def member(field: str, value: str, servers: Sequence[str]) -> str:
+    """``value`` when it is one of the cluster's servers; otherwise a refusal listing them."""
+    if value not in servers:
+        raise ProcedureRefused(f"{field}={value!r} is not a server of the cluster ({', '.join(servers)})")
+    return value
+
+
+# --- what clp.conf knows ---
+
+
+#: The servers a plan names when neither clp.conf nor ``servers=`` says (a plan review only).
+EXAMPLE_SERVERS: tuple[str, ...] = ("sv1", "sv2")
+
+
+def cluster_servers(servers: str, config: Any = None, example: Sequence[str] = EXAMPLE_SERVERS) -> tuple[str, ...]:
+    """The cluster's server names: from clp.conf when given, else ``servers``, else ``example``.
+
+    >>> cluster_servers("")
+    ('sv1', 'sv2')
+    >>> cluster_servers("a1, a2, a3")
+    ('a1', 'a2', 'a3')
+    """
+    if config is not None:
+        names = tuple(s.name for s in config.servers)
+        if names:
+            return names
+    if not (servers or "").strip():
+        return tuple(example)
+    return server_list("servers", servers)
+
+
+def servers_notes(servers: str, config: Any, example: Sequence[str] = EXAMPLE_SERVERS) -> list[str]:
+    """What the plan says about where its server names came from."""
+    if config is not None:
+        return ["Server names come from clp.conf."] if (servers or "").strip() else []
+    if not (servers or "").strip():
+        return [f"No clp.conf and no servers= parameter: the plan uses the example servers {', '.join(example)}."]
+    return []
+
+
+def conf(config: Any, conf_path: str) -> str | None:
+    """A value of clp.conf by its ``a@x`` path (SPEC 3.7); None without a config or when unset."""
+    if config is None:
+        return None
+    try:
+        value = config.get(conf_path)
+    except (KeyError, LookupError, ValueError):
+        return None
+    return None if value is None else str(value).strip()
+
+
+def mirror_settings(config: Any, rname: str) -> dict[str, Any]:
+    """fullcopy, mkfs, cppath, dppath, fs… of a mirror or hybrid resource, clp.conf defaults applied
+    (``ClusterConfig.mirror``); an empty dict without a config."""
+    if config is None:
+        return {}
+    return config.mirror(rname)
+
+
+def resource_type(disk: str) -> str:
+    """The clp.conf resource type of a mirror (``md``) or hybrid (``hd``) disk."""
+    return {"mirror": "md", "hybrid": "hd"}[disk]
+
+
+def find_resource(config: Any, rtype: str, rname: str) -> Any | None:
+    """The resource ``rtype``/``rname`` of clp.conf, or None (also when there is no config)."""
+    if config is None:
+        return None
+    for r in config.resources:
+        if r.type == rtype and r.name == rname:
+            return r
+    return None
+
+
+def require_resource(config: Any, rtype: str, rname: str) -> Any | None:
+    """Like :func:`find_resource`, but a config that lacks the resource is a refusal."""
+    found = find_resource(config, rtype, rname)
+    if config is not None and found is None:
+        known = sorted(r.name for r in config.resources if r.type == rtype)
+        raise ProcedureRefused(
+            f"clp.conf has no {rtype} resource {rname!r} (its {rtype} resources: {', '.join(known) or 'none'})"
+        )
+    return found
+
+
+def resources_of_types(config: Any, types: Iterable[str]) -> list[Any]:
+    """The resources of clp.conf whose type is one of ``types`` (empty without a config)."""
+    if config is None:
+        return []
+    wanted = set(types)
+    return [r for r in config.resources if r.type in wanted]
+
+
+# --- services ---
+
+
+def service_command(action: str, service: str, init: str, suse: bool = False) -> str:
+    """The command that disables or enables one service on one init system."""
+    choice("init", init, INIT_SYSTEMS)
+    if service not in SERVICES:
+        raise ValueError(f"unknown service {service!r}")
+    if init == "systemd":
+        return f"systemctl {action} {service}"
+    flag = {"disable": "--del", "enable": "--add"}[action]
+    force = " --force" if suse and action == "disable" else ""
+    return f"chkconfig {flag}{force} {service}"
+
+
+def disable_services(
+    services: Iterable[str], init: str, hosts: Sequence[str], guide: str, suse: bool = False
+) -> list[Step]:
+    """One step per service, in reverse start order, each on every host."""
+    ordered = sorted(set(services), key=SERVICES.index, reverse=True)
+    return [
+        Step(
+            "command",
+            f"Keep {svc} from starting at boot",
+            hosts=tuple(hosts),
+            command=service_command("disable", svc, init, suse),
+            guide=guide,
+        )
+        for svc in ordered
+    ]
+
+
+def enable_services(services: Iterable[str], init: str, hosts: Sequence[str], guide: str) -> list[Step]:
+    """One step per service, in start order, each on every host."""
+    ordered = sorted(set(services), key=SERVICES.index)
+    return [
+        Step(
+            "command",
+            f"Let {svc} start at boot again",
+            hosts=tuple(hosts),
+            command=service_command("enable", svc, init),
+            guide=guide,
+        )
+        for svc in ordered
+    ]
+
+
+# --- cluster-wide moves ---
+
+
+def cluster_shutdown_reboot(host: str, guide: str) -> Step:
+    """``clpstdn -r`` on one server: stop the cluster and reboot every server."""
+    return Step(
+        "command",
+        "Shut the cluster down and reboot every server (Cluster WebUI equivalent: "
+        "Operation mode, [Shutdown Cluster] and choose reboot)",
+        hosts=(host,),
+        command="clpstdn -r",
+        destructive=True,
+        guide=guide,
+    )
+
+
+def reboot(hosts: Sequence[str], guide: str, text: str = "Reboot") -> Step:
+    """``reboot`` on each host."""
+    return Step("command", text, hosts=tuple(hosts), command="reboot", destructive=True, guide=guide)
+
+
+def servers_back(hosts: Sequence[str], guide: str) -> Step:
+    """The operator confirms the servers came back up (the cluster does not start, so clpstat cannot tell)."""
+    return Step(
+        "manual",
+        f"Wait until {', '.join(hosts)} have finished rebooting and accept logins again; "
+        "the CLUSTERPRO services stay stopped for now, so clpstat cannot show it",
+        hosts=tuple(hosts),
+        guide=guide,
+    )
+
+
+def check_servers_online(host: str, guide: str, servers: Sequence[str] | None = None) -> Step:
+    """A check: clpstat shows every server (or ``servers``) online."""
+    args = {} if servers is None else {"servers": list(servers)}
+    who = "every server" if servers is None else ", ".join(servers)
+    return Step(
+        "check",
+        f"clpstat shows {who} online (Cluster WebUI equivalent: Operation mode, [Refresh data])",
+        hosts=(host,),
+        command="clpstat",
+        expect=Expect("servers_online", args),
+        guide=guide,
+    )
+
+
+def wait_servers_online(host: str, guide: str, servers: Sequence[str] | None = None) -> Step:
+    """A wait: poll clpstat until every server (or ``servers``) is online."""
+    args = {} if servers is None else {"servers": list(servers)}
+    who = "every server" if servers is None else ", ".join(servers)
+    return Step(
+        "wait",
+        f"Wait until clpstat shows {who} online",
+        hosts=(host,),
+        command="clpstat",
+        expect=Expect("servers_online", args),
+        timeout=SERVERS_TIMEOUT,
+        interval=30.0,
+        guide=guide,
+    )
+
+
+def mirror_status_command(disk: str, resource: str) -> str:
+    """``clpmdstat --mirror md1`` or ``clphdstat --mirror hd1``."""
+    tool = {"mirror": "clpmdstat", "hybrid": "clphdstat"}[disk]
+    return f"{tool} --mirror {resource}"
+
+
+def wait_mirror_normal(disk: str, resource: str, host: str, guide: str, text: str) -> Step:
+    """A wait: poll the mirror status until it is Normal (a full copy can take hours)."""
+    return Step(
+        "wait",
+        text,
+        hosts=(host,),
+        command=mirror_status_command(disk, resource),
+        expect=Expect("mirror_status", {"mirror": resource, "status": "Normal"}),
+        timeout=MIRROR_TIMEOUT,
+        interval=60.0,
+        guide=guide,
+    )
+
+
+def mirror_recovery_command(disk: str, resource: str) -> str:
+    """The command that starts a mirror recovery by hand (reference guide, chapter 8)."""
+    tool = {"mirror": "clpmdctrl", "hybrid": "clphdctrl"}[disk]
+    return f"{tool} --recovery {resource}"
+
+
+# --- Cluster WebUI ---
+
+
+def webui(text: str, guide: str, equivalent: str | None = None, hosts: Sequence[str] = ()) -> Step:
+    """A Cluster WebUI action the operator performs and confirms, naming the command that does the same."""
+    if equivalent:
+        text = f"{text} (equivalent command: {equivalent})"
+    return Step("manual", text, hosts=tuple(hosts), guide=guide)
+
+
+def webui_stop_cluster(guide: str) -> Step:
+    return webui("In Cluster WebUI, Operation mode, click [Stop Cluster] and confirm", guide, "clpcl -t -a")
+
+
+def webui_start_cluster(guide: str) -> Step:
+    return webui("In Cluster WebUI, Operation mode, click [Start Cluster] and confirm", guide, "clpcl -s -a")
+
+
+def webui_apply(guide: str, directory: str | None = None) -> Step:
+    """Upload the configuration edited in Config mode to every server."""
+    equivalent = f"clpcfctrl --push -l -x {directory}" if directory else "clpcfctrl --push -l -x DIR"
+    return webui(
+        "In Cluster WebUI, Config mode, click [Apply the Configuration File] to upload the "
+        "configuration to every server and confirm the dialogs",
+        guide,
+        equivalent,
+    )
+
+
+# --- clpcfctrl ---
+
+
+def config_backup(host: str, directory: str, guide: str) -> list[Step]:
+    """Save the running configuration of the cluster into ``directory`` on ``host``."""
+    return [
+        Step(
+            "command",
+            f"Create the directory that will hold the configuration backup on {host}",
+            hosts=(host,),
+            command=f"mkdir -p {directory}",
+            guide=guide,
+        ),
+        Step(
+            "command",
+            f"Back up the cluster configuration into {directory} (clpcfctrl --pull)",
+            hosts=(host,),
+            command=f"clpcfctrl --pull -l -x {directory}",
+            guide=guide,
+        ),
+    ]
+
+
+def config_push(host: str, directory: str, guide: str) -> Step:
+    """Distribute the configuration saved in ``directory`` on ``host`` to every server."""
+    return Step(
+        "command",
+        f"Distribute the changed configuration in {directory} to every server (clpcfctrl --push)",
+        hosts=(host,),
+        command=f"clpcfctrl --push -l -x {directory}",
+        guide=guide,
+    )
+
+
+# --- the guide's pattern for changing what the servers are known by (address, host name) ---
+
+
+def offline_config_change(
+    *,
+    servers: Sequence[str],
+    console: str,
+    init: str,
+    suse: bool,
+    backup_dir: str,
+    edited_dir: str,
+    lines: dict[str, str],
+    edit_text: str,
+    change_steps: Sequence[Step],
+    verify_steps: Sequence[Step],
+    final_servers: Sequence[str],
+) -> list[Step]:
+    """Check, back up, edit in WebUI, daemon off, shutdown-reboot, change, verify, push, daemon on, reboot, check.
+
+    ``lines`` gives the guide line of each of the eleven steps (keys: check, backup,
+    edit, disable, shutdown, change, verify, push, enable, reboot, final).
+    """
+    return [
+        check_servers_online(console, lines["check"]),
+        *config_backup(console, backup_dir, lines["backup"]),
+        webui(
+            f"In Cluster WebUI, Config mode, [Import] the backup in {backup_dir} (copy it from {console} to "
+            f"the WebUI machine), {edit_text}, then [Export] the result and copy it into {edited_dir} on "
+            f"{console}, so that {edited_dir}/clp.conf is the changed configuration",
+            lines["edit"],
+        ),
+        *disable_services(DAEMON, init, servers, lines["disable"], suse),
+        cluster_shutdown_reboot(console, lines["shutdown"]),
+        servers_back(servers, lines["shutdown"]),
+        *change_steps,
+        *verify_steps,
+        config_push(console, edited_dir, lines["push"]),
+        *enable_services(DAEMON, init, servers, lines["enable"]),
+        reboot(servers, lines["reboot"], "Reboot every server; the cluster starts with the changed configuration"),
+        wait_servers_online(console, lines["final"], final_servers),
+    ]

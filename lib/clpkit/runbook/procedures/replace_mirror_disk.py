@@ -1,0 +1,243 @@
+"""Replace a mirror or hybrid disk (guide L2496-3084).
+
+Three layouts: one plain disk on one server (L2496-2699), a RAID disk on one
+server (L2700-2958), or the disks of both servers, which loses the mirrored
+data (L2959-3084). On one server the copy from the other side runs either
+while the application keeps running there (``copy=online``, the guide's
+(A)) or with the group stopped until the copy ends (``copy=offline``, (B)).
+What the cluster does by itself depends on two settings of the mirror
+resource in clp.conf: ``fullcopy`` (initial mirror construction) and
+``mkfs`` (initial mkfs); the plan adds the manual commands the guide asks
+for when they are off.
+
+>>> p = plan(Params(layout="raid", raid_method="dd", cppath="/dev/sdb1"))
+>>> [s.command for s in p.steps if s.destructive and s.command]
+['clpdown', 'dd if=/dev/zero of=/dev/sdb1', 'clpmdinit --create quick md1', 'reboot']
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import asdict, dataclass
+
+from clpkit.problems import ClpkitError
+from clpkit.runbook import facts
+from clpkit.runbook.plan import Expect, Plan, Step
+from clpkit.runbook.steps import CLUSTER_ONLY, choice, disable_services, enable_services, servers_online
+
+NAME = "replace-mirror-disk"
+GUIDE = "L2496-3084"
+#: dd without a count ends when the partition is full, with exit status 1 and this
+#: message; the guide says the message is expected (L2833), so it is the success test.
+DD_FILLED = Expect("output_contains", {"text": "No space left on device"})
+TITLE = "Replace a mirror or hybrid disk (one server, RAID, or both servers)"
+
+
+@dataclass
+class Params:
+    disk: str = "mirror"  # mirror | hybrid
+    layout: str = "single"  # single (one plain disk) | raid | both (the disks of both servers)
+    copy: str = "online"  # online: copy while the group runs on the source (A); offline: group stopped (B)
+    init: str = "systemd"  # systemd | initd
+    resource: str = "md1"  # mirror (md) or hybrid (hd) disk resource
+    group: str = ""  # the group holding the resource; empty: from clp.conf, else failover1
+    server: str = "sv2"  # the server whose disk is replaced
+    source: str = "sv1"  # the server the data is copied from
+    raid_method: str = "mkinit"  # raid: mkinit (clpmdinit --create force) | dd (dd + --create quick)
+    reuse: bool = False  # the new disk was a mirror/hybrid disk before: clear its cluster partition
+    cppath: str = ""  # cluster partition device; empty: from clp.conf (diskdev/cppath)
+    dppath: str = ""  # data partition device; empty: from clp.conf (diskdev/dppath)
+    fs: str = "ext4"  # filesystem for a manual mkfs (layout both, mkfs off)
+    bundle: str = ""  # a log collection: estimate the full-copy time from its mirror statistics
+    data_size: str = ""  # data partition size for the estimate, e.g. 500G
+
+
+def _group_of(config, resource: str) -> str | None:
+    for group in getattr(config, "groups", None) or []:
+        resources = group.get("resources") if isinstance(group, dict) else getattr(group, "resources", None)
+        names = [r if isinstance(r, str) else getattr(r, "name", None) for r in resources or []]
+        if resource in names:
+            return group.get("name") if isinstance(group, dict) else getattr(group, "name", None)
+    return None
+
+
+def plan(params: Params, config=None) -> Plan:
+    disk = choice("disk", params.disk, ("mirror", "hybrid"))
+    layout = choice("layout", params.layout, ("single", "raid", "both"))
+    copy = choice("copy", params.copy, ("online", "offline"))
+    init = choice("init", params.init, ("systemd", "initd"))
+    raid_method = choice("raid_method", params.raid_method, ("mkinit", "dd"))
+    server, source, res = params.server, params.source, params.resource
+    if server == source:
+        raise ClpkitError(f"parameters server and source are both {server!r}: the copy source must be the other server")
+    md = "md" if disk == "mirror" else "hd"
+    settings = facts.mirror_settings(config, res)
+    notes: list[str] = []
+    fullcopy = settings["fullcopy"]
+    mkfs = settings["mkfs"]
+    if config is None:
+        fullcopy, mkfs = 1, 0
+        notes.append("No clp.conf: assumed the defaults fullcopy=1 (initial mirror construction on) and mkfs=0 (initial mkfs off).")
+    cppath = params.cppath or settings["cppath"]
+    dppath = params.dppath or settings["dppath"]
+    group = params.group or _group_of(config, res) or "failover1"
+    pair = (source, server)
+
+    def need(device: str | None, what: str, key: str) -> str:
+        if not device:
+            raise ClpkitError(f"this variant writes to the {what}: give --config clp.conf or -p {key}=/dev/…")
+        return shlex.quote(device)
+
+    steps: list[Step] = []
+    add = steps.append
+    mirror_state = Step("check", f"{res} status as the source sees it", hosts=(source,), command=f"clp{md}stat --mirror {res}",
+                        expect=Expect("exit_zero"))
+
+    if layout == "both":
+        notes.append("Replacing the disks of both servers loses the mirrored data: restore it from a backup afterwards (L2960).")
+        if params.copy != "online":
+            notes.append("copy does not apply when both disks are replaced: there is nothing to copy from.")
+        add(Step("check", "The cluster answers", hosts=(source,), command="clpstat", expect=Expect("exit_zero")))
+        add(Step("manual", f"Take a backup of the data on {res}: it is lost with both disks", destructive=False, guide="L2960"))
+        steps.extend(disable_services(init, pair, CLUSTER_ONLY, "L2970"))
+        add(Step("command", "Shut both servers down (cluster shutdown)", hosts=(source,), command="clpstdn", destructive=True, guide="L2966"))
+        add(Step("manual", "Install the new disk in both servers", guide="L2999"))
+        add(Step("manual", "Start both servers; CLUSTERPRO stays down because its services are disabled", guide="L3001"))
+        add(Step("manual", "Partition the new disk of both servers exactly like the old one (fdisk): "
+                 f"cluster partition {cppath or '(as before)'}, data partition {dppath or '(as before)'}",
+                 hosts=pair, destructive=True, guide="L3007"))
+        steps.extend(_partition_check(pair, cppath, dppath))
+        if params.reuse:
+            add(Step("command", "Clear the cluster partition left from the disk's earlier use", hosts=pair,
+                     command=f"dd if=/dev/zero of={need(cppath, 'cluster partition', 'cppath')}", expect=DD_FILLED, destructive=True, guide="L3011"))
+        if mkfs == 0:
+            add(Step("command", f"Create the {params.fs} filesystem on the data partition of {source}, the copy source "
+                     "(initial mkfs is off, so the cluster will not)", hosts=(source,),
+                     command=f"mkfs -t {shlex.quote(params.fs)} {need(dppath, 'data partition', 'dppath')}", destructive=True, guide="L3011"))
+            notes.append("mkfs=0 in clp.conf: the data partition gets its filesystem by hand on the copy source before the reboot, "
+                         "as the guide asks when initial mkfs is off (L4290).")
+        steps.extend(enable_services(init, pair, CLUSTER_ONLY, "L3041"))
+        notes.append("The guide prints the systemd enable commands of this variant in reverse (alertsync first, around L3050); "
+                     "the plan enables in the dependency order used everywhere else: clusterpro_md, clusterpro, "
+                     "clusterpro_webmgr, clusterpro_alertsync.")
+        add(Step("command", "Reboot both servers", hosts=pair, command="reboot", destructive=True, guide="L3041"))
+        add(servers_online(source, pair, "Both servers are back in the cluster", timeout=1800))
+        if fullcopy == 0:
+            add(Step("command", f"Start the full mirror recovery from {source} by hand (initial mirror construction is off)",
+                     hosts=(source,), command=f"clp{md}ctrl --force {source} {res}", destructive=True, guide="L3080"))
+        add(_mirror_normal(md, res, source, "L3076"))
+        add(Step("manual", f"Restore the data of {res} from the backup if needed", guide="L3082"))
+        add(_mirror_normal(md, res, source, None, verify=True))
+    else:
+        raid = layout == "raid"
+        g = _guide_lines(raid)
+        add(servers_online(source, (source,), f"The copy source {source} is online"))
+        if copy == "online":
+            add(Step("check", f"The group {group} runs on {source}, so the application keeps running during the copy",
+                     hosts=(source,), command="clpstat", expect=Expect("group_online", {"group": group, "server": source})))
+        add(mirror_state)
+        steps.extend(disable_services(init, (server,), CLUSTER_ONLY, g["disable"]))
+        if disk == "hybrid":
+            add(Step("manual", f"Hybrid disk: shut down every other server connected to the same disk as {server}", guide=g["disable"]))
+        add(Step("command", f"Shut {server} down", hosts=(server,), command="clpdown", destructive=True, guide=g["down"]))
+        add(Step("manual", f"Install the new disk in {server}", guide=g["install"]))
+        if raid:
+            add(Step("manual", f"Start {server} and rebuild the RAID before the OS boots", guide=g["rebuild"]))
+            add(Step("manual", f"Let the OS of {server} boot; CLUSTERPRO stays down because its services are disabled. "
+                     "Back up the data partition now if you need it", guide=g["boot"]))
+            add(Step("manual", "If the RAID rebuild left the LUN empty, create the cluster and data partitions with fdisk: "
+                     f"cluster partition {cppath or '(as before)'}, data partition {dppath or '(as before)'}",
+                     hosts=(server,), destructive=True, guide=g["fdisk"]))
+            steps.extend(_partition_check((server,), cppath, dppath))
+            if raid_method == "mkinit":
+                text = "Initialise the cluster partition"
+                if disk == "mirror" and mkfs == 1:
+                    text += " (initial mkfs is on in clp.conf: this also runs mkfs and erases the data partition)"
+                add(Step("command", text, hosts=(server,), command=f"clp{md}init --create force {res}", destructive=True, guide=g["init"]))
+            else:
+                add(Step("command", "Zero the cluster partition (dd may end with 'No space left on device', which is expected)",
+                         hosts=(server,), command=f"dd if=/dev/zero of={need(cppath, 'cluster partition', 'cppath')}",
+                         expect=DD_FILLED, destructive=True, guide=g["dd"]))
+                add(Step("command", "Initialise the cluster partition quickly", hosts=(server,),
+                         command=f"clp{md}init --create quick {res}", destructive=True, guide=g["dd"]))
+        else:
+            add(Step("manual", f"Start {server}; CLUSTERPRO stays down because its services are disabled", guide=g["boot"]))
+            add(Step("manual", f"Partition the new disk of {server} exactly like the old one (fdisk): "
+                     f"cluster partition {cppath or '(as before)'}, data partition {dppath or '(as before)'}"
+                     + (" (hybrid disk on shared storage: on one server connected to it)" if disk == "hybrid" else ""),
+                     hosts=(server,), destructive=True, guide=g["fdisk"]))
+            steps.extend(_partition_check((server,), cppath, dppath))
+            if params.reuse:
+                add(Step("command", "Clear the cluster partition left from the disk's earlier use", hosts=(server,),
+                         command=f"dd if=/dev/zero of={need(cppath, 'cluster partition', 'cppath')}", expect=DD_FILLED, destructive=True, guide="L2556"))
+        if copy == "offline":
+            add(Step("command", f"Stop the group {group}: the copy runs with the application stopped (B)", hosts=(source,),
+                     command=f"clpgrp -t {group}", destructive=True, guide=g["stop"]))
+            add(Step("check", f"The group {group} is stopped", hosts=(source,), command="clpstat",
+                     expect=Expect("group_offline", {"group": group})))
+        steps.extend(enable_services(init, (server,), CLUSTER_ONLY, g["enable"]))
+        add(Step("command", f"Reboot {server}", hosts=(server,), command="reboot", destructive=True, guide=g["enable"]))
+        add(servers_online(source, pair, f"{server} is back in the cluster", timeout=1800))
+        if copy == "offline" or fullcopy == 0:
+            why = "the group is stopped (B)" if copy == "offline" else "initial mirror construction is off in clp.conf"
+            add(Step("command", f"Start the copy from {source} to {server} by hand: {why}", hosts=(source,),
+                     command=f"clp{md}ctrl --force {source} {res}", destructive=True, guide=g["force"]))
+        else:
+            notes.append(f"fullcopy=1: the copy from {source} starts by itself when {server} rejoins (A); the plan waits for it.")
+        add(_mirror_normal(md, res, source, g["force"]))
+        if copy == "offline":
+            add(Step("command", f"Start the group {group} on {source} now that the copy is complete", hosts=(source,),
+                     command=f"clpgrp -s {group} -h {source}", guide=g["start"]))
+            add(Step("check", f"The group {group} runs on {source}", hosts=(source,), command="clpstat",
+                     expect=Expect("group_online", {"group": group, "server": source})))
+            notes.append("If the copy is interrupted, start it again with the group still stopped (the guide's warning).")
+        add(servers_online(source, pair, "Every server is online"))
+        add(_mirror_normal(md, res, source, None, verify=True))
+        notes.append(f"Shutting {server} down uses clpdown; the guide does not name a command.")
+        notes.append(f"The services are switched in the order the guide gives for this procedure ({', '.join(CLUSTER_ONLY)}); "
+                     "clusterpro_evt and clusterpro_trn stay on.")
+    notes.extend(_estimate(params, settings))
+    return Plan(NAME, asdict(params), tuple(steps), cluster=facts.cluster_name(config), guide_section=GUIDE, notes=tuple(notes))
+
+
+def _guide_lines(raid: bool) -> dict[str, str]:
+    if raid:
+        return {"disable": "L2703", "down": "L2703", "install": "L2740", "rebuild": "L2744", "boot": "L2748", "fdisk": "L2756",
+                "init": "L2776", "dd": "L2808", "stop": "L2857", "enable": "L2881", "force": "L2924", "start": "L2948"}
+    return {"disable": "L2500", "down": "L2500", "install": "L2540", "boot": "L2542", "fdisk": "L2548",
+            "stop": "L2589", "enable": "L2613", "force": "L2667", "start": "L2691"}
+
+
+def _partition_check(hosts: tuple[str, ...], cppath: str | None, dppath: str | None) -> list[Step]:
+    found = [d for d in (cppath, dppath) if d]
+    return [
+        Step("check", f"The partition {device} exists", hosts=hosts, command="fdisk -l",
+             expect=Expect("output_contains", {"text": device}))
+        for device in found
+    ]
+
+
+def _mirror_normal(md: str, res: str, host: str, guide: str | None, verify: bool = False) -> Step:
+    if verify:
+        return Step("check", f"{res} is Normal", hosts=(host,), command=f"clp{md}stat --mirror {res}",
+                    expect=Expect("mirror_status", {"mirror": res, "status": "Normal"}))
+    return Step("wait", f"Wait until the copy ends and {res} is Normal", hosts=(host,), command=f"clp{md}stat --mirror {res}",
+                expect=Expect("mirror_status", {"mirror": res, "status": "Normal"}), timeout=86400, interval=60, guide=guide)
+
+
+def _estimate(params: Params, settings: dict) -> list[str]:
+    if not params.bundle:
+        return []
+    if not params.data_size:
+        return ["A bundle was given but no data_size: give -p data_size=500G (the data partition size) for a copy-time estimate."]
+    size = facts.parse_size(params.data_size)
+    try:
+        from clpkit import open_bundle
+    except ImportError:
+        return ["No copy-time estimate: this clpkit cannot open log collections."]
+    nmp = (settings.get("nmppath") or "").rsplit("/", 1)[-1].lower() or None
+    with open_bundle(params.bundle) as bundle:
+        if "mirror_stats" not in bundle.tables():
+            return [f"No copy-time estimate: {params.bundle} holds no mirror statistics."]
+        frame = bundle.table("mirror_stats")
+    return ["Copy time: " + facts.copy_estimate(frame, size, nmp) + ". Choose copy=online to keep the application running meanwhile."]

@@ -1,0 +1,264 @@
+"""Change the offset or size of a mirror or hybrid disk's partitions (guide L4150-5672).
+
+Four sections of the guide, picked by ``disk`` and ``rename``:
+
+=====  ======  ==========  ========================================================
+disk   rename  guide       differences
+=====  ======  ==========  ========================================================
+mirror no      L4166-4464  clpmdinit on both servers; mkfs only if initial mkfs is off
+mirror yes     L4465-4764  the device names change in Cluster WebUI before clpmdinit
+hybrid no      L4783-5287  fdisk, clphdinit and mkfs once per server group
+hybrid yes     L5288-5662  the device names change in Cluster WebUI before clphdinit
+=====  ======  ==========  ========================================================
+
+All four back the data up, switch clusterpro and clusterpro_md off, shut the
+cluster down with a reboot, re-partition, initialise the cluster partition,
+switch the services on, reboot, wait for the initial mirror construction, and
+restore the data. The guide warns that changing the partitions with fdisk alone
+breaks the resource.
+
+>>> p = plan(Params(disk="mirror", rename="no", init="systemd", resource="md1", initial_mkfs="on"))
+>>> [s.command for s in p.steps if s.kind == "command"]  # doctest: +NORMALIZE_WHITESPACE
+['systemctl disable clusterpro', 'systemctl disable clusterpro_md', 'clpstdn -r',
+ 'clpmdinit --create force md1', 'systemctl enable clusterpro_md', 'systemctl enable clusterpro', 'reboot']
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from clpkit.runbook.plan import Expect, Plan, Step
+from clpkit.runbook.procedures import _common as c
+
+NAME = "resize-mirror-partition"
+GUIDE = "L4150-5672"
+TITLE = "Change the offset or size of a mirror or hybrid disk's partitions"
+
+#: (disk, rename) -> guide line of each step, in the guide's order.
+LINES: dict[tuple[str, str], dict[str, str]] = {
+    ("mirror", "no"): dict(
+        section="L4166-4464", name="L4168", backup="L4172", disable_initd="L4211", disable_systemd="L4216",
+        shutdown="L4225", fdisk="L4272", init="L4282", mkfs="L4290", enable_initd="L4353",
+        enable_systemd="L4358", reboot="L4367", wait="L4377", group="L4418", restore="L4427",
+    ),
+    ("mirror", "yes"): dict(
+        section="L4465-4764", name="L4467", backup="L4471", disable_initd="L4510", disable_systemd="L4515",
+        shutdown="L4524", fdisk="L4571", config="L4577", init="L4589", mkfs="L4593", enable_initd="L4654",
+        enable_systemd="L4659", reboot="L4668", wait="L4678", group="L4719", restore="L4728",
+    ),
+    ("hybrid", "no"): dict(
+        section="L4765-5287", name="L4787", backup="L4791", disable_initd="L4860", disable_systemd="L4865",
+        shutdown="L4874", fdisk="L5001", init="L5015", mkfs="L5017", enable_initd="L5122",
+        enable_systemd="L5127", reboot="L5136", wait="L5146", group="L5210", restore="L5218",
+    ),
+    ("hybrid", "yes"): dict(
+        section="L5288-5662", name="L5292", backup="L5296", disable_initd="L5371", disable_systemd="L5376",
+        shutdown="L5383", fdisk="L5396", config="L5406", init="L5420", mkfs="L5452", enable_initd="L5470",
+        enable_systemd="L5475", reboot="L5486", wait="L5559", group="L5563", restore="L5569",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Params:
+    disk: str = "mirror"  # mirror or hybrid
+    rename: str = "no"  # yes when the partitions' device names change
+    init: str = "systemd"  # systemd or initd
+    suse: bool = False  # SUSE: chkconfig --del takes --force
+    resource: str = "md1"  # the mirror (md) or hybrid (hd) disk resource
+    servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)
+    disk_hosts: str = ""  # hybrid: one server per server group (they share the disk); empty: every server
+    group: str = ""  # the group holding the resource (clp.conf knows it)
+    fs: str = ""  # the data partition's file system (clp.conf knows it)
+    data_partition: str = ""  # the data partition after the change (clp.conf knows it unless renamed)
+    initial_mkfs: str = "config"  # mirror: whether clpmdinit also runs mkfs: config, on or off
+
+    def __post_init__(self) -> None:
+        c.choice("disk", self.disk, c.DISKS)
+        c.choice("rename", self.rename, ("no", "yes"))
+        c.choice("init", self.init, c.INIT_SYSTEMS)
+        c.choice("initial_mkfs", self.initial_mkfs, ("config", "on", "off"))
+        c.name("resource", self.resource)
+        if self.disk_hosts:
+            c.server_list("disk_hosts", self.disk_hosts)
+        if self.group:
+            c.name("group", self.group)
+        if self.fs:
+            c.filesystem("fs", self.fs)
+        if self.data_partition:
+            c.device("data_partition", self.data_partition)
+        if self.disk == "mirror" and self.disk_hosts:
+            raise c.ProcedureRefused("disk_hosts= only applies to disk=hybrid: a mirror disk is prepared on every server")
+
+
+def plan(params: Params, config: Any = None) -> Plan:
+    """The steps of the chosen section of the guide, in its order."""
+    lines = LINES[(params.disk, params.rename)]
+    servers = c.cluster_servers(params.servers, config)
+    first = servers[0]
+    rtype = c.resource_type(params.disk)
+    res = params.resource
+    found = c.require_resource(config, rtype, res)
+    notes = [
+        f"Follows guide {lines['section']} (disk={params.disk}, rename={params.rename}).",
+        *c.servers_notes(params.servers, config),
+    ]
+
+    disk_hosts = servers
+    if params.disk_hosts:
+        disk_hosts = tuple(c.member("disk_hosts", h, servers) for h in c.server_list("disk_hosts", params.disk_hosts))
+    elif params.disk == "hybrid":
+        notes.append(
+            "disk_hosts not given: fdisk, clphdinit and mkfs are planned on every server. Servers that share "
+            "a disk must do them from one of them only; give disk_hosts= with one server per server group."
+        )
+
+    group = params.group or (getattr(found, "group", None) or "")
+    settings = c.mirror_settings(config, res)
+    fs = params.fs or (settings.get("fs") or "")
+    data = params.data_partition
+    if not data and params.rename == "no":
+        data = settings.get("dppath") or ""
+    mkfs_cmd = f"mkfs -t {fs} {data}" if fs and data else None
+    if fs:
+        c.filesystem("fs", fs)
+    if data:
+        c.device("data_partition", data)
+
+    # Whether an explicit mkfs step runs: always for hybrid; for mirror, when initial mkfs is off.
+    mkfs_needed: bool | None = True
+    if params.disk == "mirror":
+        setting = params.initial_mkfs
+        if setting == "config" and config is not None:
+            # SPEC 3.7: "initial mkfs" defaults to 0 (off) when clp.conf does not set it.
+            setting = "on" if settings["mkfs"] == 1 else "off"
+        mkfs_needed = {"on": False, "off": True, "config": None}[setting]
+    if mkfs_needed and mkfs_cmd is None:
+        what = "the new data partition (data_partition=)" if params.rename == "yes" else "fs= and data_partition= or a clp.conf"
+        raise c.ProcedureRefused(
+            f"the plan runs mkfs on the data partition of {res} and needs {what}"
+        )
+
+    tool = {"mirror": "clpmdinit", "hybrid": "clphdinit"}[params.disk]
+    kind = {"mirror": "mirror disk", "hybrid": "hybrid disk"}[params.disk]
+    init_key = "initd" if params.init == "initd" else "systemd"
+
+    steps: list[Step] = [
+        Step(
+            "check",
+            f"clpstat lists the {kind} resource {res} (Cluster WebUI shows it too)",
+            hosts=(first,),
+            command="clpstat",
+            expect=Expect("output_contains", {"text": res}),
+            guide=lines["name"],
+        ),
+        Step(
+            "manual",
+            f"On the server where the group holding {res} is active, back the data of its file system up "
+            "with a file-level tool (tar, cpio, …); tools that read the partition device are not supported. "
+            "Skip this when the data may be lost",
+            guide=lines["backup"],
+        ),
+        *c.disable_services(c.CLUSTER_AND_MIRROR, params.init, servers, lines[f"disable_{init_key}"], params.suse),
+        c.cluster_shutdown_reboot(first, lines["shutdown"]),
+        c.servers_back(servers, lines["shutdown"]),
+        Step(
+            "manual",
+            f"On {', '.join(disk_hosts)}, change the offset or size of the cluster partition and the data "
+            f"partition of {res} with fdisk",
+            hosts=disk_hosts,
+            destructive=True,
+            guide=lines["fdisk"],
+        ),
+    ]
+    if params.rename == "yes":
+        steps.append(
+            c.webui(
+                f"In Cluster WebUI, Config mode, open the properties of {res}, [Details] tab, set the new "
+                "device names of the data partition and the cluster partition, click [OK], then click "
+                "[Apply the Configuration File] (installation guide, chapter 7)",
+                lines["config"],
+                "clpcfctrl --push -l -x DIR with the changed configuration",
+            )
+        )
+    steps.append(
+        Step(
+            "command",
+            f"Initialise the cluster partition of {res}"
+            + (" (this also creates the file system when initial mkfs is on)" if params.disk == "mirror" else ""),
+            hosts=disk_hosts,
+            command=f"{tool} --create force {res}",
+            destructive=True,
+            guide=lines["init"],
+        )
+    )
+    if mkfs_needed:
+        steps.append(
+            Step(
+                "command",
+                f"Create the {fs} file system on the data partition {data}",
+                hosts=disk_hosts,
+                command=mkfs_cmd,
+                destructive=True,
+                guide=lines["mkfs"],
+            )
+        )
+    elif mkfs_needed is None:
+        steps.append(
+            Step(
+                "manual",
+                f"Without clp.conf the plan cannot tell whether initial mkfs is on for {res}. If it is off, "
+                f"create the file system on the data partition on {', '.join(disk_hosts)}: "
+                + (mkfs_cmd or "mkfs -t FS DATA_PARTITION"),
+                hosts=disk_hosts,
+                destructive=True,
+                guide=lines["mkfs"],
+            )
+        )
+    steps += [
+        *c.enable_services(c.CLUSTER_AND_MIRROR, params.init, servers, lines[f"enable_{init_key}"]),
+        c.reboot(servers, lines["reboot"], "Reboot every server; they start as a cluster"),
+        c.wait_mirror_normal(
+            params.disk, res, first, lines["wait"],
+            f"Wait until the initial mirror construction of {res} (a full copy) ends and the mirror is Normal",
+        ),
+    ]
+    if group:
+        steps.append(
+            Step(
+                "wait",
+                f"Wait until {group} is online: {res} is then active",
+                hosts=(first,),
+                command="clpstat",
+                expect=Expect("group_online", {"group": group}),
+                timeout=c.SERVERS_TIMEOUT,
+                interval=30.0,
+                guide=lines["group"],
+            )
+        )
+    else:
+        steps.append(
+            Step(
+                "manual",
+                f"Confirm with clpstat that the group holding {res} is online (give group= or a clp.conf to "
+                "have the plan check it)",
+                guide=lines["group"],
+            )
+        )
+    steps.append(
+        Step(
+            "manual",
+            f"On the server where the group holding {res} is active, restore the data backed up before "
+            "(file-level tool again). Skip this when no backup was taken",
+            guide=lines["restore"],
+        )
+    )
+    return Plan(
+        runbook=NAME,
+        params=asdict(params),
+        steps=tuple(steps),
+        cluster=getattr(config, "name", None),
+        guide_section=lines["section"],
+        notes=tuple(notes),
+    )

@@ -1,0 +1,80 @@
+"""Suppress failover for a while, or undo it (guide L2364-2495).
+
+Three ways the guide offers: stretch the heartbeat and other timeouts for a
+time (``clptoratio``), suspend the monitors (``clpmonctrl``), or tell the
+cluster to skip the recovery action when a monitor fails (a WebUI setting,
+so a manual step).
+
+>>> [s.command for s in plan(Params(method="timeout", ratio=40, duration="1h")).steps][1]
+'clptoratio -r 40 -t 1h'
+>>> [s.command for s in plan(Params(method="monitors", action="undo", server="sv2")).steps][1]
+'clpmonctrl -r -h sv2'
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from clpkit.problems import ClpkitError
+from clpkit.runbook import facts
+from clpkit.runbook.plan import Expect, Plan, Step
+from clpkit.runbook.steps import choice, server_list
+
+NAME = "suppress-failover"
+GUIDE = "L2364-2495"
+TITLE = "Suppress failover temporarily (timeouts, monitors, recovery action)"
+
+
+@dataclass
+class Params:
+    method: str = "timeout"  # timeout | monitors | recovery
+    action: str = "apply"  # apply | undo
+    ratio: int = 40  # timeout multiplier for clptoratio -r
+    duration: str = "1h"  # how long, clptoratio -t (e.g. 30m, 1h, 2d)
+    server: str = ""  # monitors: only this server's monitors (clpmonctrl -h); empty: every server
+    servers: str = ""  # sv1,sv2; empty: the servers of clp.conf
+
+
+def plan(params: Params, config=None) -> Plan:
+    method = choice("method", params.method, ("timeout", "monitors", "recovery"))
+    action = choice("action", params.action, ("apply", "undo"))
+    hosts = server_list(params.servers, facts.server_names(config)) if params.servers or config else ("sv1", "sv2")
+    first = hosts[0]
+    steps = [Step("check", "The cluster answers on the server the commands run on", hosts=(first,),
+                  command="clpstat", expect=Expect("exit_zero"))]
+    notes: list[str] = []
+    if method == "timeout":
+        if action == "apply":
+            if not 1 < int(params.ratio) <= 10000:
+                raise ClpkitError(f"parameter ratio={params.ratio}: clptoratio takes 2 to 10000")
+            steps.append(Step("command", f"Multiply every timeout by {params.ratio} for {params.duration}", hosts=(first,),
+                              command=f"clptoratio -r {int(params.ratio)} -t {params.duration}", guide="L2384"))
+            steps.append(Step("check", "The new ratio is in force", hosts=(first,), command="clptoratio -s",
+                              expect=Expect("output_contains", {"text": f"present toratio : {int(params.ratio)}"})))
+            notes.append("The ratio reverts by itself after the duration; run this runbook with action=undo to end it sooner.")
+        else:
+            steps.append(Step("command", "End the temporary timeout adjustment", hosts=(first,), command="clptoratio -i", guide="L2398"))
+            steps.append(Step("check", "The timeouts are back to normal", hosts=(first,), command="clptoratio -s",
+                              expect=Expect("output_contains", {"text": "present toratio : 1"})))
+    elif method == "monitors":
+        flag = "-s" if action == "apply" else "-r"
+        verb = "Suspend" if action == "apply" else "Resume"
+        guide = "L2424" if action == "apply" else "L2445"
+        if params.server:
+            steps.append(Step("command", f"{verb} every monitor of {params.server}", hosts=(first,),
+                              command=f"clpmonctrl {flag} -h {params.server}", guide=guide))
+        else:
+            steps.append(Step("command", f"{verb} every monitor of each server", hosts=hosts,
+                              command=f"clpmonctrl {flag}", guide=guide))
+    else:
+        if action == "apply":
+            text = ("In Cluster WebUI config mode, Cluster Properties > Recovery tab: tick the box that suppresses "
+                    "the recovery action on monitor errors, then apply the configuration")
+            guide = "L2471"
+        else:
+            text = ("In Cluster WebUI config mode, Cluster Properties > Recovery tab: clear the box that suppresses "
+                    "the recovery action on monitor errors, then apply the configuration")
+            guide = "L2479"
+        steps.append(Step("manual", text, guide=guide))
+    notes.append("The first check is not in the guide: it makes sure the cluster answers before anything is changed.")
+    return Plan(NAME, asdict(params), tuple(steps), cluster=facts.cluster_name(config), guide_section=GUIDE, notes=tuple(notes))

@@ -1,0 +1,69 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# Incident timeline: the merged event timeline of every server for one
+# window, the mirror and system metrics of the same window with the error
+# events marked on them, and the findings. Without since/until the window
+# is the hours before the last error (`clpkit.report.timeline`).
+
+# %% tags=["parameters"]
+bundle: str = "data/samples/bundle"  # log collection to analyse (folder or archive)
+since: str = ""  # ISO date/time; empty: from the start of the data
+until: str = ""  # ISO date/time, excluded; empty: to the end of the data
+lang: str = "en"  # language of the page: en or ja
+
+# %%
+import polars as pl
+
+from clpkit import charts
+from clpkit.events import events as bundle_events
+from clpkit.report import data, figures, mirror, page, system, timeline
+from clpkit.report.i18n import t
+
+b = data.open_bundle(bundle)
+all_events = bundle_events(b)
+start, end = timeline.default_window(all_events, since, until)
+ev = timeline.events_in_window(all_events, start, end)
+assert ev["time"].is_sorted()
+page.heading("incident_timeline", lang, 1)
+page.text(f"{t('window', lang)}: {start or t('from_start', lang)} – {end or t('to_end', lang)}")
+
+# %%
+shown = timeline.chart_events(ev)
+assert shown.height <= timeline.MAX_EVENTS
+page.heading("events", lang)
+if shown.height:
+    page.show(charts.event_timeline(shown, title=t("events", lang), lang=lang))
+
+# %%
+rules = timeline.marks(ev)
+ms = figures.table(b, "mirror_stats", start, end)
+for name in sorted(ms["mirror"].drop_nulls().unique().to_list()):
+    ack = mirror.series(ms, name, "ack", lang)
+    if ack.height:
+        page.show(charts.overlay(charts.lines(ack, y_title=t("ack_time", lang), title=f"{name}: {t('ack_time', lang)}", lang=lang), rules, lang=lang))
+ss = figures.table(b, "system_stats", start, end)
+util = system.utilisation_chart_frame(ss, lang)
+if util.height:
+    page.show(charts.overlay(charts.lines(util, y_title=t("utilisation_pct", lang), title=t("utilisation_pct", lang), lang=lang), rules, lang=lang))
+
+# %%
+found = figures.report_findings(b, start, end, lang)
+assert found["severity"].is_in(figures.SEVERITIES).all()
+page.heading("findings", lang)
+page.table(figures.localised_findings(found, lang), lang)
+page.heading("events", lang)
+page.table(ev.select("time", "server", "level", "module", "event_id", "message").head(500), lang)

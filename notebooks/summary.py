@@ -1,0 +1,63 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# Summary: one page with the cluster, the period, the findings by severity,
+# the trend of the key figures across earlier runs, and links to the other
+# reports of this run. `history` and `run_dir` are set by `clpkit report`.
+
+# %% tags=["parameters"]
+bundle: str = "data/samples/bundle"  # log collection to analyse (folder or archive)
+since: str = ""  # ISO date/time; empty: from the start of the data
+until: str = ""  # ISO date/time, excluded; empty: to the end of the data
+lang: str = "en"  # language of the page: en or ja
+history: str = ""  # output folder of earlier runs (clpkit report --out); empty: no trend
+run_dir: str = ""  # this run's folder, whose key figures are not yet marked complete
+reports: str = ""  # comma-separated reports of this run; empty: every report
+
+# %%
+import polars as pl
+
+from clpkit import charts
+from clpkit.report import NOTEBOOKS, data, figures, page
+from clpkit.report.i18n import t
+
+b = data.open_bundle(bundle)
+cluster = getattr(b.config, "name", None) or data.resolve_bundle(bundle).name
+page.heading("summary", lang, 1)
+page.text(f"{t('cluster', lang)}: {cluster} — {t('servers', lang)}: {', '.join(b.servers)}")
+page.text(page.period_text(figures.table(b, "mirror_stats", since, until), since, until, lang))
+
+# %%
+found = figures.report_findings(b, since, until, lang)
+counts = figures.severity_counts(found)
+assert counts["count"].sum() == found.height
+page.heading("findings", lang)
+page.show(charts.severity_counts(counts, title=t("findings", lang), lang=lang))
+page.table(figures.localised_findings(found, lang), lang)
+
+# %%
+trend = figures.history(history, cluster, run_dir)
+assert trend["run_time"].null_count() == 0
+page.heading("trend", lang)
+counts_trend = figures.findings_trend(trend)
+if counts_trend.height:
+    page.show(charts.trend(counts_trend, title=t("findings", lang), lang=lang))
+page.table(figures.trend_table(trend), lang)
+
+# %%
+others = [n for n in (reports.split(",") if reports else NOTEBOOKS) if n and n != "summary"]
+page.heading("reports", lang)
+page.links(others, lang)

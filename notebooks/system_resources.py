@@ -1,0 +1,55 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# System resources: CPU, memory, swap, threads, open files, inodes and
+# processes per server (system.cur), how much of each limit is in use, and
+# the samples far from their usual level. Logic in `clpkit.report.system`.
+
+# %% tags=["parameters"]
+bundle: str = "data/samples/bundle"  # log collection to analyse (folder or archive)
+since: str = ""  # ISO date/time; empty: from the start of the data
+until: str = ""  # ISO date/time, excluded; empty: to the end of the data
+lang: str = "en"  # language of the page: en or ja
+
+# %%
+from clpkit import charts
+from clpkit.report import data, figures, page, system
+from clpkit.report.i18n import t
+
+b = data.open_bundle(bundle)
+stats = figures.table(b, "system_stats", since, until)
+page.heading("system_resources", lang, 1)
+page.text(page.period_text(stats, since, until, lang))
+
+# %%
+usage = system.limit_usage(stats, lang)
+assert (usage["max_pct"] >= usage["mean_pct"]).all()
+assert usage["server"].n_unique() == stats["server"].n_unique() or usage.is_empty()
+page.heading("utilisation_pct", lang)
+page.table(usage, lang)
+
+# %%
+util = system.utilisation_chart_frame(stats, lang)
+assert util.height <= 5000, "charts get aggregated frames"
+page.show(charts.lines(util, y_title=t("utilisation_pct", lang), title=t("utilisation_pct", lang), lang=lang))
+counts = system.counts_frame(stats, lang)
+page.show(charts.lines(counts, y_title=t("count", lang), title=t("processes", lang), lang=lang))
+
+# %%
+odd = system.anomalies(stats, lang)
+assert (odd["zscore"].abs() >= system.ANOMALY_SIGMA).all()
+page.heading("anomalies", lang)
+page.table(odd, lang)

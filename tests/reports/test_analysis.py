@@ -1,0 +1,118 @@
+"""The report logic in lib: recommendations, limits, headroom, windows, indexes (no kernel)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import polars as pl
+import pytest
+
+from clpkit.report import cluster, data, mirror, system, timeline
+from clpkit.report.i18n import MESSAGES, t
+from clpkit.report.runner import Run, runs, top_index
+
+T0 = dt.datetime(2026, 11, 1)
+
+
+def mirror_stats(**cols) -> pl.DataFrame:
+    n = len(next(iter(cols.values())))
+    return pl.DataFrame({"time": [T0 + dt.timedelta(minutes=i) for i in range(n)], "server": ["sv1"] * n,
+                         "mirror": ["nmp1"] * n, **cols})
+
+
+def test_ack_peak_near_timeout_raises_the_timeout():
+    rec = mirror.recommendations(mirror_stats(sync_ack_time_max=[10.0, 85_000.0]), {"nmp1": {"acktimeout": 100}})
+    row = rec.filter(pl.col("statistic") == "Sync Ack Time, Max").row(0, named=True)
+    assert row["usage_pct"] == pytest.approx(85.0)
+    assert row["suggested"] == 170.0 and row["setting"] == "acktimeout"
+    assert "Ack timeout" in row["why"]
+
+
+def test_ack_peak_well_under_timeout_changes_nothing():
+    rec = mirror.recommendations(mirror_stats(sync_ack_time_max=[1_000.0]), {"nmp1": {"acktimeout": 100}})
+    assert rec["suggested"].to_list() == [None]
+    assert rec["usage_pct"].to_list() == [1.0]
+
+
+def test_send_queue_is_judged_only_in_asynchronous_mode():
+    stats = mirror_stats(send_queue_max=[1900.0])
+    sync = mirror.recommendations(stats, {"nmp1": {"syncmode": 1, "sendqueuesize": 2048}})
+    asyn = mirror.recommendations(stats, {"nmp1": {"syncmode": 0, "sendqueuesize": 2048}})
+    assert sync["suggested"].to_list() == [None] and sync["current"].to_list() == [None]
+    assert asyn["suggested"].to_list() == [3800.0]
+
+
+def test_recommendations_in_japanese_and_unknown_settings():
+    rec = mirror.recommendations(mirror_stats(unmount_time_max=[250.0], fsck_time_max=[1.0]), {}, lang="ja")
+    assert rec["current"].null_count() == rec.height, "no clp.conf: no limit invented"
+    assert all("。" in why for why in rec["why"])
+
+
+def test_guide_typo_in_waiting_headers_is_matched():
+    stats = mirror_stats(local_write_watiting_recovery_read_time_total=[3.0])
+    assert mirror.recommendations(stats, {})["statistic"].to_list() == ["Local-Write Waiting Recovery-Read Time, Total"]
+
+
+def test_system_limits_and_anomalies():
+    n = 200
+    ss = pl.DataFrame({
+        "time": [T0 + dt.timedelta(minutes=i) for i in range(n)], "server": ["sv1"] * n,
+        "cpu_utilization": [5.0] * (n - 1) + [99.0],
+        "file_current_size": [100] * n, "file_limit_size": [1000] * n,
+        "process_current_count": [150] * n,
+    })
+    usage = system.limit_usage(ss)
+    assert usage.select("resource", "max_pct").rows() == [("Open files", 10.0)]
+    odd = system.anomalies(ss)
+    assert odd.height == 1 and odd["value"][0] == 99.0
+
+
+def test_monitor_headroom_and_outcomes():
+    cs = pl.DataFrame({
+        "category": ["monitor", "monitor", "group", "resource"], "type": ["genw", "genw", "group", "exec"],
+        "name": ["genw1", "genw1", "failover1", "exec1"], "action": ["Monitor", "Monitor", "Start", "Start"],
+        "result": ["Success", "Timeout", "Success", "Failure"], "elapsed_time_ms": [1_000, 54_000, 7_140, 1_790_000],
+    })
+    head = cluster.monitor_headroom(cs, {"genw1": 60.0})
+    assert head.select("name", "max_s", "headroom_pct").row(0) == ("genw1", 54.0, 10.0)
+    res = cluster.resources_against_timeouts(cs, {("exec1", "start"): 1800.0})
+    assert res.select("name", "headroom_pct").row(0) == ("exec1", pytest.approx(0.6, abs=0.1))
+    assert cluster.outcomes(cs).rows() == [("monitor", "Timeout", 1), ("resource", "Failure", 1)]
+
+
+def test_window_on_naive_and_aware_times():
+    naive = pl.DataFrame({"time": [T0, T0 + dt.timedelta(hours=2)]})
+    aware = naive.with_columns(pl.col("time").dt.replace_time_zone("UTC"))
+    assert data.window(naive, "2026-11-01T01:00", "").height == 1
+    assert data.window(aware, "", "2026-11-01T01:00").height == 1
+
+
+def test_timeline_window_defaults_to_the_hours_before_the_last_error():
+    ev = pl.DataFrame({"time": [T0, T0 + dt.timedelta(days=1)], "level": ["ERROR", "INFO"]}).with_columns(
+        pl.col("time").dt.replace_time_zone("UTC"))
+    assert timeline.default_window(ev, "", "") == ("2026-10-31T18:00:00", "2026-11-01T00:30:00")
+    assert timeline.default_window(ev, "2026-01-01", "") == ("2026-01-01", "")
+
+
+def test_every_report_title_has_both_languages():
+    from clpkit.report import NOTEBOOKS
+
+    for name in NOTEBOOKS:
+        en, ja = MESSAGES[name]
+        assert en and ja and en != ja
+    with pytest.raises(ValueError, match="unknown language"):
+        t("summary", "fr")
+
+
+def test_top_index_lists_only_complete_runs(tmp_path):
+    for folder, status in [("2026-11-01T060000Z", "ok"), ("2026-11-08T060000Z", "failed"), ("2026-11-15T060000Z", "ok")]:
+        (tmp_path / folder).mkdir()
+        run = Run(folder=folder, cluster="cluster1", bundle="b", since="", until="", lang="en", started="",
+                  status=status, reports=["summary"])
+        (tmp_path / folder / "run.json").write_text(json.dumps(run.__dict__))
+    (tmp_path / "junk").mkdir()
+    (tmp_path / "junk" / "run.json").write_text("{not json")
+    assert [r.folder for r in runs(tmp_path)] == ["2026-11-15T060000Z", "2026-11-01T060000Z"]
+    page = top_index(tmp_path)
+    assert "2026-11-08" not in page and page.index("2026-11-15") < page.index("2026-11-01")

@@ -1,0 +1,151 @@
+"""``clpkit report`` end to end on the committed sample, checked in headless Chromium offline."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import polars as pl
+import pytest
+
+from clpkit.report import NOTEBOOKS, figures
+from clpkit.report.runner import runs
+
+from .conftest import NOTEBOOKS_DIR, ROOT, SAMPLE
+
+pytestmark = pytest.mark.slow
+NETWORK_REF = re.compile(r"<(?:script|link|img|iframe)[^>]+(?:src|href)=[\"']?(?:https?:)?//", re.I)
+
+
+def test_full_run_writes_every_report(full_run):
+    run = json.loads((full_run / "run.json").read_text())
+    assert run["status"] == "ok" and run["reports"] == list(NOTEBOOKS)
+    for name in NOTEBOOKS:
+        nb = nbformat.read(full_run / f"{name}.ipynb", as_version=4)
+        errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+        assert errors == [], f"{name}: {errors[:1]}"
+        assert (full_run / f"{name}.html").stat().st_size > 100_000, f"{name}: page without the inlined bundle"
+    top = (full_run.parent / "index.html").read_text()
+    assert f'href="{full_run.name}/index.html"' in top
+    key = pl.read_parquet(full_run / "figures.parquet")
+    assert key.height > 0 and key["cluster"].n_unique() == 1 and key["run"].unique().to_list() == [full_run.name]
+
+
+def test_pages_reference_nothing_on_a_network(full_run):
+    for page in [*full_run.glob("*.html"), full_run.parent / "index.html"]:
+        text = page.read_text(encoding="utf-8")
+        assert not NETWORK_REF.search(text), f"{page.name} loads from a network"
+        assert text.count("window.vegaEmbed=") <= 1, f"{page.name}: vega bundle inlined more than once"
+
+
+def test_reports_render_offline_in_chromium(full_run, offline_browser):
+    drawn = {}
+    for name in [*NOTEBOOKS, "index"]:
+        result = offline_browser.load(full_run / f"{name}.html")
+        assert result["attempted"] == [], f"{name} tried the network: {result['attempted'][:3]}"
+        assert result["errors"] == [], f"{name}: console errors {result['errors'][:3]}"
+        assert result["chart_errors"] == [], f"{name}: {result['chart_errors'][:2]}"
+        assert all(n > 0 for n in result["marks"]), f"{name}: a chart drew no marks {result['marks']}"
+        assert result["code_cells"] == 0, f"{name}: code shown without --show-code"
+        drawn[name] = result["charts"]
+    for name in ("mirror_performance", "system_resources", "summary", "incident_timeline"):
+        assert drawn[name] > 0, f"{name} drew no chart"
+
+
+def test_top_index_renders_offline(full_run, offline_browser):
+    result = offline_browser.load(full_run.parent / "index.html")
+    assert result["attempted"] == [] and result["errors"] == []
+    assert full_run.name in result["text"]
+
+
+def test_japanese_run(ja_run, offline_browser):
+    run = json.loads((ja_run / "run.json").read_text())
+    assert run["lang"] == "ja" and run["reports"] == ["mirror_performance", "summary"]
+    mirror_page = offline_browser.load(ja_run / "mirror_performance.html")
+    assert "ミラー性能" in mirror_page["text"] and "推奨設定" in mirror_page["text"]
+    assert mirror_page["charts"] > 0 and mirror_page["errors"] == [] and mirror_page["attempted"] == []
+    summary = offline_browser.load(ja_run / "summary.html")
+    assert "クラスタ概要" in summary["text"] and "検出事項" in summary["text"]
+    assert "Findings" not in summary["text"]
+    assert summary["code_cells"] > 0 and "import" in summary["text"], "--show-code keeps the code"
+
+
+def _exec_start(env: dict[str, str]) -> list[str]:
+    """The service's ExecStart as argv, expanded the way systemd does (${X} whole, $X split)."""
+    unit = (ROOT / "contrib" / "systemd" / "clpkit-report.service").read_text()
+    line = next(l.split("=", 1)[1] for l in unit.splitlines() if l.startswith("ExecStart="))
+    argv = []
+    for word in shlex.split(line):
+        whole = re.fullmatch(r"\$\{(\w+)\}", word)
+        split = re.fullmatch(r"\$(\w+)", word)
+        if whole:
+            argv.append(env[whole.group(1)])
+        elif split:
+            argv.extend(env.get(split.group(1), "").split())
+        else:
+            argv.append(re.sub(r"\$\{(\w+)\}", lambda m: env[m.group(1)], word))
+    return argv
+
+
+def test_scheduled_runs_accumulate_and_a_failure_leaves_the_index(tmp_path):
+    out = tmp_path / "reports"
+    clpkit = str(Path(sys.executable).with_name("clpkit"))
+    env = {"CLPKIT": clpkit, "CLPKIT_BUNDLE": str(SAMPLE), "CLPKIT_OUT": str(out), "CLPKIT_REPORT_OPTS": "--only summary"}
+    argv = _exec_start(env)
+    assert argv[:2] == [clpkit, "report"]
+
+    first = subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    second = subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    done = runs(out)
+    assert len(done) == 2 and len({r.folder for r in done}) == 2
+    index = (out / "index.html").read_text()
+    assert all(f'href="{r.folder}/index.html"' in index for r in done)
+    trend = figures.history(out, done[0].cluster)
+    assert trend["run_time"].n_unique() == 2, "summary's trend sees both runs"
+
+    broken = tmp_path / "notebooks"
+    shutil.copytree(NOTEBOOKS_DIR, broken)
+    nb = nbformat.read(broken / "summary.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell('raise RuntimeError("deliberately broken report")'))
+    nbformat.write(nb, broken / "summary.ipynb")
+    before = (out / "index.html").read_bytes()
+    failed = subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path,
+                            env={**os.environ, "CLPKIT_NOTEBOOKS": str(broken)})
+    assert failed.returncode == 2
+    assert "report summary failed" in failed.stderr and "deliberately broken report" in failed.stderr
+    assert (out / "index.html").read_bytes() == before, "a failed run must not touch the index"
+    assert len(runs(out)) == 2
+    newest = sorted(p for p in out.iterdir() if p.is_dir())[-1]
+    state = json.loads((newest / "run.json").read_text())
+    assert state["status"] == "failed" and state["failed"] == "summary"
+    partial = nbformat.read(newest / "summary.ipynb", as_version=4)
+    assert any(o.output_type == "error" for c in partial.cells if c.cell_type == "code" for o in c.outputs)
+    assert (newest / "summary.html").exists(), "the partial page is kept for reading"
+    assert not list(out.glob("**/.*.tmp-*")), "no temporary file left behind"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--since", "last week"], "not an ISO date"),
+    (["--only", "nope"], "Invalid value for '--only'"),
+])
+def test_bad_options_are_one_clear_error(tmp_path, args, message):
+    done = subprocess.run([sys.executable, "-m", "clpkit", "report", str(SAMPLE), "--out", str(tmp_path), *args],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and message in done.stderr
+    assert not (tmp_path / "index.html").exists()
+
+
+def test_missing_bundle_is_one_clear_error(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "clpkit", "report", str(tmp_path / "none"), "--out", str(tmp_path / "o")],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "no such bundle" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -1,0 +1,198 @@
+"""The engine against the simulator through the local transport: gates,
+preconditions, audit log, manual steps, resume."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from clpkit.problems import ClpkitError
+from clpkit.runbook.engine import AwaitingConfirmation, Runner, RunStopped, phases, token
+from clpkit.runbook.params import make_plan
+from clpkit.runbook.plan import Expect, Plan, Step
+from clpkit.runbook.render import checklist, table, to_json
+
+
+def quiet(_):
+    pass
+
+
+def runner(plan, sim, run_dir, **kw):
+    kw.setdefault("mode", "execute")
+    kw.setdefault("confirm", token(plan))
+    return Runner(plan, sim.transports(), run_dir, poll_interval=0.05, echo=quiet, **kw)
+
+
+def manual_steps(plan):
+    return [n for n, s in enumerate(plan.steps, start=1) if s.kind == "manual"]
+
+
+def test_execute_is_refused_without_the_token(sim, tmp_path):
+    plan = make_plan("suppress-failover", {})
+    with pytest.raises(ClpkitError, match="execute refused: no confirmation token was given.*confirmation token"):
+        Runner(plan, sim.transports(), tmp_path / "run", mode="execute")
+    with pytest.raises(ClpkitError, match="execute refused: the token 'suppress-failover@other-123456' is not this plan's"):
+        Runner(plan, sim.transports(), tmp_path / "run", mode="execute", confirm="suppress-failover@other-123456")
+    assert sim.calls() == [] and not (tmp_path / "run").exists()
+
+
+def test_token_names_runbook_and_cluster():
+    a = Plan("delete-logs", {}, (), cluster="prod")
+    b = Plan("delete-logs", {}, (), cluster="test")
+    c = Plan("suppress-failover", {}, (), cluster="prod")
+    assert token(a).startswith("delete-logs@prod-") and len({token(a), token(b), token(c)}) == 3
+    assert token(a) == token(Plan("delete-logs", {"x": 1}, (), cluster="prod"))
+
+
+def test_plan_mode_touches_nothing(sim, tmp_path):
+    plan = make_plan("replace-mirror-disk", {})
+    seen = []
+    r = Runner(plan, sim.transports(), None, echo=seen.append)
+    r.run()
+    assert sim.calls() == [] and r.record is None
+    assert len(seen) == len(plan.steps) and all(line.startswith("plan mode, not run") for line in seen)
+
+
+def test_rendered_plan_checklist_json_and_table():
+    plan = make_plan("delete-logs", {"servers": "sv1,sv2"})
+    text = checklist(plan)
+    assert text.splitlines()[1] == "Preconditions:"
+    assert " 8. [command] DESTRUCTIVE on sv1: clpstdn -r" in text
+    assert text.rstrip().endswith(token(plan))
+    data = json.loads(to_json(plan))
+    assert data["runbook"] == "delete-logs" and data["token"] == token(plan)
+    assert [s["n"] for s in data["steps"]] == list(range(1, len(plan.steps) + 1))
+    for s in data["steps"]:
+        assert {"n", "kind", "hosts", "command", "text", "destructive"} <= s.keys()
+    frame = table(plan)
+    assert frame.height == len(plan.steps)
+    assert frame.filter(frame["destructive"])["command"].to_list()[0] == "clpstdn -r"
+    assert set(phases(plan).values()) == {"preconditions", "steps", "verification"}
+
+
+def test_a_failed_precondition_stops_before_any_change(sim, tmp_path):
+    state = json.loads((sim.state / "sv2.json").read_text())
+    state["cluster"] = "offline"
+    (sim.state / "sv2.json").write_text(json.dumps(state))
+    plan = make_plan("delete-logs", {"servers": "sv1,sv2", "install_root": str(tmp_path / "clp")})
+    r = runner(plan, sim, tmp_path / "run")
+    with pytest.raises(RunStopped, match=r"step 1 failed on sv1: not online: sv2 \(Offline\); nothing was changed"):
+        r.run()
+    assert [c["argv"] for c in sim.calls()] == [["clpstat"]]
+    # Later phases refuse to start while a precondition has not passed.
+    with pytest.raises(RunStopped, match="preconditions 1 have not passed"):
+        r.run_phase("steps")
+    assert len(sim.calls()) == 1
+
+
+def test_delete_logs_executed_locally_empties_the_directories(sim, tmp_path):
+    root = tmp_path / "clp"
+    (root / "log" / "sub").mkdir(parents=True)
+    (root / "log" / "rc.log.cur").write_text("x")
+    (root / "log" / "sub" / "elog_pm0.tar.gz").write_text("x")
+    (root / "alert" / "log").mkdir(parents=True)
+    (root / "alert" / "log" / "alertlog.alt").write_text("x")
+    plan = make_plan("delete-logs", {"servers": "sv1,sv2", "install_root": str(root)})
+    r = runner(plan, sim, tmp_path / "run")
+    r.run()
+    assert list((root / "log").iterdir()) == [] and list((root / "alert" / "log").iterdir()) == []
+    argv = [" ".join(c["argv"]) for c in sim.calls()]
+    assert argv.count("clpstdn -r") == 1 and argv.count("reboot") == 2
+    assert all(sim.server(s)["cluster"] == "online" for s in ("sv1", "sv2"))
+    assert all(sim.server(s)["services"] == dict.fromkeys(sim.server(s)["services"], True) for s in ("sv1", "sv2"))
+
+
+def test_audit_log_records_every_step(sim, tmp_path):
+    plan = make_plan("suppress-failover", {"method": "timeout", "ratio": "30"})
+    r = runner(plan, sim, tmp_path / "run")
+    r.run()
+    events = [json.loads(line) for line in (tmp_path / "run" / "audit.jsonl").read_text().splitlines()]
+    assert [e["event"] for e in events] == ["run-start"] + ["step-start", "step-end", "step-done"] * 3 + ["run-end"]
+    ends = [e for e in events if e["event"] == "step-end"]
+    assert [(e["n"], e["host"], e["command"], e["exit_code"], e["ok"]) for e in ends] == [
+        (1, "sv1", "clpstat", 0, True), (2, "sv1", "clptoratio -r 30 -t 1h", 0, True), (3, "sv1", "clptoratio -s", 0, True)]
+    assert "present toratio : 30" in ends[2]["output"] and "CLUSTER STATUS" in ends[0]["output"]
+    assert all(e["time"].endswith("+00:00") for e in events)
+    saved = json.loads((tmp_path / "run" / "plan.json").read_text())
+    assert saved["token"] == token(plan) and saved["steps"] == plan.to_dict()["steps"]
+    assert json.loads((tmp_path / "run" / "params.json").read_text())["ratio"] == 30
+
+
+def test_manual_steps_wait_for_the_operator_then_resume(sim, tmp_path):
+    plan = make_plan("replace-mirror-disk", {})
+    first_manual = manual_steps(plan)[0]
+    r = runner(plan, sim, tmp_path / "run")
+    with pytest.raises(AwaitingConfirmation) as stop:
+        r.run()
+    assert stop.value.n == first_manual and r.record.awaiting() == first_manual
+    before = len(sim.calls())
+    asked = []
+    r2 = runner(plan, sim, tmp_path / "run", ask=lambda n, s: asked.append(n) or True)
+    r2.run()
+    assert asked == manual_steps(plan)
+    argv = [" ".join(c["argv"]) for c in sim.calls()]
+    assert argv.count("clpdown") == 1  # done before the stop, not repeated
+    assert len(argv) > before and r2.record.events()[-1]["event"] == "run-end"
+
+
+def test_resume_skips_completed_destructive_steps_host_by_host(sim, tmp_path):
+    plan = make_plan("delete-logs", {"servers": "sv1,sv2", "install_root": str(tmp_path / "clp")})
+    (tmp_path / "clp" / "log").mkdir(parents=True)
+    (tmp_path / "clp" / "alert" / "log").mkdir(parents=True)
+    sim.fail_next("reboot", host="sv2")
+    r = runner(plan, sim, tmp_path / "run")
+    with pytest.raises(RunStopped, match="failed on sv2"):
+        r.run()
+    runner(plan, sim, tmp_path / "run").run()
+    reboots = [c["host"] for c in sim.calls() if c["argv"] == ["reboot"]]
+    assert reboots == ["sv1", "sv2", "sv2"]  # sv1 once; sv2 failed once, then again
+
+
+def test_a_destructive_step_with_no_recorded_end_is_not_retried_blindly(sim, tmp_path):
+    plan = make_plan("delete-logs", {"servers": "sv1,sv2", "install_root": str(tmp_path / "clp")})
+    (tmp_path / "clp" / "log").mkdir(parents=True)
+    (tmp_path / "clp" / "alert" / "log").mkdir(parents=True)
+    n = next(i for i, s in enumerate(plan.steps, start=1) if s.command == "clpstdn -r")
+    r = runner(plan, sim, tmp_path / "run")
+    for i in range(1, n):
+        r._step(i) if i > 1 else r.run_phase("preconditions")
+    r.record.append({"event": "step-start", "n": n, "kind": "command", "host": "sv1", "command": "clpstdn -r", "destructive": True})
+    with pytest.raises(RunStopped, match="its end was never recorded"):
+        runner(plan, sim, tmp_path / "run").run()
+    assert not any(c["argv"][0] == "clpstdn" for c in sim.calls())
+    runner(plan, sim, tmp_path / "run", confirmed_steps=[n]).run_phase("steps")
+    assert not any(c["argv"][0] == "clpstdn" for c in sim.calls())  # confirmed by hand, so skipped
+
+
+def test_resume_refuses_a_different_plan(sim, tmp_path):
+    runner(make_plan("suppress-failover", {}), sim, tmp_path / "run").run()
+    other = make_plan("suppress-failover", {"ratio": "50"})
+    with pytest.raises(ClpkitError, match="the plan has changed"):
+        runner(other, sim, tmp_path / "run")
+
+
+def test_wait_step_times_out_with_a_reason(sim, tmp_path):
+    plan = Plan("t", {}, (
+        Step("command", "x", hosts=("sv1",), command="true"),
+        Step("wait", "never", hosts=("sv1",), command="clpmdstat --mirror md1",
+             expect=Expect("mirror_status", {"mirror": "md1", "status": "Recovering"}), timeout=0.3),
+    ))
+    r = runner(plan, sim, tmp_path / "run")
+    with pytest.raises(RunStopped, match=r"md1 is Normal, still after 0.3 s \(\d+ polls\)"):
+        r.run()
+    end = [e for e in r.record.events() if e["event"] == "step-end"][-1]
+    assert end["polls"] >= 2 and not end["ok"]
+
+
+def test_secrets_are_refused_everywhere():
+    with pytest.raises(ClpkitError, match="never takes passwords"):
+        make_plan("suppress-failover", {"password": "x"})
+    with pytest.raises(ClpkitError, match="private key"):
+        Runner(Plan("t", {"note": "-----BEGIN OPENSSH PRIVATE KEY-----"}, ()), {}, None)
+
+
+def test_every_host_needs_an_address(sim, tmp_path):
+    plan = make_plan("suppress-failover", {"method": "monitors"})
+    with pytest.raises(ClpkitError, match="no address for sv2"):
+        Runner(plan, {"sv1": sim.transports()["sv1"]}, tmp_path / "run", mode="execute", confirm=token(plan))

@@ -1,0 +1,102 @@
+"""`clpkit runbook list | plan | run` as an operator types them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from clpkit.runbook.engine import token
+from clpkit.runbook.params import make_plan
+
+
+def clpkit(*args, env=None, cwd=None):
+    return subprocess.run([sys.executable, "-m", "clpkit", *args], capture_output=True, text=True, env=env, cwd=cwd,
+                          stdin=subprocess.DEVNULL, timeout=300)
+
+
+def test_list_names_every_runbook_with_its_guide_section():
+    res = clpkit("runbook", "list")
+    assert res.returncode == 0
+    rows = {line.split()[0]: line.split()[1] for line in res.stdout.splitlines()}
+    assert rows["delete-logs"] == "L456-512"
+    assert rows["suppress-failover"] == "L2364-2495"
+    assert rows["replace-mirror-disk"] == "L2496-3084"
+
+
+def test_plan_json_has_the_documented_shape():
+    res = clpkit("runbook", "plan", "replace-mirror-disk", "-p", "layout=raid", "-p", "disk=hybrid", "--json")
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert data["runbook"] == "replace-mirror-disk"
+    for i, step in enumerate(data["steps"], start=1):
+        assert step["n"] == i
+        assert step["kind"] in ("command", "manual", "check", "wait")
+        assert isinstance(step["hosts"], list) and isinstance(step["destructive"], bool)
+        assert step["command"] is None or isinstance(step["command"], str)
+    assert "clphdinit --create force md1" in [s["command"] for s in data["steps"]]
+
+
+def test_plan_checklist_shows_the_token():
+    res = clpkit("runbook", "plan", "suppress-failover", "-p", "method=monitors")
+    assert res.returncode == 0
+    expected = token(make_plan("suppress-failover", {"method": "monitors"}))
+    assert res.stdout.rstrip().endswith(expected)
+    assert " 2. [command] on sv1, sv2: clpmonctrl -s" in res.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["plan", "no-such-runbook"], "unknown runbook 'no-such-runbook'"),
+    (["plan", "delete-logs", "-p", "init"], "expected key=value"),
+    (["plan", "delete-logs", "-p", "colour=red"], "delete-logs has no parameter 'colour'"),
+    (["plan", "delete-logs", "-p", "passphrase=x"], "never takes passwords"),
+    (["run", "delete-logs", "--execute"], "execute refused: no confirmation token was given"),
+    (["run", "delete-logs", "--execute", "--confirm", "delete-logs@unnamed-000000"], "is not this plan's"),
+    (["run", "delete-logs", "--hosts", "sv1"], "not name=user@host[:port]"),
+])
+def test_errors_are_one_line_exit_2(args, message, tmp_path):
+    res = clpkit("runbook", *args, cwd=tmp_path)
+    assert res.returncode == 2, res.stdout
+    assert message in res.stderr and res.stderr.count("\n") == 1 and "Traceback" not in res.stderr
+    assert not (tmp_path / "runbook-runs").exists()
+
+
+@pytest.mark.slow
+def test_run_in_plan_mode_records_the_notebook_and_touches_nothing(sim, tmp_path):
+    env = {**os.environ, **sim.env}
+    res = clpkit("runbook", "run", "suppress-failover", "-p", "method=monitors", "--transport", "local",
+                 "--runs-dir", str(tmp_path / "runs"), env=env)
+    assert res.returncode == 0, res.stderr[-2000:]
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    assert out["mode"] == "plan"
+    run_dir = tmp_path / "runs" / os.path.basename(out["run_dir"])
+    assert sorted(p.name for p in run_dir.iterdir()) == ["notebook-1.ipynb", "params.json", "plan.json"]
+    assert sim.calls() == []
+
+
+@pytest.mark.slow
+def test_run_stops_at_a_manual_step_and_resumes_with_it_confirmed(sim, tmp_path):
+    env = {**os.environ, **sim.env}
+    plan = make_plan("suppress-failover", {"method": "recovery"})
+    common = ["-p", "method=recovery", "--transport", "local", "--execute", "--confirm", token(plan)]
+    res = clpkit("runbook", "run", "suppress-failover", *common, "--runs-dir", str(tmp_path / "runs"), env=env)
+    assert res.returncode == 2
+    assert "step 2 waits for the operator" in res.stderr and "--confirmed 2" in res.stderr
+    run_dir = next((tmp_path / "runs").iterdir())
+    res = clpkit("runbook", "run", "suppress-failover", *common, "--resume", str(run_dir), "--confirmed", "2", env=env)
+    assert res.returncode == 0, res.stderr[-2000:]
+    events = [json.loads(line) for line in (run_dir / "audit.jsonl").read_text().splitlines()]
+    assert [e["event"] for e in events if e["event"] in ("manual-confirmed", "run-end")] == ["manual-confirmed", "run-end"]
+    assert [c["argv"] for c in sim.calls()] == [["clpstat"]]  # the precondition ran once, in the first run
+    assert (run_dir / "notebook-1.ipynb").exists() and (run_dir / "notebook-2.ipynb").exists()
+
+
+def test_execute_needs_an_address_for_every_server(tmp_path):
+    plan = make_plan("delete-logs", {"servers": "sv1,sv2"})
+    res = clpkit("runbook", "run", "delete-logs", "-p", "servers=sv1,sv2", "--hosts", "sv1=root@10.0.0.1",
+                 "--execute", "--confirm", token(plan), cwd=tmp_path)
+    assert res.returncode == 2 and "--hosts has no address for sv2" in res.stderr
+    assert not (tmp_path / "runbook-runs").exists()

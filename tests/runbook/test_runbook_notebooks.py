@@ -1,0 +1,60 @@
+"""The runbook notebooks: thin, stripped, paired, parameters in step with the procedures.
+
+(nbval runs each notebook with its defaults, a plan-mode run, as part of the suite.)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import jupytext
+import nbformat
+import papermill
+import pytest
+
+from clpkit.runbook import procedures
+
+RUNBOOKS = Path(__file__).resolve().parents[2] / "runbooks"
+COMMON = {"config", "mode", "confirm", "hosts", "known_hosts", "identity", "run_dir", "confirmed_steps", "transport", "poll_interval"}
+NAMES = list(procedures.all_procedures())
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_runbook_has_a_stripped_notebook_paired_with_its_py(name):
+    ipynb, py = RUNBOOKS / f"{name}.ipynb", RUNBOOKS / f"{name}.py"
+    assert ipynb.exists() and py.exists(), f"runbooks/{name}.ipynb and .py are missing"
+    nb = nbformat.read(ipynb, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, "store notebooks stripped"
+    twin = jupytext.read(py)
+    assert [(c.cell_type, c.source) for c in nb.cells] == [(c.cell_type, c.source) for c in twin.cells], \
+        f"runbooks/{name}.py and .ipynb differ: run `jupytext --sync runbooks/{name}.py`"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_parameters_are_the_procedure_params_plus_the_run_settings(name):
+    found = papermill.inspect_notebook(str(RUNBOOKS / f"{name}.ipynb"))
+    module = procedures.get(name)
+    fields = {f.name: f.default for f in dataclasses.fields(module.Params)}
+    assert set(found) == set(fields) | COMMON
+    for key, default in fields.items():
+        assert eval(found[key]["default"]) == default, key  # noqa: S307 (our own notebook's literal)
+    assert eval(found["mode"]["default"]) == "plan"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_is_thin(name):
+    nb = nbformat.read(RUNBOOKS / f"{name}.ipynb", as_version=4)
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    assert "parameters" in nb.cells[1].metadata.get("tags", [])
+    body = "\n".join(code[1:])
+    assert "def " not in body and "class " not in body and "import clpkit.runbook.engine" not in body
+    assert "open_runbook(" in body and "rb.preconditions()" in body and "rb.steps()" in body and "rb.verification()" in body
+
+
+def test_readme_lists_every_runbook():
+    text = (RUNBOOKS / "README.md").read_text()
+    for name, module in procedures.all_procedures().items():
+        assert f"`{name}`" in text and module.GUIDE in text

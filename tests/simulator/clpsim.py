@@ -1,0 +1,366 @@
+"""A fake CLUSTERPRO for the runbook tests. It is a simulator: it never
+touches the real system, only its own state directory.
+
+:func:`install` writes one small executable per command (``clpstat``,
+``clpmdctrl``, ``systemctl``, ``reboot``, ``dd``…) into a directory meant to
+go first on ``PATH``. Each one calls :func:`main`, which:
+
+- answers ``--version`` by saying it is the clpkit simulator;
+- finds the server it runs on in ``CLPKIT_HOST`` (the local transport sets
+  it; over SSH the test's sshd sets it per port);
+- reads and writes the state files of the simulated cluster
+  (``<server>.json`` per server, ``cluster.json`` for what the servers
+  share), prints what the real command prints in the formats of SPEC §3.8;
+- appends every call (time, server, argv, exit status) to ``calls.jsonl``;
+- fails on purpose when ``fail.json`` says so: ``{"clpmdctrl": {"count": 1,
+  "host": "sv1"}}`` makes the next ``clpmdctrl`` on sv1 exit 1 (once).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+COMMANDS = (
+    "clpstat", "clpcl", "clpstdn", "clpdown", "clpgrp", "clpmdstat", "clpmdctrl", "clpmdinit", "clphdstat",
+    "clphdctrl", "clphdinit", "clptoratio", "clpmonctrl", "clpcfctrl", "clproset", "systemctl", "chkconfig",
+    "reboot", "fdisk", "dd", "mkfs",
+)
+SERVICES = ("clusterpro_evt", "clusterpro_trn", "clusterpro_md", "clusterpro", "clusterpro_webmgr", "clusterpro_alertsync")
+BANNER = "clpkit CLUSTERPRO simulator (tests only; touches nothing real)"
+
+
+def install(bin_dir: Path, state_dir: Path, *, servers=("sv1", "sv2"), mirror="md1", group="failover1",
+            fullcopy=1, copy_seconds=0.5, partitions=("/dev/sdb1", "/dev/sdb2")) -> Path:
+    """Write the fake commands into ``bin_dir`` and a healthy two-server cluster into ``state_dir``."""
+    bin_dir, state_dir = Path(bin_dir).resolve(), Path(state_dir).resolve()
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    here = Path(__file__).resolve().parent
+    for name in COMMANDS:
+        script = bin_dir / name
+        script.write_text(
+            f"#!{sys.executable} -S\n# {BANNER}\n"
+            f"import sys\nsys.path.insert(0, {str(here)!r})\nimport clpsim\n"
+            f"sys.exit(clpsim.main({str(state_dir)!r}, {name!r}, sys.argv[1:]))\n"
+        )
+        script.chmod(0o755)
+    for server in servers:
+        _save(state_dir / f"{server}.json", {
+            "cluster": "online", "power": "on", "services": dict.fromkeys(SERVICES, True),
+            "partitions": list(partitions), "monitors": "running",
+        })
+    _save(state_dir / "cluster.json", {
+        "name": "cluster1", "servers": list(servers),
+        "groups": {group: {"status": "Online", "current": servers[0], "resources": [mirror]}},
+        "mirrors": {mirror: {"status": "Normal", "fullcopy": fullcopy, "copy_seconds": copy_seconds, "until": None}},
+        "toratio": 1,
+    })
+    return bin_dir
+
+
+def calls(state_dir: Path) -> list[dict]:
+    """Every recorded call, oldest first."""
+    log = Path(state_dir) / "calls.jsonl"
+    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+
+
+def fail_next(state_dir: Path, command: str, host: str | None = None, count: int = 1) -> None:
+    """Make the next ``count`` calls of ``command`` (on ``host``, or anywhere) fail."""
+    path = Path(state_dir) / "fail.json"
+    plan = json.loads(path.read_text()) if path.exists() else {}
+    plan[command] = {"count": count, "host": host}
+    _save(path, plan)
+
+
+def _load(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+def _save(path: Path, data: dict) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1))
+    os.replace(tmp, path)
+
+
+class Sim:
+    def __init__(self, state_dir: Path, host: str):
+        self.dir, self.host = state_dir, host
+        self.cluster = _load(state_dir / "cluster.json")
+        self.servers = {s: _load(state_dir / f"{s}.json") for s in self.cluster["servers"]}
+        if host not in self.servers:
+            raise SystemExit(f"{BANNER}: CLPKIT_HOST={host!r} is not a simulated server ({', '.join(self.servers)})")
+        self.me = self.servers[host]
+
+    def save(self) -> None:
+        _save(self.dir / "cluster.json", self.cluster)
+        for name, state in self.servers.items():
+            _save(self.dir / f"{name}.json", state)
+
+    # -- cluster behaviour -----------------------------------------------------------------
+    def online(self) -> list[str]:
+        return [s for s, st in self.servers.items() if st["cluster"] == "online"]
+
+    def server_down(self, name: str, power: str) -> None:
+        self.servers[name]["cluster"] = "offline"
+        self.servers[name]["power"] = power
+        for group in self.cluster["groups"].values():
+            if group["current"] == name and group["status"] == "Online":
+                others = [s for s in self.online() if s != name]
+                if others:
+                    group["current"] = others[0]
+                else:
+                    group["status"], group["current"] = "Offline", None
+        for mirror in self.cluster["mirrors"].values():
+            if mirror["status"] in ("Normal", "Recovering"):
+                mirror["status"], mirror["until"] = "Abnormal", None
+
+    def boot(self, name: str) -> None:
+        state = self.servers[name]
+        state["power"] = "on"
+        state["cluster"] = "online" if state["services"]["clusterpro"] else "offline"
+        if state["cluster"] == "online" and len(self.online()) == len(self.servers):
+            active = {r for g in self.cluster["groups"].values() if g["status"] == "Online" for r in g["resources"]}
+            for name, mirror in self.cluster["mirrors"].items():
+                # The initial mirror construction starts by itself only with fullcopy on
+                # and the application's group active (the guide's case A).
+                if mirror["status"] == "Abnormal" and mirror["fullcopy"] and name in active:
+                    self.start_copy(mirror)
+
+    def start_copy(self, mirror: dict) -> None:
+        mirror["status"], mirror["until"] = "Recovering", time.time() + mirror["copy_seconds"]
+
+    def mirror(self, name: str) -> dict:
+        mirror = self.cluster["mirrors"].get(name)
+        if mirror is None:
+            raise _Fail(f"{name}: no such mirror disk resource", 2)
+        if mirror["status"] == "Recovering" and time.time() >= mirror["until"]:
+            mirror["status"], mirror["until"] = "Normal", None
+        return mirror
+
+    def need_cluster(self) -> None:
+        if self.me["cluster"] != "online":
+            raise _Fail("The cluster service is not running on this server. (simulated)", 11)
+
+
+class _Fail(Exception):
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(message)
+        self.code = code
+
+
+def main(state_dir: str, name: str, argv: list[str]) -> int:
+    state = Path(state_dir)
+    host = os.environ.get("CLPKIT_HOST", "")
+    if argv[:1] == ["--version"]:
+        print(f"{name}: {BANNER}")
+        return 0
+    code = 0
+    try:
+        injected = _injected(state, name, host)
+        if injected:
+            raise _Fail(f"{name}: injected failure (simulated)", 1)
+        sim = Sim(state, host)
+        out = HANDLERS[name](sim, argv)
+        sim.save()
+        if out:
+            print(out)
+    except _Fail as exc:
+        print(str(exc), file=sys.stderr)
+        code = exc.code
+    with open(state / "calls.jsonl", "a") as fh:
+        fh.write(json.dumps({"time": time.time(), "host": host, "argv": [name, *argv], "exit": code}) + "\n")
+    return code
+
+
+def _injected(state: Path, name: str, host: str) -> bool:
+    path = state / "fail.json"
+    if not path.exists():
+        return False
+    plan = _load(path)
+    entry = plan.get(name)
+    if not entry or entry["count"] <= 0 or (entry.get("host") and entry["host"] != host):
+        return False
+    entry["count"] -= 1
+    _save(path, plan)
+    return True
+
+
+# -- the commands ------------------------------------------------------------------------------
+def clpstat(sim: Sim, argv: list[str]) -> str:
+    sim.need_cluster()
+    lines = [" ========================  CLUSTER STATUS  ===========================",
+             f"  Cluster : {sim.cluster['name']}", "  <server>"]
+    for name, st in sim.servers.items():
+        mark = "*" if name == sim.host else " "
+        status = "Online" if st["cluster"] == "online" else "Offline"
+        lines.append(f"   {mark}{name} {'.' * max(2, 16 - len(name))}: {status:<16} {name}")
+        lines.append(f"      lanhb1         : {'Normal' if status == 'Online' else 'Unknown':<16} LAN Heartbeat")
+    lines.append("  <group>")
+    for gname, group in sim.cluster["groups"].items():
+        lines.append(f"    {gname} {'.' * max(2, 15 - len(gname))}: {group['status']:<16}")
+        lines.append(f"      current        : {group['current'] or ''}")
+        for res in group["resources"]:
+            lines.append(f"      {res:<15}: {group['status']:<16}")
+    lines.append("  <monitor>")
+    mon = "Suspend" if sim.me["monitors"] == "suspended" else "Normal"
+    lines.append(f"    mdw1             : {mon:<16} mirror disk monitor")
+    lines.append(" =====================================================================")
+    return "\n".join(lines)
+
+
+def clpcl(sim: Sim, argv: list[str]) -> str:
+    targets = list(sim.servers) if "-a" in argv else [sim.host]
+    for t in targets:
+        if "-s" in argv or "--resume" in argv:
+            sim.servers[t]["cluster"] = "online"
+        elif "-t" in argv or "--suspend" in argv:
+            sim.servers[t]["cluster"] = "offline"
+    return "Command succeeded."
+
+
+def clpstdn(sim: Sim, argv: list[str]) -> str:
+    for name in sim.servers:
+        sim.server_down(name, "off")
+    if "-r" in argv:
+        for name in sim.servers:
+            sim.boot(name)
+    return "Command succeeded."
+
+
+def clpdown(sim: Sim, argv: list[str]) -> str:
+    sim.server_down(sim.host, "off")
+    if "-r" in argv:
+        sim.boot(sim.host)
+    return "Command succeeded."
+
+
+def reboot(sim: Sim, argv: list[str]) -> str:
+    sim.server_down(sim.host, "off")
+    sim.boot(sim.host)
+    return ""
+
+
+def clpgrp(sim: Sim, argv: list[str]) -> str:
+    sim.need_cluster()
+    for flag, status in (("-s", "Online"), ("-t", "Offline")):
+        if flag in argv:
+            name = argv[argv.index(flag) + 1]
+            group = sim.cluster["groups"].get(name)
+            if group is None:
+                raise _Fail(f"{name}: no such group", 2)
+            group["status"] = status
+            target = argv[argv.index("-h") + 1] if "-h" in argv else sim.host
+            group["current"] = target if status == "Online" else None
+            return "Command succeeded."
+    raise _Fail("clpgrp: give -s or -t GROUP (simulated)", 2)
+
+
+def _mdstat(sim: Sim, argv: list[str]) -> str:
+    sim.need_cluster()
+    if "--mirror" not in argv:
+        raise _Fail("Invalid option. (simulated)", 2)
+    name = argv[argv.index("--mirror") + 1]
+    mirror = sim.mirror(name)
+    a, b = list(sim.servers)[:2]
+    colors = {"Normal": ("GREEN", "GREEN"), "Recovering": ("GREEN", "YELLOW"), "Abnormal": ("GREEN", "RED")}
+    ca, cb = colors.get(mirror["status"], ("GRAY", "GRAY"))
+    return "\n".join([
+        f"  Mirror Status: {mirror['status']}", "",
+        f"  {name:<20}{a:<21}{b}",
+        "  " + "-" * 61,
+        f"  Mirror Color        {ca:<21}{cb}",
+        f"  Lastupdate Time     {'--':<21}--",
+        f"  Break Time          {'--':<21}--",
+    ])
+
+
+def _mdctrl(sim: Sim, argv: list[str]) -> str:
+    sim.need_cluster()
+    if "--force" not in argv:
+        raise _Fail("Invalid option. (simulated)", 2)
+    source, name = argv[argv.index("--force") + 1: argv.index("--force") + 3]
+    if source not in sim.online():
+        raise _Fail(f"{source} is not online. (simulated)", 3)
+    sim.start_copy(sim.mirror(name))
+    return "Command succeeded."
+
+
+def _mdinit(sim: Sim, argv: list[str]) -> str:
+    if argv[:1] != ["--create"] or len(argv) < 3 or argv[1] not in ("force", "quick"):
+        raise _Fail("Usage: --create force|quick NAME (simulated)", 2)
+    sim.mirror(argv[2])
+    return "Command succeeded."
+
+
+def clptoratio(sim: Sim, argv: list[str]) -> str:
+    sim.need_cluster()
+    if "-r" in argv:
+        sim.cluster["toratio"] = int(argv[argv.index("-r") + 1])
+    elif "-i" in argv:
+        sim.cluster["toratio"] = 1
+    elif "-s" in argv:
+        return f"present toratio : {sim.cluster['toratio']}"
+    else:
+        raise _Fail("Invalid option. (simulated)", 2)
+    return "Command succeeded."
+
+
+def clpmonctrl(sim: Sim, argv: list[str]) -> str:
+    sim.need_cluster()
+    target = argv[argv.index("-h") + 1] if "-h" in argv else sim.host
+    sim.servers[target]["monitors"] = "suspended" if "-s" in argv else "running"
+    return "Command succeeded."
+
+
+def _ok(sim: Sim, argv: list[str]) -> str:
+    return "Command succeeded."
+
+
+def systemctl(sim: Sim, argv: list[str]) -> str:
+    if len(argv) != 2 or argv[0] not in ("enable", "disable", "is-enabled") or argv[1] not in SERVICES:
+        raise _Fail(f"systemctl {' '.join(argv)}: not simulated", 1)
+    if argv[0] == "is-enabled":
+        return "enabled" if sim.me["services"][argv[1]] else "disabled"
+    sim.me["services"][argv[1]] = argv[0] == "enable"
+    return ""
+
+
+def chkconfig(sim: Sim, argv: list[str]) -> str:
+    if len(argv) != 2 or argv[0] not in ("--add", "--del") or argv[1] not in SERVICES:
+        raise _Fail(f"chkconfig {' '.join(argv)}: not simulated", 1)
+    sim.me["services"][argv[1]] = argv[0] == "--add"
+    return ""
+
+
+def fdisk(sim: Sim, argv: list[str]) -> str:
+    if argv[:1] != ["-l"]:
+        raise _Fail("fdisk: interactive partitioning is not simulated", 1)
+    return "\n".join(f"{p}   2048 2099199 2097152 1G 83 Linux" for p in sim.me["partitions"])
+
+
+def dd(sim: Sim, argv: list[str]) -> str:
+    target = next((a[3:] for a in argv if a.startswith("of=")), None)
+    if target is None:
+        raise _Fail("dd: no of= (simulated)", 1)
+    if target not in sim.me["partitions"]:
+        raise _Fail(f"dd: failed to open '{target}': No such file or directory", 1)
+    raise _Fail(f"dd: writing to '{target}': No space left on device\n2048+0 records in\n2047+0 records out", 1)
+
+
+def mkfs(sim: Sim, argv: list[str]) -> str:
+    if not argv or argv[-1] not in sim.me["partitions"]:
+        raise _Fail(f"mkfs: {argv[-1] if argv else '(none)'}: no such device (simulated)", 1)
+    return f"Creating filesystem on {argv[-1]} (simulated)"
+
+
+HANDLERS = {
+    "clpstat": clpstat, "clpcl": clpcl, "clpstdn": clpstdn, "clpdown": clpdown, "clpgrp": clpgrp,
+    "clpmdstat": _mdstat, "clphdstat": _mdstat, "clpmdctrl": _mdctrl, "clphdctrl": _mdctrl,
+    "clpmdinit": _mdinit, "clphdinit": _mdinit, "clptoratio": clptoratio, "clpmonctrl": clpmonctrl,
+    "clpcfctrl": _ok, "clproset": _ok, "systemctl": systemctl, "chkconfig": chkconfig,
+    "reboot": reboot, "fdisk": fdisk, "dd": dd, "mkfs": mkfs,
+}
