@@ -124,6 +124,10 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("Mirror {resource} recovered on {server}", "{message}"),
         "ja": ("ミラー {resource} が復帰 ({server})", "{message}"),
     },
+    "server_down_risk": {
+        "en": ("Server {server} came close to going down: {condition}", "{message}"),
+        "ja": ("サーバ {server} がダウン条件に近づきました: {condition}", "{message}"),
+    },
     "ack_near_timeout": {
         "en": (
             "Sync Ack Time max of {resource} reached {pct:.0f} % of the Ack timeout on {server}",
@@ -342,3 +346,160 @@ def combine(parts: Iterable[pl.DataFrame]) -> pl.DataFrame:
         .sort("time", "_rank", maintain_order=True)
         .drop("_rank")
     )
+
+
+# --- from the event table --------------------------------------------------------------------
+
+
+def _condition_label(condition: str, lang: str) -> str:
+    from clpkit.catalog import SERVER_DOWN_CONDITIONS
+
+    en, ja, _lines = SERVER_DOWN_CONDITIONS.get(condition, (condition, condition, ""))
+    return ja if lang == "ja" else en
+
+
+def server_downs(ev: pl.DataFrame, final_action: dict[tuple[str, str | None], str], lang: str = "en") -> pl.DataFrame:
+    """Events that the catalog ties to a server-down condition (SPEC 4), with the configured final action.
+
+    ``final_action`` maps (condition, resource-or-monitor name or None) to the
+    action clp.conf configures for it. A warning-level event (e.g. a userw
+    delay warning) only shows the server came close: ``server_down_risk``.
+    """
+    from clpkit import catalog
+
+    cat = catalog.load().filter(pl.col("server_down_condition").is_not_null())
+    keys = cat.select("module", "event_id", "level", "server_down_condition", "condition_when")
+    hits = ev.join(keys.rename({"level": "catalog_level"}), on=["module", "event_id"], how="inner")
+    out = []
+    for row in hits.sort("time").iter_rows(named=True):
+        condition = catalog.condition_of(row["module"], row["event_id"], row["message"] or "")
+        if condition is None:
+            continue
+        target = row["resource"] or row["monitor"]
+        action = final_action.get((condition, target)) or final_action.get((condition, None)) or "not configured in clp.conf"
+        risk = row["catalog_level"] == "warning"
+        out.append(_row(row["time"], row["server"], "warning" if risk else "critical",
+                        "server_down_risk" if risk else "server_down", lang,
+                        evidence=[_where(row)], resource=row["resource"], monitor=row["monitor"],
+                        group=row["group"], condition=_condition_label(condition, lang), action=action,
+                        message=f"{row['module']} {row['event_id']}: {row['message']}"))
+    return _frame(out)
+
+
+def mirror_breaks(ev: pl.DataFrame, mirror_monitors: dict[str, str], lang: str = "en") -> pl.DataFrame:
+    """Mirror monitor errors (a broken mirror) and completed mirror recoveries.
+
+    ``mirror_monitors`` maps a mirror monitor (mdw/hdw) to the mirror it
+    watches. A break is the first error of a monitor; the next recovery of
+    that mirror closes it and gives its duration.
+    """
+    errors = ev.filter(
+        pl.col("monitor").is_in(list(mirror_monitors)) & (pl.col("level") == "error") & (pl.col("kind") != "cluster_stats")
+    ).sort("time")
+    recoveries = ev.filter(
+        pl.col("module").is_in(["mdadmn", "hdadmn"]) & (pl.col("event_id") == 6)
+    ).sort("time")
+    out = []
+    open_breaks: dict[str, dt.datetime] = {}
+    for row in errors.iter_rows(named=True):
+        mirror = mirror_monitors[row["monitor"]]
+        if mirror in open_breaks:
+            continue
+        open_breaks[mirror] = row["time"]
+        out.append(_row(row["time"], row["server"], "error", "mirror_break", lang, evidence=[_where(row)],
+                        resource=mirror, monitor=row["monitor"], message=row["message"]))
+    for row in recoveries.iter_rows(named=True):
+        mirror = row["resource"] or next((m for m in set(mirror_monitors.values()) if m in (row["message"] or "")), None)
+        since = open_breaks.pop(mirror, None) if mirror else None
+        duration = (row["time"] - since).total_seconds() if since else None
+        out.append(_row(row["time"], row["server"], "info", "mirror_recovered", lang, evidence=[_where(row)],
+                        resource=mirror, duration_s=duration, message=row["message"]))
+    return _frame(out)
+
+
+# --- the whole bundle ------------------------------------------------------------------------
+
+
+def _true_utc(frame: pl.DataFrame, columns: list[str], tz: str, offsets: dict[str, float]) -> pl.DataFrame:
+    """Server-local naive times to true UTC: the zone, then minus the server's clock lead."""
+    lead = pl.col("server").replace_strict(offsets, default=0.0, return_dtype=pl.Float64)
+    shift = pl.duration(milliseconds=(lead * 1000).round(0).cast(pl.Int64))
+    return frame.with_columns(
+        (pl.col(c).dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null").dt.convert_time_zone("UTC") - shift)
+        .dt.cast_time_unit("ms")
+        for c in columns
+    )
+
+
+def _final_actions(config) -> dict[tuple[str, str | None], str]:
+    """(condition, resource/monitor name or None) → the final action clp.conf configures."""
+    if config is None:
+        return {}
+    out: dict[tuple[str, str | None], str] = {}
+    for fa in config.final_actions():
+        setting, name, action = fa["setting"], fa["name"], str(fa["action"])
+        if setting == "act/action":
+            out[("activation_failure_final_action", name)] = action
+        elif setting == "deact/action":
+            out[("deactivation_failure_final_action", name)] = action
+        elif setting == "emergency/action":
+            out[("monitor_error_final_action", name)] = action
+        elif setting == "rsctoaction":
+            out[("activation_stall", None)] = out[("deactivation_stall", None)] = action
+        elif setting == "npaction":
+            out[("network_partition_resolution", None)] = action
+        elif setting.startswith("pm/") and ("emergency_shutdown", None) not in out:
+            out[("emergency_shutdown", None)] = action
+    return out
+
+
+def _mirror_settings(config) -> tuple[dict[str, float], dict[str, str]]:
+    """Ack timeout in ms per mirror key (``nmpN`` and resource name), and mirror monitors → mirror."""
+    ack: dict[str, float] = {}
+    monitors: dict[str, str] = {}
+    if config is None:
+        return ack, monitors
+    for name in config.mirrors():
+        m = config.mirror(name)
+        limit = float(m["acktimeout"]) * 1000  # clp.conf: seconds; statistics: ms
+        ack[name] = limit
+        if m.get("nmppath"):
+            ack[str(m["nmppath"]).rsplit("/", 1)[-1].lower()] = limit
+    for mon in config.monitors:
+        if mon.type in ("mdw", "hdw"):
+            monitors[mon.name] = mon.target or mon.params.get("parameters/object") or mon.name
+    return ack, monitors
+
+
+def findings(bundle, *, offsets: dict[str, float] | None = None, tz: str = "UTC", lang: str = "en",
+             sync_wait_s: float = DEFAULT_SYNC_WAIT_S) -> pl.DataFrame:
+    """Every finding of a bundle, on the event table's corrected clock (see the module docstring).
+
+    ``tz`` is the servers' time zone (their files carry none); ``offsets`` the
+    clock leads to apply instead of the estimate; ``sync_wait_s`` the startup
+    sync wait (the guide's default of 5 minutes: the clp.conf key is not
+    published, so it is not read from the configuration).
+    """
+    from clpkit import events as events_mod
+
+    ev = events_mod.events(bundle, offsets=offsets, tz=tz)
+    applied = dict(ev.group_by("server").agg(pl.col("clock_offset_s").first()).iter_rows())
+    config = bundle.config
+    tables = set(bundle.tables())
+    ack, mirror_monitors = _mirror_settings(config)
+    if not mirror_monitors:
+        mirror_monitors = {m: m for m in ev["monitor"].drop_nulls().unique() if m.startswith(("mdw", "hdw"))}
+    stall = _final_actions(config).get(("activation_stall", None), "not known")
+    parts = [
+        server_downs(ev, _final_actions(config), lang),
+        mirror_breaks(ev, mirror_monitors, lang),
+        startup_sync(ev.filter((pl.col("module") == "pm") & (pl.col("event_id") == 1)), sync_wait_s, lang),
+    ]
+    if "cluster_stats" in tables:
+        stats = _true_utc(bundle.table("cluster_stats").filter(pl.col("raw").is_null()),
+                          ["start_time", "end_time"], tz, applied)
+        parts += [group_failovers(stats, lang), resource_failures(stats, stall, lang), monitor_errors(stats, lang)]
+    if "mirror_stats" in tables and ack:
+        mirror = _true_utc(bundle.table("mirror_stats").filter(pl.col("raw").is_null()), ["time"], tz, applied)
+        parts.append(ack_near_timeout(mirror, ack, lang))
+    return combine(parts)
