@@ -149,6 +149,8 @@ _VERBS = {
 CAUSE_WINDOW = dt.timedelta(minutes=10)
 #: A stop and a later start of a group further apart than this are not one failover.
 FAILOVER_WINDOW = dt.timedelta(minutes=30)
+#: How far a cause may seem to follow its effect when two servers' clocks are compared.
+CLOCK_TOLERANCE = dt.timedelta(seconds=5)
 #: Monitor failures closer than this belong to one episode.
 EPISODE_GAP = dt.timedelta(minutes=10)
 #: Startup sync wait when clp.conf does not say (guide L4069-4092: 5 minutes).
@@ -195,12 +197,15 @@ def group_failovers(stats: pl.DataFrame, lang: str = "en") -> pl.DataFrame:
 
     It is a failover when a monitor or resource failure on the source server
     precedes the stop by at most :data:`CAUSE_WINDOW`, a move otherwise.
-    Duration is from the start of the stop to the end of the start.
+    Duration is from the start of the stop to the end of the start. Rows are
+    taken in the order they ended: the destination writes its Start/Move row
+    when the failover completes, and that row may begin before the source's
+    Stop row does (SPEC 3.4).
     """
-    groups = stats.filter(pl.col("category") == "group").sort("start_time").to_dicts()
+    groups = stats.filter(pl.col("category") == "group").sort("end_time").to_dicts()
     failures = stats.filter(
         pl.col("category").is_in(["monitor", "resource"]) & pl.col("result").is_in(["Failure", "Timeout"])
-    ).to_dicts()
+    ).sort("end_time").to_dicts()
     out = []
     last_stop: dict[str, dict[str, Any]] = {}
     for row in groups:
@@ -214,21 +219,22 @@ def group_failovers(stats: pl.DataFrame, lang: str = "en") -> pl.DataFrame:
         if row["start_time"] - stop["end_time"] > FAILOVER_WINDOW:
             continue
         del last_stop[name]
+        began = min(stop["start_time"], row["start_time"])
         causes = [
             f for f in failures
-            if f["server"] == stop["server"] and stop["start_time"] - CAUSE_WINDOW <= f["start_time"] <= stop["start_time"]
+            if f["server"] == stop["server"] and began - CAUSE_WINDOW <= f["end_time"] <= began + CLOCK_TOLERANCE
         ]
-        duration = (row["end_time"] - stop["start_time"]).total_seconds()
+        duration = (row["end_time"] - began).total_seconds()
         values = dict(src=stop["server"], dst=row["server"], duration=duration, stop=_fmt(stop["start_time"]),
                       end=_fmt(row["end_time"]))
         evidence = [_where(stop), _where(row)] + [_where(c) for c in causes]
         if causes:
             first = causes[0]
-            cause = f" {first['name']} ({first['category']}) {first['result']} at {_fmt(first['start_time'])}."
-            out.append(_row(stop["start_time"], row["server"], "warning", "failover", lang, evidence=evidence,
+            cause = f" {first['name']} ({first['category']}) {first['result']} at {_fmt(first['end_time'])}."
+            out.append(_row(began, row["server"], "warning", "failover", lang, evidence=evidence,
                             group=name, duration_s=duration, cause=cause, **values))
         else:
-            out.append(_row(stop["start_time"], row["server"], "info", "group_move", lang, evidence=evidence,
+            out.append(_row(began, row["server"], "info", "group_move", lang, evidence=evidence,
                             group=name, duration_s=duration, **values))
     return _frame(out)
 
@@ -254,7 +260,11 @@ def resource_failures(stats: pl.DataFrame, stall_action: str = "not known", lang
 
 
 def monitor_errors(stats: pl.DataFrame, lang: str = "en") -> pl.DataFrame:
-    """Monitor Failure/Timeout rows, one finding per episode of consecutive errors."""
+    """Monitor Failure/Timeout rows, one finding per episode of consecutive errors.
+
+    A monitor run's error is known when the run ends, so the finding is dated
+    by the end of its first failed run.
+    """
     rows = stats.filter(
         (pl.col("category") == "monitor") & pl.col("result").is_in(["Failure", "Timeout"])
     ).sort("server", "name", "start_time").to_dicts()
@@ -270,10 +280,10 @@ def monitor_errors(stats: pl.DataFrame, lang: str = "en") -> pl.DataFrame:
     for ep in episodes:
         first, last = ep[0], ep[-1]
         results = ", ".join(sorted({r["result"] for r in ep}))
-        out.append(_row(first["start_time"], first["server"], "error", "monitor_error", lang,
+        out.append(_row(first["end_time"], first["server"], "error", "monitor_error", lang,
                         evidence=[_where(r) for r in ep], monitor=first["name"], count=len(ep),
-                        first=_fmt(first["start_time"]), last=_fmt(last["end_time"]), results=results,
-                        duration_s=(last["end_time"] - first["start_time"]).total_seconds()))
+                        first=_fmt(first["end_time"]), last=_fmt(last["end_time"]), results=results,
+                        duration_s=(last["end_time"] - first["end_time"]).total_seconds()))
     return _frame(out)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+import pytest
 
 from clpkit import findings as F
 
@@ -151,3 +152,16 @@ def test_combine_orders_by_time_then_severity():
     out = F.combine([a, b, c])
     assert out["code"].to_list() == ["group_move", "resource_failure", "monitor_error"]
     assert F.combine([]).schema == F.FINDINGS_SCHEMA
+
+
+def test_destination_move_row_that_began_before_the_stop():
+    """The Move row on the destination spans the failover and may start a moment before the Stop row."""
+    f = F.group_failovers(
+        stats(
+            ("sv1", "monitor", "genw1", "Monitor", "Timeout", -60, 0),
+            ("sv1", "group", "failover1", "Stop", "Success", 10.31, 45.92),
+            ("sv2", "group", "failover1", "Move", "Success", 10.30, 67.94),
+        )
+    )
+    assert f["code"].to_list() == ["failover"]
+    assert f["duration_s"][0] == pytest.approx(57.64)
