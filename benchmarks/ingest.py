@@ -150,6 +150,7 @@ def per_format(files: dict[str, list[Path]], repeat: int, loop_mb: float) -> dic
         # breaks the guess it raises, and the reference reads with a full-file guess.
         options = [{} if _reads_plainly(b) else {"infer_schema_length": None} for _, b in blobs]
         t_parse = t_polars = t_dates = 0.0
+        plain_parse = plain_polars = 0.0  # the same, over the files plain read_csv reads
         for (p, b), opts in zip(blobs, options):  # file by file, so load changes hit all three alike
             best = best_of(
                 repeat,
@@ -158,6 +159,8 @@ def per_format(files: dict[str, list[Path]], repeat: int, loop_mb: float) -> dic
                 lambda: pl.read_csv(b, try_parse_dates=True, **opts),  # context: polars parsing the times
             )
             t_parse, t_polars, t_dates = t_parse + best[0], t_polars + best[1], t_dates + best[2]
+            if not opts:
+                plain_parse, plain_polars = plain_parse + best[0], plain_polars + best[1]
         # The Python loop is slow and linear in size: time it on the first loop_mb of the kind.
         subset, subset_size = [], 0
         for _, b in blobs:
@@ -171,6 +174,7 @@ def per_format(files: dict[str, list[Path]], repeat: int, loop_mb: float) -> dic
         t_loop = time.perf_counter() - start
         results[kind] = {
             "full_guess": sum(1 for o in options if o),
+            "plain_ratio": plain_polars / plain_parse if plain_parse else None,
             "files": len(blobs),
             "mb": size / MB,
             "clpkit": size / MB / t_parse,
@@ -298,7 +302,9 @@ def main(argv: list[str] | None = None) -> int:
             f"   {verdict(ratio >= 0.7):14s}  ({r['read_csv_dates']:.1f})"
         )
         if r["full_guess"]:
-            print(f"  ({r['full_guess']} {kind} files broke read_csv's 100-row dtype guess; read with a full-file guess)")
+            print(f"  ({r['full_guess']} {kind} files broke read_csv's 100-row dtype guess and were read with a"
+                  f" full-file guess; ratio on the other files alone: "
+                  + (f"{r['plain_ratio']:.2f})" if r["plain_ratio"] else "none)"))
 
     python_seconds = sum(r["mb"] / r["python"] for r in rates.values())
     python_rate = sum(r["mb"] for r in rates.values()) / python_seconds
