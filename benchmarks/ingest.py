@@ -17,6 +17,8 @@ Targets: every statistics format ≥ 0.7× polars.read_csv; the whole ingest
 ≥ 10× the pure-Python loop; ingest peak RSS ≤ 2× the largest file set.
 
 Run: ``.venv/bin/python benchmarks/ingest.py`` (add ``--help`` for options).
+On a busy machine ``POLARS_MAX_THREADS=1`` (inherited by the child processes)
+gives steadier ratios: both sides then lose nothing to thread contention.
 The generated collection goes to ``benchmarks/_data/`` (not tracked) and is
 reused when already there. Timings are the best of ``--repeat`` runs,
 interleaved file by file, because the machine may be shared.
@@ -285,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         how = f"reused {bundle}"
     files = statistics_files(bundle)
     total = sum(p.stat().st_size for ps in files.values() for p in ps)
-    print(f"collection: {bundle} ({how})")
+    print(f"collection: {bundle} ({how}); polars threads: {pl.thread_pool_size()}")
     for kind, paths in files.items():
         size = sum(p.stat().st_size for p in paths)
         print(f"  {kind:14s} {len(paths):3d} files {size / MB:8.1f} MB  largest {max((p.stat().st_size for p in paths), default=0) / MB:5.1f} MB")
