@@ -112,7 +112,7 @@ def plan(params: Params, config=None) -> Plan:
             add(Step("command", f"Create the {fs} filesystem on the data partition of {source}, the copy source "
                      "(initial mkfs is off, so the cluster will not)", hosts=(source,),
                      command=f"mkfs -t {fs} {need(dppath, 'data partition', 'dppath')}", destructive=True, guide="L3011"))
-            notes.append("mkfs=0 in clp.conf: the data partition gets its filesystem by hand on the copy source before the reboot, "
+            notes.append("Initial mkfs is off (mkfs=0): the data partition gets its filesystem by hand on the copy source before the reboot, "
                          "as the guide asks when initial mkfs is off (L4290).")
         steps.extend(c.enable_services(SERVICES, init, pair, "L3041"))
         notes.append("The guide prints the systemd enable commands of this variant in reverse (alertsync first, around L3050); "
