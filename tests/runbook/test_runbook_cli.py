@@ -119,3 +119,26 @@ def test_execute_needs_an_address_for_every_server(tmp_path):
                       "--execute", "--confirm", token(plan), cwd=tmp_path)
     assert res.returncode == 2 and "--hosts has no address for sv2" in res.stderr
     assert not any(tmp_path.rglob("runbook-runs"))
+
+
+@pytest.mark.slow
+def test_run_asks_the_operator_at_a_terminal(sim, tmp_path):
+    import pty
+
+    env = {**os.environ, **sim.env}
+    plan = make_plan("suppress-failover", {"method": "recovery"})
+    master, slave = pty.openpty()
+    os.write(master, b"y\n")  # the operator's answer, typed ahead at the terminal
+    res = subprocess.run(
+        [sys.executable, "-m", "clpkit", "runbook", "run", "suppress-failover", "-p", "method=recovery", "--transport", "local",
+         "--execute", "--confirm", token(plan), "--runs-dir", str(tmp_path / "runs")],
+        stdin=slave, capture_output=True, text=True, env=env, timeout=300,
+    )
+    os.close(slave)
+    os.close(master)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "Step 2 (manual)" in res.stdout and "Is it done?" in res.stdout
+    run_dir = next((tmp_path / "runs").iterdir())
+    events = [json.loads(line) for line in (run_dir / "audit.jsonl").read_text().splitlines()]
+    assert [e["n"] for e in events if e["event"] == "manual-confirmed"] == [2]
+    assert events[-1]["event"] == "run-end"
