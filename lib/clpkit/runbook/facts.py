@@ -39,7 +39,8 @@ def copy_estimate(mirror_stats, size_bytes: int, mirror: str | None = None) -> s
     ``mirror_stats`` is the bundle's ``mirror_stats`` table (``send_avg`` is
     the ``Send, Avg`` column in bytes/s, ``mirror`` the ``nmpN`` series).
     Only samples that sent something count: idle minutes say nothing about
-    the link. The highest rate seen is the best case; the median is what the
+    the link, and Send is only meaningful on the active server (the standby
+    records zeros). The highest rate seen is the best case; the median is what the
     mirror usually achieved while serving the application.
 
     >>> import polars as pl
