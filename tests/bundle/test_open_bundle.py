@@ -12,7 +12,7 @@ import pytest
 import clpkit
 from clpkit.problems import ClpkitError
 
-from bundle_fixtures import mirror_csv, pack, write_server
+from bundle_fixtures import mirror_csv, pack, two_servers, write_server  # noqa: F401  (fixture)
 
 
 def kinds_by_server(bundle) -> dict[str, list[str]]:
