@@ -77,12 +77,18 @@ def test_japanese_run(ja_run, offline_browser):
     assert summary["code_cells"] > 0 and "import" in summary["text"], "--show-code keeps the code"
 
 
-def _exec_start(env: dict[str, str]) -> list[str]:
-    """The service's ExecStart as argv, expanded the way systemd does (${X} whole, $X split)."""
+def _exec_start(env: dict[str, str], clpkit: str) -> list[str]:
+    """The service's ExecStart as argv, expanded the way systemd does (${X} whole, $X split).
+
+    The executable is a literal absolute path (systemd expands no variable
+    there); the test puts this environment's clpkit in its place.
+    """
     unit = (ROOT / "contrib" / "systemd" / "clpkit-report.service").read_text()
     line = next(l.split("=", 1)[1] for l in unit.splitlines() if l.startswith("ExecStart="))
-    argv = []
-    for word in shlex.split(line):
+    executable, *words = shlex.split(line)
+    assert executable.startswith("/") and "$" not in executable and executable.endswith("/clpkit")
+    argv = [clpkit]
+    for word in words:
         whole = re.fullmatch(r"\$\{(\w+)\}", word)
         split = re.fullmatch(r"\$(\w+)", word)
         if whole:
@@ -97,8 +103,8 @@ def _exec_start(env: dict[str, str]) -> list[str]:
 def test_scheduled_runs_accumulate_and_a_failure_leaves_the_index(tmp_path):
     out = tmp_path / "reports"
     clpkit = str(Path(sys.executable).with_name("clpkit"))
-    env = {"CLPKIT": clpkit, "CLPKIT_BUNDLE": str(SAMPLE), "CLPKIT_OUT": str(out), "CLPKIT_REPORT_OPTS": "--only summary"}
-    argv = _exec_start(env)
+    env = {"CLPKIT_BUNDLE": str(SAMPLE), "CLPKIT_OUT": str(out), "CLPKIT_REPORT_OPTS": "--only summary"}
+    argv = _exec_start(env, clpkit)
     assert argv[:2] == [clpkit, "report"]
 
     first = subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path)
