@@ -109,13 +109,12 @@ _LEVELS = {"I": "info", "W": "warning", "E": "error", "INFO": "info", "WARNING":
            "ERROR": "error", "ERR": "error", "CRITICAL": "error", "NOTICE": "info"}
 _RESULT_LEVELS = {"success": "info", "warning": "warning", "failure": "error", "timeout": "error", "cancel": "warning"}
 
-_NAME = r"([A-Za-z0-9_][A-Za-z0-9_.\-]*)"
+_NAME = r"([A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?)"
 _GROUP_PATTERNS = (rf"(?i)\bgroup\s*\(\s*{_NAME}\s*\)", rf"(?i)\bgroup\s+{_NAME}")
 _RESOURCE_PATTERNS = (
     rf"(?:Activating|Stopping|activating|stopping|deactivating)\s+{_NAME}\s+resource",
     rf"(?i)\bresource\s*\(\s*{_NAME}\s*\)",
     rf"Restarting resource\s+{_NAME}",
-    rf"Recovery target\s+{_NAME}",
 )
 _MONITOR_PATTERNS = (rf"(?i)\bmonitoring\s+{_NAME}", rf"(?i)\bmonitor(?: resource)?\s+{_NAME}\s+(?:detected|error|status)")
 _HEARTBEAT = rf"Resource\s+{_NAME}\s+of\s+server\s+{_NAME}\s+has\s+stopped"
@@ -198,7 +197,7 @@ def raw_events(
     parts = [p for p in parts if p.height]
     if not parts:
         return SCHEMA.to_frame()
-    df = pl.concat(parts, how="diagonal_relaxed")
+    df = _drop_repeats(_syslog_years(pl.concat(parts, how="diagonal_relaxed")))
     df = _names(df)
     df = _to_utc(df, tz)
     df = df.with_columns(pl.lit(0.0).alias("clock_offset_s"))
@@ -249,6 +248,7 @@ def _from_syslog(syslog: pl.DataFrame, alerts: pl.DataFrame | None) -> pl.DataFr
         pl.lit(None, pl.String).alias("level"),
         "message",
         "utc_offset",
+        pl.col("year_from") if "year_from" in syslog.columns else pl.lit(None, pl.String).alias("year_from"),
     )
     if alerts is not None and alerts.height and df.height:
         keys = alerts.filter(pl.col("time").is_not_null()).select(
@@ -303,7 +303,11 @@ def _from_module_log(logs: pl.DataFrame, levels: Iterable[str] | None) -> pl.Dat
 
 def _from_cluster_stats(stats: pl.DataFrame) -> pl.DataFrame:
     """One event per completed action, at its end time; groups and resources are rc's, monitors rm's."""
-    df = stats.filter(pl.coalesce("end_time", "date").is_not_null())
+    # a monitor's routine successful run is no event; its failures, warnings and timeouts are
+    df = stats.filter(
+        pl.coalesce("end_time", "date").is_not_null(),
+        ~((pl.col("category") == "monitor") & (pl.col("result").str.to_lowercase() == "success")),
+    )
     category = pl.col("category")
     name = pl.col("name")
     message = pl.format(
@@ -333,6 +337,60 @@ def _from_cluster_stats(stats: pl.DataFrame) -> pl.DataFrame:
         pl.when(category == "resource").then(name).alias("resource"),
         pl.when(category == "monitor").then(name).alias("monitor"),
     )
+
+
+def _syslog_years(df: pl.DataFrame) -> pl.DataFrame:
+    """Correct the year of syslog files whose year was a guess (``year_from`` ``now``: no date in the
+    file or its name, no mtime) by whole years, to the years of the same server's other events.
+
+    The other logs carry their year, so a syslog file guessed into the current year while the rest of
+    the collection is from an earlier year is moved back by the whole years between their medians.
+    """
+    if "year_from" not in df.columns:
+        return df
+    guessed = pl.col("year_from") == "now"
+    if not df.select(guessed.any()).item():
+        return df.drop("year_from")
+    year = timedelta(days=365.2425)
+    others = df.filter(pl.col("kind") != "syslog")
+    fixes = []
+    for (server, source), part in df.filter(guessed).group_by("server", "source"):
+        ref = others.filter(pl.col("server") == server)["local_time"]
+        ref = ref if ref.len() else others["local_time"]
+        if ref.len() == 0:
+            continue
+        k = round((ref.median() - part["local_time"].median()) / year)
+        if k:
+            fixes.append((source, k))
+    if not fixes:
+        return df.drop("year_from")
+    shift = pl.col("source").replace_strict(dict(fixes), default=0, return_dtype=pl.Int64)
+    return df.with_columns(
+        pl.when(guessed & (shift != 0)).then(pl.col("local_time").dt.offset_by(pl.format("{}y", shift))).otherwise(pl.col("local_time")).alias("local_time")
+    ).drop("year_from")
+
+
+def _drop_repeats(df: pl.DataFrame) -> pl.DataFrame:
+    """Module-log lines that repeat another event of the same server (same text within 1 s) are left out:
+    the ``.err`` log repeats the ``.log`` lines, and both repeat the alerts."""
+    is_log = pl.col("kind") == "module_log"
+    logs = df.filter(is_log).with_row_index("_i")
+    if logs.height == 0:
+        return df
+    logs = logs.with_columns(
+        (pl.col("source").str.contains(r"\.err(?:\.|$)")).alias("_err")
+    ).sort("_err")  # the .log copy first
+    logs = logs.unique(["server", "module", "local_time", "message"], keep="first", maintain_order=True)
+    others = df.filter(~is_log).select("server", "message", pl.col("local_time").alias("_t")).sort("_t")
+    if others.height:
+        hit = (
+            logs.sort("local_time")
+            .join_asof(others, left_on="local_time", right_on="_t", by=["server", "message"],
+                       strategy="nearest", tolerance=timedelta(seconds=1), check_sortedness=False)
+            .filter(pl.col("_t").is_not_null())["_i"]
+        )
+        logs = logs.filter(~pl.col("_i").is_in(hit.implode()))
+    return pl.concat([df.filter(~is_log), logs.drop("_i", "_err")], how="diagonal_relaxed")
 
 
 def _first_match(patterns: tuple[str, ...]) -> pl.Expr:
@@ -457,7 +515,16 @@ def _delta() -> pl.Expr:
 
 
 def _alert_pairs(bundle, servers: list[str], tz) -> pl.DataFrame:
-    """An alert's original (host == file's server) and its replica on another server."""
+    """An alert's original (host == file's server) and its replica on another server.
+
+    An alert line holds two times: the origin server's and the holder's
+    record of it. Which of the two columns is which is not published, so
+    the pair is found by the time the two copies share (the origin's), and
+    the offset is the difference of the other one: with both columns
+    compared, ``(t1' - t1) + (t2' - t2)`` is that difference whichever
+    column is shared. (The difference is taken on the written times, so
+    this method assumes both servers write in the same time zone.)
+    """
     if "alert_log" not in set(bundle.tables()):
         return EVIDENCE_SCHEMA.to_frame()
     alerts = bundle.table("alert_log").filter(pl.col("logged").is_not_null(), pl.col("time").is_not_null())
@@ -465,22 +532,25 @@ def _alert_pairs(bundle, servers: list[str], tz) -> pl.DataFrame:
         return EVIDENCE_SCHEMA.to_frame()
     local = alerts.select(
         "server", "source", "line", "host", "module", "event_id", "message",
-        pl.col("time").alias("event_time"),
-        pl.col("logged").alias("local_time"),
+        pl.col("time").alias("t1"),
+        pl.col("logged").alias("t2"),
+        pl.col("time").alias("local_time"),
         pl.lit(None, pl.Int32).alias("utc_offset"),
     )
     local = _to_utc(local, tz)
-    key = ["host", "module", "event_id", "message", "event_time"]
+    key = ["host", "module", "event_id", "message"]
     original = local.filter(pl.col("host") == pl.col("server"))
     replica = local.filter(pl.col("host") != pl.col("server"), pl.col("host").is_in(servers))
-    joined = original.select(*key, *_side(original, "a")).join(
-        replica.select(*key, *_side(replica, "b")), on=key, how="inner", nulls_equal=True
-    )
+    joined = original.select(*key, "t1", "t2", *_side(original, "a")).join(
+        replica.select(*key, pl.col("t1").alias("r1"), pl.col("t2").alias("r2"), *_side(replica, "b")),
+        on=key, how="inner", nulls_equal=True,
+    ).filter((pl.col("t1") == pl.col("r1")) | (pl.col("t2") == pl.col("r2")))
+    delta = ((pl.col("r1") - pl.col("t1")) + (pl.col("r2") - pl.col("t2"))).dt.total_milliseconds() / 1000.0
     return joined.select(
         pl.lit("alert_replica").alias("method"),
         pl.format("{} {} {}", pl.col("module"), pl.col("event_id"), pl.col("message")).alias("what"),
         *EVIDENCE_SCHEMA.names()[2:10],
-        _delta(),
+        delta.alias("delta_s"),
     )
 
 
@@ -517,28 +587,34 @@ _STOP_MESSAGE = r"Stopping group\s+(\S+?)\s+has completed"
 _START_MESSAGE = r"Activating group\s+(\S+?)\s+has started"
 
 
-def _failover_pairs(bundle, ev: pl.DataFrame, tz, window: timedelta) -> pl.DataFrame:
-    """A group's stop completed on one server and its start begun on another.
+#: Resource and group actions closer together than this on one server belong to one run (a failover's stops).
+RUN_GAP = timedelta(seconds=60)
 
-    From the messages (rc 21 then rc 10) and from the group statistics
-    (a Stop row's end time, a Start or Move row's start time).
+
+def _failover_pairs(bundle, ev: pl.DataFrame, tz, window: timedelta) -> pl.DataFrame:
+    """Group resources stopping on one server, then starting on another.
+
+    Pairs: the end of a run of resource/group stops on server a with the
+    beginning of a run of starts on server b (cluster statistics), and the
+    messages rc 21 (group stop completed) with rc 10 (group start begun).
+    A failover row (Move) is not used: its start is the start of the whole
+    failover, before the stops.
     """
     msgs = ev.filter(pl.col("kind") != "cluster_stats").select(
-        "server", "source", "line", "time", "message",
+        "server", "source", "line", "time",
         pl.col("message").str.extract(_STOP_MESSAGE, 1).alias("stop"),
         pl.col("message").str.extract(_START_MESSAGE, 1).alias("start"),
     )
     stops = [msgs.filter(pl.col("stop").is_not_null()).select("server", "source", "line", "time", pl.col("stop").alias("g"))]
     starts = [msgs.filter(pl.col("start").is_not_null()).select("server", "source", "line", "time", pl.col("start").alias("g"))]
     if "cluster_stats" in set(bundle.tables()):
-        groups = bundle.table("cluster_stats").filter(pl.col("category") == "group", pl.col("name").is_not_null())
-        for action, column, out in ((["Stop"], "end_time", stops), (["Start", "Move"], "start_time", starts)):
-            rows = groups.filter(pl.col("action").is_in(action), pl.col(column).is_not_null()).select(
-                "server", "source", "line", pl.col(column).alias("local_time"), pl.col("name").alias("g"),
-                pl.lit(None, pl.Int32).alias("utc_offset"),
-            )
-            if rows.height:
-                out.append(_to_utc(rows, tz).select("server", "source", "line", "time", "g"))
+        acts = bundle.table("cluster_stats").filter(
+            pl.col("category").is_in(["group", "resource"]), pl.col("start_time").is_not_null(), pl.col("end_time").is_not_null()
+        )
+        for action, out, last in (("Stop", stops, True), ("Start", starts, False)):
+            runs = _runs(acts.filter(pl.col("action") == action), last)
+            if runs.height:
+                out.append(_to_utc(runs, tz).select("server", "source", "line", "time", pl.lit("resources").alias("g")))
     stop = pl.concat(stops, how="vertical_relaxed")
     start = pl.concat(starts, how="vertical_relaxed")
     frames = []
@@ -547,7 +623,25 @@ def _failover_pairs(bundle, ev: pl.DataFrame, tz, window: timedelta) -> pl.DataF
             frames.append(
                 _nearest_pairs(
                     stop.filter(pl.col("server") == a), start.filter(pl.col("server") == b), ["g"], window,
-                    "failover", pl.format("group {} stopped on {}, started on {}", pl.col("g"), pl.col("server_a"), pl.col("server_b")),
+                    "failover", pl.format("{} stopped on {}, started on {}", pl.col("g"), pl.col("server_a"), pl.col("server_b")),
                 )
             )
     return pl.concat(frames, how="vertical_relaxed") if frames else EVIDENCE_SCHEMA.to_frame()
+
+
+def _runs(rows: pl.DataFrame, last: bool) -> pl.DataFrame:
+    """Per server, runs of actions less than RUN_GAP apart: the end of the last (stops) or the start of the first."""
+    if rows.height == 0:
+        return rows.select("server", "source", "line", pl.col("end_time").alias("local_time"), pl.lit(None, pl.Int32).alias("utc_offset"))
+    rows = rows.sort("server", "start_time").with_columns(
+        ((pl.col("start_time") - pl.col("end_time").shift(1).over("server")) > RUN_GAP)
+        .fill_null(True)
+        .cum_sum()
+        .over("server")
+        .alias("_run")
+    )
+    pick = pl.col("end_time").arg_max() if last else pl.col("start_time").arg_min()
+    column = "end_time" if last else "start_time"
+    return rows.group_by("server", "_run", maintain_order=True).agg(
+        pl.col("source").get(pick), pl.col("line").get(pick), pl.col(column).get(pick).alias("local_time")
+    ).select("server", "source", "line", "local_time", pl.lit(None, pl.Int32).alias("utc_offset"))

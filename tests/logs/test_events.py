@@ -134,3 +134,20 @@ def test_given_offsets_win_and_zone_is_a_parameter(two_servers):
 def test_empty_collection(collection):
     b = collection({"sv1": {"messages": "Nov 24 03:11:00 sv1 sshd[12]: unrelated\n"}})
     assert events(b).schema == SCHEMA and events(b).height == 0
+
+
+def test_guessed_syslog_year_follows_the_servers_other_logs(collection):
+    # The bundle hands parsers a stable name, not a path: "messages" has no date and no mtime,
+    # so the parser guesses the current year; the alert log of the same server says 2023.
+    b = collection(
+        {
+            "sv1": {
+                "alert/log/alertlog.alt": "1 2023/06/01 10:00:00.000 2023/06/01 10:00:00.000 sv1 rc 10 INFO Activating group g1 has started.\n",
+                "var/log/messages": "Jun  1 10:00:05 sv1 clusterpro: <type: rc><event: 11> Activating group g1 has completed.\n",
+            }
+        }
+    )
+    assert b.table("syslog")["year_from"].to_list() == ["now"]
+    ev = events(b)
+    done = ev.filter(pl.col("event_id") == 11).row(0, named=True)
+    assert done["local_time"] == datetime(2023, 6, 1, 10, 0, 5)

@@ -85,8 +85,10 @@ def events_command(bundle: str, since: str | None, until: str | None, as_json: b
 
 
 def _jsonable(frame: pl.DataFrame) -> list[dict]:
-    """Rows as dicts with ISO times."""
-    out = frame.with_columns(
-        pl.col(pl.Datetime).dt.to_string("%Y-%m-%dT%H:%M:%S%.3f%:z").fill_null(None),
-    )
-    return out.to_dicts()
+    """Rows as dicts with ISO times (with their offset when the column has a zone)."""
+    times = [
+        pl.col(name).dt.to_string("%Y-%m-%dT%H:%M:%S%.3f" + ("%:z" if dtype.time_zone else ""))
+        for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.Datetime)
+    ]
+    return frame.with_columns(times).to_dicts()

@@ -88,27 +88,37 @@ def _entries(lines: pl.DataFrame) -> pl.DataFrame:
     Canonical lines are cut by position; the few others go through the
     general pattern and are put back in place by row index.
     """
-    df = lines.with_columns(
-        pl.col("text").str.contains(_CANONICAL).alias("canonical"),
-        pl.col("text").str.splitn("]", 2).alias("split"),
+    text = pl.col("text")
+    split = text.str.splitn("]", 2)
+    ids = split.struct.field("field_0").str.slice(24)
+    df = (
+        lines.lazy()
+        .select(
+            "line",
+            "text",
+            text.str.contains(_CANONICAL).alias("canonical"),
+            text.str.slice(0, 1).alias("level"),
+            text.str.slice(2, 21).str.strptime(pl.Datetime("ms"), "%y/%m/%d %H:%M:%S.%3f", strict=False).alias("time"),
+            ids.alias("ids"),
+            split.struct.field("field_1").str.strip_prefix(" ").alias("body"),
+        )
+        .collect()
     )
-    head = pl.col("split").struct.field("field_0")
-    ids = head.str.slice(24).str.split_exact(":", 1)
-    df = df.with_columns(
-        pl.when("canonical").then(pl.col("text").str.slice(0, 1)).alias("level"),
-        pl.when("canonical")
-        .then(pl.col("text").str.slice(2, 21).str.strptime(pl.Datetime("ms"), "%y/%m/%d %H:%M:%S.%3f", strict=False))
-        .alias("time"),
-        pl.when("canonical").then(pl.col("text").str.slice(5, 2).cast(pl.Int32, strict=False)).alias("month"),
+    if df["ids"].str.contains(":", literal=True).any():
+        pair = df["ids"].str.split_exact(":", 1)
+        pid, tid = pair.struct.field("field_0"), pair.struct.field("field_1")
+    else:
+        pid, tid = df["ids"], pl.Series([None] * df.height, dtype=pl.String)
+    df = df.drop("ids").with_columns(
+        pid.str.strip_chars().cast(pl.Int64, strict=False).alias("pid"),
+        tid.str.strip_chars().cast(pl.Int64, strict=False).alias("tid"),
         pl.col("canonical").alias("short_year"),
-        pl.when("canonical").then(ids.struct.field("field_0").str.strip_chars()).alias("pid"),
-        pl.when("canonical").then(ids.struct.field("field_1").str.strip_chars()).alias("tid"),
-        pl.when("canonical")
-        .then(pl.col("split").struct.field("field_1").str.strip_prefix(" "))
-        .alias("body"),
         pl.col("canonical").alias("is_head"),
-        pl.lit(None, pl.String).alias("stamp"),
-    ).drop("split")
+    )
+    if not df["canonical"].all():
+        df = df.with_columns(
+            pl.when("canonical").then(pl.col(c)).alias(c) for c in ("level", "time", "pid", "tid", "body")
+        )
     others = df.filter(~pl.col("canonical"))
     if others.height == 0:
         return df
@@ -128,13 +138,14 @@ def _entries(lines: pl.DataFrame) -> pl.DataFrame:
         .then(pl.col("stamp").str.slice(2).str.strptime(pl.Datetime("ms"), "%y/%m/%d %H:%M:%S%.f", strict=False))
         .otherwise(pl.col("stamp").str.strptime(pl.Datetime("ms"), "%Y/%m/%d %H:%M:%S%.f", strict=False))
         .alias("time"),
-        pl.col("month").cast(pl.Int32, strict=False),
         (pl.col("year").str.len_chars() == 2).alias("short_year"),
+        pl.col("pid").cast(pl.Int64, strict=False),
+        pl.col("tid").cast(pl.Int64, strict=False),
         pl.col("year").is_not_null().alias("is_head"),
     )
     index = others["line"] - 1  # lines are numbered from 1 in row order
     columns = {}
-    for name in ("level", "time", "month", "short_year", "pid", "tid", "body", "is_head", "stamp"):
+    for name in ("level", "time", "short_year", "pid", "tid", "body", "is_head"):
         columns[name] = df[name].scatter(index, slow[name].cast(df[name].dtype))
     return df.with_columns(**columns)
 
@@ -145,23 +156,25 @@ def _resolve_century(parts: pl.DataFrame, source: str, mtime: datetime | None) -
     The times were parsed with the ``%y`` rule (00-68 is 20xx); only the
     distinct two-digit years are resolved, then shifted where they differ.
     """
-    short = parts.filter(pl.col("short_year") & pl.col("time").is_not_null())
-    if short.height == 0:
-        return parts["time"]
-    full = parts.filter(~pl.col("short_year") & pl.col("time").is_not_null())["time"].dt.year()
+    time, short_year = parts["time"], parts["short_year"].fill_null(False)
+    short_times = time.filter(short_year).drop_nulls()
+    if short_times.len() == 0:
+        return time
+    full = time.filter(~short_year).drop_nulls().dt.year()
     # Embedded 4-digit dates: looked for in the first lines and in the non-canonical ones
     # (enough to pick a century; scanning every line of a large file costs more than it adds).
-    sample = parts.filter((pl.col("line") <= 10_000) | ~pl.col("short_year").fill_null(False))
-    embedded = sample["text"].str.extract(_FOUR_DIGIT_DATE, 1).drop_nulls().cast(pl.Int32)
+    text = parts["text"]
+    sample = text.head(10_000).append(text.filter(~short_year)) if text.len() > 10_000 else text
+    embedded = sample.str.extract(_FOUR_DIGIT_DATE, 1).drop_nulls().cast(pl.Int32)
     known = pl.concat([full.cast(pl.Int32), embedded])
     reference = int(known.mode().sort()[-1]) if known.len() else (mtime or textmod.file_mtime(source))
     if reference is None:
-        return parts["time"]
-    parsed = short["time"].dt.year().unique().sort()
+        return time
+    parsed = short_times.dt.year().unique().sort()
     resolved = textmod.resolve_years(pl.Series([1] * parsed.len()), parsed % 100, reference=reference)
     shift = {int(p): int(r) - int(p) for p, r in zip(parsed, resolved) if int(r) != int(p)}
     if not shift:
-        return parts["time"]
+        return time
     years = pl.col("time").dt.year()
     delta = years.replace_strict(shift, default=0, return_dtype=pl.Int32)
     return parts.select(
@@ -175,7 +188,15 @@ def _resolve_century(parts: pl.DataFrame, source: str, mtime: datetime | None) -
 def _rows(df: pl.DataFrame, decoded: textmod.Decoded) -> pl.DataFrame:
     """Head and continuation rows with the failure policy applied."""
     head_line = pl.when(pl.col("is_head")).then(pl.col("line"))
-    if df["is_head"].all():
+    all_heads = bool(df["is_head"].all())
+    if all_heads and df["time"].null_count() == 0 and not decoded.replaced:
+        # the common case of a clean file: nothing to inherit, nothing to report
+        return df.select(
+            "time", "level", "pid", "tid", pl.col("body").alias("text"),
+            pl.lit(None, pl.Int64).alias("continues"), "line",
+            pl.lit(None, pl.String).alias("raw"), pl.lit(None, pl.String).alias("problem"),
+        )
+    if all_heads:
         df = df.with_columns(pl.lit(None, pl.Int64).alias("parent"))
         inherited = {name: pl.col(name) for name in ("time", "level", "pid", "tid")}
     else:

@@ -10,12 +10,16 @@ Layout (SPEC 3.6, inferred): whitespace-separated fields::
 
     <seq> <YYYY/MM/DD> <HH:MM:SS.mmm> <YYYY/MM/DD> <HH:MM:SS.mmm> <host> <module> <event id> <level> <message...>
 
-The first time is taken as the moment the event happened (``time``), the
-second as the moment the alert was recorded (``logged``); both are the
-writing server's local clock. The fields are found by pattern, not by
-position alone: the sequence number and the second time may be missing.
-A line that does not fit is kept with ``raw`` and ``problem``; empty lines
-carry nothing and are skipped.
+The two times are kept as written, in file order: ``time`` (the first)
+and ``logged`` (the second). One is the moment on the server the alert
+came from, the other the moment this server recorded it; which is which is
+not published. Both are this line's wall-clock text, not converted. On the
+server that raised the alert (``host``) the two are the same clock; on a
+replica they differ by the clock offset plus the transfer delay, and
+:mod:`clpkit.events` uses that without needing to know the order. The
+fields are found by pattern, not by position alone: the sequence number
+and the second time may be missing. A line that does not fit is kept
+with ``raw`` and ``problem``; empty lines carry nothing and are skipped.
 
 >>> df = parse(SAMPLE)
 >>> df.select("seq", "host", "module", "event_id", "level").rows()

@@ -26,7 +26,11 @@ local time); ``utc_offset`` (minutes) is set when the line wrote one.
 Classic lines have no year: it is resolved by
 :func:`clpkit.text.resolve_years`, anchored on a full date in the same
 file, else the date in a ``messages-YYYYMMDD`` name, else the file's
-mtime; a December-to-January turn inside the file starts a new year.
+mtime (when ``source`` is a readable path), else the current year; a
+December-to-January turn inside the file starts a new year. ``year_from``
+says which (``file``, ``name``, ``mtime``, ``now``; null on a line that
+wrote its own year), so that a caller with better knowledge (the event
+table, from the server's other logs) can correct a guessed year.
 
 >>> s = scan(SAMPLE, source="messages-20261125")
 >>> s.skipped, s.frame.height
@@ -64,6 +68,7 @@ SCHEMA = pl.Schema(
         "module": pl.String,
         "event_id": pl.Int64,
         "message": pl.String,
+        "year_from": pl.String,
         **META_SCHEMA,
     }
 )
@@ -87,7 +92,6 @@ _RFC3339 = (
     # rsyslog's `ident[pid]:` or RFC 5424's `ident procid msgid [sd]|-`
     r"(?:(?:\[(?P<pid>\d+)\])?:|\s+(?P<procid>\S+)\s+\S+\s+(?:-|(?:\[(?:[^\]\\]|\\.)*\])+))\s?(?P<msg>.*)$"
 )
-_QUICK = rf"\s{_IDENT}(?:\[\d+\])?[:\s]"
 _EVENT = r"^\s*<type:\s*(?P<module>[^>]*?)\s*>\s*<event:\s*(?P<event>\d+)\s*>\s*(?P<message>.*)$"
 _MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), start=1)}
 _NAME_DATE = re.compile(r"-(\d{4})(\d{2})(\d{2})$")
@@ -110,65 +114,53 @@ def parse(data: bytes | str, *, source: str = "<sample>", server: str | None = N
 def scan(
     data: bytes | str, *, source: str = "<sample>", server: str | None = None, mtime: datetime | None = None
 ) -> Scan:
-    """Parse a system log and count the unrelated lines skipped."""
+    """Parse a system log and count the unrelated lines skipped.
+
+    Speed: lines are first screened for the idents with a literal search;
+    classic lines of the usual shape are then cut by position and split,
+    and only the others go through the full patterns.
+    """
     decoded = textmod.decode(data)
-    lines = textmod.lines_frame(decoded.text)
+    lines = textmod.lines_frame(decoded)
     total = lines.height
-    ours = lines.filter(pl.col("text").str.contains(_QUICK))
-    if ours.height == 0:
-        return Scan(SCHEMA.to_frame(), total, total - _blank(lines))
-    classic = ours["text"].str.extract_groups(_CLASSIC).struct.rename_fields(
-        ["mon", "day", "clock", "host", "ident", "pid", "msg"]
-    )
-    modern = ours["text"].str.extract_groups(_RFC3339).struct.rename_fields(
-        ["ts", "tz", "host", "ident", "pid", "procid", "msg"]
-    )
-    df = ours.with_columns(classic.alias("c"), modern.alias("m"))
-    df = df.with_columns(
-        pl.col("c").struct.field("mon").replace_strict(_MONTHS, default=None, return_dtype=pl.Int32).alias("month"),
-        pl.col("m")
-        .struct.field("ts")
-        .str.replace("T", " ")
-        .str.replace(",", ".")
-        .str.strptime(pl.Datetime("ms"), "%Y-%m-%d %H:%M:%S%.f", strict=False)
-        .alias("full_time"),
-    )
-    # A line the quick filter kept that neither prefix fits only mentions the ident: unrelated.
-    df = df.filter(pl.col("month").is_not_null() | pl.col("m").struct.field("ts").is_not_null())
-    skipped = total - df.height - _blank(lines)
-    if df.height == 0:
+    blank = int(lines["text"].str.contains(r"^\s*$").sum()) if total else 0
+    candidates = lines.filter(pl.col("text").str.contains_any(["clusterpro", "expresscls"], ascii_case_insensitive=True))
+    fast_mask = candidates["text"].str.contains(_FAST_CLASSIC)
+    rows = _classic_fast(candidates.filter(fast_mask))
+    if not fast_mask.all():
+        rows = pl.concat([rows, _by_pattern(candidates.filter(~fast_mask))], how="vertical_relaxed").sort("line")
+    skipped = total - blank - rows.height
+    if rows.height == 0:
         return Scan(SCHEMA.to_frame(), total, skipped)
-    years = _years(df, source, mtime)
-    c, m = pl.col("c").struct, pl.col("m").struct
+    years, year_from = _years(rows, source, mtime)
     classic_time = pl.format(
-        "{}/{}/{} {}", pl.lit(years).cast(pl.String), pl.col("month"), c.field("day"), c.field("clock")
-    ).str.strptime(pl.Datetime("ms"), "%Y/%m/%d %H:%M:%S%.f", strict=False)
-    df = df.with_columns(
-        pl.coalesce(pl.col("full_time"), classic_time).alias("time"),
-        _offset_minutes(m.field("tz")).alias("utc_offset"),
-        pl.coalesce(m.field("host"), c.field("host")).alias("host"),
-        pl.coalesce(m.field("ident"), c.field("ident")).str.to_lowercase().alias("ident"),
-        pl.coalesce(m.field("pid"), m.field("procid"), c.field("pid")).cast(pl.Int64, strict=False).alias("pid"),
-        pl.coalesce(m.field("msg"), c.field("msg")).alias("body"),
-    )
-    event = pl.col("body").str.extract_groups(_EVENT).struct.rename_fields(["module", "event", "message"])
-    df = df.with_columns(event.alias("e"))
-    lossy = pl.col("text").str.count_matches("\ufffd", literal=True)
+        "{}-{}-{} {}",
+        pl.lit(years),
+        pl.col("month").cast(pl.String).str.zfill(2),
+        pl.col("day").str.zfill(2),
+        pl.col("clock"),
+    ).str.strptime(pl.Datetime("ms"), "%Y-%m-%d %H:%M:%S%.f", strict=False)
+    if rows["full_time"].null_count() == 0:
+        classic_time = pl.col("full_time")
+    rows = rows.with_columns(pl.coalesce(pl.col("full_time"), classic_time).alias("time"))
+    rows = _events(rows)
+    lossy = pl.col("text").str.count_matches("\ufffd", literal=True) if decoded.replaced else pl.lit(0)
     problem = (
         pl.when(pl.col("time").is_null())
         .then(pl.lit("impossible date or time in the syslog prefix"))
         .when(lossy > 0)
         .then(pl.format("{} undecodable byte(s) replaced (file decoded as {})", lossy, pl.lit(decoded.encoding)))
     )
-    out = df.select(
+    out = rows.select(
         "time",
         "utc_offset",
         "host",
-        "ident",
+        pl.col("ident").str.to_lowercase(),
         "pid",
-        pl.col("e").struct.field("module").str.to_lowercase().alias("module"),
-        pl.col("e").struct.field("event").cast(pl.Int64, strict=False).alias("event_id"),
-        pl.coalesce(pl.col("e").struct.field("message"), pl.col("body")).alias("message"),
+        pl.col("module").str.to_lowercase(),
+        "event_id",
+        "message",
+        pl.when(pl.col("full_time").is_null()).then(pl.lit(year_from)).alias("year_from"),
         pl.lit(server, pl.String).alias("server"),
         pl.lit(source, pl.String).alias("source"),
         "line",
@@ -178,9 +170,110 @@ def scan(
     return Scan(out, total, skipped)
 
 
-def _blank(lines: pl.DataFrame) -> int:
-    """Empty lines carry nothing: neither rows nor skipped lines."""
-    return int((lines["text"].str.strip_chars() == "").sum())
+_FAST_CLASSIC = (
+    r"^[A-Z][a-z]{2} [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} [^ ]+ (?i:clusterpro|expresscls)(?:\[[0-9]+\])?: "
+)
+_FAST_EVENT = r"^<type: ?[^<>]*><event: ?[0-9]+>"
+_ROW_SCHEMA = pl.Schema(
+    {
+        "line": pl.Int64,
+        "text": pl.String,
+        "month": pl.Int32,
+        "day": pl.String,
+        "clock": pl.String,
+        "full_time": pl.Datetime("ms"),
+        "utc_offset": pl.Int32,
+        "host": pl.String,
+        "ident": pl.String,
+        "pid": pl.Int64,
+        "body": pl.String,
+    }
+)
+
+
+def _classic_fast(df: pl.DataFrame) -> pl.DataFrame:
+    """Classic lines of the usual shape (``Mon dd HH:MM:SS host ident[pid]: ``), cut by position."""
+    text = pl.col("text")
+    rest = text.str.slice(16).str.splitn(" ", 3)
+    tag = rest.struct.field("field_1").str.strip_suffix(":").str.splitn("[", 2)
+    return (
+        df.lazy()
+        .select(
+            "line",
+            "text",
+            text.str.slice(0, 3).replace_strict(_MONTHS, default=None, return_dtype=pl.Int32).alias("month"),
+            text.str.slice(4, 2).str.strip_chars().alias("day"),
+            text.str.slice(7, 8).alias("clock"),
+            pl.lit(None, pl.Datetime("ms")).alias("full_time"),
+            pl.lit(None, pl.Int32).alias("utc_offset"),
+            rest.struct.field("field_0").alias("host"),
+            tag.struct.field("field_0").alias("ident"),
+            tag.struct.field("field_1").str.strip_suffix("]").cast(pl.Int64, strict=False).alias("pid"),
+            rest.struct.field("field_2").alias("body"),
+        )
+        .collect()
+        .cast(dict(_ROW_SCHEMA))
+    )
+
+
+def _by_pattern(df: pl.DataFrame) -> pl.DataFrame:
+    """Any other candidate line, read with the full classic and RFC 3339 / 5424 patterns.
+
+    A line that fits neither (the ident only appears inside another program's
+    message) is dropped here and so counted as skipped.
+    """
+    if df.height == 0:
+        return _ROW_SCHEMA.to_frame()
+    classic = df["text"].str.extract_groups(_CLASSIC).struct.rename_fields(
+        ["mon", "day", "clock", "host", "ident", "pid", "msg"]
+    )
+    modern = df["text"].str.extract_groups(_RFC3339).struct.rename_fields(
+        ["ts", "tz", "host", "ident", "pid", "procid", "msg"]
+    )
+    c, m = pl.col("c").struct, pl.col("m").struct
+    out = df.with_columns(classic.alias("c"), modern.alias("m")).select(
+        "line",
+        "text",
+        c.field("mon").replace_strict(_MONTHS, default=None, return_dtype=pl.Int32).alias("month"),
+        c.field("day"),
+        c.field("clock"),
+        m.field("ts")
+        .str.replace("T", " ")
+        .str.replace(",", ".")
+        .str.strptime(pl.Datetime("ms"), "%Y-%m-%d %H:%M:%S%.f", strict=False)
+        .alias("full_time"),
+        _offset_minutes(m.field("tz")).alias("utc_offset"),
+        pl.coalesce(m.field("host"), c.field("host")).alias("host"),
+        pl.coalesce(m.field("ident"), c.field("ident")).alias("ident"),
+        pl.coalesce(m.field("pid"), m.field("procid"), c.field("pid")).cast(pl.Int64, strict=False).alias("pid"),
+        pl.coalesce(m.field("msg"), c.field("msg")).alias("body"),
+        (c.field("mon").is_not_null() | m.field("ts").is_not_null()).alias("_fits"),
+    )
+    return out.filter("_fits").drop("_fits").cast(dict(_ROW_SCHEMA))
+
+
+def _events(rows: pl.DataFrame) -> pl.DataFrame:
+    """Module, event id and message from the ``<type: ..><event: ..>`` head of the body."""
+    fast = rows["body"].str.contains(_FAST_EVENT).fill_null(False)
+    parts = pl.col("body").str.splitn(">", 3)
+    out = rows.with_columns(
+        pl.when(fast).then(parts.struct.field("field_0").str.slice(6).str.strip_chars()).alias("module"),
+        pl.when(fast).then(parts.struct.field("field_1").str.slice(7).str.strip_chars().cast(pl.Int64, strict=False)).alias("event_id"),
+        pl.when(fast).then(parts.struct.field("field_2").str.strip_prefix(" ")).otherwise(pl.col("body")).alias("message"),
+    )
+    other = (~fast) & rows["body"].str.contains("<event:", literal=True).fill_null(False)
+    if other.any():
+        idx = other.arg_true()
+        g = rows["body"].filter(other).str.extract_groups(_EVENT).struct.rename_fields(["module", "event", "message"])
+        found = g.struct.field("module").is_not_null()
+        out = out.with_columns(
+            out["module"].scatter(idx, pl.select(pl.when(found).then(g.struct.field("module"))).to_series()),
+            out["event_id"].scatter(idx, g.struct.field("event").cast(pl.Int64, strict=False)),
+            out["message"].scatter(
+                idx, pl.select(pl.when(found).then(g.struct.field("message")).otherwise(rows["body"].filter(other))).to_series()
+            ),
+        )
+    return out
 
 
 def _offset_minutes(tz: pl.Expr) -> pl.Expr:
@@ -190,17 +283,18 @@ def _offset_minutes(tz: pl.Expr) -> pl.Expr:
     return pl.when(tz == "Z").then(pl.lit(0, pl.Int32)).otherwise(sign * minutes).cast(pl.Int32)
 
 
-def _years(df: pl.DataFrame, source: str, mtime: datetime | None) -> pl.Series:
-    """Year of every row (used by the classic rows), from the one helper in clpkit.text."""
+def _years(df: pl.DataFrame, source: str, mtime: datetime | None) -> tuple[pl.Series, str]:
+    """Year of every row (used by the classic rows) and where it came from, via clpkit.text's helper."""
     full = df["full_time"]
     known = full.is_not_null().arg_true()
-    months = df["month"].fill_null(full.dt.month().cast(pl.Int32))
+    months = df["month"].fill_null(full.dt.month().cast(pl.Int32)) if known.len() else df["month"]
     if known.len():
         row = int(known[0])
-        return textmod.resolve_years(months, reference=int(full[row].year), reference_row=row)
+        return textmod.resolve_years(months, reference=int(full[row].year), reference_row=row), "file"
     named = _NAME_DATE.search(source.split("!")[-1])
     if named:
-        reference = datetime(int(named[1]), int(named[2]), int(named[3]))
+        reference, origin = datetime(int(named[1]), int(named[2]), int(named[3])), "name"
     else:
         reference = mtime or textmod.file_mtime(source)
-    return textmod.resolve_years(months, reference=reference)
+        origin = "mtime" if reference is not None else "now"
+    return textmod.resolve_years(months, reference=reference), origin
