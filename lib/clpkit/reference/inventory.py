@@ -201,8 +201,8 @@ def emergency_archives(bundle) -> pl.DataFrame:
         for module, last in ELOG_MODULES.items():
             have = found.get((server, module), {})
             present = sorted(have)
-            top = max(present, default=-1)
-            gaps = [g for g in range(min(top, last) + 1) if g not in have]
+            top = max((g for g in present if g <= last), default=-1)
+            gaps = [g for g in range(top + 1) if g not in have]
             beyond = [g for g in present if g > last]
             rows.append((server, module, f"elog_{module}", last, present, gaps, beyond, sum(have.values())))
     schema = {"server": pl.String, "module": pl.String, "why": pl.String, "max_generation": pl.Int64,
