@@ -18,8 +18,8 @@ Server names come from the folder or archive name (``sv1.tar.gz`` → ``sv1``);
 an install root named ``clusterpro`` takes the host's name, spelled as in its
 ``clp.conf`` when the host is listed there. ``servers=`` overrides any of them.
 
-Every frame's ``source`` is the file's path starting at its server's folder
-or archive (``sv1/perf/disk/nmp1.cur``, ``sv1.tar.gz/perf/disk/nmp1.cur``),
+Every frame's ``source`` is the file's path below the input's own name
+(``collection/sv1/perf/disk/nmp1.cur``, ``sv1.tar.gz/perf/disk/nmp1.cur``),
 so it is the same wherever the collection lies or is extracted;
 :mod:`clpkit.ingest` relies on that.
 """
@@ -76,7 +76,7 @@ class BundleFile:
     age: int  # 0 for .cur, 1 for .pre, N+1 for .preN
     folder: str  # folder below the server's root, with / separators
     path: Path  # where the bytes are on disk now
-    source: str  # stable display name: <server folder or archive>/<path below it>
+    source: str  # stable display name: <input name>/<path below it>
     size: int
 
     @property
@@ -91,7 +91,7 @@ class _Root:
 
     name: str
     path: Path
-    label: str  # prefix of the sources of its files: the server's folder or archive name
+    label: str  # prefix of the sources of its files: <input name>[/<server folder or archive>]
     origin: str  # the input it came from, as given
 
 
@@ -136,7 +136,8 @@ class _Finder:
 
     def discover(self, path: Path, origin: str) -> list[_Root]:
         if path.is_dir():
-            return self.classify(path, path.resolve().name, path.resolve().name, origin, prefix="")
+            name = path.resolve().name
+            return self.classify(path, name, name, origin, prefix=f"{name}/")
         if path.is_file():
             if not is_archive(path):
                 raise ClpkitError(f"{path}: neither a folder nor a .tar.gz/.tgz/.tar/.zip archive")
@@ -159,8 +160,7 @@ class _Finder:
         """A folder is one server's root, or holds one folder or archive per server.
 
         ``label`` starts the sources when the folder is one server's root,
-        ``prefix`` + child name when it holds several (the archive's name
-        inside an archive, nothing in a plain folder).
+        ``prefix`` + child name when it holds several (the input's own name).
         """
         children = sorted(c for c in folder.iterdir() if not c.name.startswith("."))
         layout = sum(c.is_dir() and c.name in INSTALL_LAYOUT for c in children)

@@ -67,7 +67,7 @@ def test_top_index_renders_offline(full_run, offline_browser):
 
 def test_japanese_run(ja_run, offline_browser):
     run = json.loads((ja_run / "run.json").read_text())
-    assert run["lang"] == "ja" and run["reports"] == ["mirror_performance", "summary"]
+    assert run["lang"] == "ja" and run["reports"] == ["mirror_performance", "cluster_reference", "summary"]
     mirror_page = offline_browser.load(ja_run / "mirror_performance.html")
     assert "ミラー性能" in mirror_page["text"] and "推奨設定" in mirror_page["text"]
     assert mirror_page["charts"] > 0 and mirror_page["errors"] == [] and mirror_page["attempted"] == []
@@ -75,6 +75,12 @@ def test_japanese_run(ja_run, offline_browser):
     assert "クラスタ概要" in summary["text"] and "検出事項" in summary["text"]
     assert "Findings" not in summary["text"]
     assert summary["code_cells"] > 0 and "import" in summary["text"], "--show-code keeps the code"
+    reference = offline_browser.load(ja_run / "cluster_reference.html")
+    assert reference["errors"] == [] and reference["attempted"] == []
+    for words in ("クラスタ構成リファレンス", "緊急ログアーカイブ", "サーバダウン条件と設定された最終動作", "リソース活性ストール",
+                  "クラスタ起動同期待ち時間"):
+        assert words in reference["text"], words
+    assert "Emergency log archives" not in reference["text"]
 
 
 def _exec_start(env: dict[str, str], clpkit: str) -> list[str]:

@@ -25,6 +25,7 @@ NOTEBOOKS: tuple[str, ...] = (
     "system_resources",
     "cluster_statistics",
     "incident_timeline",
+    "cluster_reference",
     "summary",
 )
 
