@@ -24,7 +24,7 @@ import datetime as dt
 import altair as alt
 import polars as pl
 
-from clpkit.report.i18n import t
+from clpkit.report.i18n import MESSAGES, t
 
 THEME = "clpkit"
 WIDTH = 640
@@ -100,7 +100,7 @@ def bars(frame: pl.DataFrame, *, x: str, y: str, x_title: str, y_title: str, col
     enc = [alt.X(f"{x}:Q", title=x_title), alt.Y(f"{y}:N", title=y_title, sort="-x")]
     tooltip = [f"{y}:N", alt.Tooltip(f"{x}:Q", format=",.2f")]
     if colour:
-        enc.append(alt.Color(f"{colour}:N", title=t(colour, lang) if colour in ("server", "result", "category", "severity") else colour))
+        enc.append(alt.Color(f"{colour}:N", title=t(colour, lang) if colour in MESSAGES else colour))
         tooltip.append(f"{colour}:N")
     return alt.Chart(frame, title=title).mark_bar().encode(*enc, tooltip=tooltip)
 

@@ -185,3 +185,10 @@ def test_with_clp_conf_fullcopy_unset_the_copy_starts_by_itself(clp_conf_bytes, 
     cfg = clpconfig.load(clp_conf_bytes.replace(b"<fullcopy>0</fullcopy>", b""))  # SPEC 3.7 default: 1
     p = plan(Params(variant="mirror-new-disk", server="sv2", resource="md1"), cfg)
     assert outline(p)[-2:] == ["command sv2: reboot", "wait sv1: clpmdstat --mirror md1"]
+
+
+def test_the_first_check_wants_every_other_server_online_the_partner_included():
+    p = plan(Params(variant="hybrid-shared-disk", server="sv2", partner="sv1", servers="sv1,sv2,sv3", resource="hd1"))
+    assert p.steps[0].hosts == ("sv3",) and p.steps[0].expect.args == {"servers": ["sv1", "sv3"]}
+    p = plan(Params(variant="mirror-new-disk", server="sv1", servers="sv1,sv2"))
+    assert p.steps[0].hosts == ("sv2",) and p.steps[0].expect.args == {"servers": ["sv2"]}

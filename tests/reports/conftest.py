@@ -32,14 +32,14 @@ def full_run(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def ja_run(tmp_path_factory) -> Path:
-    """Two reports in Japanese with their code shown, through the command line: the run folder."""
+    """Three reports in Japanese with their code shown, through the command line: the run folder."""
     import subprocess
     import sys
 
     out = tmp_path_factory.mktemp("reports-ja")
     done = subprocess.run(
         [sys.executable, "-m", "clpkit", "report", str(SAMPLE), "--out", str(out), "--lang", "ja",
-         "--only", "mirror_performance", "--only", "summary", "--show-code"],
+         "--only", "mirror_performance", "--only", "cluster_reference", "--only", "summary", "--show-code"],
         capture_output=True, text=True, check=False,
     )
     assert done.returncode == 0, done.stderr

@@ -128,3 +128,26 @@ def test_top_index_lists_only_complete_runs(tmp_path):
     assert [r.folder for r in runs(tmp_path)] == ["2026-11-15T060000Z", "2026-11-01T060000Z"]
     page = top_index(tmp_path)
     assert "2026-11-08" not in page and page.index("2026-11-15") < page.index("2026-11-01")
+
+
+def test_unpack_extracts_server_archives_once_and_keeps_the_rest(tmp_path):
+    import tarfile
+
+    from clpkit.report.runner import unpack
+
+    src = tmp_path / "collection"
+    (src / "sv2" / "perf").mkdir(parents=True)
+    (src / "README.md").write_text("notes")
+    member = tmp_path / "nmp1.cur"
+    member.write_text('"Date","Write, Total"\n')
+    with tarfile.open(src / "sv1.tar.gz", "w:gz") as tar:
+        tar.add(member, arcname="sv1/perf/disk/nmp1.cur")
+    work = tmp_path / "work"
+    work.mkdir()
+    out = unpack(src, work)
+    assert out == work / "collection"
+    assert (out / "sv1" / "sv1" / "perf" / "disk" / "nmp1.cur").read_text().startswith('"Date"')
+    assert (out / "sv2").is_symlink() and (out / "README.md").read_text() == "notes"
+    plain = tmp_path / "plain"
+    (plain / "sv1").mkdir(parents=True)
+    assert unpack(plain, work) == plain, "a folder without archives is used as it is"

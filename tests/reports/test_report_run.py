@@ -67,7 +67,7 @@ def test_top_index_renders_offline(full_run, offline_browser):
 
 def test_japanese_run(ja_run, offline_browser):
     run = json.loads((ja_run / "run.json").read_text())
-    assert run["lang"] == "ja" and run["reports"] == ["mirror_performance", "summary"]
+    assert run["lang"] == "ja" and run["reports"] == ["mirror_performance", "cluster_reference", "summary"]
     mirror_page = offline_browser.load(ja_run / "mirror_performance.html")
     assert "ミラー性能" in mirror_page["text"] and "推奨設定" in mirror_page["text"]
     assert mirror_page["charts"] > 0 and mirror_page["errors"] == [] and mirror_page["attempted"] == []
@@ -75,14 +75,26 @@ def test_japanese_run(ja_run, offline_browser):
     assert "クラスタ概要" in summary["text"] and "検出事項" in summary["text"]
     assert "Findings" not in summary["text"]
     assert summary["code_cells"] > 0 and "import" in summary["text"], "--show-code keeps the code"
+    reference = offline_browser.load(ja_run / "cluster_reference.html")
+    assert reference["errors"] == [] and reference["attempted"] == []
+    for words in ("クラスタ構成リファレンス", "緊急ログアーカイブ", "サーバダウン条件と設定された最終動作", "リソース活性ストール",
+                  "クラスタ起動同期待ち時間"):
+        assert words in reference["text"], words
+    assert "Emergency log archives" not in reference["text"]
 
 
-def _exec_start(env: dict[str, str]) -> list[str]:
-    """The service's ExecStart as argv, expanded the way systemd does (${X} whole, $X split)."""
+def _exec_start(env: dict[str, str], clpkit: str) -> list[str]:
+    """The service's ExecStart as argv, expanded the way systemd does (${X} whole, $X split).
+
+    The executable is a literal absolute path (systemd expands no variable
+    there); the test puts this environment's clpkit in its place.
+    """
     unit = (ROOT / "contrib" / "systemd" / "clpkit-report.service").read_text()
     line = next(l.split("=", 1)[1] for l in unit.splitlines() if l.startswith("ExecStart="))
-    argv = []
-    for word in shlex.split(line):
+    executable, *words = shlex.split(line)
+    assert executable.startswith("/") and "$" not in executable and executable.endswith("/clpkit")
+    argv = [clpkit]
+    for word in words:
         whole = re.fullmatch(r"\$\{(\w+)\}", word)
         split = re.fullmatch(r"\$(\w+)", word)
         if whole:
@@ -97,8 +109,8 @@ def _exec_start(env: dict[str, str]) -> list[str]:
 def test_scheduled_runs_accumulate_and_a_failure_leaves_the_index(tmp_path):
     out = tmp_path / "reports"
     clpkit = str(Path(sys.executable).with_name("clpkit"))
-    env = {"CLPKIT": clpkit, "CLPKIT_BUNDLE": str(SAMPLE), "CLPKIT_OUT": str(out), "CLPKIT_REPORT_OPTS": "--only summary"}
-    argv = _exec_start(env)
+    env = {"CLPKIT_BUNDLE": str(SAMPLE), "CLPKIT_OUT": str(out), "CLPKIT_REPORT_OPTS": "--only summary"}
+    argv = _exec_start(env, clpkit)
     assert argv[:2] == [clpkit, "report"]
 
     first = subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path)

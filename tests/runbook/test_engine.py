@@ -117,6 +117,8 @@ def test_audit_log_records_every_step(sim, tmp_path):
     saved = json.loads((tmp_path / "run" / "plan.json").read_text())
     assert saved["token"] == token(plan) and saved["steps"] == plan.to_dict()["steps"]
     assert json.loads((tmp_path / "run" / "params.json").read_text())["ratio"] == 30
+    for name in ("audit.jsonl", "plan.json", "params.json"):
+        assert (tmp_path / "run" / name).stat().st_mode & 0o077 == 0, f"{name} is readable by others"
 
 
 def test_manual_steps_wait_for_the_operator_then_resume(sim, tmp_path):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pytest
 
+from clpkit import config as clpconfig
 from clpkit.problems import ClpkitError
 from clpkit.runbook import procedures
 from clpkit.runbook.params import make_plan
@@ -16,20 +18,13 @@ START = ["clusterpro_evt", "clusterpro_trn", "clusterpro_md", "clusterpro", "clu
 FOUR = START[2:]
 
 
-class ClusterConf:
-    """Stands in for clpkit.config's model: the few attributes the procedures read."""
+DATA = Path(__file__).parent / "data"
 
-    name = "cluster1"
-    servers = ["sv1", "sv2"]
-    groups = [{"name": "app", "resources": ["md1", "fip1"]}]
 
-    def __init__(self, fullcopy=1, mkfs=0):
-        self.fullcopy, self.mkfs = fullcopy, mkfs
-
-    def mirror(self, name):
-        if name != "md1":
-            raise KeyError(name)
-        return {"fullcopy": self.fullcopy, "mkfs": self.mkfs, "cppath": "/dev/sdb1", "dppath": "/dev/sdb2", "nmppath": "/dev/NMP1"}
+def ClusterConf(fullcopy=1, mkfs=0):
+    """The test cluster's clp.conf (sv1, sv2; group app with md1 and hd1), parsed by clpkit.config."""
+    text = (DATA / "clp.conf.in").read_text().replace("@FULLCOPY@", str(fullcopy)).replace("@MKFS@", str(mkfs))
+    return clpconfig.load(text.encode())
 
 
 def commands(plan):
@@ -106,7 +101,7 @@ def _enable(host="sv2"):
 
 
 def test_replace_single_disk_online_copy_starts_by_itself():
-    plan = replace_mirror_disk.plan(replace_mirror_disk.Params(group="app"), ClusterConf(fullcopy=1))
+    plan = replace_mirror_disk.plan(replace_mirror_disk.Params(), ClusterConf(fullcopy=1))  # group app from clp.conf
     assert commands(plan) == [
         "sv1: clpstat", "sv1: clpstat", "sv1: clpmdstat --mirror md1",
         *_disable(), "sv2: clpdown",
@@ -147,19 +142,21 @@ def test_replace_single_reused_disk_clears_its_cluster_partition():
 
 @pytest.mark.parametrize("disk", ["mirror", "hybrid"])
 def test_replace_raid_mkinit(disk):
-    md = "md" if disk == "mirror" else "hd"
-    plan = replace_mirror_disk.plan(replace_mirror_disk.Params(layout="raid", disk=disk), ClusterConf(mkfs=1))
+    md, res = ("md", "md1") if disk == "mirror" else ("hd", "hd1")
+    plan = replace_mirror_disk.plan(replace_mirror_disk.Params(layout="raid", disk=disk, resource=res), ClusterConf(mkfs=1))
     cmds = commands(plan)
     hybrid = ["manual"] if disk == "hybrid" else []
     assert cmds == [
-        "sv1: clpstat", "sv1: clpstat", f"sv1: clp{md}stat --mirror md1",
+        "sv1: clpstat", "sv1: clpstat", f"sv1: clp{md}stat --mirror {res}",
         *_disable(), *hybrid, "sv2: clpdown",
         "manual", "manual", "manual", "manual",  # install, RAID rebuild, OS boot, fdisk if the LUN is empty
         "sv2: fdisk -l", "sv2: fdisk -l",
-        f"sv2: clp{md}init --create force md1",
+        f"sv2: clp{md}init --create force {res}",
         *_enable(), "sv2: reboot",
-        "sv1: clpstat", f"sv1: clp{md}stat --mirror md1", "sv1: clpstat", f"sv1: clp{md}stat --mirror md1",
+        "sv1: clpstat", f"sv1: clp{md}stat --mirror {res}", "sv1: clpstat", f"sv1: clp{md}stat --mirror {res}",
     ]
+    devices = [s.expect.args["text"] for s in plan.steps if s.command == "fdisk -l"]
+    assert devices == (["/dev/sdb1", "/dev/sdb2"] if disk == "mirror" else ["/dev/sdc1", "/dev/sdc2"])
     init = next(s for s in plan.steps if s.command and "init --create" in s.command)
     assert init.destructive
     assert ("erases the data partition" in init.text) == (disk == "mirror")  # initial mkfs applies to mirror disks
@@ -206,7 +203,8 @@ VARIANTS = list(itertools.product(["mirror", "hybrid"], ["single", "raid", "both
 @pytest.mark.parametrize("disk, layout, copy, init, raid_method, fullcopy, mkfs", VARIANTS)
 def test_every_replace_variant_keeps_the_guide_invariants(disk, layout, copy, init, raid_method, fullcopy, mkfs):
     plan = replace_mirror_disk.plan(
-        replace_mirror_disk.Params(disk=disk, layout=layout, copy=copy, init=init, raid_method=raid_method),
+        replace_mirror_disk.Params(disk=disk, layout=layout, copy=copy, init=init, raid_method=raid_method,
+                                   resource="md1" if disk == "mirror" else "hd1"),
         ClusterConf(fullcopy=fullcopy, mkfs=mkfs))
     cmds = [s.command or "" for s in plan.steps]
     # Every destructive command is gated, and nothing else is.
@@ -260,3 +258,35 @@ def test_copy_estimate_from_mirror_statistics():
     text = facts.copy_estimate(frame, 100 * 2**30, "nmp1")
     assert "about 42 min at the highest" in text and "from 2 samples of nmp1" in text
     assert facts.copy_estimate(frame.filter(pl.col("mirror") == "nmp9"), 1, "nmp9").startswith("no estimate")
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"resource": "md1; rm -rf /"}, "resource='md1; rm -rf /' is not a valid name"),
+    ({"cppath": "/dev/sdb1 of=/dev/sda", "layout": "raid", "raid_method": "dd"}, "is not a device path"),
+    ({"server": "sv9"}, "server='sv9' is not a server of the cluster"),
+    ({"resource": "md7"}, "clp.conf has no md resource 'md7'"),
+    ({"data_size": "lots", "bundle": "."}, "data_size='lots'"),
+])
+def test_replace_refuses_unsafe_or_unknown_values(params, message):
+    with pytest.raises(ClpkitError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        replace_mirror_disk.plan(replace_mirror_disk.Params(**params), ClusterConf())
+
+
+def test_suppress_failover_refuses_a_bad_duration_or_server():
+    with pytest.raises(ClpkitError, match="duration='1 hour'"):
+        suppress_failover.plan(suppress_failover.Params(duration="1 hour"))
+    with pytest.raises(ClpkitError, match="server='sv3' is not a server"):
+        suppress_failover.plan(suppress_failover.Params(method="monitors", server="sv3"), ClusterConf())
+
+
+@pytest.mark.slow
+def test_bundle_gives_the_copy_time_of_this_mirror(tmp_path):
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-m", "clpkit", "samples", "--out", str(tmp_path / "bundle"), "--days", "1", "--dir"],
+                   check=True, capture_output=True)
+    plan = replace_mirror_disk.plan(replace_mirror_disk.Params(bundle=str(tmp_path / "bundle"), data_size="200G"), ClusterConf())
+    note = next(n for n in plan.notes if n.startswith("Copy time:"))
+    assert "full copy of 200.0 GiB: about" in note and "samples of nmp1" in note
+    assert not any(s.command and "--force" in s.command for s in plan.steps)  # the estimate changes no step

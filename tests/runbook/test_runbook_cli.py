@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -14,12 +15,24 @@ from clpkit.runbook.params import make_plan
 
 
 def clpkit(*args, env=None, cwd=None):
+    """The real command in a child process (what papermill runs need)."""
     return subprocess.run([sys.executable, "-m", "clpkit", *args], capture_output=True, text=True, env=env, cwd=cwd,
                           stdin=subprocess.DEVNULL, timeout=300)
 
 
+def clpkit_here(*args, cwd=None):
+    """The same command in this process (click's runner): fast, for what needs no kernel."""
+    from click.testing import CliRunner
+
+    from clpkit.cli import main
+
+    with contextlib.chdir(cwd) if cwd else contextlib.nullcontext():
+        result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
+
+
 def test_list_names_every_runbook_with_its_guide_section():
-    res = clpkit("runbook", "list")
+    res = clpkit_here("runbook", "list")
     assert res.returncode == 0
     rows = {line.split()[0]: line.split()[1] for line in res.stdout.splitlines()}
     assert rows["delete-logs"] == "L456-512"
@@ -28,7 +41,7 @@ def test_list_names_every_runbook_with_its_guide_section():
 
 
 def test_plan_json_has_the_documented_shape():
-    res = clpkit("runbook", "plan", "replace-mirror-disk", "-p", "layout=raid", "-p", "disk=hybrid", "--json")
+    res = clpkit_here("runbook", "plan", "replace-mirror-disk", "-p", "layout=raid", "-p", "disk=hybrid", "-p", "resource=hd1", "--json")
     assert res.returncode == 0, res.stderr
     data = json.loads(res.stdout)
     assert data["runbook"] == "replace-mirror-disk"
@@ -37,11 +50,11 @@ def test_plan_json_has_the_documented_shape():
         assert step["kind"] in ("command", "manual", "check", "wait")
         assert isinstance(step["hosts"], list) and isinstance(step["destructive"], bool)
         assert step["command"] is None or isinstance(step["command"], str)
-    assert "clphdinit --create force md1" in [s["command"] for s in data["steps"]]
+    assert "clphdinit --create force hd1" in [s["command"] for s in data["steps"]]
 
 
 def test_plan_checklist_shows_the_token():
-    res = clpkit("runbook", "plan", "suppress-failover", "-p", "method=monitors")
+    res = clpkit_here("runbook", "plan", "suppress-failover", "-p", "method=monitors")
     assert res.returncode == 0
     expected = token(make_plan("suppress-failover", {"method": "monitors"}))
     assert res.stdout.rstrip().endswith(expected)
@@ -58,10 +71,16 @@ def test_plan_checklist_shows_the_token():
     (["run", "delete-logs", "--hosts", "sv1"], "not name=user@host[:port]"),
 ])
 def test_errors_are_one_line_exit_2(args, message, tmp_path):
-    res = clpkit("runbook", *args, cwd=tmp_path)
+    res = clpkit_here("runbook", *args, cwd=tmp_path)
     assert res.returncode == 2, res.stdout
-    assert message in res.stderr and res.stderr.count("\n") == 1 and "Traceback" not in res.stderr
-    assert not (tmp_path / "runbook-runs").exists()
+    assert message in res.stderr and res.stderr.count("\n") == 1
+    assert not any(tmp_path.rglob("runbook-runs"))
+
+
+def test_an_error_is_one_line_from_the_real_command(tmp_path):
+    res = clpkit("runbook", "run", "delete-logs", "--execute", cwd=tmp_path)
+    assert res.returncode == 2 and res.stderr.startswith("clpkit: execute refused")
+    assert res.stderr.count("\n") == 1 and "Traceback" not in res.stderr
 
 
 @pytest.mark.slow
@@ -96,7 +115,30 @@ def test_run_stops_at_a_manual_step_and_resumes_with_it_confirmed(sim, tmp_path)
 
 def test_execute_needs_an_address_for_every_server(tmp_path):
     plan = make_plan("delete-logs", {"servers": "sv1,sv2"})
-    res = clpkit("runbook", "run", "delete-logs", "-p", "servers=sv1,sv2", "--hosts", "sv1=root@10.0.0.1",
-                 "--execute", "--confirm", token(plan), cwd=tmp_path)
+    res = clpkit_here("runbook", "run", "delete-logs", "-p", "servers=sv1,sv2", "--hosts", "sv1=root@10.0.0.1",
+                      "--execute", "--confirm", token(plan), cwd=tmp_path)
     assert res.returncode == 2 and "--hosts has no address for sv2" in res.stderr
-    assert not (tmp_path / "runbook-runs").exists()
+    assert not any(tmp_path.rglob("runbook-runs"))
+
+
+@pytest.mark.slow
+def test_run_asks_the_operator_at_a_terminal(sim, tmp_path):
+    import pty
+
+    env = {**os.environ, **sim.env}
+    plan = make_plan("suppress-failover", {"method": "recovery"})
+    master, slave = pty.openpty()
+    os.write(master, b"y\n")  # the operator's answer, typed ahead at the terminal
+    res = subprocess.run(
+        [sys.executable, "-m", "clpkit", "runbook", "run", "suppress-failover", "-p", "method=recovery", "--transport", "local",
+         "--execute", "--confirm", token(plan), "--runs-dir", str(tmp_path / "runs")],
+        stdin=slave, capture_output=True, text=True, env=env, timeout=300,
+    )
+    os.close(slave)
+    os.close(master)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "Step 2 (manual)" in res.stdout and "Is it done?" in res.stdout
+    run_dir = next((tmp_path / "runs").iterdir())
+    events = [json.loads(line) for line in (run_dir / "audit.jsonl").read_text().splitlines()]
+    assert [e["n"] for e in events if e["event"] == "manual-confirmed"] == [2]
+    assert events[-1]["event"] == "run-end"

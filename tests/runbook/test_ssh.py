@@ -95,7 +95,7 @@ def test_replace_mirror_disk_end_to_end_over_ssh_with_the_cli(sshd, sim, tmp_pat
     calls = [(c["host"], c["argv"]) for c in sim.calls()]
     assert calls == expected_calls(events)
     assert sim.cluster()["mirrors"]["md1"]["status"] == "Normal"
-    assert sim.cluster()["groups"]["failover1"] == {"status": "Online", "current": "sv1", "resources": ["md1"], "autostart": False}
+    assert sim.cluster()["groups"]["failover1"] == {"status": "Online", "current": "sv1", "resources": ["md1"]}
     assert all(sim.server("sv2")["services"].values())
 
 

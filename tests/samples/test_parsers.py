@@ -1,13 +1,11 @@
 """The generated files parse with the registry parsers, and the committed sample is current.
 
-LEAD: the tests marked ``needs_parser`` skip only while the format module of
-their kind (``clpkit.formats.<module>``) is missing on this branch; remove the
-skip (``_need``) at merge so that a missing parser fails.
+Every parser, the bundle loader, the event table and the findings have landed,
+so nothing here is skipped: a missing or failing piece fails its test.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import polars as pl
@@ -20,26 +18,20 @@ COMMITTED = ROOT / "data" / "samples" / "bundle"
 #: The exact arguments of data/samples/bundle (see its README).
 COMMITTED_ARGS = dict(days=3, rotate_mb=1.5)
 
-#: kind: (format module, files of that kind under a server's root)
+#: kind: the files of that kind under a server's root
 KINDS = {
-    "mirror_stats": ("mirror_stats", ["perf/disk/nmp1.*"]),
-    "system_stats": ("system_stats", ["log/system/system.*"]),
-    "cluster_stats": ("cluster_stats", ["perf/cluster/group/*.*", "perf/cluster/monitor/*.*"]),
-    "module_log": ("module_log", ["log/*.log.*", "log/*.err.*"]),
-    "service_log": ("service_log", ["log/init_*"]),
-    "elog": ("elog", ["log/elog_*.tar.gz"]),
-    "alert_log": ("alert_log", ["alert/log/alertlog.alt"]),
-    "syslog": ("syslog", ["var/log/messages*"]),
-    "clp_conf": ("clp_conf", ["etc/clp.conf"]),
-    "clpstat": ("clpstat", ["clpstat.txt"]),
-    "clpmdstat": ("clpmdstat", ["clpmdstat_md1.txt"]),
+    "mirror_stats": ["perf/disk/nmp1.*"],
+    "system_stats": ["log/system/system.*"],
+    "cluster_stats": ["perf/cluster/group/*.*", "perf/cluster/monitor/*.*"],
+    "module_log": ["log/*.log.*", "log/*.err.*"],
+    "service_log": ["log/init_*"],
+    "elog": ["log/elog_*.tar.gz"],
+    "alert_log": ["alert/log/alertlog.alt"],
+    "syslog": ["var/log/messages*"],
+    "clp_conf": ["etc/clp.conf"],
+    "clpstat": ["clpstat.txt"],
+    "clpmdstat": ["clpmdstat_md1.txt"],
 }
-
-
-def _need(module: str) -> None:
-    # LEAD: remove at merge (skip only while the parser has not landed on this branch).
-    if importlib.util.find_spec(f"clpkit.formats.{module}") is None:
-        pytest.skip(f"clpkit.formats.{module} has not landed on this branch yet")
 
 
 def _files(bundle: Path, patterns: list[str]) -> list[Path]:
@@ -48,8 +40,8 @@ def _files(bundle: Path, patterns: list[str]) -> list[Path]:
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_generated_files_parse_without_rejected_lines(bundle, kind):
-    module, patterns = KINDS[kind]
-    _need(module)
+    patterns = KINDS[kind]
+    assert formats.by_kind(kind).kind == kind
     files = _files(bundle, patterns)
     assert files
     for path in files:
@@ -63,20 +55,17 @@ def test_generated_files_parse_without_rejected_lines(bundle, kind):
 
 
 def test_mirror_statistics_parse_to_the_incident(bundle):
-    _need("mirror_stats")
     frame = pl.concat([formats.parse_file(p) for p in _files(bundle, ["perf/disk/nmp1.*"]) if "/sv1/" in p.as_posix()], how="diagonal_relaxed")
     assert frame["sync_ack_time_cur"].max() == samples.INCIDENT.sync_ack_peak_ms
 
 
 def test_cluster_statistics_parse_to_the_incident(bundle):
-    _need("cluster_stats")
     frame = formats.parse_file(bundle / "sv1/perf/cluster/monitor/genw.cur")
     bad = frame.filter(pl.col("result") != "Success")
     assert bad.select("name", "result").rows() == [("genw1", "Timeout")]
 
 
 def test_syslog_parses_to_cluster_events(bundle):
-    _need("syslog")
     frame = formats.parse_file(bundle / "sv1/var/log/messages-20260101")
     assert {"module", "event_id"} <= set(frame.columns)
     assert frame.filter((pl.col("module") == "rm") & (pl.col("event_id").cast(pl.Int64) == 9)).height >= 1
@@ -93,9 +82,6 @@ def test_committed_sample_matches_the_generator(tmp_path):
 
 
 def test_committed_sample_opens_as_a_bundle():
-    # LEAD: remove this skip at merge.
-    if importlib.util.find_spec("clpkit.bundle") is None:
-        pytest.skip("clpkit.bundle has not landed on this branch yet")
     import clpkit.bundle
 
     with clpkit.bundle.open_bundle(COMMITTED) as b:
@@ -106,9 +92,6 @@ def test_committed_sample_opens_as_a_bundle():
 
 def test_findings_report_the_injected_failover():
     """Issue 3 §7: findings on the sample name the failover, its servers and its cause."""
-    # LEAD: remove this skip at merge.
-    if importlib.util.find_spec("clpkit.findings") is None or importlib.util.find_spec("clpkit.bundle") is None:
-        pytest.skip("clpkit.findings / clpkit.bundle have not landed on this branch yet")
     import clpkit.bundle
     import clpkit.findings
 
@@ -122,9 +105,6 @@ def test_findings_report_the_injected_failover():
 
 
 def test_clock_offset_estimate_finds_sv2_ahead():
-    # LEAD: remove this skip at merge.
-    if importlib.util.find_spec("clpkit.events") is None or importlib.util.find_spec("clpkit.bundle") is None:
-        pytest.skip("clpkit.events / clpkit.bundle have not landed on this branch yet")
     import clpkit.bundle
     import clpkit.events
 

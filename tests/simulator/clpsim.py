@@ -61,7 +61,8 @@ def install(bin_dir: Path, state_dir: Path, *, servers=("sv1", "sv2"), mirror="m
         })
     _save(state_dir / "cluster.json", {
         "name": "cluster1", "servers": list(servers),
-        "groups": {group: {"status": "Online", "current": servers[0], "resources": [mirror], "autostart": autostart}},
+        "groups": {group: {"status": "Online", "current": servers[0], "resources": [mirror],
+                           **({"autostart": True} if autostart else {})}},
         "mirrors": {mirror: {"status": "Normal", "fullcopy": fullcopy, "copy_seconds": copy_seconds, "until": None}},
         "toratio": 1,
     })

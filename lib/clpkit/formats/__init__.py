@@ -12,6 +12,8 @@ Adding a format is one module plus one line in :data:`REGISTRY`.
 'mirror_stats'
 >>> generation("nmp1.pre2"), generation("rc.log.cur"), generation("alertlog.alt")
 (('nmp1', 3), ('rc.log', 0), ('alertlog.alt', 0))
+>>> generation("messages.2"), generation("messages-20261120") < generation("messages-20261119")
+(('messages', 2), True)
 """
 
 from __future__ import annotations
@@ -86,6 +88,8 @@ REGISTRY: tuple[FormatSpec, ...] = (
 )
 
 _GENERATION = re.compile(r"(?P<stem>.+)\.(?:(?P<cur>cur)|pre(?P<n>\d*))")
+# logrotate's names for system logs: messages.1 (numbered) and messages-20261120 (dated)
+_ROTATED = re.compile(r"(?P<stem>[^.]+?)(?:\.(?P<n>\d{1,3})|-(?P<date>\d{8}))")
 
 
 def detect(name: str) -> FormatSpec | None:
@@ -110,11 +114,18 @@ def generation(name: str) -> tuple[str, int]:
     """Series name and age of a rotated file: ``.cur`` is 0, ``.pre`` 1, ``.preN`` N+1.
 
     SPEC 3.1: one generation back is ``X.pre``, m back is ``X.pre{m-1}``.
-    Files that do not rotate this way are their own series at age 0.
+    System logs rotated by logrotate join their live file: ``messages.N`` is
+    N back, ``messages-YYYYMMDD`` older the earlier its date. Files that do not
+    rotate in either way are their own series at age 0.
     """
     base = os.path.basename(name)
     m = _GENERATION.fullmatch(base)
     if not m:
+        r = _ROTATED.fullmatch(base)
+        if r and r["n"]:
+            return r["stem"], int(r["n"])
+        if r and r["date"]:
+            return r["stem"], 100_000_000 - int(r["date"])
         return base, 0
     if m["cur"]:
         return m["stem"], 0

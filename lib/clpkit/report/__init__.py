@@ -16,6 +16,7 @@ NOTEBOOKS: tuple[str, ...] = (
     "system_resources",
     "cluster_statistics",
     "incident_timeline",
+    "cluster_reference",
     "summary",
 )
 

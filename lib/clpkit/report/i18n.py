@@ -131,6 +131,73 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "event_id": ("Event id", "イベント ID"),
     "source": ("Source", "ファイル"),
     "window": ("Window", "対象期間"),
+    # cluster reference
+    "layout": ("Files against the install layout", "インストール構成に対するファイル"),
+    "layout_note": (
+        "A collection's inner tree is not published: a file counts as found wherever it lies under its server; "
+        "statistics files exist only while their collection is switched on.",
+        "ログ収集の内部構成は公開されていないため、サーバ配下のどこにあってもファイルは検出扱いです。"
+        "統計情報ファイルは採取が有効な場合のみ作成されます。",
+    ),
+    "no_config": (
+        "No clp.conf in this bundle: only the fixed files are expected; ports and final actions cannot be shown.",
+        "このログに clp.conf がないため、固定のファイルのみを確認します。ポートと最終動作は表示できません。",
+    ),
+    "folders": ("Folders", "フォルダ"),
+    "folder": ("Folder", "フォルダ"),
+    "file": ("File", "ファイル"),
+    "file_count": ("Files", "ファイル数"),
+    "when": ("Written", "出力条件"),
+    "always": ("always", "常時"),
+    "when_stats": ("when statistics collection is on", "統計情報採取が有効な場合"),
+    "present": ("present", "あり"),
+    "missing": ("missing", "なし"),
+    "elsewhere": ("in another folder", "別のフォルダ"),
+    "found_as": ("Found as", "検出場所"),
+    "generations": ("Log and statistics generations", "ログ・統計情報の世代"),
+    "generations_note": (
+        "Each file keeps .cur and .pre; a .cur without .pre has usually not rotated yet.",
+        "各ファイルは .cur と .pre の 2 世代を保持します。.pre がない場合は通常まだローテートしていません。",
+    ),
+    "kind": ("Kind", "種別"),
+    "series": ("Series", "系列"),
+    "found_generations": ("Generations found", "存在する世代"),
+    "missing_generations": ("Generations missing", "欠けている世代"),
+    "emergency_archives": ("Emergency log archives", "緊急ログアーカイブ"),
+    "elog_note": (
+        "Written only on errors, generation 0 the newest; a gap below the oldest one means an archive was removed.",
+        "異常時のみ作成され、世代 0 が最新です。最古の世代より下に欠番がある場合はアーカイブが削除されています。",
+    ),
+    "elog_pm": ("a cluster service failed to start or stop", "クラスタサービスの起動・停止失敗"),
+    "elog_rc": ("a group resource failed to start or stop", "グループリソースの活性・非活性失敗"),
+    "elog_rm": ("a monitor resource detected an error", "モニタリソースの異常検出"),
+    "max_generation": ("Highest generation kept", "保持する最大世代"),
+    "gaps": ("Gaps", "欠番"),
+    "beyond": ("Beyond the kept range", "保持範囲外"),
+    "bytes": ("Bytes", "バイト"),
+    "ports": ("Ports this cluster needs", "このクラスタが使用するポート"),
+    "from_server": ("From", "送信元"),
+    "from_address": ("From address", "送信元アドレス"),
+    "to_server": ("To", "送信先"),
+    "to_address": ("To address", "送信先アドレス"),
+    "port": ("Port", "ポート"),
+    "protocol": ("Protocol", "プロトコル"),
+    "purpose": ("Purpose", "用途"),
+    "condition": ("Condition", "条件"),
+    "server_down": ("Server-down conditions and configured final actions", "サーバダウン条件と設定された最終動作"),
+    "label": ("Meaning", "内容"),
+    "guide": ("Guide", "ガイド"),
+    "scope": ("Scope", "対象"),
+    "default": ("Default", "既定値"),
+    "not_set": ("not set in clp.conf", "clp.conf に設定なし"),
+    "no_setting": ("none in clp.conf (fixed behaviour, see the guide)", "clp.conf に設定なし (動作は固定、ガイド参照)"),
+    "startup_sync": ("Startup sync wait", "クラスタ起動同期待ち時間"),
+    "startup_sync_wait": ("startup sync wait", "起動同期待ち時間"),
+    "basis": ("Basis", "根拠"),
+    "sync_wait_source": (
+        "the guide's default; the clp.conf key is not published, so a changed value cannot be read",
+        "ガイド記載の初期値。clp.conf のキーが公開されていないため、変更後の値は読み取れません",
+    ),
 }
 
 # Findings of the report's own checks (clpkit.findings has the others):
@@ -189,6 +256,17 @@ def finding_text(code: str, lang: str, **values) -> str:
     """
     en, ja = FINDING_TEXTS[code]
     return (ja if check_lang(lang) == "ja" else en).format(**values)
+
+
+def translate(frame: pl.DataFrame, columns: list[str], lang: str) -> pl.DataFrame:
+    """Cell values of ``columns`` that are message keys, as their text in ``lang``.
+
+    >>> translate(pl.DataFrame({"status": ["missing", "sv1"]}), ["status"], "ja")["status"].to_list()
+    ['なし', 'sv1']
+    """
+    check_lang(lang)
+    words = {k: t(k, lang) for k in MESSAGES}
+    return frame.with_columns(pl.col(c).replace(words) for c in columns)
 
 
 def localise(frame: pl.DataFrame, lang: str) -> pl.DataFrame:

@@ -177,7 +177,10 @@ def series(stats: pl.DataFrame, mirror: str, chart: str, lang: str = "en", max_p
     from clpkit.report.data import downsample, to_long
 
     labels = {k: t(v, lang) for k, v in SERIES[chart].items()}
-    part = stats.filter(pl.col("mirror") == mirror) if "mirror" in stats.columns else stats.clear()
+    if "mirror" not in stats.columns:
+        return downsample(to_long(stats.clear(), labels, by=("server",)), max_points=max_points)
+    wanted = [c for c in (column(stats, k) for k in labels) if c]
+    part = stats.select("time", "server", "mirror", *wanted).filter(pl.col("mirror") == mirror)
     return downsample(to_long(part, labels, by=("server",)), max_points=max_points)
 
 

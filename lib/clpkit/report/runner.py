@@ -23,6 +23,7 @@ import fcntl
 import html
 import json
 import os
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -108,37 +109,38 @@ def run_reports(
         raise ClpkitError(f"{nb_dir}: no notebook {', '.join(f'{n}.ipynb' for n in missing)}")
     out = Path(out).resolve()
 
-    cluster = _cluster_of(bundle)  # a bundle that cannot be opened stops here, before any folder
-    out.mkdir(parents=True, exist_ok=True)
-    run_dir = _new_run_dir(out, now or dt.datetime.now(dt.UTC))
-    run = Run(folder=run_dir.name, cluster=cluster, bundle=str(bundle), since=since, until=until, lang=lang,
-              started=_now())
-    _write_run(run_dir, run)
+    with tempfile.TemporaryDirectory(prefix="clpkit-report-") as work:
+        unpacked = unpack(bundle, Path(work))
+        cluster = _cluster_of(unpacked)  # a bundle that cannot be opened stops here, before any folder
+        out.mkdir(parents=True, exist_ok=True)
+        run_dir = _new_run_dir(out, now or dt.datetime.now(dt.UTC))
+        run = Run(folder=run_dir.name, cluster=cluster, bundle=str(bundle), since=since, until=until, lang=lang,
+                  started=_now())
+        _write_run(run_dir, run)
+        values = {"bundle": str(unpacked), "since": since, "until": until, "lang": lang,
+                  "history": str(out), "run_dir": str(run_dir), "reports": ",".join(selected)}
+        pages.vega_bundle()  # build the inlined JavaScript once, before the workers need it
 
-    values = {"bundle": str(bundle), "since": since, "until": until, "lang": lang,
-              "history": str(out), "run_dir": str(run_dir), "reports": ",".join(selected)}
-    pages.vega_bundle()  # build the inlined JavaScript once, before the workers need it
+        def execute(name: str) -> tuple[str, str, float]:
+            """Run one notebook and write its page; the error text ('' on success)."""
+            clock = time.perf_counter()
+            source, target = nb_dir / f"{name}.ipynb", run_dir / f"{name}.ipynb"
+            declared = papermill.inspect_notebook(str(source))
+            try:
+                papermill.execute_notebook(
+                    str(source), str(target), kernel_name="python3", language="python", progress_bar=False,
+                    parameters={k: v for k, v in values.items() if k in declared}, cwd=str(run_dir),
+                )
+            except Exception as exc:  # papermill saved the partial notebook at target
+                if target.exists():
+                    _write_atomic(run_dir / f"{name}.html", pages.export(target, show_code=True, lang=lang))
+                return name, _first_line(exc), time.perf_counter() - clock
+            _write_atomic(run_dir / f"{name}.html", pages.export(target, show_code=show_code, lang=lang))
+            return name, "", time.perf_counter() - clock
 
-    def execute(name: str) -> tuple[str, str, float]:
-        """Run one notebook and write its page; the error text ('' on success)."""
-        clock = time.perf_counter()
-        source, target = nb_dir / f"{name}.ipynb", run_dir / f"{name}.ipynb"
-        declared = papermill.inspect_notebook(str(source))
-        try:
-            papermill.execute_notebook(
-                str(source), str(target), kernel_name="python3", language="python", progress_bar=False,
-                parameters={k: v for k, v in values.items() if k in declared}, cwd=str(run_dir),
-            )
-        except Exception as exc:  # papermill saved the partial notebook at target
-            if target.exists():
-                _write_atomic(run_dir / f"{name}.html", pages.export(target, show_code=True, lang=lang))
-            return name, _first_line(exc), time.perf_counter() - clock
-        _write_atomic(run_dir / f"{name}.html", pages.export(target, show_code=show_code, lang=lang))
-        return name, "", time.perf_counter() - clock
-
-    # Each notebook has its own kernel (a process); threads only wait for them.
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        results = list(pool.map(execute, selected))
+        # Each notebook has its own kernel (a process); threads only wait for them.
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            results = list(pool.map(execute, selected))
     for name, error, seconds in results:
         run.seconds[name] = round(seconds, 2)
         if not error:
@@ -157,6 +159,34 @@ def run_reports(
     with _locked(out):
         _write_atomic(out / "index.html", top_index(out, lang))
     return run_dir
+
+
+def unpack(bundle: Path, work: Path) -> Path:
+    """The bundle with its server archives extracted once, for every notebook to share.
+
+    Each notebook opens the bundle in its own kernel; left as archives, each
+    would inflate them again (seconds per notebook on a month of statistics).
+    A folder without archives is used as it is. Extraction is the bundle's
+    own safe one (:func:`clpkit.archive.extract`); what it refuses is left
+    out here as it would be there. File sources in evidence read
+    ``sv1/...`` instead of ``sv1.tar.gz/...``.
+    """
+    from clpkit.archive import archive_stem, extract, is_archive
+
+    if bundle.is_file() and is_archive(bundle):
+        dest = work / archive_stem(bundle)
+        extract(bundle, dest)
+        return dest
+    if not bundle.is_dir() or not any(is_archive(p) for p in bundle.iterdir() if p.is_file()):
+        return bundle
+    target = work / bundle.name
+    target.mkdir()
+    for entry in sorted(bundle.iterdir()):
+        if entry.is_file() and is_archive(entry):
+            extract(entry, target / archive_stem(entry))
+        else:
+            (target / entry.name).symlink_to(entry)
+    return target
 
 
 def _cluster_of(bundle: Path) -> str:

@@ -78,10 +78,16 @@ def chart_events(events: pl.DataFrame) -> pl.DataFrame:
     return events.with_columns(_r=rank).sort("_r", "time").head(MAX_EVENTS).drop("_r").sort("time")
 
 
-def marks(events: pl.DataFrame) -> pl.DataFrame:
-    """Error-level events as (time, label) for vertical rules on metric charts."""
+def marks(events: pl.DataFrame, every: str = "5m") -> pl.DataFrame:
+    """Error-level events as (time, label) for vertical rules on metric charts.
+
+    A monitor failing every minute would paint a solid band: only the first
+    error of each server in each ``every`` bucket gets a rule.
+    """
     errors = events.filter(pl.col("level").cast(pl.String).str.to_uppercase().is_in(ERROR_LEVELS))
-    return errors.select(
+    first = errors.sort("time").with_columns(pl.col("time").dt.truncate(every).alias("_b")).unique(
+        ["server", "_b"], keep="first", maintain_order=True)
+    return first.select(
         "time",
         label=pl.concat_str(pl.col("server"), pl.lit(": "), pl.col("message").cast(pl.String).str.slice(0, 80), ignore_nulls=True),
     ).head(200)

@@ -30,12 +30,19 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+
+
 class RunDir:
     """The directory of one run: ``plan.json``, ``params.json``, ``audit.jsonl``."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.path.mkdir(parents=True, exist_ok=True)
+        # Command outputs can say more than a public log should: the record is private to its owner.
+        self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.log = self.path / "audit.jsonl"
 
     def save_plan(self, plan_dict: dict[str, Any]) -> None:
@@ -47,13 +54,14 @@ class RunDir:
                 raise ClpkitError(f"{plan_file}: the plan has changed since this run started; "
                                   "resume only with the same runbook, parameters and clp.conf")
             return
-        plan_file.write_text(json.dumps(plan_dict, indent=2, ensure_ascii=False) + "\n")
-        (self.path / "params.json").write_text(json.dumps(plan_dict["params"], indent=2, ensure_ascii=False) + "\n")
+        _write_private(plan_file, json.dumps(plan_dict, indent=2, ensure_ascii=False) + "\n")
+        _write_private(self.path / "params.json", json.dumps(plan_dict["params"], indent=2, ensure_ascii=False) + "\n")
 
     def append(self, event: dict[str, Any]) -> None:
         """Add one event, stamped with the time, and force it to disk."""
         line = json.dumps({"time": now(), **event}, ensure_ascii=False)
-        with open(self.log, "a", encoding="utf-8") as fh:
+        fd = os.open(self.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as fh:
             fh.write(line + "\n")
             fh.flush()
             os.fsync(fh.fileno())

@@ -2,10 +2,9 @@
 :data:`clpkit.runbook.plan.CONDITIONS`).
 
 The command outputs are those of SPEC §3.8: ``clpstat``'s boxed report and
-``clpmdstat --mirror``/``clphdstat --mirror``. Reading them goes through
-:func:`server_states`, :func:`group_states` and :func:`mirror_status` only,
-so the parsers of :mod:`clpkit.formats` replace the small readers here in
-one place.
+``clpmdstat --mirror``/``clphdstat --mirror``, read by the parsers of
+:mod:`clpkit.formats.clpstat` and :mod:`clpkit.formats.clpmdstat` through
+:func:`server_states`, :func:`group_states` and :func:`mirror_status`.
 
 >>> text = '''
 ...  ========================  CLUSTER STATUS  ===========================
@@ -34,9 +33,12 @@ Verdict(ok=True, reason='md1 is Normal')
 
 from __future__ import annotations
 
-import re
 from typing import NamedTuple
 
+import polars as pl
+
+from clpkit.formats import clpmdstat, clpstat
+from clpkit.problems import ParseError
 from clpkit.runbook.plan import Expect
 
 
@@ -45,56 +47,30 @@ class Verdict(NamedTuple):
     reason: str
 
 
-_SECTION = re.compile(r"^\s*<(\w+)>\s*$")
-# A top-level entry: optional "*" (the local server), a name, dot leaders, ": status".
-_ENTRY = re.compile(r"^\s{0,6}\*?(?P<name>[^\s.*][^\s]*?)\s*\.{2,}\s*:\s*(?P<status>\S+)")
-_CURRENT = re.compile(r"^\s+current\s*:\s*(?P<server>\S+)")
-_MIRROR = re.compile(r"Mirror\s+Status\s*:\s*(?P<status>.+?)\s*$", re.MULTILINE)
-
-
-def _sections(text: str) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    current = None
-    for line in text.splitlines():
-        m = _SECTION.match(line)
-        if m:
-            current = m[1].lower()
-            out[current] = []
-        elif current is not None:
-            out[current].append(line)
-    return out
+def _clpstat(text: str) -> pl.DataFrame:
+    frame = clpstat.parse_text(text)
+    return frame.filter(pl.col("raw").is_null() & pl.col("parent").is_null())
 
 
 def server_states(text: str) -> dict[str, str]:
     """Server name → status from a ``clpstat`` report."""
-    states = {}
-    for line in _sections(text).get("server", []):
-        m = _ENTRY.match(line)
-        if m:
-            states[m["name"]] = m["status"]
-    return states
+    rows = _clpstat(text).filter(pl.col("section") == "server")
+    return dict(zip(rows["name"].to_list(), rows["status"].to_list()))
 
 
 def group_states(text: str) -> dict[str, tuple[str, str | None]]:
     """Group name → (status, current server) from a ``clpstat`` report."""
-    groups: dict[str, tuple[str, str | None]] = {}
-    last = None
-    for line in _sections(text).get("group", []):
-        m = _ENTRY.match(line)
-        if m:
-            last = m["name"]
-            groups[last] = (m["status"], None)
-            continue
-        c = _CURRENT.match(line)
-        if c and last is not None:
-            groups[last] = (groups[last][0], c["server"])
-    return groups
+    frame = clpstat.parse_text(text)
+    rows = _clpstat(text).filter(pl.col("section") == "group")
+    return {name: (status, clpstat.group_server(frame, name)) for name, status in zip(rows["name"], rows["status"])}
 
 
 def mirror_status(text: str) -> str | None:
-    """The ``Mirror Status`` of a ``clpmdstat``/``clphdstat --mirror`` output."""
-    m = _MIRROR.search(text)
-    return m["status"] if m else None
+    """The ``Mirror Status`` of a ``clpmdstat``/``clphdstat --mirror`` output, None when it has none."""
+    try:
+        return clpmdstat.mirror_status(text)
+    except ParseError:
+        return None
 
 
 def evaluate(expect: Expect, output: str, exit_code: int) -> Verdict:

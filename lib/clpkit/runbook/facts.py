@@ -1,11 +1,5 @@
-"""What procedures read from a parsed clp.conf and a log collection.
+"""What a plan learns from a log collection: how long a full mirror copy takes.
 
-Procedures ask these few functions, never the configuration model directly,
-so that the plan code stays the same whatever shape ``clpkit.config`` gives
-its objects (attributes or mappings).
-
->>> mirror_settings(None, "md1")["fullcopy"] is None
-True
 >>> parse_size("500G")
 536870912000
 >>> human_duration(5400)
@@ -15,63 +9,6 @@ True
 from __future__ import annotations
 
 import re
-from typing import Any
-
-# Defaults the public parameter docs give (SPEC §3.7).
-_MIRROR_DEFAULTS = {"fullcopy": 1, "mkfs": 0}
-
-
-def _get(obj: Any, key: str, default: Any = None) -> Any:
-    if obj is None:
-        return default
-    if isinstance(obj, dict):
-        return obj.get(key, default)
-    return getattr(obj, key, default)
-
-
-def cluster_name(config: Any) -> str | None:
-    """The cluster's name, or None without a configuration."""
-    return _get(config, "name")
-
-
-def server_names(config: Any) -> list[str]:
-    """The servers in the configuration's priority order (empty without one)."""
-    return [s if isinstance(s, str) else _get(s, "name") for s in (_get(config, "servers") or [])]
-
-
-def mirror_settings(config: Any, resource: str) -> dict[str, Any]:
-    """``fullcopy``, ``mkfs`` (as 0/1 ints), ``cppath``, ``dppath`` and
-    ``nmppath`` of a mirror or hybrid resource; every value None without a
-    configuration, defaults applied when the resource leaves one unset."""
-    keys = ("fullcopy", "mkfs", "cppath", "dppath", "nmppath")
-    if config is None:
-        return dict.fromkeys(keys)
-    found: Any = None
-    getter = getattr(config, "mirror", None)
-    if callable(getter):
-        try:
-            found = getter(resource)
-        except (KeyError, LookupError, ValueError):
-            found = None
-    out = {}
-    for key in keys:
-        value = _get(found, key)
-        if value is None and callable(getattr(config, "get", None)):
-            for rtype in ("md", "hd"):
-                path = f"/root/resource/{rtype}@{resource}/parameters/" + (f"diskdev/{key}" if key in ("cppath", "dppath") else key)
-                try:
-                    value = config.get(path)
-                except (KeyError, LookupError, ValueError):
-                    value = None
-                if value is not None:
-                    break
-        if value is None and key in _MIRROR_DEFAULTS:
-            value = _MIRROR_DEFAULTS[key]
-        if key in _MIRROR_DEFAULTS and value is not None:
-            value = int(value)
-        out[key] = value
-    return out
-
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*$", re.IGNORECASE)
 
@@ -102,7 +39,8 @@ def copy_estimate(mirror_stats, size_bytes: int, mirror: str | None = None) -> s
     ``mirror_stats`` is the bundle's ``mirror_stats`` table (``send_avg`` is
     the ``Send, Avg`` column in bytes/s, ``mirror`` the ``nmpN`` series).
     Only samples that sent something count: idle minutes say nothing about
-    the link. The highest rate seen is the best case; the median is what the
+    the link, and Send is only meaningful on the active server (the standby
+    records zeros). The highest rate seen is the best case; the median is what the
     mirror usually achieved while serving the application.
 
     >>> import polars as pl

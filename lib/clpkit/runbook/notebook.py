@@ -30,7 +30,7 @@ from typing import Any
 
 from clpkit.problems import ClpkitError
 from clpkit.runbook import render
-from clpkit.runbook.engine import PHASES, Runner, token
+from clpkit.runbook.engine import Runner, token
 from clpkit.runbook.params import make_plan
 from clpkit.runbook.plan import Plan
 from clpkit.runbook.transport import LocalTransport, SSHTransport, parse_hosts
@@ -137,4 +137,4 @@ def _transports(plan: Plan, kind: str, hosts: str, known_hosts: str, identity: s
     return {n: SSHTransport(spec, known_hosts=known_hosts or None, identity=identity or None) for n, spec in specs.items()}
 
 
-__all__ = ["PHASES", "Session", "open_runbook"]
+__all__ = ["Session", "open_runbook"]

@@ -176,9 +176,14 @@ def _elogs(name, items, rendered, off):
 
 
 def tar_gz(members: dict[str, tuple[bytes, int]]) -> bytes:
-    """A gzip-compressed tar with fixed owners and header times: the same input gives the same bytes."""
+    """A gzip-compressed tar with fixed owners and header times: the same input gives the same bytes.
+
+    Small archives are compressed tightly (level 6); big ones fast (level 1),
+    which keeps a month-long collection quick to write.
+    """
     raw = io.BytesIO()
-    with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="", compresslevel=6) as gz:
+    level = 6 if sum(len(data) for data, _ in members.values()) < 64 * 1024 * 1024 else 1
+    with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="", compresslevel=level) as gz:
         with tarfile.open(fileobj=gz, mode="w", format=tarfile.USTAR_FORMAT) as tar:
             dirs = sorted({str(Path(p).parent) for p in members} - {"."})
             every = set()

@@ -12,7 +12,7 @@ cuts them into the generations a server would keep.
 
 from __future__ import annotations
 
-import random
+import hashlib
 from datetime import datetime, timedelta
 
 import polars as pl
@@ -77,9 +77,23 @@ CLUSTER_HEADER = '"Date","Name","Action","Result","ReturnCode","StartTime","EndT
 
 
 def noise(seed: int, *salt: object, n: int) -> pl.Series:
-    """n uniform numbers in [0, 1), the same for the same seed and salt on every run."""
-    rng = random.Random(f"{seed}:" + ":".join(map(str, salt)))
-    return pl.Series([rng.random() for _ in range(n)], dtype=pl.Float64)
+    """n uniform numbers in [0, 1), the same for the same seed and salt on every run.
+
+    SplitMix64 over the row index, in polars UInt64 arithmetic (which wraps),
+    keyed by a SHA-256 of seed and salt: vectorised and stable across runs.
+
+    >>> noise(0, "x", n=3).to_list() == noise(0, "x", n=3).to_list() != noise(1, "x", n=3).to_list()
+    True
+    >>> 0 <= noise(0, "y", n=1000).min() and noise(0, "y", n=1000).max() < 1
+    True
+    """
+    key = int.from_bytes(hashlib.sha256(f"{seed}:{':'.join(map(str, salt))}".encode()).digest()[:8], "little")
+    u64 = lambda v: pl.lit(v, dtype=pl.UInt64)  # noqa: E731
+    z = pl.int_range(1, n + 1, dtype=pl.UInt64) * u64(0x9E3779B97F4A7C15) + u64(key)
+    z = z.xor(z // u64(1 << 30)) * u64(0xBF58476D1CE4E5B9)
+    z = z.xor(z // u64(1 << 27)) * u64(0x94D049BB133111EB)
+    z = z.xor(z // u64(1 << 31))
+    return pl.select(((z // u64(1 << 11)).cast(pl.Float64) / float(1 << 53)).alias("u")).to_series()
 
 
 def intervals(toggles: list[tuple[datetime, bool]], initial: bool, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:

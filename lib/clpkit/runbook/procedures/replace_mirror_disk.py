@@ -17,19 +17,20 @@ for when they are off.
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import asdict, dataclass
 
-from clpkit.problems import ClpkitError
 from clpkit.runbook import facts
 from clpkit.runbook.plan import Expect, Plan, Step
-from clpkit.runbook.steps import CLUSTER_ONLY, choice, disable_services, enable_services, servers_online
+from clpkit.runbook.procedures import _common as c
 
 NAME = "replace-mirror-disk"
 GUIDE = "L2496-3084"
 #: dd without a count ends when the partition is full, with exit status 1 and this
 #: message; the guide says the message is expected (L2833), so it is the success test.
 DD_FILLED = Expect("output_contains", {"text": "No space left on device"})
+#: The services this procedure switches off and on (guide L2517-2527, L2625-2645):
+#: four of the six; clusterpro_evt and clusterpro_trn stay on.
+SERVICES = ("clusterpro_md", "clusterpro", "clusterpro_webmgr", "clusterpro_alertsync")
 TITLE = "Replace a mirror or hybrid disk (one server, RAID, or both servers)"
 
 
@@ -47,51 +48,48 @@ class Params:
     reuse: bool = False  # the new disk was a mirror/hybrid disk before: clear its cluster partition
     cppath: str = ""  # cluster partition device; empty: from clp.conf (diskdev/cppath)
     dppath: str = ""  # data partition device; empty: from clp.conf (diskdev/dppath)
-    fs: str = "ext4"  # filesystem for a manual mkfs (layout both, mkfs off)
+    fs: str = ""  # filesystem for a manual mkfs (layout both, mkfs off); empty: from clp.conf, else ext4
     bundle: str = ""  # a log collection: estimate the full-copy time from its mirror statistics
     data_size: str = ""  # data partition size for the estimate, e.g. 500G
 
 
-def _group_of(config, resource: str) -> str | None:
-    for group in getattr(config, "groups", None) or []:
-        resources = group.get("resources") if isinstance(group, dict) else getattr(group, "resources", None)
-        names = [r if isinstance(r, str) else getattr(r, "name", None) for r in resources or []]
-        if resource in names:
-            return group.get("name") if isinstance(group, dict) else getattr(group, "name", None)
-    return None
-
-
 def plan(params: Params, config=None) -> Plan:
-    disk = choice("disk", params.disk, ("mirror", "hybrid"))
-    layout = choice("layout", params.layout, ("single", "raid", "both"))
-    copy = choice("copy", params.copy, ("online", "offline"))
-    init = choice("init", params.init, ("systemd", "initd"))
-    raid_method = choice("raid_method", params.raid_method, ("mkinit", "dd"))
-    server, source, res = params.server, params.source, params.resource
+    disk = c.choice("disk", params.disk, c.DISKS)
+    layout = c.choice("layout", params.layout, ("single", "raid", "both"))
+    copy = c.choice("copy", params.copy, ("online", "offline"))
+    init = c.choice("init", params.init, c.INIT_SYSTEMS)
+    raid_method = c.choice("raid_method", params.raid_method, ("mkinit", "dd"))
+    server, source, res = c.name("server", params.server), c.name("source", params.source), c.name("resource", params.resource)
     if server == source:
-        raise ClpkitError(f"parameters server and source are both {server!r}: the copy source must be the other server")
-    md = "md" if disk == "mirror" else "hd"
-    settings = facts.mirror_settings(config, res)
+        raise c.ProcedureRefused(f"server and source are both {server!r}: the copy source must be the other server")
+    md = c.resource_type(disk)
     notes: list[str] = []
-    fullcopy = settings["fullcopy"]
-    mkfs = settings["mkfs"]
+    if config is not None:
+        servers = c.cluster_servers("", config)
+        c.member("server", server, servers)
+        c.member("source", source, servers)
+    resource = c.require_resource(config, md, res)
+    settings = c.mirror_settings(config, res)
+    fullcopy, mkfs = settings.get("fullcopy", 1), settings.get("mkfs", 0)
     if config is None:
-        fullcopy, mkfs = 1, 0
         notes.append("No clp.conf: assumed the defaults fullcopy=1 (initial mirror construction on) and mkfs=0 (initial mkfs off).")
-    cppath = params.cppath or settings["cppath"]
-    dppath = params.dppath or settings["dppath"]
-    group = params.group or _group_of(config, res) or "failover1"
+    else:
+        notes.append(f"From clp.conf: fullcopy={fullcopy}, mkfs={mkfs} for {res}.")
+    cppath = c.device("cppath", params.cppath) if params.cppath else settings.get("cppath")
+    dppath = c.device("dppath", params.dppath) if params.dppath else settings.get("dppath")
+    fs = c.filesystem("fs", params.fs or settings.get("fs") or "ext4")
+    group = c.name("group", params.group) if params.group else (resource.group if resource is not None and resource.group else "failover1")
     pair = (source, server)
 
     def need(device: str | None, what: str, key: str) -> str:
         if not device:
-            raise ClpkitError(f"this variant writes to the {what}: give --config clp.conf or -p {key}=/dev/…")
-        return shlex.quote(device)
+            raise c.ProcedureRefused(f"this variant writes to the {what}: give --config clp.conf or -p {key}=/dev/…")
+        return device
 
     steps: list[Step] = []
     add = steps.append
-    mirror_state = Step("check", f"{res} status as the source sees it", hosts=(source,), command=f"clp{md}stat --mirror {res}",
-                        expect=Expect("exit_zero"))
+    mirror_state = Step("check", f"{res} status as the source sees it", hosts=(source,),
+                        command=c.mirror_status_command(disk, res), expect=Expect("exit_zero"))
 
     if layout == "both":
         notes.append("Replacing the disks of both servers loses the mirrored data: restore it from a backup afterwards (L2960).")
@@ -99,7 +97,7 @@ def plan(params: Params, config=None) -> Plan:
             notes.append("copy does not apply when both disks are replaced: there is nothing to copy from.")
         add(Step("check", "The cluster answers", hosts=(source,), command="clpstat", expect=Expect("exit_zero")))
         add(Step("manual", f"Take a backup of the data on {res}: it is lost with both disks", destructive=False, guide="L2960"))
-        steps.extend(disable_services(init, pair, CLUSTER_ONLY, "L2970"))
+        steps.extend(c.disable_services(SERVICES, init, pair, "L2970"))
         add(Step("command", "Shut both servers down (cluster shutdown)", hosts=(source,), command="clpstdn", destructive=True, guide="L2966"))
         add(Step("manual", "Install the new disk in both servers", guide="L2999"))
         add(Step("manual", "Start both servers; CLUSTERPRO stays down because its services are disabled", guide="L3001"))
@@ -111,17 +109,17 @@ def plan(params: Params, config=None) -> Plan:
             add(Step("command", "Clear the cluster partition left from the disk's earlier use", hosts=pair,
                      command=f"dd if=/dev/zero of={need(cppath, 'cluster partition', 'cppath')}", expect=DD_FILLED, destructive=True, guide="L3011"))
         if mkfs == 0:
-            add(Step("command", f"Create the {params.fs} filesystem on the data partition of {source}, the copy source "
+            add(Step("command", f"Create the {fs} filesystem on the data partition of {source}, the copy source "
                      "(initial mkfs is off, so the cluster will not)", hosts=(source,),
-                     command=f"mkfs -t {shlex.quote(params.fs)} {need(dppath, 'data partition', 'dppath')}", destructive=True, guide="L3011"))
-            notes.append("mkfs=0 in clp.conf: the data partition gets its filesystem by hand on the copy source before the reboot, "
+                     command=f"mkfs -t {fs} {need(dppath, 'data partition', 'dppath')}", destructive=True, guide="L3011"))
+            notes.append("Initial mkfs is off (mkfs=0): the data partition gets its filesystem by hand on the copy source before the reboot, "
                          "as the guide asks when initial mkfs is off (L4290).")
-        steps.extend(enable_services(init, pair, CLUSTER_ONLY, "L3041"))
+        steps.extend(c.enable_services(SERVICES, init, pair, "L3041"))
         notes.append("The guide prints the systemd enable commands of this variant in reverse (alertsync first, around L3050); "
                      "the plan enables in the dependency order used everywhere else: clusterpro_md, clusterpro, "
                      "clusterpro_webmgr, clusterpro_alertsync.")
         add(Step("command", "Reboot both servers", hosts=pair, command="reboot", destructive=True, guide="L3041"))
-        add(servers_online(source, pair, "Both servers are back in the cluster", timeout=1800))
+        add(c.wait_servers_online(source, None, pair))
         if fullcopy == 0:
             add(Step("command", f"Start the full mirror recovery from {source} by hand (initial mirror construction is off)",
                      hosts=(source,), command=f"clp{md}ctrl --force {source} {res}", destructive=True, guide="L3080"))
@@ -131,12 +129,12 @@ def plan(params: Params, config=None) -> Plan:
     else:
         raid = layout == "raid"
         g = _guide_lines(raid)
-        add(servers_online(source, (source,), f"The copy source {source} is online"))
+        add(c.check_servers_online(source, None, (source,)))
         if copy == "online":
             add(Step("check", f"The group {group} runs on {source}, so the application keeps running during the copy",
                      hosts=(source,), command="clpstat", expect=Expect("group_online", {"group": group, "server": source})))
         add(mirror_state)
-        steps.extend(disable_services(init, (server,), CLUSTER_ONLY, g["disable"]))
+        steps.extend(c.disable_services(SERVICES, init, (server,), g["disable"]))
         if disk == "hybrid":
             add(Step("manual", f"Hybrid disk: shut down every other server connected to the same disk as {server}", guide=g["disable"]))
         add(Step("command", f"Shut {server} down", hosts=(server,), command="clpdown", destructive=True, guide=g["down"]))
@@ -175,9 +173,9 @@ def plan(params: Params, config=None) -> Plan:
                      command=f"clpgrp -t {group}", destructive=True, guide=g["stop"]))
             add(Step("check", f"The group {group} is stopped", hosts=(source,), command="clpstat",
                      expect=Expect("group_offline", {"group": group})))
-        steps.extend(enable_services(init, (server,), CLUSTER_ONLY, g["enable"]))
+        steps.extend(c.enable_services(SERVICES, init, (server,), g["enable"]))
         add(Step("command", f"Reboot {server}", hosts=(server,), command="reboot", destructive=True, guide=g["enable"]))
-        add(servers_online(source, pair, f"{server} is back in the cluster", timeout=1800))
+        add(c.wait_servers_online(source, None, pair))
         if copy == "offline" or fullcopy == 0:
             why = "the group is stopped (B)" if copy == "offline" else "initial mirror construction is off in clp.conf"
             add(Step("command", f"Start the copy from {source} to {server} by hand: {why}", hosts=(source,),
@@ -191,13 +189,14 @@ def plan(params: Params, config=None) -> Plan:
             add(Step("check", f"The group {group} runs on {source}", hosts=(source,), command="clpstat",
                      expect=Expect("group_online", {"group": group, "server": source})))
             notes.append("If the copy is interrupted, start it again with the group still stopped (the guide's warning).")
-        add(servers_online(source, pair, "Every server is online"))
+        add(c.check_servers_online(source, None, pair))
         add(_mirror_normal(md, res, source, None, verify=True))
         notes.append(f"Shutting {server} down uses clpdown; the guide does not name a command.")
-        notes.append(f"The services are switched in the order the guide gives for this procedure ({', '.join(CLUSTER_ONLY)}); "
+        notes.append(f"The services are switched in the order the guide gives for this procedure ({', '.join(SERVICES)}); "
                      "clusterpro_evt and clusterpro_trn stay on.")
     notes.extend(_estimate(params, settings))
-    return Plan(NAME, asdict(params), tuple(steps), cluster=facts.cluster_name(config), guide_section=GUIDE, notes=tuple(notes))
+    return Plan(NAME, asdict(params), tuple(steps), cluster=config.name if config else None, guide_section=GUIDE,
+                notes=tuple(notes))
 
 
 def _guide_lines(raid: bool) -> dict[str, str]:
@@ -218,11 +217,11 @@ def _partition_check(hosts: tuple[str, ...], cppath: str | None, dppath: str | N
 
 
 def _mirror_normal(md: str, res: str, host: str, guide: str | None, verify: bool = False) -> Step:
+    disk = "mirror" if md == "md" else "hybrid"
     if verify:
-        return Step("check", f"{res} is Normal", hosts=(host,), command=f"clp{md}stat --mirror {res}",
+        return Step("check", f"{res} is Normal", hosts=(host,), command=c.mirror_status_command(disk, res),
                     expect=Expect("mirror_status", {"mirror": res, "status": "Normal"}))
-    return Step("wait", f"Wait until the copy ends and {res} is Normal", hosts=(host,), command=f"clp{md}stat --mirror {res}",
-                expect=Expect("mirror_status", {"mirror": res, "status": "Normal"}), timeout=86400, interval=60, guide=guide)
+    return c.wait_mirror_normal(disk, res, host, guide, f"Wait until the copy ends and {res} is Normal")
 
 
 def _estimate(params: Params, settings: dict) -> list[str]:
@@ -230,11 +229,12 @@ def _estimate(params: Params, settings: dict) -> list[str]:
         return []
     if not params.data_size:
         return ["A bundle was given but no data_size: give -p data_size=500G (the data partition size) for a copy-time estimate."]
-    size = facts.parse_size(params.data_size)
+    from clpkit import open_bundle
+
     try:
-        from clpkit import open_bundle
-    except ImportError:
-        return ["No copy-time estimate: this clpkit cannot open log collections."]
+        size = facts.parse_size(params.data_size)
+    except ValueError as exc:
+        raise c.ProcedureRefused(f"data_size={params.data_size!r}: {exc}") from None
     nmp = (settings.get("nmppath") or "").rsplit("/", 1)[-1].lower() or None
     with open_bundle(params.bundle) as bundle:
         if "mirror_stats" not in bundle.tables():

@@ -197,7 +197,7 @@ def plan(params: Params, config: Any = None) -> Plan:
         if config is None:
             notes.append("No clp.conf given: whether the mirror copies itself after the reboot is left to the operator.")
 
-    steps: list[Step] = [c.check_servers_online(observer, section.split("-")[0], keep)]
+    steps: list[Step] = [c.check_servers_online(observer, section.split("-")[0], others)]
 
     if params.variant == "shared-disk":
         steps += [

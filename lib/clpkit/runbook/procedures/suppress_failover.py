@@ -13,12 +13,11 @@ so a manual step).
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 
-from clpkit.problems import ClpkitError
-from clpkit.runbook import facts
 from clpkit.runbook.plan import Expect, Plan, Step
-from clpkit.runbook.steps import choice, server_list
+from clpkit.runbook.procedures import _common as c
 
 NAME = "suppress-failover"
 GUIDE = "L2364-2495"
@@ -36,17 +35,21 @@ class Params:
 
 
 def plan(params: Params, config=None) -> Plan:
-    method = choice("method", params.method, ("timeout", "monitors", "recovery"))
-    action = choice("action", params.action, ("apply", "undo"))
-    hosts = server_list(params.servers, facts.server_names(config)) if params.servers or config else ("sv1", "sv2")
+    method = c.choice("method", params.method, ("timeout", "monitors", "recovery"))
+    action = c.choice("action", params.action, ("apply", "undo"))
+    hosts = c.cluster_servers(params.servers, config)
     first = hosts[0]
+    if params.server:
+        c.member("server", c.name("server", params.server), hosts)
+    if not re.fullmatch(r"\d+[mhd]", params.duration):
+        raise c.ProcedureRefused(f"duration={params.duration!r} is not a time such as 30m, 1h or 2d")
     steps = [Step("check", "The cluster answers on the server the commands run on", hosts=(first,),
                   command="clpstat", expect=Expect("exit_zero"))]
     notes: list[str] = []
     if method == "timeout":
         if action == "apply":
             if not 1 < int(params.ratio) <= 10000:
-                raise ClpkitError(f"parameter ratio={params.ratio}: clptoratio takes 2 to 10000")
+                raise c.ProcedureRefused(f"ratio={params.ratio} is not a timeout multiplier from 2 to 10000")
             steps.append(Step("command", f"Multiply every timeout by {params.ratio} for {params.duration}", hosts=(first,),
                               command=f"clptoratio -r {int(params.ratio)} -t {params.duration}", guide="L2384"))
             steps.append(Step("check", "The new ratio is in force", hosts=(first,), command="clptoratio -s",
@@ -77,4 +80,6 @@ def plan(params: Params, config=None) -> Plan:
             guide = "L2479"
         steps.append(Step("manual", text, guide=guide))
     notes.append("The first check is not in the guide: it makes sure the cluster answers before anything is changed.")
-    return Plan(NAME, asdict(params), tuple(steps), cluster=facts.cluster_name(config), guide_section=GUIDE, notes=tuple(notes))
+    notes.extend(c.servers_notes(params.servers, config))
+    return Plan(NAME, asdict(params), tuple(steps), cluster=config.name if config else None, guide_section=GUIDE,
+                notes=tuple(notes))
