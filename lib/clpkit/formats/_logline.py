@@ -89,20 +89,16 @@ def _entries(lines: pl.DataFrame) -> pl.DataFrame:
     general pattern and are put back in place by row index.
     """
     text = pl.col("text")
-    split = text.str.splitn("]", 2)
-    ids = split.struct.field("field_0").str.slice(24)
-    df = (
-        lines.lazy()
-        .select(
-            "line",
-            "text",
-            text.str.contains(_CANONICAL).alias("canonical"),
-            text.str.slice(0, 1).alias("level"),
-            text.str.slice(2, 21).str.strptime(pl.Datetime("ms"), "%y/%m/%d %H:%M:%S.%3f", strict=False).alias("time"),
-            ids.alias("ids"),
-            split.struct.field("field_1").str.strip_prefix(" ").alias("body"),
-        )
-        .collect()
+    # In steps, so that the split runs once.
+    df = lines.with_columns(
+        text.str.contains(_CANONICAL).alias("canonical"),
+        text.str.splitn("]", 2).struct.rename_fields(["ids", "body"]).alias("split"),
+    ).unnest("split")
+    df = df.with_columns(
+        text.str.slice(0, 1).alias("level"),
+        text.str.slice(2, 21).str.strptime(pl.Datetime("ms"), "%y/%m/%d %H:%M:%S.%3f", strict=False).alias("time"),
+        pl.col("ids").str.slice(24),
+        pl.col("body").str.strip_prefix(" "),
     )
     if df["ids"].str.contains(":", literal=True).any():
         pair = df["ids"].str.split_exact(":", 1)
@@ -116,9 +112,9 @@ def _entries(lines: pl.DataFrame) -> pl.DataFrame:
         pl.col("canonical").alias("is_head"),
     )
     if not df["canonical"].all():
-        df = df.with_columns(
-            pl.when("canonical").then(pl.col(c)).alias(c) for c in ("level", "time", "pid", "tid", "body")
-        )
+        # Level, ids and body of a line that is not an entry are never read (see _rows); its time is
+        # (century reference), so only that is cleared.
+        df = df.with_columns(pl.when("canonical").then(pl.col("time")).alias("time"))
     others = df.filter(~pl.col("canonical"))
     if others.height == 0:
         return df
@@ -143,7 +139,10 @@ def _entries(lines: pl.DataFrame) -> pl.DataFrame:
         pl.col("tid").cast(pl.Int64, strict=False),
         pl.col("year").is_not_null().alias("is_head"),
     )
-    index = others["line"] - 1  # lines are numbered from 1 in row order
+    slow = slow.filter("is_head")
+    if slow.height == 0:
+        return df
+    index = slow["line"] - 1  # lines are numbered from 1 in row order
     columns = {}
     for name in ("level", "time", "short_year", "pid", "tid", "body", "is_head"):
         columns[name] = df[name].scatter(index, slow[name].cast(df[name].dtype))
