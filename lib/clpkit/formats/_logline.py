@@ -56,7 +56,7 @@ LINE_SCHEMA = pl.Schema(
     }
 )
 
-_CANONICAL = r"(?-u)^[A-Z] [0-9]{2}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}\[[ 0-9]*(?::[ 0-9]*)?\]"
+_CANONICAL = r"(?-u)^[A-Z] [0-9]{2}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}\[[ 0-9]*(?::[ 0-9]*)?\] "
 _GENERAL = (
     r"^(?:(?P<level>[A-Z])\s+)?"
     r"(?P<year>\d{4}|\d{2})[/-](?P<month>\d{1,2})[/-](?P<day>\d{1,2})[ T]+"
@@ -72,7 +72,8 @@ _EMPTY = pl.Schema({**LINE_SCHEMA, "line": pl.Int64, "raw": pl.String, "problem"
 def parse_lines(data: bytes | str, *, source: str, mtime: datetime | None = None) -> pl.DataFrame:
     """The file's lines as rows of :data:`LINE_SCHEMA` plus ``line``, ``raw``, ``problem``."""
     decoded = textmod.decode(data)
-    if decoded.text[:4096].count("\x00") > 64:
+    head = decoded.utf8[:4096].decode("ascii", "replace") if decoded.utf8 is not None else decoded.text[:4096]
+    if head.count("\x00") > 64:
         raise ParseError(source, "binary data, not a text log", 1)
     lines = textmod.lines_frame(decoded)
     if lines.height == 0 or (lines.height == 1 and not lines["text"][0].strip() and decoded.replaced == 0):
@@ -92,13 +93,12 @@ def _entries(lines: pl.DataFrame) -> pl.DataFrame:
     # In steps, so that the split runs once.
     df = lines.with_columns(
         text.str.contains(_CANONICAL).alias("canonical"),
-        text.str.splitn("]", 2).struct.rename_fields(["ids", "body"]).alias("split"),
+        text.str.splitn("] ", 2).struct.rename_fields(["ids", "body"]).alias("split"),
     ).unnest("split")
     df = df.with_columns(
         text.str.slice(0, 1).alias("level"),
         text.str.slice(2, 21).str.strptime(pl.Datetime("ms"), "%y/%m/%d %H:%M:%S.%3f", strict=False).alias("time"),
         pl.col("ids").str.slice(24),
-        pl.col("body").str.strip_prefix(" "),
     )
     if df["ids"].str.contains(":", literal=True).any():
         pair = df["ids"].str.split_exact(":", 1)
