@@ -39,14 +39,15 @@ start, end = timeline.default_window(all_events, since, until)
 ev = timeline.events_in_window(all_events, start, end)
 assert ev["time"].is_sorted()
 page.heading("incident_timeline", lang, 1)
-page.text(f"{t('window', lang)}: {start or t('from_start', lang)} – {end or t('to_end', lang)}")
+axis = timeline.domain(start, end)
+page.text(timeline.window_text(start, end, lang))
 
 # %%
 shown = timeline.chart_events(ev)
 assert shown.height <= timeline.MAX_EVENTS
 page.heading("events", lang)
 if shown.height:
-    page.show(charts.event_timeline(shown, title=t("events", lang), lang=lang))
+    page.show(charts.event_timeline(shown, title=t("events", lang), lang=lang, domain=axis))
 
 # %%
 rules = timeline.marks(ev)
@@ -54,11 +55,13 @@ ms = figures.table(b, "mirror_stats", start, end)
 for name in sorted(ms["mirror"].drop_nulls().unique().to_list()):
     ack = mirror.series(ms, name, "ack", lang)
     if ack.height:
-        page.show(charts.overlay(charts.lines(ack, y_title=t("ack_time", lang), title=f"{name}: {t('ack_time', lang)}", lang=lang), rules, lang=lang))
+        ack_chart = charts.lines(ack, y_title=t("ack_time", lang), title=f"{name}: {t('ack_time', lang)}", lang=lang, domain=axis)
+        page.show(charts.overlay(ack_chart, rules, lang=lang))
 ss = figures.table(b, "system_stats", start, end)
 util = system.utilisation_chart_frame(ss, lang)
 if util.height:
-    page.show(charts.overlay(charts.lines(util, y_title=t("utilisation_pct", lang), title=t("utilisation_pct", lang), lang=lang), rules, lang=lang))
+    util_chart = charts.lines(util, y_title=t("utilisation_pct", lang), title=t("utilisation_pct", lang), lang=lang, domain=axis)
+    page.show(charts.overlay(util_chart, rules, lang=lang))
 
 # %%
 found = figures.report_findings(b, start, end, lang)
@@ -66,4 +69,4 @@ assert found["severity"].is_in(figures.SEVERITIES).all()
 page.heading("findings", lang)
 page.table(figures.localised_findings(found, lang), lang)
 page.heading("events", lang)
-page.table(ev.select("time", "server", "level", "module", "event_id", "message").head(500), lang)
+page.table(ev.select("time", "server", "level", "module", "event_id", "message").head(300), lang)

@@ -24,18 +24,16 @@ since: str = ""  # ISO date/time; empty: from the start of the data
 until: str = ""  # ISO date/time, excluded; empty: to the end of the data
 lang: str = "en"  # language of the page: en or ja
 history: str = ""  # output folder of earlier runs (clpkit report --out); empty: no trend
-run_dir: str = ""  # this run's folder, whose key figures are not yet marked complete
+run_dir: str = ""  # this run's folder: its key figures are stored there; empty: not stored
 reports: str = ""  # comma-separated reports of this run; empty: every report
 
 # %%
-import polars as pl
-
 from clpkit import charts
 from clpkit.report import NOTEBOOKS, data, figures, page
 from clpkit.report.i18n import t
 
 b = data.open_bundle(bundle)
-cluster = getattr(b.config, "name", None) or data.resolve_bundle(bundle).name
+cluster = figures.cluster_name(b, data.resolve_bundle(bundle))
 page.heading("summary", lang, 1)
 page.text(f"{t('cluster', lang)}: {cluster} — {t('servers', lang)}: {', '.join(b.servers)}")
 page.text(page.period_text(figures.table(b, "mirror_stats", since, until), since, until, lang))
@@ -48,7 +46,14 @@ page.heading("findings", lang)
 page.show(charts.severity_counts(counts, title=t("findings", lang), lang=lang))
 page.table(figures.localised_findings(found, lang), lang)
 
+# %% [markdown]
+# This run's key figures are stored in its folder (when run by `clpkit report`),
+# then compared with the earlier runs of the same cluster.
+
 # %%
+key = figures.key_figures(b, found, since, until)
+assert key["metric"].is_unique().all()
+figures.write(key, run_dir, cluster=cluster)
 trend = figures.history(history, cluster, run_dir)
 assert trend["run_time"].null_count() == 0
 page.heading("trend", lang)

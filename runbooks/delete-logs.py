@@ -11,7 +11,7 @@
 # %% [markdown]
 # # Delete the logs and alerts of every server
 #
-# Runbook `delete-logs`, Maintenance Guide L456-512. Switches every CLUSTERPRO service off, shuts the cluster down and reboots it, empties the log and alert-log directories of every server, switches the services back on in start order and reboots every server.
+# Runbook `delete-logs`, Maintenance Guide L456-512. Every service is switched off so nothing writes while the directories are emptied, the cluster is shut down and rebooted, the log and alert-log directories are emptied, the services are switched on again in start order, and every server reboots into a clean cluster.
 #
 # With the default parameters this notebook only shows the plan: it contacts no
 # server and changes nothing. To execute, review the plan, then run it with

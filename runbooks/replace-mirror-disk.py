@@ -11,7 +11,7 @@
 # %% [markdown]
 # # Replace a mirror or hybrid disk (one server, RAID, or both servers)
 #
-# Runbook `replace-mirror-disk`, Maintenance Guide L2496-3084. Replaces the disk of a mirror or hybrid disk resource on one server (plain disk or RAID), or the disks of both servers, then copies the data back from the other server. `copy=online` keeps the application running during the copy; `copy=offline` stops its group until the copy ends. Give `bundle` and `data_size` to see how long the copy will take.
+# Runbook `replace-mirror-disk`, Maintenance Guide L2496-3084. Three layouts: one plain disk on one server (L2496-2699), a RAID disk on one server (L2700-2958), or the disks of both servers, which loses the mirrored data (L2959-3084). On one server the copy from the other side runs either while the application keeps running there (``copy=online``, the guide's (A)) or with the group stopped until the copy ends (``copy=offline``, (B)). What the cluster does by itself depends on two settings of the mirror resource in clp.conf: ``fullcopy`` (initial mirror construction) and ``mkfs`` (initial mkfs); the plan adds the manual commands the guide asks for when they are off.
 #
 # With the default parameters this notebook only shows the plan: it contacts no
 # server and changes nothing. To execute, review the plan, then run it with

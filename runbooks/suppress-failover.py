@@ -11,7 +11,7 @@
 # %% [markdown]
 # # Suppress failover temporarily (timeouts, monitors, recovery action)
 #
-# Runbook `suppress-failover`, Maintenance Guide L2364-2495. Stops server-down or monitor failures from causing a failover for a while: stretch the timeouts (`clptoratio`), suspend the monitors (`clpmonctrl`), or (a WebUI setting, confirmed by hand) suppress the recovery action. `action=undo` ends it.
+# Runbook `suppress-failover`, Maintenance Guide L2364-2495. Three ways the guide offers: stretch the heartbeat and other timeouts for a time (``clptoratio``), suspend the monitors (``clpmonctrl``), or tell the cluster to skip the recovery action when a monitor fails (a WebUI setting, so a manual step).
 #
 # With the default parameters this notebook only shows the plan: it contacts no
 # server and changes nothing. To execute, review the plan, then run it with

@@ -18,9 +18,10 @@ Server names come from the folder or archive name (``sv1.tar.gz`` → ``sv1``);
 an install root named ``clusterpro`` takes the host's name, spelled as in its
 ``clp.conf`` when the host is listed there. ``servers=`` overrides any of them.
 
-Every frame's ``source`` is the file's path below the input's own name
-(``sv1.tar.gz/perf/disk/nmp1.cur``), so it is the same for the same input
-wherever it is extracted; :mod:`clpkit.ingest` relies on that.
+Every frame's ``source`` is the file's path starting at its server's folder
+or archive (``sv1/perf/disk/nmp1.cur``, ``sv1.tar.gz/perf/disk/nmp1.cur``),
+so it is the same wherever the collection lies or is extracted;
+:mod:`clpkit.ingest` relies on that.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ class BundleFile:
     age: int  # 0 for .cur, 1 for .pre, N+1 for .preN
     folder: str  # folder below the server's root, with / separators
     path: Path  # where the bytes are on disk now
-    source: str  # stable display name: <input name>/<path below it>
+    source: str  # stable display name: <server folder or archive>/<path below it>
     size: int
 
     @property
@@ -90,7 +91,7 @@ class _Root:
 
     name: str
     path: Path
-    label: str  # prefix of the sources of its files
+    label: str  # prefix of the sources of its files: the server's folder or archive name
     origin: str  # the input it came from, as given
 
 
@@ -135,7 +136,7 @@ class _Finder:
 
     def discover(self, path: Path, origin: str) -> list[_Root]:
         if path.is_dir():
-            return self.classify(path, path.resolve().name, path.resolve().name, origin)
+            return self.classify(path, path.resolve().name, path.resolve().name, origin, prefix="")
         if path.is_file():
             if not is_archive(path):
                 raise ClpkitError(f"{path}: neither a folder nor a .tar.gz/.tgz/.tar/.zip archive")
@@ -149,13 +150,18 @@ class _Finder:
         name = archive_stem(path)
         for p in extract(path, tmp, self.limits):
             self.problems.append(dataclasses.replace(p, server=name, file=label))
-        found = self.classify(tmp, label, name, origin)
+        found = self.classify(tmp, label, name, origin, prefix=f"{label}/")
         if len(found) == 1:
             found[0].name = name
         return found
 
-    def classify(self, folder: Path, label: str, name: str, origin: str) -> list[_Root]:
-        """A folder is one server's root, or holds one folder or archive per server."""
+    def classify(self, folder: Path, label: str, name: str, origin: str, prefix: str) -> list[_Root]:
+        """A folder is one server's root, or holds one folder or archive per server.
+
+        ``label`` starts the sources when the folder is one server's root,
+        ``prefix`` + child name when it holds several (the archive's name
+        inside an archive, nothing in a plain folder).
+        """
         children = sorted(c for c in folder.iterdir() if not c.name.startswith("."))
         layout = sum(c.is_dir() and c.name in INSTALL_LAYOUT for c in children)
         if layout >= 2 or any(c.is_file() and _is_server_file(c) for c in children):
@@ -164,7 +170,7 @@ class _Finder:
             return [_Root(name, folder, label, origin)]
         roots: list[_Root] = []
         for child in children:
-            where = f"{label}/{child.name}"
+            where = prefix + child.name
             if child.is_dir():
                 if next(_server_files(child), None) is not None:
                     roots.append(_Root(child.name, child, where, origin))
@@ -261,7 +267,7 @@ class Bundle:
         self._roots = roots
         self._bundle_problems = problems
         self._tables: dict[str, pl.DataFrame] = {}
-        self._file_problems: dict[str, list[Problem]] = {}
+        self._file_problems: dict[tuple[str, str], list[Problem]] = {}
         self._config_done = False
         self._config = None
         self._finalizer = weakref.finalize(self, _remove_all, list(tmpdirs))
@@ -334,7 +340,7 @@ class Bundle:
             frame = formats.parse_bytes(f.kind, data, source=f.source, server=f.server)
         except ParseError as exc:
             return None, [Problem(f.server, f.source, exc.line, exc.reason)]
-        except Exception as exc:  # a parser bug must not stop the other files
+        except (Exception, pl.exceptions.PanicException) as exc:  # a parser bug must not stop the other files
             return None, [Problem(f.server, f.source, None, f"parser failed: {type(exc).__name__}: {exc}")]
         return frame.with_columns(pl.lit(f.server, pl.String).alias("server")), []
 
@@ -352,7 +358,7 @@ class Bundle:
                 kept = None
                 for f in group:
                     frame, problems = self.read(f)
-                    self._file_problems[f.source] = problems
+                    self._file_problems[f.server, f.source] = problems
                     if frame is None:
                         continue
                     if kept is not None:
@@ -376,7 +382,7 @@ class Bundle:
         frames = [problems_frame(self._bundle_problems)]
         for kind in self.tables():
             table = self.table(kind)
-            frames.append(problems_frame([p for f in self.entries(kind) for p in self._file_problems[f.source]]))
+            frames.append(problems_frame([p for f in self.entries(kind) for p in self._file_problems[f.server, f.source]]))
             frames.append(rejected_rows(table))
         return pl.concat(frames).cast(dict(PROBLEMS_SCHEMA)).unique(maintain_order=True)
 

@@ -19,6 +19,8 @@ Long frames are the common shape: ``time``, ``server``, ``series``
 
 from __future__ import annotations
 
+import datetime as dt
+
 import altair as alt
 import polars as pl
 
@@ -45,17 +47,28 @@ def _theme() -> alt.theme.ThemeConfig:
     }
 
 
-def _time_axis(lang: str) -> alt.X:
-    return alt.X("time:T", title=t("time", lang), axis=alt.Axis(format="%m-%d %H:%M", labelAngle=0))
+def _datetime(iso: str) -> alt.DateTime:
+    """An ISO time as a Vega-Lite DateTime (local, like the naive times of the data)."""
+    d = dt.datetime.fromisoformat(iso)
+    return alt.DateTime(year=d.year, month=d.month, date=d.day, hours=d.hour, minutes=d.minute, seconds=d.second)
 
 
-def lines(frame: pl.DataFrame, *, y_title: str, title: str = "", lang: str = "en") -> alt.Chart:
-    """Value over time, one line per server and series (time, server, series, value)."""
+def _time_axis(lang: str, domain: list[str] | None = None) -> alt.X:
+    scale = alt.Scale(domain=[_datetime(v) for v in domain]) if domain else alt.Undefined
+    return alt.X("time:T", title=t("time", lang), axis=alt.Axis(format="%m-%d %H:%M", labelAngle=0), scale=scale)
+
+
+def lines(frame: pl.DataFrame, *, y_title: str, title: str = "", lang: str = "en",
+          domain: list[str] | None = None) -> alt.Chart:
+    """Value over time, one line per server and series (time, server, series, value).
+
+    ``domain`` fixes the time axis (ISO bounds), so that charts of one window line up.
+    """
     return (
         alt.Chart(frame.select("time", "server", "series", "value"), title=title)
-        .mark_line()
+        .mark_line(clip=True)
         .encode(
-            _time_axis(lang),
+            _time_axis(lang, domain),
             alt.Y("value:Q", title=y_title),
             alt.Color("series:N", title=t("metric", lang)),
             alt.StrokeDash("server:N", title=t("server", lang)),
@@ -140,13 +153,14 @@ def severity_counts(frame: pl.DataFrame, *, title: str = "", lang: str = "en") -
     )
 
 
-def event_timeline(events: pl.DataFrame, *, title: str = "", lang: str = "en") -> alt.Chart:
+def event_timeline(events: pl.DataFrame, *, title: str = "", lang: str = "en",
+                   domain: list[str] | None = None) -> alt.Chart:
     """Events as ticks per server over time (time, server, level, module, message)."""
     return (
         alt.Chart(events.select("time", "server", "level", "module", "message"), title=title)
-        .mark_tick(thickness=2, size=18)
+        .mark_tick(thickness=2, size=18, clip=True)
         .encode(
-            _time_axis(lang),
+            _time_axis(lang, domain),
             alt.Y("server:N", title=t("server", lang)),
             alt.Color("level:N", title=t("level", lang)),
             tooltip=[alt.Tooltip("time:T", format="%Y-%m-%d %H:%M:%S"), "server:N", "module:N", "level:N", "message:N"],

@@ -42,7 +42,7 @@ from clpkit.bundle import Bundle, BundleFile, combine, drop_boundary_duplicates,
 from clpkit.problems import problems_frame, rejected_rows
 
 MANIFEST = "_clpkit_manifest.json"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 PROBLEMS_TABLE = "problems"
 HEAD_BYTES = 64 * 1024
 #: Partition value of rows without a server (Hive's and Spark's spelling of null).
@@ -57,13 +57,13 @@ def fingerprint(path: str | os.PathLike) -> dict:
     return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "head_sha256": head}
 
 
-def part_name(source: str) -> str:
-    """The file name of a source's part: stable, short, safe in any file system.
+def part_name(server: str, source: str) -> str:
+    """The file name of a file's part: stable, short, safe in any file system.
 
-    >>> part_name("sv1.tar.gz/perf/disk/nmp1.cur")
+    >>> part_name("sv1", "sv1.tar.gz/perf/disk/nmp1.cur")
     'part-...parquet'
     """
-    return f"part-{hashlib.sha1(source.encode()).hexdigest()[:16]}.parquet"
+    return f"part-{hashlib.sha1(f'{server}/{source}'.encode()).hexdigest()[:16]}.parquet"
 
 
 def partition(table: str, server: str | None) -> str:
@@ -101,17 +101,19 @@ class _Ingest:
         self.bundle, self.out = bundle, out
         self.progress = sys.stderr.isatty() if progress is None else progress
         self.old = self._load_manifest()
-        self.new: dict[str, dict] = {}
+        self.new: dict[tuple[str, str], dict] = {}  # (server, source) -> manifest entry
         self.parsed = self.reused = 0
         self.touched: set[str] = set()
 
-    def _load_manifest(self) -> dict[str, dict]:
+    def _load_manifest(self) -> dict[tuple[str, str], dict]:
         path = self.out / MANIFEST
         try:
             data = json.loads(path.read_text())
         except (OSError, ValueError):
             return {}
-        return data.get("files", {}) if data.get("version") == MANIFEST_VERSION else {}
+        if data.get("version") != MANIFEST_VERSION:
+            return {}
+        return {(e["server"], e["source"]): e for e in data.get("files", [])}
 
     def run(self) -> dict:
         self.out.mkdir(parents=True, exist_ok=True)
@@ -122,9 +124,9 @@ class _Ingest:
         with tqdm(total=total, disable=not self.progress, file=sys.stderr, unit="file", desc="ingest") as bar:
             for group in groups:
                 self._series(group, bar)
-        removed = [src for src in self.old if src not in self.new]
-        for src in removed:
-            self._remove(self.old[src])
+        removed = [key for key in self.old if key not in self.new]
+        for key in removed:
+            self._remove(self.old[key])
         self._bundle_problems()
         for kind in sorted(self.touched):
             self._harmonise(kind)
@@ -139,7 +141,7 @@ class _Ingest:
         older_parsed = False
         for f in group:
             fp = fingerprint(f.path)
-            entry = self.old.get(f.source)
+            entry = self.old.get((f.server, f.source))
             reuse = (
                 entry is not None
                 and not older_parsed
@@ -150,13 +152,13 @@ class _Ingest:
                 and all((self.out / p).is_file() for p in (entry["part"], entry["problems_part"]) if p)
             )
             if reuse:
-                self.new[f.source] = entry
+                self.new[f.server, f.source] = entry
                 self.reused += 1
                 older_kept = None
                 older_parsed = False
             else:
                 if older is not None and older_kept is None:
-                    older_kept = self._stored_rows(self.new[older.source], older.server)
+                    older_kept = self._stored_rows(self.new[older.server, older.source], older.server)
                 older_kept = self._parse(f, fp, older, older_kept)
                 older_parsed = True
             older = f
@@ -171,21 +173,22 @@ class _Ingest:
             frame = drop_boundary_duplicates(older_kept, frame)
         part = problems_part = None
         if frame is not None:
-            part = f"{partition(f.kind, f.server)}/{part_name(f.source)}"
+            part = f"{partition(f.kind, f.server)}/{part_name(f.server, f.source)}"
             self._write(frame.drop("server"), part)
         found = problems_frame(problems)
         if frame is not None:
             found = pl.concat([found, rejected_rows(frame)])
         if found.height:
-            problems_part = f"{partition(PROBLEMS_TABLE, f.server)}/{part_name(f.source)}"
+            problems_part = f"{partition(PROBLEMS_TABLE, f.server)}/{part_name(f.server, f.source)}"
             self._write(found.drop("server"), problems_part)
-        previous = self.old.get(f.source)
+        previous = self.old.get((f.server, f.source))
         if previous:
             for old_part, new_part in ((previous["part"], part), (previous["problems_part"], problems_part)):
                 if old_part and old_part != new_part:
                     (self.out / old_part).unlink(missing_ok=True)
-        self.new[f.source] = {
+        self.new[f.server, f.source] = {
             "server": f.server,
+            "source": f.source,
             "kind": f.kind,
             "fingerprint": fp,
             "older": older.source if older else None,
@@ -261,7 +264,7 @@ class _Ingest:
 
     def _write_manifest(self) -> None:
         tmp = self.out / f".tmp-{MANIFEST}"
-        tmp.write_text(json.dumps({"version": MANIFEST_VERSION, "files": self.new}, indent=1, sort_keys=True))
+        tmp.write_text(json.dumps({"version": MANIFEST_VERSION, "files": list(self.new.values())}, indent=1, sort_keys=True))
         os.replace(tmp, self.out / MANIFEST)
 
     def _summary(self, removed: int) -> dict:

@@ -2,7 +2,7 @@
 
 They do not depend on the sample generator: each test builds exactly the
 tree it needs with :func:`write_server` and, when it needs one, packs it with
-:func:`pack`.
+:func:`pack`. The ``two_servers`` fixture is imported by the test modules that use it.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import tarfile
 import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 #: Mirror statistics header in the order the vendor's exporter reads (SPEC 3.2).
 MIRROR_HEADER = [
@@ -96,3 +98,12 @@ def add_member(tar: tarfile.TarFile, name: str, data: bytes = b"", **attrs) -> N
     for key, value in attrs.items():
         setattr(info, key, value)
     tar.addfile(info, io.BytesIO(data) if info.isreg() else None)
+
+
+@pytest.fixture
+def two_servers(tmp_path) -> Path:
+    """collection/sv1, collection/sv2 as plain folders."""
+    root = tmp_path / "collection"
+    write_server(root / "sv1")
+    write_server(root / "sv2", pre=None)
+    return root

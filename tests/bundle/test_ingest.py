@@ -14,7 +14,7 @@ import pytest
 
 import clpkit
 from clpkit.ingest import MANIFEST, ingest, read_table
-from bundle_fixtures import mirror_csv, pack, write_server
+from bundle_fixtures import mirror_csv, pack, two_servers, write_server  # noqa: F401  (fixture)
 
 
 def clpkit_cli(*args: str) -> subprocess.CompletedProcess:

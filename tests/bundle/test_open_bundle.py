@@ -12,7 +12,7 @@ import pytest
 import clpkit
 from clpkit.problems import ClpkitError
 
-from bundle_fixtures import mirror_csv, pack, write_server
+from bundle_fixtures import mirror_csv, pack, two_servers, write_server  # noqa: F401  (fixture)
 
 
 def kinds_by_server(bundle) -> dict[str, list[str]]:
@@ -25,15 +25,15 @@ def test_folder_of_server_folders(two_servers):
         assert b.servers == ["sv1", "sv2"]
         assert kinds_by_server(b) == {
             "sv1": [
-                "collection/sv1/perf/cluster/group/group.cur",
-                "collection/sv1/perf/disk/nmp1.cur",
-                "collection/sv1/perf/disk/nmp1.pre",
+                "sv1/perf/cluster/group/group.cur",
+                "sv1/perf/disk/nmp1.cur",
+                "sv1/perf/disk/nmp1.pre",
             ],
-            "sv2": ["collection/sv2/perf/cluster/group/group.cur", "collection/sv2/perf/disk/nmp1.cur"],
+            "sv2": ["sv2/perf/cluster/group/group.cur", "sv2/perf/disk/nmp1.cur"],
         }
         files = b.files
         assert files.columns == ["server", "kind", "series", "age", "path", "size", "source"]
-        row = files.filter(source="collection/sv1/perf/disk/nmp1.pre").row(0, named=True)
+        row = files.filter(source="sv1/perf/disk/nmp1.pre").row(0, named=True)
         assert (row["kind"], row["series"], row["age"]) == ("mirror_stats", "nmp1", 1)
         assert row["size"] == Path(row["path"]).stat().st_size
         assert b.tables() == ["mirror_stats", "cluster_stats"]
@@ -149,7 +149,7 @@ def test_folder_without_cluster_files_is_reported(two_servers):
     (two_servers / "docs" / "notes.txt").write_text("x")
     with clpkit.open_bundle(two_servers) as b:
         assert b.servers == ["sv1", "sv2"]
-        assert b.problems.filter(file="collection/docs")["reason"].to_list() == [
+        assert b.problems.filter(file="docs")["reason"].to_list() == [
             "no CLUSTERPRO file found; folder skipped"
         ]
 
@@ -186,9 +186,9 @@ def test_bad_rows_and_bad_files_are_problems_and_the_rest_loads(two_servers):
     with clpkit.open_bundle(two_servers) as b:
         problems = b.problems
         assert problems.columns == ["server", "file", "line", "reason"]
-        bad_row = problems.filter(file="collection/sv1/perf/disk/nmp1.cur")
+        bad_row = problems.filter(file="sv1/perf/disk/nmp1.cur")
         assert bad_row["line"].to_list() == [7] and bad_row["server"].to_list() == ["sv1"]
-        assert problems.filter(file="collection/sv2/perf/disk/nmp2.cur").height >= 1
+        assert problems.filter(file="sv2/perf/disk/nmp2.cur").height >= 1
         t = b.table("mirror_stats")
         assert t.filter(pl.col("raw").is_null()).group_by("server", maintain_order=True).len().rows() == [
             ("sv1", 15),

@@ -62,7 +62,7 @@ def test_offset_from_alert_replicas_with_evidence(two_servers):
     assert row["method"] == "alert_replica" and row["pairs"] == 3 and row["spread_s"] < 1
     replicas = est.evidence.filter(pl.col("method") == "alert_replica")
     assert replicas.height == 3
-    assert set(replicas["source_a"]) | set(replicas["source_b"]) == {"collection/sv1/alert/log/alertlog.alt", "collection/sv2/alert/log/alertlog.alt"}
+    assert set(replicas["source_a"]) | set(replicas["source_b"]) == {"sv1/alert/log/alertlog.alt", "sv2/alert/log/alertlog.alt"}
     # heartbeat and failover pairs are listed as evidence too, though the stronger method decides
     hb = est.evidence.filter(pl.col("method") == "heartbeat_loss")
     assert hb.height == 1 and hb["delta_s"][0] == pytest.approx(42.0)

@@ -81,6 +81,15 @@ def test_monitor_headroom_and_outcomes():
     assert cluster.outcomes(cs).rows() == [("monitor", "Timeout", 1), ("resource", "Failure", 1)]
 
 
+def test_window_domain_fixes_the_time_axis():
+    from clpkit import charts
+
+    spec = charts.lines(mirror_stats(sync_ack_time_max=[1.0]).select("time", "server", series=pl.lit("a"), value=pl.lit(1.0)),
+                        y_title="ms", domain=["2026-11-01T00:00:00", "2026-11-01T06:30:00"]).to_dict()
+    lo, hi = spec["encoding"]["x"]["scale"]["domain"]
+    assert (lo["hours"], hi["hours"], hi["minutes"]) == (0, 6, 30)
+
+
 def test_window_on_naive_and_aware_times():
     naive = pl.DataFrame({"time": [T0, T0 + dt.timedelta(hours=2)]})
     aware = naive.with_columns(pl.col("time").dt.replace_time_zone("UTC"))
@@ -88,10 +97,13 @@ def test_window_on_naive_and_aware_times():
     assert data.window(aware, "", "2026-11-01T01:00").height == 1
 
 
-def test_timeline_window_defaults_to_the_hours_before_the_last_error():
-    ev = pl.DataFrame({"time": [T0, T0 + dt.timedelta(days=1)], "level": ["ERROR", "INFO"]}).with_columns(
+def test_timeline_window_defaults_to_the_last_incident():
+    times = [T0 - dt.timedelta(days=2), T0 - dt.timedelta(hours=1), T0, T0 + dt.timedelta(days=1)]
+    ev = pl.DataFrame({"time": times, "level": ["ERROR", "ERROR", "ERROR", "INFO"]}).with_columns(
         pl.col("time").dt.replace_time_zone("UTC"))
-    assert timeline.default_window(ev, "", "") == ("2026-10-31T18:00:00", "2026-11-01T00:30:00")
+    assert timeline.default_window(ev, "", "") == ("2026-10-31T22:30:00", "2026-11-01T00:30:00")
+    only_info = ev.filter(pl.col("level") == "INFO")
+    assert timeline.default_window(only_info, "", "") == ("2026-11-01T23:30:00", "2026-11-02T00:30:00")
     assert timeline.default_window(ev, "2026-01-01", "") == ("2026-01-01", "")
 
 

@@ -136,11 +136,15 @@ def test_scheduled_runs_accumulate_and_a_failure_leaves_the_index(tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["--since", "last week"], "not an ISO date"),
     (["--only", "nope"], "Invalid value for '--only'"),
+    (["--lang", "fr"], "Invalid value for '--lang'"),
 ])
 def test_bad_options_are_one_clear_error(tmp_path, args, message):
-    done = subprocess.run([sys.executable, "-m", "clpkit", "report", str(SAMPLE), "--out", str(tmp_path), *args],
-                          capture_output=True, text=True)
-    assert done.returncode == 2 and message in done.stderr
+    from click.testing import CliRunner
+
+    from clpkit.cli import main
+
+    result = CliRunner().invoke(main, ["report", str(SAMPLE), "--out", str(tmp_path), *args])
+    assert result.exit_code == 2 and message in result.stderr
     assert not (tmp_path / "index.html").exists()
 
 

@@ -54,7 +54,7 @@ def test_delete_logs_in_the_guide_order(init, off, on):
         "a: clpstat",
         *[f"a,b: {off} {s}" for s in reversed(START)],
         "a: clpstdn -r",
-        "a,b: true",
+        "a,b: clpstat",
         "a,b: find /opt/nec/clusterpro/log -mindepth 1 -delete",
         "a,b: find /opt/nec/clusterpro/alert/log -mindepth 1 -type f -delete",
         *[f"a,b: {on} {s}" for s in START],

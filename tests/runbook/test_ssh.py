@@ -95,7 +95,7 @@ def test_replace_mirror_disk_end_to_end_over_ssh_with_the_cli(sshd, sim, tmp_pat
     calls = [(c["host"], c["argv"]) for c in sim.calls()]
     assert calls == expected_calls(events)
     assert sim.cluster()["mirrors"]["md1"]["status"] == "Normal"
-    assert sim.cluster()["groups"]["failover1"] == {"status": "Online", "current": "sv1", "resources": ["md1"]}
+    assert sim.cluster()["groups"]["failover1"] == {"status": "Online", "current": "sv1", "resources": ["md1"], "autostart": False}
     assert all(sim.server("sv2")["services"].values())
 
 
@@ -105,7 +105,7 @@ def test_resume_after_an_injected_failure_repeats_no_destructive_step(sshd, sim,
     sim.fail_next("clpmdinit", host="sv2")
     run_dir = tmp_path / "run"
     first = Runner(plan, transports(sshd), run_dir, mode="execute", confirm=token(plan),
-                   confirmed_steps=manual_steps(plan), poll_interval=0.1, echo=lambda s: None)
+                   confirmed_steps=manual_steps(plan), poll_interval=0.1, wait_limit=60, echo=lambda s: None)
     with pytest.raises(RunStopped, match="clpmdinit|failed"):
         first.run()
     first.close()
@@ -113,7 +113,7 @@ def test_resume_after_an_injected_failure_repeats_no_destructive_step(sshd, sim,
     stop = [e for e in first.record.events() if e["event"] == "run-stop"][-1]
     assert stop["n"] == failed_n and stop["reason"] == "failed"
 
-    second = Runner(plan, transports(sshd), run_dir, mode="execute", confirm=token(plan), poll_interval=0.1, echo=lambda s: None)
+    second = Runner(plan, transports(sshd), run_dir, mode="execute", confirm=token(plan), poll_interval=0.1, wait_limit=60, echo=lambda s: None)
     second.run()
     second.close()
     argvs = [" ".join(c["argv"]) for c in sim.calls()]

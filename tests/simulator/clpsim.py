@@ -12,6 +12,8 @@ go first on ``PATH``. Each one calls :func:`main`, which:
   (``<server>.json`` per server, ``cluster.json`` for what the servers
   share), prints what the real command prints in the formats of SPEC §3.8;
 - appends every call (time, server, argv, exit status) to ``calls.jsonl``;
+- simulates the operating system commands the procedures call (``shutdown``,
+  ``hostnamectl``, ``ping``) so that none of them ever reaches this machine;
 - fails on purpose when ``fail.json`` says so: ``{"clpmdctrl": {"count": 1,
   "host": "sv1"}}`` makes the next ``clpmdctrl`` on sv1 exit 1 (once).
 """
@@ -27,15 +29,19 @@ from pathlib import Path
 COMMANDS = (
     "clpstat", "clpcl", "clpstdn", "clpdown", "clpgrp", "clpmdstat", "clpmdctrl", "clpmdinit", "clphdstat",
     "clphdctrl", "clphdinit", "clptoratio", "clpmonctrl", "clpcfctrl", "clproset", "systemctl", "chkconfig",
-    "reboot", "fdisk", "dd", "mkfs",
+    "reboot", "fdisk", "dd", "mkfs", "shutdown", "hostnamectl", "ping",
 )
 SERVICES = ("clusterpro_evt", "clusterpro_trn", "clusterpro_md", "clusterpro", "clusterpro_webmgr", "clusterpro_alertsync")
 BANNER = "clpkit CLUSTERPRO simulator (tests only; touches nothing real)"
 
 
 def install(bin_dir: Path, state_dir: Path, *, servers=("sv1", "sv2"), mirror="md1", group="failover1",
-            fullcopy=1, copy_seconds=0.5, partitions=("/dev/sdb1", "/dev/sdb2")) -> Path:
-    """Write the fake commands into ``bin_dir`` and a healthy two-server cluster into ``state_dir``."""
+            fullcopy=1, copy_seconds=0.5, partitions=("/dev/sdb1", "/dev/sdb2"), autostart=False) -> Path:
+    """Write the fake commands into ``bin_dir`` and a healthy two-server cluster into ``state_dir``.
+
+    ``autostart`` makes the group start by itself once every server is online
+    again (the cluster's default after a reboot); without it groups stay as
+    the commands leave them."""
     bin_dir, state_dir = Path(bin_dir).resolve(), Path(state_dir).resolve()
     bin_dir.mkdir(parents=True, exist_ok=True)
     state_dir.mkdir(parents=True, exist_ok=True)
@@ -55,7 +61,7 @@ def install(bin_dir: Path, state_dir: Path, *, servers=("sv1", "sv2"), mirror="m
         })
     _save(state_dir / "cluster.json", {
         "name": "cluster1", "servers": list(servers),
-        "groups": {group: {"status": "Online", "current": servers[0], "resources": [mirror]}},
+        "groups": {group: {"status": "Online", "current": servers[0], "resources": [mirror], "autostart": autostart}},
         "mirrors": {mirror: {"status": "Normal", "fullcopy": fullcopy, "copy_seconds": copy_seconds, "until": None}},
         "toratio": 1,
     })
@@ -76,6 +82,44 @@ def fail_next(state_dir: Path, command: str, host: str | None = None, count: int
     _save(path, plan)
 
 
+def update_server(state_dir: Path, name: str, **fields) -> None:
+    """Change a simulated server's state the way an operator's hands would (an address, a power switch)."""
+    path = Path(state_dir) / f"{name}.json"
+    _save(path, {**_load(path), **fields})
+
+
+def power_on(state_dir: Path, name: str) -> None:
+    """Press a simulated server's power button: it boots as ``reboot`` would leave it."""
+    sim = Sim(Path(state_dir), name)
+    if sim.standalone:
+        sim.me["power"] = "on"
+    else:
+        sim.boot(name)
+    sim.save()
+
+
+def add_server(state_dir: Path, name: str, **state) -> None:
+    """Cluster WebUI's [Add Server] and apply: the server joins the cluster's list (stopped)."""
+    cluster = _load(Path(state_dir) / "cluster.json")
+    _save(Path(state_dir) / f"{name}.json", {
+        "cluster": "offline", "power": "on", "services": dict.fromkeys(SERVICES, True),
+        "partitions": ["/dev/sdb1", "/dev/sdb2"], "monitors": "running", **state,
+    })
+    cluster["servers"].append(name)
+    _save(Path(state_dir) / "cluster.json", cluster)
+
+
+def remove_server(state_dir: Path, name: str) -> None:
+    """Cluster WebUI's [Remove Server] and apply: the server leaves the cluster's list, keeps its state file."""
+    cluster = _load(Path(state_dir) / "cluster.json")
+    cluster["servers"].remove(name)
+    for group in cluster["groups"].values():
+        if group["current"] == name:
+            group["current"] = cluster["servers"][0] if group["status"] == "Online" else None
+    _save(Path(state_dir) / "cluster.json", cluster)
+    update_server(state_dir, name, cluster="offline")
+
+
 def _load(path: Path) -> dict:
     return json.loads(path.read_text())
 
@@ -91,14 +135,21 @@ class Sim:
         self.dir, self.host = state_dir, host
         self.cluster = _load(state_dir / "cluster.json")
         self.servers = {s: _load(state_dir / f"{s}.json") for s in self.cluster["servers"]}
-        if host not in self.servers:
+        # A server outside the cluster's list (removed from it) still runs its own commands.
+        self.standalone = host not in self.servers and (state_dir / f"{host}.json").exists()
+        if self.standalone:
+            self.me = _load(state_dir / f"{host}.json")
+        elif host in self.servers:
+            self.me = self.servers[host]
+        else:
             raise SystemExit(f"{BANNER}: CLPKIT_HOST={host!r} is not a simulated server ({', '.join(self.servers)})")
-        self.me = self.servers[host]
 
     def save(self) -> None:
         _save(self.dir / "cluster.json", self.cluster)
         for name, state in self.servers.items():
             _save(self.dir / f"{name}.json", state)
+        if self.standalone:
+            _save(self.dir / f"{self.host}.json", self.me)
 
     # -- cluster behaviour -----------------------------------------------------------------
     def online(self) -> list[str]:
@@ -123,6 +174,9 @@ class Sim:
         state["power"] = "on"
         state["cluster"] = "online" if state["services"]["clusterpro"] else "offline"
         if state["cluster"] == "online" and len(self.online()) == len(self.servers):
+            for group in self.cluster["groups"].values():
+                if group.get("autostart") and group["status"] == "Offline":
+                    group["status"], group["current"] = "Online", self.cluster["servers"][0]
             active = {r for g in self.cluster["groups"].values() if g["status"] == "Online" for r in g["resources"]}
             for name, mirror in self.cluster["mirrors"].items():
                 # The initial mirror construction starts by itself only with fullcopy on
@@ -197,7 +251,8 @@ def clpstat(sim: Sim, argv: list[str]) -> str:
     for name, st in sim.servers.items():
         mark = "*" if name == sim.host else " "
         status = "Online" if st["cluster"] == "online" else "Offline"
-        lines.append(f"   {mark}{name} {'.' * max(2, 16 - len(name))}: {status:<16} {name}")
+        label = st.get("hostname") or name  # a changed host name is what the cluster shows
+        lines.append(f"   {mark}{label} {'.' * max(2, 16 - len(label))}: {status:<16} {label}")
         lines.append(f"      lanhb1         : {'Normal' if status == 'Online' else 'Unknown':<16} LAN Heartbeat")
     lines.append("  <group>")
     for gname, group in sim.cluster["groups"].items():
@@ -213,7 +268,9 @@ def clpstat(sim: Sim, argv: list[str]) -> str:
 
 
 def clpcl(sim: Sim, argv: list[str]) -> str:
-    targets = list(sim.servers) if "-a" in argv else [sim.host]
+    # --suspend and --resume act on the whole cluster; -s/-t on this server, or every one with -a.
+    cluster_wide = "-a" in argv or "--suspend" in argv or "--resume" in argv
+    targets = list(sim.servers) if cluster_wide else [sim.host]
     for t in targets:
         if "-s" in argv or "--resume" in argv:
             sim.servers[t]["cluster"] = "online"
@@ -239,6 +296,9 @@ def clpdown(sim: Sim, argv: list[str]) -> str:
 
 
 def reboot(sim: Sim, argv: list[str]) -> str:
+    if sim.standalone:
+        sim.me["power"] = "on"
+        return ""
     sim.server_down(sim.host, "off")
     sim.boot(sim.host)
     return ""
@@ -330,6 +390,7 @@ def systemctl(sim: Sim, argv: list[str]) -> str:
 
 
 def chkconfig(sim: Sim, argv: list[str]) -> str:
+    argv = [a for a in argv if a != "--force"]  # SUSE's chkconfig takes --force when deleting
     if len(argv) != 2 or argv[0] not in ("--add", "--del") or argv[1] not in SERVICES:
         raise _Fail(f"chkconfig {' '.join(argv)}: not simulated", 1)
     sim.me["services"][argv[1]] = argv[0] == "--add"
@@ -357,10 +418,75 @@ def mkfs(sim: Sim, argv: list[str]) -> str:
     return f"Creating filesystem on {argv[-1]} (simulated)"
 
 
+def shutdown(sim: Sim, argv: list[str]) -> str:
+    if sim.standalone:
+        sim.me["power"] = "off"
+    else:
+        sim.server_down(sim.host, "off")
+    return ""
+
+
+def hostnamectl(sim: Sim, argv: list[str]) -> str:
+    if len(argv) != 2 or argv[0] != "set-hostname":
+        raise _Fail(f"hostnamectl {' '.join(argv)}: not simulated", 1)
+    sim.me["hostname"] = argv[1]
+    return ""
+
+
+def ping(sim: Sim, argv: list[str]) -> str:
+    """Answers for the name, changed host name or added address of a powered-on simulated server."""
+    target = argv[-1] if argv else ""
+    for name, st in sim.servers.items():
+        if st["power"] == "on" and target in (name, st.get("hostname"), *st.get("addresses", [])):
+            return f"3 packets transmitted, 3 received, 0% packet loss (simulated {name})"
+    raise _Fail(f"ping: {target}: 3 packets transmitted, 0 received, 100% packet loss (simulated)", 1)
+
+
+def clpcfctrl(sim: Sim, argv: list[str]) -> str:
+    """--pull writes the simulated cluster's clp.conf into -x DIR; --push/--dpush read DIR/clp.conf,
+    --dpush (dynamic addition, cluster suspended) adds the groups' resources it lists."""
+    if "-x" not in argv or argv.index("-x") + 1 >= len(argv):
+        raise _Fail("clpcfctrl: give -x DIRECTORY (simulated)", 2)
+    folder = Path(argv[argv.index("-x") + 1])
+    conf = folder / "clp.conf"
+    if "--pull" in argv:
+        if not folder.is_dir():
+            raise _Fail(f"clpcfctrl: {folder}: no such directory (simulated)", 11)
+        conf.write_text(_conf_xml(sim))
+        return "Command succeeded.(code:0)"
+    if "--push" not in argv and "--dpush" not in argv:
+        raise _Fail("Invalid option. (simulated)", 2)
+    if not conf.exists():
+        raise _Fail(f"clpcfctrl: {conf}: no such file (simulated)", 11)
+    if "--dpush" in argv:
+        if sim.online():
+            raise _Fail("clpcfctrl: the cluster is not suspended (simulated)", 11)
+        import xml.etree.ElementTree as ET
+
+        for group in ET.parse(conf).getroot().findall("group"):
+            if group.get("name") in sim.cluster["groups"]:
+                names = [r.get("name", "").split("@", 1)[-1] for r in group.findall("resource")]
+                sim.cluster["groups"][group.get("name")]["resources"] = names
+    return "Command succeeded.(code:0)"
+
+
+def _conf_xml(sim: Sim) -> str:
+    mirrors = sim.cluster["mirrors"]
+    groups = "".join(
+        f'<group name="{g}">' + "".join(
+            f'<resource name="{"md" if r in mirrors else "exec"}@{r}"/>' for r in group["resources"]) + "</group>"
+        for g, group in sim.cluster["groups"].items()
+    )
+    servers = "".join(f'<server name="{s}"/>' for s in sim.cluster["servers"])
+    return (f'<?xml version="1.0" encoding="ASCII"?>\n<root><cluster><name>{sim.cluster["name"]}</name></cluster>'
+            f"{servers}{groups}</root>\n")
+
+
 HANDLERS = {
     "clpstat": clpstat, "clpcl": clpcl, "clpstdn": clpstdn, "clpdown": clpdown, "clpgrp": clpgrp,
     "clpmdstat": _mdstat, "clphdstat": _mdstat, "clpmdctrl": _mdctrl, "clphdctrl": _mdctrl,
     "clpmdinit": _mdinit, "clphdinit": _mdinit, "clptoratio": clptoratio, "clpmonctrl": clpmonctrl,
-    "clpcfctrl": _ok, "clproset": _ok, "systemctl": systemctl, "chkconfig": chkconfig,
+    "clpcfctrl": clpcfctrl, "clproset": _ok, "systemctl": systemctl, "chkconfig": chkconfig,
     "reboot": reboot, "fdisk": fdisk, "dd": dd, "mkfs": mkfs,
+    "shutdown": shutdown, "hostnamectl": hostnamectl, "ping": ping,
 }

@@ -11,5 +11,6 @@ from clpkit.cli import reference  # noqa: F401  (registers `clpkit ports`, `chec
 from clpkit.cli import samples  # noqa: F401  (registers `clpkit samples`)
 from clpkit.cli import events  # noqa: F401  (registers `clpkit events`)
 from clpkit.cli import runbook  # noqa: F401  (registers `clpkit runbook`)
+from clpkit.cli import findings  # noqa: F401  (registers `clpkit findings`)
 
 __all__ = ["main"]

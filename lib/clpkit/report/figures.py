@@ -6,12 +6,13 @@ system limits, monitor headroom) in one frame of the findings shape, with
 titles in the report language.
 
 :func:`key_figures` reduces a bundle to a few numbers (metric, value); the
-runner stores them per run in ``figures.parquet`` and ``summary`` draws
-their trend across the earlier runs of the same cluster (:func:`history`).
+``summary`` notebook stores them in its run's folder (``figures.parquet``)
+and draws their trend across the earlier runs of the same cluster
+(:func:`history`).
 
->>> f = pl.DataFrame({"metric": ["findings.error"], "value": [2.0]})
->>> cluster_name(f, "/x/bundle")
-'bundle'
+>>> counts = severity_counts(pl.DataFrame({"severity": ["error", "error"]}))
+>>> dict(counts.iter_rows())
+{'critical': 0, 'error': 2, 'warning': 0, 'info': 0}
 """
 
 from __future__ import annotations
@@ -121,43 +122,40 @@ def severity_counts(findings: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def key_figures(bundle_path: str | Path, since: str = "", until: str = "") -> pl.DataFrame:
-    """The numbers a run keeps for the trend (metric, value), plus the cluster name."""
-    bundle = data.open_bundle(bundle_path)
-    try:
-        name = getattr(bundle.config, "name", None) or Path(bundle_path).name
-        rows = [("cluster:" + name, 0.0)]
-        found = report_findings(bundle, since, until)
-        for r in severity_counts(found).iter_rows(named=True):
-            rows.append((f"findings.{r['severity']}", float(r["count"])))
-        ms = table(bundle, "mirror_stats", since, until)
-        rec = mirror.recommendations(ms, mirror.mirror_settings(bundle.config))
-        for r in rec.filter(pl.col("statistic").is_in(["Sync Ack Time, Max", "Send Queue, Max"])).iter_rows(named=True):
-            rows.append((f"{r['mirror']}.{r['statistic']}", r["observed"]))
-        ss = table(bundle, "system_stats", since, until)
-        for r in system.limit_usage(ss).iter_rows(named=True):
-            if r["max_pct"] is not None:
-                rows.append((f"{r['server']}.{r['resource']} max %", r["max_pct"]))
-        cs = table(bundle, "cluster_stats", since, until)
-        rows.append(("failovers", float(cluster_stats.failovers(cs).height)))
-    finally:
-        close = getattr(bundle, "close", None)
-        if close:
-            close()
+def cluster_name(bundle, bundle_path: str | Path) -> str:
+    """The cluster's name from clp.conf, else the bundle's file or folder name."""
+    return getattr(bundle.config, "name", None) or Path(bundle_path).name
+
+
+def key_figures(bundle, found: pl.DataFrame, since: str = "", until: str = "") -> pl.DataFrame:
+    """The numbers a run keeps for the trend (metric, value).
+
+    ``found`` is the period's :func:`report_findings` (the summary has them
+    already; computing them twice would double the run's slowest step).
+    """
+    rows = []
+    for r in severity_counts(found).iter_rows(named=True):
+        rows.append((f"findings.{r['severity']}", float(r["count"])))
+    ms = table(bundle, "mirror_stats", since, until)
+    rec = mirror.recommendations(ms, mirror.mirror_settings(bundle.config))
+    for r in rec.filter(pl.col("statistic").is_in(["Sync Ack Time, Max", "Send Queue, Max"])).iter_rows(named=True):
+        rows.append((f"{r['mirror']}.{r['statistic']}", r["observed"]))
+    ss = table(bundle, "system_stats", since, until)
+    for r in system.limit_usage(ss).iter_rows(named=True):
+        if r["max_pct"] is not None:
+            rows.append((f"{r['server']}.{r['resource']} max %", r["max_pct"]))
+    cs = table(bundle, "cluster_stats", since, until)
+    rows.append(("failovers", float(cluster_stats.failovers(cs).height)))
     return pl.DataFrame(rows, schema=FIGURES_SCHEMA, orient="row")
 
 
-def cluster_name(figures: pl.DataFrame, bundle_path: str | Path) -> str:
-    """The cluster name recorded in the figures (else the bundle's folder name)."""
-    names = figures.filter(pl.col("metric").str.starts_with("cluster:"))["metric"].to_list()
-    return names[0].split(":", 1)[1] if names else Path(bundle_path).name
-
-
-def write(figures: pl.DataFrame, path: Path, *, cluster: str, run_time: str) -> None:
-    """Store a run's figures with the cluster and the run's folder name."""
-    figures.filter(~pl.col("metric").str.starts_with("cluster:")).with_columns(
-        cluster=pl.lit(cluster), run=pl.lit(run_time)
-    ).write_parquet(path)
+def write(figures: pl.DataFrame, run_dir: str | Path, *, cluster: str) -> Path | None:
+    """Store a run's figures in ``run_dir/figures.parquet`` (nothing when run_dir is "")."""
+    if not run_dir:
+        return None
+    path = Path(run_dir) / "figures.parquet"
+    figures.with_columns(cluster=pl.lit(cluster), run=pl.lit(Path(run_dir).name)).write_parquet(path)
+    return path
 
 
 def history(out: str | Path, cluster: str, current: str | Path = "") -> pl.DataFrame:

@@ -4,7 +4,8 @@ Safe to run from cron or a systemd timer:
 
 - every run writes into its own dated folder ``OUT/<UTC time>/``: the
   executed notebooks, one HTML page per report, the run's ``index.html``,
-  ``figures.parquet`` (its key figures) and ``run.json``;
+  ``run.json`` and, written by ``summary``, ``figures.parquet`` (the
+  run's key figures);
 - a notebook that fails leaves its partial notebook and page in that folder
   and makes the run fail (non-zero exit); the top ``OUT/index.html`` is only
   rewritten after every report of a run succeeded, under a lock, by writing
@@ -31,10 +32,10 @@ from pathlib import Path
 from clpkit.problems import ClpkitError
 from clpkit.report import NOTEBOOKS
 from clpkit.report import html as pages
+from clpkit.report.figures import cluster_name as figures_cluster_name
 from clpkit.report.i18n import check_lang, t, title
 
 RUN_FILE = "run.json"
-FIGURES_FILE = "figures.parquet"
 STAMP = "%Y-%m-%dT%H%M%SZ"
 
 
@@ -91,8 +92,6 @@ def run_reports(
     """
     import papermill
 
-    from clpkit.report import figures
-
     check_lang(lang)
     for iso in (since, until):
         _check_iso(iso)
@@ -109,17 +108,12 @@ def run_reports(
         raise ClpkitError(f"{nb_dir}: no notebook {', '.join(f'{n}.ipynb' for n in missing)}")
     out = Path(out).resolve()
 
-    clock = time.perf_counter()
-    key = figures.key_figures(bundle, since=since, until=until)  # a bundle that cannot be read stops here
+    cluster = _cluster_of(bundle)  # a bundle that cannot be opened stops here, before any folder
     out.mkdir(parents=True, exist_ok=True)
     run_dir = _new_run_dir(out, now or dt.datetime.now(dt.UTC))
-    run = Run(
-        folder=run_dir.name, cluster=figures.cluster_name(key, bundle), bundle=str(bundle),
-        since=since, until=until, lang=lang, started=_now(),
-    )
-    run.seconds["figures"] = round(time.perf_counter() - clock, 2)
+    run = Run(folder=run_dir.name, cluster=cluster, bundle=str(bundle), since=since, until=until, lang=lang,
+              started=_now())
     _write_run(run_dir, run)
-    figures.write(key, run_dir / FIGURES_FILE, cluster=run.cluster, run_time=run_dir.name)
 
     values = {"bundle": str(bundle), "since": since, "until": until, "lang": lang,
               "history": str(out), "run_dir": str(run_dir), "reports": ",".join(selected)}
@@ -163,6 +157,19 @@ def run_reports(
     with _locked(out):
         _write_atomic(out / "index.html", top_index(out, lang))
     return run_dir
+
+
+def _cluster_of(bundle: Path) -> str:
+    """The cluster name (clp.conf), read before the run starts; opening fails early on a bad bundle."""
+    from clpkit.report import data
+
+    opened = data.open_bundle(bundle)
+    try:
+        return figures_cluster_name(opened, bundle)
+    finally:
+        close = getattr(opened, "close", None)
+        if close:
+            close()
 
 
 def runs(out: Path) -> list[Run]:

@@ -1,8 +1,9 @@
 """The merged event timeline of a window, and the marks it puts on metric charts.
 
-Without ``since``/``until`` the window is the :data:`DEFAULT_HOURS` hours
-before the last error-level event (or the last event), so that the page
-opens on the most recent incident rather than on months of routine lines.
+Without ``since``/``until`` the window is the most recent incident: the
+error-level events of the :data:`DEFAULT_HOURS` hours before the last one
+(or the last event), with :data:`MARGIN` either side, so that the page
+opens on it rather than on months of routine lines.
 
 Events are UTC-aware (after the clock-offset correction); statistics are
 the servers' naive local time. The charts put both on one naive axis by
@@ -11,9 +12,10 @@ they do not, the overlay is shifted by the zone offset, and the tables say
 which times are which).
 
 >>> import datetime as dt
->>> ev = pl.DataFrame({"time": [dt.datetime(2026, 1, 1, 12, tzinfo=dt.UTC)], "level": ["ERROR"]})
+>>> times = [dt.datetime(2026, 1, 1, h, tzinfo=dt.UTC) for h in (1, 10, 12)]
+>>> ev = pl.DataFrame({"time": times, "level": ["ERROR", "ERROR", "ERROR"]})
 >>> default_window(ev, "", "")
-('2026-01-01T06:00:00', '2026-01-01T12:30:00')
+('2026-01-01T09:30:00', '2026-01-01T12:30:00')
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import polars as pl
 from clpkit.report import data
 
 DEFAULT_HOURS = 6
+MARGIN = dt.timedelta(minutes=30)
 ERROR_LEVELS = ("ERROR", "ERR", "E", "CRITICAL", "CRIT", "ALERT", "EMERG")
 MAX_EVENTS = 4000  # chart rows; the table below the chart keeps every event
 
@@ -34,11 +37,24 @@ def default_window(events: pl.DataFrame, since: str, until: str) -> tuple[str, s
     if since or until or events.is_empty():
         return since, until
     errors = events.filter(pl.col("level").cast(pl.String).str.to_uppercase().is_in(ERROR_LEVELS))
-    last = (errors if not errors.is_empty() else events)["time"].max()
-    last = last.replace(tzinfo=None)
-    lo = last - dt.timedelta(hours=DEFAULT_HOURS)
-    hi = last + dt.timedelta(minutes=30)
-    return lo.isoformat(timespec="seconds"), hi.isoformat(timespec="seconds")
+    times = (errors if not errors.is_empty() else events)["time"].dt.replace_time_zone(None)
+    last = times.max()
+    first = times.filter(times >= last - dt.timedelta(hours=DEFAULT_HOURS)).min()
+    return (first - MARGIN).isoformat(timespec="seconds"), (last + MARGIN).isoformat(timespec="seconds")
+
+
+def domain(start: str, end: str) -> list[str] | None:
+    """The time axis of every chart of the window (None: each chart fits its data)."""
+    return [start, end] if start and end else None
+
+
+def window_text(start: str, end: str, lang: str) -> str:
+    """The window in words: 'Window: 2026-01-01 02:40:00 – 2026-01-01 03:53:00'."""
+    from clpkit.report.i18n import t
+
+    first = start.replace("T", " ") if start else t("from_start", lang)
+    last = end.replace("T", " ") if end else t("to_end", lang)
+    return f"{t('window', lang)}: {first} – {last}"
 
 
 def naive(frame: pl.DataFrame, col: str = "time") -> pl.DataFrame:

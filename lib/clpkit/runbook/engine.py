@@ -96,7 +96,8 @@ class Runner:
 
     def __init__(self, plan: Plan, transports: dict[str, Any], run_dir: str | Path | None, *, mode: str = "plan",
                  confirm: str = "", confirmed_steps: Iterable[int] = (), ask: Callable[[int, Step], bool] | None = None,
-                 poll_interval: float | None = None, echo: Callable[[str], None] = print):
+                 poll_interval: float | None = None, wait_limit: float | None = None,
+                 echo: Callable[[str], None] = print):
         if mode not in MODES:
             raise ClpkitError(f"mode {mode!r}: must be one of {', '.join(MODES)}")
         if mode == "execute":
@@ -105,6 +106,7 @@ class Runner:
         self.plan, self.mode, self.transports = plan, mode, transports
         self.confirmed = {int(n) for n in confirmed_steps}
         self.ask, self.poll_interval, self.echo = ask, poll_interval, echo
+        self.wait_limit = wait_limit  # caps every wait step (rehearsals against a simulator)
         self.phase_of = phases(plan)
         if run_dir is None and mode == "execute":
             raise ClpkitError("execute needs a run directory for the audit log")
@@ -208,9 +210,11 @@ class Runner:
         except HostKeyError:
             raise
         except TransportError as exc:
-            return Result(255, f"[clpkit: {exc}]")
+            return Result(255, f"[clpkit: {exc}]", unreachable=True)
 
     def _judge(self, step: Step, result: Result) -> Verdict:
+        if result.unreachable:
+            return Verdict(False, result.output)
         if step.expect is not None:
             return evaluate(step.expect, result.output, result.exit_code)
         if result.exit_code == -1 and _GOES_DOWN.match(step.command or ""):
@@ -219,7 +223,8 @@ class Runner:
 
     def _wait(self, step: Step, transport) -> tuple[Verdict, Result, int]:
         interval = self.poll_interval if self.poll_interval is not None else step.interval
-        deadline = time.monotonic() + (step.timeout or 0)
+        limit = min(step.timeout or 0, self.wait_limit) if self.wait_limit is not None else (step.timeout or 0)
+        deadline = time.monotonic() + limit
         polls = 0
         while True:
             polls += 1
@@ -227,7 +232,7 @@ class Runner:
             verdict = self._judge(step, result)
             if verdict.ok or time.monotonic() >= deadline:
                 if not verdict.ok:
-                    verdict = Verdict(False, f"{verdict.reason}, still after {step.timeout:g} s ({polls} polls)")
+                    verdict = Verdict(False, f"{verdict.reason}, still after {limit:g} s ({polls} polls)")
                 return verdict, result, polls
             time.sleep(interval)
 

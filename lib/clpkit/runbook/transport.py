@@ -44,6 +44,7 @@ class Result:
     exit_code: int
     output: str
     timed_out: bool = False
+    unreachable: bool = False  # the server could not be reached: no condition holds
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,10 @@ class SSHTransport:
             client.close()
             raise HostKeyError(f"{self.describe()}: host key does not match {self.known_hosts} "
                                f"(got {exc.key.get_name()} {exc.key.fingerprint}); refusing to connect") from None
+        except paramiko.PasswordRequiredException:
+            client.close()
+            raise TransportError(f"{self.describe()}: the key file is encrypted; load it into ssh-agent instead "
+                                 "(clpkit never asks for a passphrase)") from None
         except paramiko.AuthenticationException as exc:
             client.close()
             raise TransportError(f"{self.describe()}: key authentication failed ({exc})") from None

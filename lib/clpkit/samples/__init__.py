@@ -53,6 +53,7 @@ def generate(
     seed: int = 0,
     archive: bool = True,
     rotate_mb: float | None = None,
+    full_size: bool = True,
 ) -> Path:
     """Write a sample log collection into ``out_dir`` and return it.
 
@@ -61,7 +62,8 @@ def generate(
     statistics rotation size (16 MB for mirror and system statistics, the
     cluster statistics file sizes), so that a small sample still shows full
     ``.pre`` generations. Mirror and system statistics start well before the
-    log window (the cluster ran before it), so their ``.pre`` is full.
+    log window (the cluster ran before it), so their ``.pre`` is full;
+    ``full_size=False`` starts them with the window instead.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -71,7 +73,7 @@ def generate(
     offsets = clock_offsets(servers)
     limits = stats.rotation_limits(rotate_mb)
     for name in names:
-        files = server_files(name, names, items, rows, start, end, offsets, seed, limits)
+        files = server_files(name, names, items, rows, start, end, offsets, seed, limits, full_size)
         if archive:
             (out / f"{name}.tar.gz").write_bytes(tar_gz({f"{name}/{p}": v for p, v in files.items()}))
         else:
@@ -83,7 +85,7 @@ def generate(
     return out
 
 
-def server_files(name, names, items, rows, start, end, offsets, seed, limits) -> dict[str, tuple[bytes, int]]:
+def server_files(name, names, items, rows, start, end, offsets, seed, limits, full_size=True) -> dict[str, tuple[bytes, int]]:
     """Every file of one server's collection: relative path -> (bytes, mtime)."""
     off = offsets[name]
     collected = _epoch(end + timedelta(seconds=off) - timedelta(seconds=30))
@@ -97,7 +99,7 @@ def server_files(name, names, items, rows, start, end, offsets, seed, limits) ->
             put(path + gen, data)
 
     # Statistics.
-    history = start - timedelta(days=stats.history_days(limits["stats"]))
+    history = start - timedelta(days=stats.history_days(limits["stats"]) if full_size else 0)
     if name in ("sv1", "sv2"):
         lines = stats.mirror_lines(name, items, rows, history, end, off, seed)
         put_series("perf/disk/nmp1", stats.rotate(lines, ",".join(f'"{h}"' for h in stats.MIRROR_HEADER), limits["stats"]))

@@ -43,7 +43,7 @@ def clp_conf(servers: list[str]) -> bytes:
             f'    <{mtype} name="{name}">\n'
             f"      <polling><interval>{interval}</interval><timeout>{timeout}</timeout><reconfirmation>{1 if mtype == 'genw' else 0}</reconfirmation></polling>\n"
             f"      <target>{target}</target>{relation}\n"
-            f"      <emergency><action>{1 if where == 'active' else 0}</action><threshold><restart>0</restart></threshold></emergency>\n"
+            f"      <emergency><action>1</action><threshold><restart>0</restart><fo>{1 if where == 'active' else 0}</fo></threshold></emergency>\n"
             f"    </{mtype}>"
         )
     monitor_types = "".join(f'<types name="{t}"/>' for t in sorted({m[0] for m in MONITORS.values()}))
@@ -60,7 +60,7 @@ def clp_conf(servers: list[str]) -> bytes:
     <networkpartition><npaction>2</npaction></networkpartition>
     <heartbeat><timeout>90000</timeout><interval>3000</interval></heartbeat>
   </cluster>
-  <pm><exec0><recover>7</recover></exec0><exec1><recover>7</recover></exec1><exec2><recover>7</recover></exec2></pm>
+  <pm><exec0><recover>2</recover></exec0><exec1><recover>2</recover></exec1><exec2><recover>2</recover></exec2></pm>
 {chr(10).join(srv)}
   <heartbeat>
     <types name="lankhb"/>
@@ -80,7 +80,7 @@ def clp_conf(servers: list[str]) -> bytes:
     <fip name="fip1">
       <parameters><ip>192.168.10.100</ip></parameters>
       <act><retry>0</retry><fo>1</fo><action>1</action></act>
-      <deact><retry>0</retry><action>5</action></deact>
+      <deact><retry>0</retry><action>4</action></deact>
     </fip>
     <md name="md1">
       <parameters>
@@ -105,7 +105,7 @@ def clp_conf(servers: list[str]) -> bytes:
         </mddriver>
       </parameters>
       <act><retry>0</retry><fo>1</fo><action>1</action></act>
-      <deact><retry>0</retry><action>5</action></deact>
+      <deact><retry>0</retry><action>4</action></deact>
     </md>
     <exec name="exec1">
       <parameters>
@@ -114,7 +114,7 @@ def clp_conf(servers: list[str]) -> bytes:
         <timeout><start>1800</start><stop>1800</stop></timeout>
       </parameters>
       <act><retry>0</retry><fo>1</fo><action>1</action></act>
-      <deact><retry>1</retry><action>5</action></deact>
+      <deact><retry>1</retry><action>4</action></deact>
     </exec>
   </resource>
   <monitor>

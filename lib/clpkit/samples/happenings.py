@@ -206,6 +206,7 @@ def _incident(b: _Builder) -> None:
     t = b.resource("sv1", "md1", "Stop", t, i.unmount_time_s)
     t = b.resource("sv1", "fip1", "Stop", t, 0.54)
     b.event(t, "sv1", "rc", 21, "failover1")
+    b.stat("sv1", "group", "group", "failover1", "Stop", "Success", g0, t)
     for mon in ("fipw1", "genw1"):
         b.event(s(t, 0.02), "sv1", "rm", 2, mon)
     # sv2 takes over.

@@ -52,12 +52,12 @@ def module_log_frame(server: str, log: str, items: list[Happening], start: datet
 
 
 def heartbeat_chatter(server: str, peers: list[str], items, start, end, offset_s: float, seed: int) -> pl.DataFrame:
-    """nm.log status lines every 20 s per peer (the bulk of nm.log), vectorised."""
+    """nm.log status lines every 10 s per peer (the bulk of nm.log), vectorised."""
     up = service_spans(items, server, start, end)
     boot = maintenance(start, [server]).boot[server]
     frames = []
     for k, peer in enumerate(peers):
-        t = grid(up, start + timedelta(seconds=7 + 3 * k), 20)
+        t = grid(up, start + timedelta(seconds=7 + 3 * k), 10)
         n = t.len()
         lost = [(INCIDENT.heartbeat_lost, INCIDENT.heartbeat_restored)] if {server, peer} == {"sv1", "sv2"} else []
         f = pl.DataFrame({"t": t}).with_columns(

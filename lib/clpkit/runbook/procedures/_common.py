@@ -26,16 +26,10 @@ from typing import Any
 
 from clpkit.problems import ClpkitError
 from clpkit.runbook.plan import Expect, Step
+from clpkit.runbook.services import START_ORDER
 
-#: The six CLUSTERPRO services in the order they start (guide L500-510).
-SERVICES: tuple[str, ...] = (
-    "clusterpro_evt",
-    "clusterpro_trn",
-    "clusterpro_md",
-    "clusterpro",
-    "clusterpro_webmgr",
-    "clusterpro_alertsync",
-)
+#: The six CLUSTERPRO services in the order they start (guide L500-510), from the one list of them.
+SERVICES: tuple[str, ...] = START_ORDER
 #: The two services the disk procedures switch off (guide L3524-3534, L4211-4219).
 CLUSTER_AND_MIRROR: tuple[str, ...] = ("clusterpro", "clusterpro_md")
 #: "The CLUSTERPRO daemon" whose start-up the address and host-name procedures

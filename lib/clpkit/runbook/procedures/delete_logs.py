@@ -41,8 +41,8 @@ def plan(params: Params, config=None) -> Plan:
         servers_online(first, hosts, "Every server is online, so the shutdown reaches all of them"),
         *disable_services(init, hosts, ALL, "L460"),
         Step("command", "Shut the whole cluster down and reboot it", hosts=(first,), command="clpstdn -r", destructive=True, guide="L478"),
-        Step("wait", "Every server answers again after the reboot", hosts=hosts, command="true",
-             expect=Expect("exit_zero"), timeout=1800, interval=30),
+        Step("wait", "Every server is back from the reboot, with CLUSTERPRO stopped", hosts=hosts, command="clpstat",
+             expect=Expect("servers_offline"), timeout=1800, interval=30),
         Step("command", "Delete every file and directory under the log directory", hosts=hosts,
              command=f"find {log_dir} -mindepth 1 -delete", destructive=True, guide="L486"),
         Step("command", "Delete the alert log files", hosts=hosts,
@@ -52,7 +52,8 @@ def plan(params: Params, config=None) -> Plan:
         servers_online(first, hosts, "The cluster is back with every server online", timeout=1800),
     ]
     notes = [
-        "The first check and the two waits are not in the guide: they make sure every step reaches every server.",
+        "The first check and the two waits are not in the guide: they make sure every step reaches every server, "
+        "and that the logs are deleted only once the servers have rebooted with CLUSTERPRO stopped.",
         "The guide empties the log directory (files and directories) but only the files of the alert-log directory; the commands follow it.",
     ]
     if not (params.servers or config):

@@ -1,0 +1,515 @@
+"""Findings: what went wrong in a bundle, each with the rows that show it.
+
+A finding is one row: when, on which server, how bad, a stable ``code``, a
+title and detail in the reader's language, the group/resource/monitor it is
+about, a duration when it has one, and ``evidence`` (``file:line`` of every
+row it was drawn from) so that a reader can check it.
+
+The structured statistics (``cluster_stats``: one row per completed group,
+resource and monitor action, SPEC 3.4) carry most of it; the event table
+(alert log, syslog, module logs) adds what only messages say: why a server
+went down, daemon starts, mirror breaks. Times are true UTC: each server's
+rows are corrected by the clock offset the event table estimated, so that a
+failover's stop on one server and start on the other line up.
+
+Detectors are small functions of frames, so each can be tested on a few rows:
+
+>>> import datetime as dt
+>>> t = lambda s: dt.datetime(2026, 11, 20, 3, 12, s)
+>>> stats = pl.DataFrame({
+...     "server": ["sv1", "sv1", "sv2"], "category": ["monitor", "group", "group"],
+...     "name": ["genw1", "failover1", "failover1"], "action": ["Monitor", "Stop", "Move"],
+...     "result": ["Failure", "Success", "Success"],
+...     "start_time": [t(0), t(5), t(12)], "end_time": [t(1), t(11), t(40)],
+...     "source": ["genw.cur", "group.cur", "group.cur"], "line": [7, 3, 2]})
+>>> f = group_failovers(stats, lang="en")
+>>> f.select("code", "server", "group", "duration_s").rows()
+[('failover', 'sv2', 'failover1', 35.0)]
+>>> f["title"][0]
+'Group failover1 failed over from sv1 to sv2 in 35.0 s'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+import polars as pl
+
+FINDINGS_SCHEMA = pl.Schema(
+    {
+        "time": pl.Datetime("ms", "UTC"),
+        "server": pl.String,
+        "severity": pl.String,  # critical, error, warning, info
+        "code": pl.String,
+        "title": pl.String,
+        "detail": pl.String,
+        "group": pl.String,
+        "resource": pl.String,
+        "monitor": pl.String,
+        "duration_s": pl.Float64,
+        "evidence": pl.List(pl.String),
+    }
+)
+
+SEVERITY_ORDER = ("critical", "error", "warning", "info")
+
+#: Title and detail of each finding code, in English and Japanese (our words).
+TEXTS: dict[str, dict[str, tuple[str, str]]] = {
+    "failover": {
+        "en": (
+            "Group {group} failed over from {src} to {dst} in {duration:.1f} s",
+            "Stopped on {src} at {stop}, started on {dst} at {end}.{cause}",
+        ),
+        "ja": (
+            "グループ {group} が {src} から {dst} へフェイルオーバ ({duration:.1f} 秒)",
+            "{src} で {stop} に停止し、{dst} で {end} に起動完了。{cause}",
+        ),
+    },
+    "group_move": {
+        "en": (
+            "Group {group} moved from {src} to {dst} in {duration:.1f} s",
+            "No failure was recorded before the move: most likely an operator's move.",
+        ),
+        "ja": (
+            "グループ {group} が {src} から {dst} へ移動 ({duration:.1f} 秒)",
+            "移動前に異常の記録はありません。運用者による移動と思われます。",
+        ),
+    },
+    "resource_failure": {
+        "en": ("Resource {resource} failed to {verb} on {server}", "{result} after {elapsed:.1f} s (return code {rc})."),
+        "ja": ("リソース {resource} の{verb_ja}に失敗 ({server})", "{elapsed:.1f} 秒後に {result} (戻り値 {rc})。"),
+    },
+    "resource_stall": {
+        "en": (
+            "Resource {resource} stalled while {verb_ing} on {server}",
+            "The {verb} did not finish within its timeout ({elapsed:.1f} s): "
+            "the stall action configured for the cluster applies ({action}).",
+        ),
+        "ja": (
+            "リソース {resource} の{verb_ja}がストール ({server})",
+            "タイムアウト ({elapsed:.1f} 秒) 以内に完了しませんでした。ストール発生時動作: {action}。",
+        ),
+    },
+    "monitor_error": {
+        "en": (
+            "Monitor {monitor} reported {count} error(s) on {server}",
+            "From {first} to {last}; results: {results}.",
+        ),
+        "ja": (
+            "モニタ {monitor} が異常を {count} 回検出 ({server})",
+            "{first} から {last} まで。結果: {results}。",
+        ),
+    },
+    "server_down": {
+        "en": ("Server {server} went down: {condition}", "Final action configured: {action}. {message}"),
+        "ja": ("サーバ {server} がダウン: {condition}", "設定されている最終動作: {action}。{message}"),
+    },
+    "startup_sync": {
+        "en": (
+            "Servers started {spread:.0f} s apart, more than the startup sync wait ({wait:.0f} s)",
+            "Daemon starts: {starts}. The later server started after the others stopped waiting.",
+        ),
+        "ja": (
+            "サーバの起動時刻の差 ({spread:.0f} 秒) が起動同期待ち時間 ({wait:.0f} 秒) を超えました",
+            "デーモン起動: {starts}。後から起動したサーバは待ち合わせ時間を過ぎていました。",
+        ),
+    },
+    "mirror_break": {
+        "en": ("Mirror {resource} broke on {server}", "{message}"),
+        "ja": ("ミラー {resource} が破損 ({server})", "{message}"),
+    },
+    "mirror_recovered": {
+        "en": ("Mirror {resource} recovered on {server}", "{message}"),
+        "ja": ("ミラー {resource} が復帰 ({server})", "{message}"),
+    },
+    "server_down_risk": {
+        "en": ("Server {server} came close to going down: {condition}", "{message}"),
+        "ja": ("サーバ {server} がダウン条件に近づきました: {condition}", "{message}"),
+    },
+    "ack_near_timeout": {
+        "en": (
+            "Sync Ack Time max of {resource} reached {pct:.0f} % of the Ack timeout on {server}",
+            "Peak {peak:.0f} ms against an Ack timeout of {limit:.0f} ms.",
+        ),
+        "ja": (
+            "{resource} の Sync Ack Time 最大値が Ack タイムアウトの {pct:.0f} % に到達 ({server})",
+            "最大 {peak:.0f} ms (Ack タイムアウト {limit:.0f} ms)。",
+        ),
+    },
+}
+
+_VERBS = {
+    "Start": ("start", "starting", "活性"),
+    "Stop": ("stop", "stopping", "非活性"),
+}
+
+#: How close (share of the window) a failure must be to a group stop to be its cause.
+CAUSE_WINDOW = dt.timedelta(minutes=10)
+#: A stop and a later start of a group further apart than this are not one failover.
+FAILOVER_WINDOW = dt.timedelta(minutes=30)
+#: How far a cause may seem to follow its effect when two servers' clocks are compared.
+CLOCK_TOLERANCE = dt.timedelta(seconds=5)
+#: Monitor failures closer than this belong to one episode.
+EPISODE_GAP = dt.timedelta(minutes=10)
+#: Startup sync wait when clp.conf does not say (guide L4069-4092: 5 minutes).
+DEFAULT_SYNC_WAIT_S = 300.0
+#: Share of the Ack timeout from which a Sync Ack Time peak becomes a finding.
+ACK_WARN_RATIO = 0.7
+
+
+def _text(code: str, lang: str, **values: Any) -> tuple[str, str]:
+    title, detail = TEXTS[code].get(lang, TEXTS[code]["en"])
+    return title.format(**values), detail.format(**values)
+
+
+def _row(time, server, severity, code, lang, *, evidence, group=None, resource=None, monitor=None,
+         duration_s=None, **values) -> dict[str, Any]:
+    title, detail = _text(code, lang, server=server, group=group, resource=resource, monitor=monitor, **values)
+    return {
+        "time": time, "server": server, "severity": severity, "code": code, "title": title, "detail": detail,
+        "group": group, "resource": resource, "monitor": monitor, "duration_s": duration_s,
+        "evidence": list(evidence),
+    }
+
+
+def _frame(rows: Iterable[dict[str, Any]]) -> pl.DataFrame:
+    rows = list(rows)
+    if not rows:
+        return FINDINGS_SCHEMA.to_frame()
+    frame = pl.DataFrame(rows, schema={**FINDINGS_SCHEMA, "time": pl.Datetime("ms")})
+    if frame.schema["time"].time_zone is None:
+        frame = frame.with_columns(pl.col("time").dt.replace_time_zone("UTC"))
+    return frame.cast(FINDINGS_SCHEMA)
+
+
+def _where(row: dict[str, Any]) -> str:
+    return f"{row['source']}:{row['line']}"
+
+
+def _fmt(t: dt.datetime) -> str:
+    return t.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def group_failovers(stats: pl.DataFrame, lang: str = "en") -> pl.DataFrame:
+    """A group stopped on one server and started on another: a failover or a move.
+
+    It is a failover when a monitor or resource failure on the source server
+    precedes the stop by at most :data:`CAUSE_WINDOW`, a move otherwise.
+    Duration is from the start of the stop to the end of the start. Rows are
+    taken in the order they ended: the destination writes its Start/Move row
+    when the failover completes, and that row may begin before the source's
+    Stop row does (SPEC 3.4).
+    """
+    groups = stats.filter(pl.col("category") == "group").sort("end_time").to_dicts()
+    failures = stats.filter(
+        pl.col("category").is_in(["monitor", "resource"]) & pl.col("result").is_in(["Failure", "Timeout"])
+    ).sort("end_time").to_dicts()
+    out = []
+    last_stop: dict[str, dict[str, Any]] = {}
+    for row in groups:
+        name = row["name"]
+        if row["action"] == "Stop":
+            last_stop[name] = row
+            continue
+        stop = last_stop.get(name)
+        if row["action"] not in ("Start", "Move") or stop is None or stop["server"] == row["server"]:
+            continue
+        if row["start_time"] - stop["end_time"] > FAILOVER_WINDOW:
+            continue
+        del last_stop[name]
+        began = min(stop["start_time"], row["start_time"])
+        causes = [
+            f for f in failures
+            if f["server"] == stop["server"] and began - CAUSE_WINDOW <= f["end_time"] <= began + CLOCK_TOLERANCE
+        ]
+        duration = (row["end_time"] - began).total_seconds()
+        values = dict(src=stop["server"], dst=row["server"], duration=duration, stop=_fmt(stop["start_time"]),
+                      end=_fmt(row["end_time"]))
+        evidence = [_where(stop), _where(row)] + [_where(c) for c in causes]
+        if causes:
+            first = causes[0]
+            cause = f" {first['name']} ({first['category']}) {first['result']} at {_fmt(first['end_time'])}."
+            out.append(_row(began, row["server"], "warning", "failover", lang, evidence=evidence,
+                            group=name, duration_s=duration, cause=cause, **values))
+        else:
+            out.append(_row(began, row["server"], "info", "group_move", lang, evidence=evidence,
+                            group=name, duration_s=duration, **values))
+    return _frame(out)
+
+
+def resource_failures(stats: pl.DataFrame, stall_action: str = "not known", lang: str = "en") -> pl.DataFrame:
+    """Resource start/stop rows that ended in Failure (failed) or Timeout (stalled)."""
+    rows = stats.filter(
+        (pl.col("category") == "resource") & pl.col("result").is_in(["Failure", "Timeout"])
+    ).sort("start_time").to_dicts()
+    out = []
+    for row in rows:
+        verb, verb_ing, verb_ja = _VERBS.get(row["action"], (row["action"].lower(),) * 2 + (row["action"],))
+        elapsed = (row["end_time"] - row["start_time"]).total_seconds()
+        common = dict(evidence=[_where(row)], resource=row["name"], duration_s=elapsed, verb=verb,
+                      verb_ing=verb_ing, verb_ja=verb_ja, elapsed=elapsed)
+        if row["result"] == "Timeout":
+            out.append(_row(row["start_time"], row["server"], "error", "resource_stall", lang,
+                            action=stall_action, **common))
+        else:
+            out.append(_row(row["start_time"], row["server"], "error", "resource_failure", lang,
+                            result=row["result"], rc=row.get("return_code") or "-", **common))
+    return _frame(out)
+
+
+def monitor_errors(stats: pl.DataFrame, lang: str = "en") -> pl.DataFrame:
+    """Monitor Failure/Timeout rows, one finding per episode of consecutive errors.
+
+    A monitor run's error is known when the run ends, so the finding is dated
+    by the end of its first failed run.
+    """
+    rows = stats.filter(
+        (pl.col("category") == "monitor") & pl.col("result").is_in(["Failure", "Timeout"])
+    ).sort("server", "name", "start_time").to_dicts()
+    episodes: list[list[dict[str, Any]]] = []
+    for row in rows:
+        last = episodes[-1][-1] if episodes else None
+        if last and (last["server"], last["name"]) == (row["server"], row["name"]) and \
+                row["start_time"] - last["start_time"] <= EPISODE_GAP:
+            episodes[-1].append(row)
+        else:
+            episodes.append([row])
+    out = []
+    for ep in episodes:
+        first, last = ep[0], ep[-1]
+        results = ", ".join(sorted({r["result"] for r in ep}))
+        out.append(_row(first["end_time"], first["server"], "error", "monitor_error", lang,
+                        evidence=[_where(r) for r in ep], monitor=first["name"], count=len(ep),
+                        first=_fmt(first["end_time"]), last=_fmt(last["end_time"]), results=results,
+                        duration_s=(last["end_time"] - first["end_time"]).total_seconds()))
+    return _frame(out)
+
+
+def startup_sync(starts: pl.DataFrame, sync_wait_s: float = DEFAULT_SYNC_WAIT_S, lang: str = "en") -> pl.DataFrame:
+    """Servers whose cluster daemons started further apart than the startup sync wait.
+
+    ``starts`` holds one row per daemon start (time, server, source, line).
+    Starts closer than an hour to each other are one cluster start.
+    """
+    rows = starts.sort("time").to_dicts()
+    clusters: list[list[dict[str, Any]]] = []
+    for row in rows:
+        if clusters and row["time"] - clusters[-1][0]["time"] <= dt.timedelta(hours=1):
+            clusters[-1].append(row)
+        else:
+            clusters.append([row])
+    out = []
+    for boot in clusters:
+        first = {}
+        for r in boot:
+            first.setdefault(r["server"], r)
+        if len(first) < 2:
+            continue
+        ordered = sorted(first.values(), key=lambda r: r["time"])
+        spread = (ordered[-1]["time"] - ordered[0]["time"]).total_seconds()
+        if spread > sync_wait_s:
+            starts_txt = ", ".join(f"{r['server']} {_fmt(r['time'])}" for r in ordered)
+            out.append(_row(ordered[-1]["time"], ordered[-1]["server"], "warning", "startup_sync", lang,
+                            evidence=[_where(r) for r in ordered], spread=spread, wait=sync_wait_s,
+                            starts=starts_txt, duration_s=spread))
+    return _frame(out)
+
+
+def ack_near_timeout(mirror: pl.DataFrame, ack_timeout_ms: dict[str, float], lang: str = "en") -> pl.DataFrame:
+    """Peaks of Sync Ack Time max at or above :data:`ACK_WARN_RATIO` of the mirror's Ack timeout.
+
+    ``ack_timeout_ms`` maps the mirror (``nmpN`` or resource name) to its Ack timeout in ms.
+    """
+    if mirror.is_empty() or "sync_ack_time_max" not in mirror.columns:
+        return _frame([])
+    peaks = (
+        mirror.filter(pl.col("sync_ack_time_max").is_not_null())
+        .sort("sync_ack_time_max", descending=True)
+        .group_by("server", "mirror", maintain_order=True)
+        .first()
+        .to_dicts()
+    )
+    out = []
+    for p in peaks:
+        limit = ack_timeout_ms.get(p["mirror"])
+        if not limit:
+            continue
+        ratio = p["sync_ack_time_max"] / limit
+        if ratio >= ACK_WARN_RATIO:
+            out.append(_row(p["time"], p["server"], "warning", "ack_near_timeout", lang, evidence=[_where(p)],
+                            resource=p.get("resource") or p["mirror"], pct=100 * ratio,
+                            peak=p["sync_ack_time_max"], limit=limit))
+    return _frame(out)
+
+
+def combine(parts: Iterable[pl.DataFrame]) -> pl.DataFrame:
+    """All findings in time order, the most severe first among equal times."""
+    frames = [p for p in parts if not p.is_empty()]
+    if not frames:
+        return FINDINGS_SCHEMA.to_frame()
+    rank = {s: i for i, s in enumerate(SEVERITY_ORDER)}
+    return (
+        pl.concat(frames)
+        .with_columns(pl.col("severity").replace_strict(rank, default=len(rank)).alias("_rank"))
+        .sort("time", "_rank", maintain_order=True)
+        .drop("_rank")
+    )
+
+
+# --- from the event table --------------------------------------------------------------------
+
+
+def _condition_label(condition: str, lang: str) -> str:
+    from clpkit.catalog import SERVER_DOWN_CONDITIONS
+
+    en, ja, _lines = SERVER_DOWN_CONDITIONS.get(condition, (condition, condition, ""))
+    return ja if lang == "ja" else en
+
+
+def server_downs(ev: pl.DataFrame, final_action: dict[tuple[str, str | None], str], lang: str = "en") -> pl.DataFrame:
+    """Events that the catalog ties to a server-down condition (SPEC 4), with the configured final action.
+
+    ``final_action`` maps (condition, resource-or-monitor name or None) to the
+    action clp.conf configures for it. A warning-level event (e.g. a userw
+    delay warning) only shows the server came close: ``server_down_risk``.
+    """
+    from clpkit import catalog
+
+    cat = catalog.load().filter(pl.col("server_down_condition").is_not_null())
+    keys = cat.select("module", "event_id", "level", "server_down_condition", "condition_when")
+    hits = ev.join(keys.rename({"level": "catalog_level"}), on=["module", "event_id"], how="inner")
+    out = []
+    for row in hits.sort("time").iter_rows(named=True):
+        condition = catalog.condition_of(row["module"], row["event_id"], row["message"] or "")
+        if condition is None:
+            continue
+        target = row["resource"] or row["monitor"]
+        action = final_action.get((condition, target)) or final_action.get((condition, None)) or "not configured in clp.conf"
+        risk = row["catalog_level"] == "warning"
+        out.append(_row(row["time"], row["server"], "warning" if risk else "critical",
+                        "server_down_risk" if risk else "server_down", lang,
+                        evidence=[_where(row)], resource=row["resource"], monitor=row["monitor"],
+                        group=row["group"], condition=_condition_label(condition, lang), action=action,
+                        message=f"{row['module']} {row['event_id']}: {row['message']}"))
+    return _frame(out)
+
+
+def mirror_breaks(ev: pl.DataFrame, mirror_monitors: dict[str, str], lang: str = "en") -> pl.DataFrame:
+    """Mirror monitor errors (a broken mirror) and completed mirror recoveries.
+
+    ``mirror_monitors`` maps a mirror monitor (mdw/hdw) to the mirror it
+    watches. A break is the first error of a monitor; the next recovery of
+    that mirror closes it and gives its duration.
+    """
+    errors = ev.filter(
+        pl.col("monitor").is_in(list(mirror_monitors)) & (pl.col("level") == "error") & (pl.col("kind") != "cluster_stats")
+    ).sort("time")
+    recoveries = ev.filter(
+        pl.col("module").is_in(["mdadmn", "hdadmn"]) & (pl.col("event_id") == 6)
+    ).sort("time")
+    out = []
+    open_breaks: dict[str, dt.datetime] = {}
+    for row in errors.iter_rows(named=True):
+        mirror = mirror_monitors[row["monitor"]]
+        if mirror in open_breaks:
+            continue
+        open_breaks[mirror] = row["time"]
+        out.append(_row(row["time"], row["server"], "error", "mirror_break", lang, evidence=[_where(row)],
+                        resource=mirror, monitor=row["monitor"], message=row["message"]))
+    for row in recoveries.iter_rows(named=True):
+        mirror = row["resource"] or next((m for m in set(mirror_monitors.values()) if m in (row["message"] or "")), None)
+        since = open_breaks.pop(mirror, None) if mirror else None
+        duration = (row["time"] - since).total_seconds() if since else None
+        out.append(_row(row["time"], row["server"], "info", "mirror_recovered", lang, evidence=[_where(row)],
+                        resource=mirror, duration_s=duration, message=row["message"]))
+    return _frame(out)
+
+
+# --- the whole bundle ------------------------------------------------------------------------
+
+
+def _true_utc(frame: pl.DataFrame, columns: list[str], tz: str, offsets: dict[str, float]) -> pl.DataFrame:
+    """Server-local naive times to true UTC: the zone, then minus the server's clock lead."""
+    lead = pl.col("server").replace_strict(offsets, default=0.0, return_dtype=pl.Float64)
+    shift = pl.duration(milliseconds=(lead * 1000).round(0).cast(pl.Int64))
+    return frame.with_columns(
+        (pl.col(c).dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null").dt.convert_time_zone("UTC") - shift)
+        .dt.cast_time_unit("ms")
+        for c in columns
+    )
+
+
+def _final_actions(config) -> dict[tuple[str, str | None], str]:
+    """(condition, resource/monitor name or None) → the final action clp.conf configures."""
+    if config is None:
+        return {}
+    out: dict[tuple[str, str | None], str] = {}
+    for fa in config.final_actions():
+        setting, name, action = fa["setting"], fa["name"], str(fa["action"])
+        if setting == "act/action":
+            out[("activation_failure_final_action", name)] = action
+        elif setting == "deact/action":
+            out[("deactivation_failure_final_action", name)] = action
+        elif setting == "emergency/action":
+            out[("monitor_error_final_action", name)] = action
+        elif setting == "rsctoaction":
+            out[("activation_stall", None)] = out[("deactivation_stall", None)] = action
+        elif setting == "npaction":
+            out[("network_partition_resolution", None)] = action
+        elif setting.startswith("pm/") and ("emergency_shutdown", None) not in out:
+            out[("emergency_shutdown", None)] = action
+    return out
+
+
+def _mirror_settings(config) -> tuple[dict[str, float], dict[str, str]]:
+    """Ack timeout in ms per mirror key (``nmpN`` and resource name), and mirror monitors → mirror."""
+    ack: dict[str, float] = {}
+    monitors: dict[str, str] = {}
+    if config is None:
+        return ack, monitors
+    for name in config.mirrors():
+        m = config.mirror(name)
+        limit = float(m["acktimeout"]) * 1000  # clp.conf: seconds; statistics: ms
+        ack[name] = limit
+        if m.get("nmppath"):
+            ack[str(m["nmppath"]).rsplit("/", 1)[-1].lower()] = limit
+    for mon in config.monitors:
+        if mon.type in ("mdw", "hdw"):
+            monitors[mon.name] = mon.target or mon.params.get("parameters/object") or mon.name
+    return ack, monitors
+
+
+def findings(bundle, *, offsets: dict[str, float] | None = None, tz: str = "UTC", lang: str = "en",
+             sync_wait_s: float = DEFAULT_SYNC_WAIT_S) -> pl.DataFrame:
+    """Every finding of a bundle, on the event table's corrected clock (see the module docstring).
+
+    ``tz`` is the servers' time zone (their files carry none); ``offsets`` the
+    clock leads to apply instead of the estimate; ``sync_wait_s`` the startup
+    sync wait (the guide's default of 5 minutes: the clp.conf key is not
+    published, so it is not read from the configuration).
+    """
+    from clpkit import events as events_mod
+
+    ev = events_mod.events(bundle, offsets=offsets, tz=tz)
+    applied = dict(ev.group_by("server").agg(pl.col("clock_offset_s").first()).iter_rows())
+    config = bundle.config
+    tables = set(bundle.tables())
+    ack, mirror_monitors = _mirror_settings(config)
+    if not mirror_monitors:
+        mirror_monitors = {m: m for m in ev["monitor"].drop_nulls().unique() if m.startswith(("mdw", "hdw"))}
+    stall = _final_actions(config).get(("activation_stall", None), "not known")
+    parts = [
+        server_downs(ev, _final_actions(config), lang),
+        mirror_breaks(ev, mirror_monitors, lang),
+        startup_sync(ev.filter((pl.col("module") == "pm") & (pl.col("event_id") == 1)), sync_wait_s, lang),
+    ]
+    if "cluster_stats" in tables:
+        stats = _true_utc(bundle.table("cluster_stats").filter(pl.col("raw").is_null()),
+                          ["start_time", "end_time"], tz, applied)
+        parts += [group_failovers(stats, lang), resource_failures(stats, stall, lang), monitor_errors(stats, lang)]
+    if "mirror_stats" in tables and ack:
+        mirror = _true_utc(bundle.table("mirror_stats").filter(pl.col("raw").is_null()), ["time"], tz, applied)
+        parts.append(ack_near_timeout(mirror, ack, lang))
+    return combine(parts)

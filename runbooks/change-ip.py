@@ -1,0 +1,91 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Change a server's interconnect or mirror-connect IP address, or its subnet mask
+#
+# Runbook `change-ip`, Maintenance Guide L5806-5893.
+# Changes a server's interconnect or mirror-connect address (`change=address`), or only the
+# interconnect's subnet mask (`change=netmask`): configuration backup with `clpcfctrl --pull`, edit in
+# Cluster WebUI, daemon off, cluster shutdown and reboot, the change, a ping check, `clpcfctrl
+# --push`, daemon on, reboot.
+#
+# With the default parameters this notebook only shows the plan: it contacts no
+# server and changes nothing. To execute, review the plan, then run it with
+# `mode="execute"`, the confirmation token shown below, and the servers'
+# addresses (`clpkit runbook run change-ip … --execute --confirm TOKEN`).
+
+# %% tags=["parameters"]
+server: str = "sv2"  # the server whose address changes
+new_ip: str = "192.168.10.12"  # the new address; for a netmask change, address/prefix (e.g. 192.168.10.12/25)
+change: str = "address"  # address (interconnect or mirror connect) or netmask (subnet mask only)
+init: str = "systemd"  # systemd or initd
+suse: bool = False  # SUSE: chkconfig --del takes --force
+servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)
+console: str = ""  # where clpcfctrl and clpstdn run; empty: the first server not being changed
+backup_dir: str = "/var/tmp/clpkit/clpconf-backup"  # on the console server; survives the reboots
+edited_dir: str = "/var/tmp/clpkit/clpconf-new"  # where the edited configuration is put
+config: str = ""  # the cluster's clp.conf; empty: example names and defaults
+mode: str = "plan"  # plan (touches nothing) | execute
+confirm: str = ""  # the confirmation token the plan shows; execute refuses without it
+hosts: str = ""  # where each server is, comma-separated NAME, equals sign, USER@HOST[:PORT] (see the README)
+known_hosts: str = ""  # known_hosts file the host keys must be in (default ~/.ssh/known_hosts)
+identity: str = ""  # SSH private key file (default: the SSH agent); never a password
+run_dir: str = ""  # where the audit log goes; empty in plan mode: nothing is written
+confirmed_steps: list = []  # manual steps the operator has done, e.g. [9, 10]
+transport: str = "ssh"  # ssh | local (every server's commands on this machine)
+poll_interval: float = 0.0  # seconds between polls of wait steps; 0: each step's own
+
+# %%
+from clpkit.runbook.notebook import open_runbook
+
+rb = open_runbook(
+    "change-ip",
+    dict(server=server, new_ip=new_ip, change=change, init=init, suse=suse, servers=servers, console=console, backup_dir=backup_dir, edited_dir=edited_dir),
+    config=config, mode=mode, confirm=confirm, hosts=hosts, known_hosts=known_hosts, identity=identity,
+    run_dir=run_dir, confirmed_steps=confirmed_steps, transport=transport, poll_interval=poll_interval or None,
+)
+
+# %% [markdown]
+# ## The plan
+#
+# Every step in order, with the hosts it runs on, the exact command, whether
+# it is destructive, and the guide line it follows. Manual steps say what to
+# open and click in Cluster WebUI, with the equivalent command where there is one.
+
+# %%
+rb.show_plan()
+
+# %% [markdown]
+# ## Preconditions
+#
+# Checks that run before the first change; a failed check stops the run here.
+
+# %%
+rb.preconditions()
+
+# %% [markdown]
+# ## Steps
+#
+# The changes. Destructive steps run only in execute mode with the token;
+# manual steps wait for the operator's confirmation.
+
+# %%
+rb.steps()
+
+# %% [markdown]
+# ## Verification
+
+# %%
+rb.verification()
+
+# %%
+assert mode == "plan" or rb.complete(), "the run did not reach its end: see the audit log"
+rb.record()
