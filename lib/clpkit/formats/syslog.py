@@ -133,9 +133,10 @@ def scan(
     if rows.height == 0:
         return Scan(SCHEMA.to_frame(), total, skipped)
     years, year_from = _years(rows, source, mtime)
+    rows = rows.rechunk().with_columns(years.alias("_year"))
     classic_time = pl.format(
         "{}-{}-{} {}",
-        pl.lit(years),
+        pl.col("_year"),
         pl.col("month").cast(pl.String).str.zfill(2),
         pl.col("day").str.zfill(2),
         pl.col("clock"),
