@@ -86,19 +86,29 @@ def parse_lines(data: bytes | str, *, source: str, mtime: datetime | None = None
 def _entries(lines: pl.DataFrame) -> pl.DataFrame:
     """Level, time, ids and text of every entry line (nulls on the other lines).
 
-    Canonical lines are cut by position; the few others go through the
-    general pattern and are put back in place by row index.
+    Canonical lines are cut by position in one pass (the fields are
+    independent expressions, which polars runs in parallel); the few others
+    go through the general pattern and are put back in place by row index.
     """
     text = pl.col("text")
-    # In steps, so that the split runs once.
+    canonical = lines["text"].str.contains(_CANONICAL)
+    # Canonical ids hold no "]": the first one closes them. Writers pad the pid to a fixed
+    # width, so the bracket usually closes at one position and both cuts are constant slices.
+    close = lines["text"].str.find("]", literal=True).filter(canonical)
+    if close.len() and close.min() == close.max():
+        width = int(close[0]) - 24
+        ids, body = text.str.slice(24, width), text.str.slice(width + 26)
+    else:
+        close = text.str.find("]", literal=True)
+        ids, body = text.str.slice(24, close - 24), text.str.slice(close + 2)
+    # Values on lines that are not entries are never read: _rows takes a continuation's
+    # values from its entry, and the general pattern overwrites the other entries' values.
     df = lines.with_columns(
-        text.str.contains(_CANONICAL).alias("canonical"),
-        text.str.splitn("] ", 2).struct.rename_fields(["ids", "body"]).alias("split"),
-    ).unnest("split")
-    df = df.with_columns(
+        canonical.alias("canonical"),
         text.str.slice(0, 1).alias("level"),
-        text.str.slice(2, 21).str.strptime(pl.Datetime("ms"), "%y/%m/%d %H:%M:%S.%3f", strict=False).alias("time"),
-        pl.col("ids").str.slice(24),
+        text.str.slice(2, 21).str.strptime(pl.Datetime("ms"), "%y/%m/%d %H:%M:%S.%3f", strict=False, cache=False).alias("time"),
+        ids.alias("ids"),
+        body.alias("body"),
     )
     if df["ids"].str.contains(":", literal=True).any():
         pair = df["ids"].str.split_exact(":", 1)
@@ -111,10 +121,6 @@ def _entries(lines: pl.DataFrame) -> pl.DataFrame:
         pl.col("canonical").alias("short_year"),
         pl.col("canonical").alias("is_head"),
     )
-    if not df["canonical"].all():
-        # Level, ids and body of a line that is not an entry are never read (see _rows); its time is
-        # (century reference), so only that is cleared.
-        df = df.with_columns(pl.when("canonical").then(pl.col("time")).alias("time"))
     others = df.filter(~pl.col("canonical"))
     if others.height == 0:
         return df
@@ -155,11 +161,11 @@ def _resolve_century(parts: pl.DataFrame, source: str, mtime: datetime | None) -
     The times were parsed with the ``%y`` rule (00-68 is 20xx); only the
     distinct two-digit years are resolved, then shifted where they differ.
     """
-    time, short_year = parts["time"], parts["short_year"].fill_null(False)
+    time, short_year, is_head = parts["time"], parts["short_year"].fill_null(False), parts["is_head"]
     short_times = time.filter(short_year).drop_nulls()
     if short_times.len() == 0:
         return time
-    full = time.filter(~short_year).drop_nulls().dt.year()
+    full = time.filter(~short_year & is_head).drop_nulls().dt.year()
     # Embedded 4-digit dates: looked for in the first lines and in the non-canonical ones
     # (enough to pick a century; scanning every line of a large file costs more than it adds).
     text = parts["text"]
@@ -185,46 +191,50 @@ def _resolve_century(parts: pl.DataFrame, source: str, mtime: datetime | None) -
 
 
 def _rows(df: pl.DataFrame, decoded: textmod.Decoded) -> pl.DataFrame:
-    """Head and continuation rows with the failure policy applied."""
-    head_line = pl.when(pl.col("is_head")).then(pl.col("line"))
-    all_heads = bool(df["is_head"].all())
-    if all_heads and df["time"].null_count() == 0 and not decoded.replaced:
-        # the common case of a clean file: nothing to inherit, nothing to report
-        return df.select(
-            "time", "level", "pid", "tid", pl.col("body").alias("text"),
-            pl.lit(None, pl.Int64).alias("continues"), "line",
-            pl.lit(None, pl.String).alias("raw"), pl.lit(None, pl.String).alias("problem"),
-        )
+    """Head and continuation rows with the failure policy applied.
+
+    Each part is built only when the file needs it (continuation lines,
+    bad times, orphans, undecodable bytes), so a clean file costs one select.
+    """
+    is_head = df["is_head"]
+    all_heads = bool(is_head.all())
+    bad_times = bool(df["time"].filter(is_head).null_count())
+    orphans = not all_heads and not bool(is_head[0])  # only lines before the first entry have no parent
     if all_heads:
-        df = df.with_columns(pl.lit(None, pl.Int64).alias("parent"))
+        parent = pl.lit(None, pl.Int64)
         inherited = {name: pl.col(name) for name in ("time", "level", "pid", "tid")}
     else:
-        df = df.with_columns(head_line.forward_fill().alias("parent"))
-        # A continuation row takes its entry's values (row index = line - 1).
-        inherited = {
-            name: pl.when(pl.col("is_head")).then(pl.col(name)).otherwise(pl.col(name).gather(pl.col("parent") - 1))
-            for name in ("time", "level", "pid", "tid")
-        }
+        parent = pl.col("parent")
+        df = df.with_columns(pl.when(pl.col("is_head")).then(pl.col("line")).forward_fill().alias("parent"))
+        # A row takes its entry's values (row index = line - 1); an entry is its own parent.
+        inherited = {name: pl.col(name).gather(parent - 1) for name in ("time", "level", "pid", "tid")}
     bad_time = pl.col("is_head") & pl.col("time").is_null()
-    orphan = ~pl.col("is_head") & pl.col("parent").is_null()
-    lossy = pl.col("text").str.count_matches("\ufffd", literal=True) if decoded.replaced else pl.lit(0)
-    problem = (
-        pl.when(bad_time)
-        .then(pl.format("impossible date or time in '{}'", pl.col("text").str.slice(0, 40)))
-        .when(orphan)
-        .then(pl.lit("no log entry before this line (continues a previous file?)"))
-        .when(lossy > 0)
-        .then(pl.format("{} undecodable byte(s) replaced (file decoded as {})", lossy, pl.lit(decoded.encoding)))
-    )
+    orphan = ~pl.col("is_head") & parent.is_null()
+    lossy = pl.col("text").str.count_matches("\ufffd", literal=True)
+    problem = None
+    if decoded.replaced:
+        problem = pl.when(lossy > 0).then(
+            pl.format("{} undecodable byte(s) replaced (file decoded as {})", lossy, pl.lit(decoded.encoding))
+        )
+    if orphans:
+        message = pl.lit("no log entry before this line (continues a previous file?)")
+        problem = pl.when(orphan).then(message) if problem is None else pl.when(orphan).then(message).otherwise(problem)
+    if bad_times:
+        message = pl.format("impossible date or time in '{}'", pl.col("text").str.slice(0, 40))
+        problem = pl.when(bad_time).then(message) if problem is None else pl.when(bad_time).then(message).otherwise(problem)
+    if problem is None:
+        raw, problem = pl.lit(None, pl.String), pl.lit(None, pl.String)
+    else:
+        raw = pl.when(problem.is_not_null()).then(pl.col("text"))
     return df.select(
         inherited["time"].alias("time"),
         inherited["level"].alias("level"),
         inherited["pid"].cast(pl.Int64, strict=False).alias("pid"),
         inherited["tid"].cast(pl.Int64, strict=False).alias("tid"),
-        pl.when(pl.col("is_head")).then(pl.col("body")).otherwise(pl.col("text")).alias("text"),
-        pl.when(pl.col("is_head")).then(None).otherwise(pl.col("parent")).cast(pl.Int64).alias("continues"),
+        (pl.col("body") if all_heads else pl.when(pl.col("is_head")).then(pl.col("body")).otherwise(pl.col("text"))).alias("text"),
+        (parent if all_heads else pl.when(pl.col("is_head")).then(None).otherwise(parent)).cast(pl.Int64).alias("continues"),
         "line",
-        pl.when(problem.is_not_null()).then(pl.col("text")).alias("raw"),
+        raw.alias("raw"),
         problem.alias("problem"),
     )
 
