@@ -86,41 +86,51 @@ def parse_lines(data: bytes | str, *, source: str, mtime: datetime | None = None
 def _entries(lines: pl.DataFrame) -> pl.DataFrame:
     """Level, time, ids and text of every entry line (nulls on the other lines).
 
-    Canonical lines are cut by position in one pass (the fields are
-    independent expressions, which polars runs in parallel); the few others
-    go through the general pattern and are put back in place by row index.
+    Canonical lines are cut by position; the few others go through the
+    general pattern and are put back in place by row index. The per-line
+    work runs on polars' streaming engine, which cuts the rows into morsels
+    and uses every core.
     """
     text = pl.col("text")
-    canonical = lines["text"].str.contains(_CANONICAL)
     # Canonical ids hold no "]": the first one closes them. Writers pad the pid to a fixed
     # width, so the bracket usually closes at one position and both cuts are constant slices.
-    close = lines["text"].str.find("]", literal=True).filter(canonical)
+    found = (
+        lines.lazy()
+        .select(text.str.contains(_CANONICAL).alias("canonical"), text.str.find("]", literal=True).alias("close"))
+        .collect(engine="streaming")
+    )
+    canonical = found["canonical"]
+    close = found["close"].filter(canonical)
     if close.len() and close.min() == close.max():
         width = int(close[0]) - 24
         ids, body = text.str.slice(24, width), text.str.slice(width + 26)
     else:
-        close = text.str.find("]", literal=True)
+        close = pl.lit(found["close"])
         ids, body = text.str.slice(24, close - 24), text.str.slice(close + 2)
     # Values on lines that are not entries are never read: _rows takes a continuation's
     # values from its entry, and the general pattern overwrites the other entries' values.
-    df = lines.with_columns(
-        canonical.alias("canonical"),
-        text.str.slice(0, 1).alias("level"),
-        text.str.slice(2, 21).str.strptime(pl.Datetime("ms"), "%y/%m/%d %H:%M:%S.%3f", strict=False, cache=False).alias("time"),
-        ids.alias("ids"),
-        body.alias("body"),
+    df = (
+        lines.lazy()
+        .with_columns(
+            pl.lit(canonical).alias("canonical"),
+            text.str.slice(0, 1).alias("level"),
+            text.str.slice(2, 21)
+            .str.strptime(pl.Datetime("ms"), "%y/%m/%d %H:%M:%S.%3f", strict=False, cache=False)
+            .alias("time"),
+            ids.alias("ids"),
+            ids.str.strip_chars().cast(pl.Int64, strict=False).alias("pid"),
+            pl.lit(None, pl.Int64).alias("tid"),
+            body.alias("body"),
+        )
+        .collect(engine="streaming")
     )
-    if df["ids"].str.contains(":", literal=True).any():
+    if df["ids"].filter(canonical).str.contains(":", literal=True).any():
         pair = df["ids"].str.split_exact(":", 1)
-        pid, tid = pair.struct.field("field_0"), pair.struct.field("field_1")
-    else:
-        pid, tid = df["ids"], pl.Series([None] * df.height, dtype=pl.String)
-    df = df.drop("ids").with_columns(
-        pid.str.strip_chars().cast(pl.Int64, strict=False).alias("pid"),
-        tid.str.strip_chars().cast(pl.Int64, strict=False).alias("tid"),
-        pl.col("canonical").alias("short_year"),
-        pl.col("canonical").alias("is_head"),
-    )
+        df = df.with_columns(
+            pair.struct.field("field_0").str.strip_chars().cast(pl.Int64, strict=False).alias("pid"),
+            pair.struct.field("field_1").str.strip_chars().cast(pl.Int64, strict=False).alias("tid"),
+        )
+    df = df.drop("ids").with_columns(pl.col("canonical").alias("short_year"), pl.col("canonical").alias("is_head"))
     others = df.filter(~pl.col("canonical"))
     if others.height == 0:
         return df
