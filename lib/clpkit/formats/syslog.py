@@ -123,12 +123,23 @@ def scan(
     decoded = textmod.decode(data)
     lines = textmod.lines_frame(decoded)
     total = lines.height
-    blank = int(lines["text"].str.contains(r"^\s*$").sum()) if total else 0
-    candidates = lines.filter(pl.col("text").str.contains(r"(?i)clusterpro|expresscls"))
-    fast_mask = candidates["text"].str.contains(_FAST_CLASSIC)
-    rows = _classic_fast(candidates.filter(fast_mask))
+    text = pl.col("text")
+    # One pass over every line on the streaming engine (all cores): blank lines are counted
+    # and the lines naming a cluster ident kept.
+    screened = (
+        lines.lazy()
+        .with_columns(text.str.contains(r"^\s*$").alias("_blank"))
+        .filter(pl.col("_blank") | text.str.contains(r"(?i)clusterpro|expresscls"))
+        .collect(engine="streaming")
+    )
+    blank = int(screened["_blank"].sum())
+    candidates = screened.filter(~pl.col("_blank")).drop("_blank").rechunk()
+    rows = _classic_fast(candidates)
+    fast_mask = rows["ident"].is_not_null()  # null where the usual shape did not match
     if not fast_mask.all():
-        rows = pl.concat([rows, _by_pattern(candidates.filter(~fast_mask))], how="vertical_relaxed").sort("line")
+        rows = pl.concat(
+            [rows.filter(fast_mask), _by_pattern(candidates.filter(~fast_mask))], how="vertical_relaxed"
+        ).sort("line")
     skipped = total - blank - rows.height
     if rows.height == 0:
         return Scan(SCHEMA.to_frame(), total, skipped)
@@ -175,7 +186,7 @@ def scan(
 
 
 _FAST_CLASSIC = (
-    r"^[A-Z][a-z]{2} [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} [^ ]+ (?i:clusterpro|expresscls)(?:\[[0-9]+\])?: "
+    r"^([A-Z][a-z]{2}) ([ 0-9][0-9]) ([0-9]{2}:[0-9]{2}:[0-9]{2}) ([^ ]+) ((?i:clusterpro|expresscls))(?:\[([0-9]+)\])?: "
 )
 _FAST_EVENT = r"^<type: ?[^<>]*><event: ?[0-9]+>"
 _ROW_SCHEMA = pl.Schema(
@@ -196,30 +207,28 @@ _ROW_SCHEMA = pl.Schema(
 
 
 def _classic_fast(df: pl.DataFrame) -> pl.DataFrame:
-    """Classic lines of the usual shape (``Mon dd HH:MM:SS host ident[pid]: ``), cut by position.
+    """Classic lines of the usual shape (``Mon dd HH:MM:SS host ident[pid]: ``); a null ident on the others.
 
-    Done in steps so that each split runs once.
+    One pattern captures the short prefix fields; the body is cut after the
+    prefix by position, so the pattern never walks the message itself.
     """
     if df.height == 0:
         return _ROW_SCHEMA.to_frame()
-    text = pl.col("text")
-    rest = df.select(text.str.slice(16).str.splitn(" ", 3).struct.rename_fields(["host", "tag", "body"]).alias("r")).unnest("r")
-    tag = rest.select(
-        pl.col("tag").str.strip_suffix(":").str.splitn("[", 2).struct.rename_fields(["ident", "pid"]).alias("t")
-    ).unnest("t")
-    return df.select(
+    g = df["text"].str.extract_groups(_FAST_CLASSIC).struct.rename_fields(["mon", "day", "clock", "host", "ident", "pid"])
+    chars = pl.col("host").str.len_chars() + pl.col("ident").str.len_chars()
+    prefix = 19 + chars + pl.when(pl.col("pid").is_null()).then(0).otherwise(pl.col("pid").str.len_chars() + 2)
+    return df.with_columns(g.alias("g")).unnest("g").select(
         "line",
         "text",
-        text.str.slice(0, 3).replace_strict(_MONTHS, default=None, return_dtype=pl.Int32).alias("month"),
-        text.str.slice(4, 2).str.strip_chars().alias("day"),
-        text.str.slice(7, 8).alias("clock"),
+        pl.col("mon").replace_strict(_MONTHS, default=None, return_dtype=pl.Int32).alias("month"),
+        pl.col("text").str.slice(4, 2).str.strip_chars().alias("day"),
+        pl.col("text").str.slice(7, 8).alias("clock"),
         pl.lit(None, pl.Datetime("ms")).alias("full_time"),
         pl.lit(None, pl.Int32).alias("utc_offset"),
-    ).with_columns(
-        rest["host"],
-        tag["ident"],
-        tag["pid"].str.strip_suffix("]").cast(pl.Int64, strict=False).alias("pid"),
-        rest["body"],
+        "host",
+        "ident",
+        pl.col("pid").cast(pl.Int64, strict=False),
+        pl.col("text").str.slice(prefix).alias("body"),
     )
 
 
