@@ -123,6 +123,7 @@ def _entries(lines: pl.DataFrame) -> pl.DataFrame:
             body.alias("body"),
         )
         .collect(engine="streaming")
+        .rechunk()  # later kernels (scatter, gather) want one chunk
     )
     if df["ids"].filter(canonical).str.contains(":", literal=True).any():
         pair = df["ids"].str.split_exact(":", 1)

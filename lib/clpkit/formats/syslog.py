@@ -133,6 +133,7 @@ def scan(
         .collect(engine="streaming")
     )
     blank = int(screened["_blank"].sum())
+    # one chunk: a later string kernel panics on the streaming engine's chunks (polars 2.1)
     candidates = screened.filter(~pl.col("_blank")).drop("_blank").rechunk()
     rows = _classic_fast(candidates)
     fast_mask = rows["ident"].is_not_null()  # null where the usual shape did not match
@@ -154,7 +155,9 @@ def scan(
     )
     # whole seconds everywhere (the usual case) parse on polars' faster path
     whole = bool((rows["clock"].str.len_bytes().fill_null(8) <= 8).all())
-    classic_time = classic_time.str.strptime(pl.Datetime("ms"), "%Y-%m-%d %H:%M:%S" + ("" if whole else "%.f"), strict=False)
+    classic_time = classic_time.str.strptime(
+        pl.Datetime("ms"), "%Y-%m-%d %H:%M:%S" + ("" if whole else "%.f"), strict=False, cache=False
+    )
     if rows["full_time"].null_count() == 0:
         classic_time = pl.col("full_time")
     rows = rows.with_columns(pl.coalesce(pl.col("full_time"), classic_time).alias("time"))
