@@ -274,12 +274,17 @@ def _by_pattern(df: pl.DataFrame) -> pl.DataFrame:
 def _events(rows: pl.DataFrame) -> pl.DataFrame:
     """Module, event id and message from the ``<type: ..><event: ..>`` head of the body."""
     fast = rows["body"].str.contains(_FAST_EVENT).fill_null(False)
-    parts = pl.col("body").str.splitn(">", 3)
-    out = rows.with_columns(
-        pl.when(fast).then(parts.struct.field("field_0").str.slice(6).str.strip_chars()).alias("module"),
-        pl.when(fast).then(parts.struct.field("field_1").str.slice(7).str.strip_chars().cast(pl.Int64, strict=False)).alias("event_id"),
-        pl.when(fast).then(parts.struct.field("field_2").str.strip_prefix(" ")).otherwise(pl.col("body")).alias("message"),
-    )
+    parts = rows["body"].str.splitn(">", 3).struct.rename_fields(["_m", "_e", "_r"])  # split once
+    all_fast = bool(fast.all())
+    out = rows.with_columns(parts.alias("_p"), fast.alias("_fast")).unnest("_p")
+    module = pl.col("_m").str.slice(6).str.strip_chars()
+    event = pl.col("_e").str.slice(7).str.strip_chars().cast(pl.Int64, strict=False)
+    message = pl.col("_r").str.strip_prefix(" ")
+    out = out.with_columns(
+        (module if all_fast else pl.when("_fast").then(module)).alias("module"),
+        (event if all_fast else pl.when("_fast").then(event)).alias("event_id"),
+        (message if all_fast else pl.when("_fast").then(message).otherwise(pl.col("body"))).alias("message"),
+    ).drop("_m", "_e", "_r", "_fast")
     other = (~fast) & rows["body"].str.contains("<event:", literal=True).fill_null(False)
     if other.any():
         idx = other.arg_true()
