@@ -217,10 +217,11 @@ def _classic_fast(df: pl.DataFrame) -> pl.DataFrame:
     """
     if df.height == 0:
         return _ROW_SCHEMA.to_frame()
-    g = df["text"].str.extract_groups(_FAST_CLASSIC).struct.rename_fields(["mon", "day", "clock", "host", "ident", "pid"])
+    g = pl.col("text").str.extract_groups(_FAST_CLASSIC).struct.rename_fields(["mon", "day", "clock", "host", "ident", "pid"])
     chars = pl.col("host").str.len_chars() + pl.col("ident").str.len_chars()
     prefix = 19 + chars + pl.when(pl.col("pid").is_null()).then(0).otherwise(pl.col("pid").str.len_chars() + 2)
-    return df.with_columns(g.alias("g")).unnest("g").select(
+    # on the streaming engine (all cores); one chunk after it, see scan
+    return df.lazy().with_columns(g.alias("g")).unnest("g").select(
         "line",
         "text",
         pl.col("mon").replace_strict(_MONTHS, default=None, return_dtype=pl.Int32).alias("month"),
@@ -232,7 +233,7 @@ def _classic_fast(df: pl.DataFrame) -> pl.DataFrame:
         "ident",
         pl.col("pid").cast(pl.Int64, strict=False),
         pl.col("text").str.slice(prefix).alias("body"),
-    )
+    ).collect(engine="streaming").rechunk()
 
 
 def _by_pattern(df: pl.DataFrame) -> pl.DataFrame:
