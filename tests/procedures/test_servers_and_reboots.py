@@ -127,7 +127,7 @@ def test_the_reboot_delay_is_in_the_plans_that_reboot():
 @pytest.mark.parametrize("name, params", [
     ("delete-logs", {}),
     ("replace-mirror-disk", {}),
-    ("replace-mirror-disk", {"layout": "both"}),
+    ("replace-mirror-disk", {"layout": "both", "dppath": "/dev/sdb2"}),
 ])
 def test_suse_forces_chkconfig_del_and_only_that(name, params):
     suse = [s.command for s in make(name, {**params, "init": "initd", "suse": True}).steps]
