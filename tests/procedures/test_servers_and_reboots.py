@@ -135,3 +135,10 @@ def test_suse_forces_chkconfig_del_and_only_that(name, params):
     disables = [cmd for cmd in plain if cmd and cmd.startswith("chkconfig --del ")]
     assert disables
     assert suse == [cmd.replace("chkconfig --del ", "chkconfig --del --force ") if cmd else cmd for cmd in plain]
+
+
+def test_the_checklist_shows_the_delay():
+    from clpkit.runbook.render import checklist
+
+    text = checklist(make("delete-logs", {}))
+    assert text.count("first poll after 60 s, up to 1800 s)") == 2
