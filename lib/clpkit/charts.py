@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import clpkit.report  # noqa: F401  (before altair: see clpkit.report on its start-up time)
 import altair as alt
 import polars as pl
 

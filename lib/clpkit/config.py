@@ -117,6 +117,30 @@ PM_ACTIONS = {
 }
 
 
+#: Which :meth:`ClusterConfig.final_actions` setting decides the final action of
+#: each server-down condition (the codes of ``clpkit.catalog.SERVER_DOWN_CONDITIONS``).
+#: A setting ending in ``/`` stands for every setting below it (``pm/exec0/recover`` …).
+#: Conditions missing here have no clp.conf setting: their behaviour is fixed.
+CONDITION_SETTINGS: dict[str, tuple[str, ...]] = {
+    "activation_failure_final_action": ("act/action",),
+    "deactivation_failure_final_action": ("deact/action",),
+    "activation_stall": ("rsctoaction",),
+    "deactivation_stall": ("rsctoaction",),
+    "monitor_error_final_action": ("emergency/action",),
+    "emergency_shutdown": ("pm/",),
+    "network_partition_resolution": ("npaction",),
+}
+
+
+def setting_matches(setting: str, wanted: tuple[str, ...]) -> bool:
+    """Whether a final_actions() ``setting`` is one of ``wanted`` (see :data:`CONDITION_SETTINGS`).
+
+    >>> setting_matches("pm/exec1/recover", CONDITION_SETTINGS["emergency_shutdown"])
+    True
+    """
+    return any(setting == w or (w.endswith("/") and setting.startswith(w)) for w in wanted)
+
+
 def action_name(table: dict[int, str], code: str | int | None) -> str | None:
     """The name of a final-action code in ``table``; unknown codes stay visible as ``code N``.
 

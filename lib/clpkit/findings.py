@@ -443,23 +443,13 @@ def _true_utc(frame: pl.DataFrame, columns: list[str], tz: str, offsets: dict[st
 
 def _final_actions(config) -> dict[tuple[str, str | None], str]:
     """(condition, resource/monitor name or None) → the final action clp.conf configures."""
-    if config is None:
-        return {}
+    from clpkit.config import CONDITION_SETTINGS, setting_matches
+
     out: dict[tuple[str, str | None], str] = {}
-    for fa in config.final_actions():
-        setting, name, action = fa["setting"], fa["name"], str(fa["action"])
-        if setting == "act/action":
-            out[("activation_failure_final_action", name)] = action
-        elif setting == "deact/action":
-            out[("deactivation_failure_final_action", name)] = action
-        elif setting == "emergency/action":
-            out[("monitor_error_final_action", name)] = action
-        elif setting == "rsctoaction":
-            out[("activation_stall", None)] = out[("deactivation_stall", None)] = action
-        elif setting == "npaction":
-            out[("network_partition_resolution", None)] = action
-        elif setting.startswith("pm/") and ("emergency_shutdown", None) not in out:
-            out[("emergency_shutdown", None)] = action
+    for fa in config.final_actions() if config is not None else []:
+        for condition, wanted in CONDITION_SETTINGS.items():
+            if setting_matches(fa["setting"], wanted):
+                out.setdefault((condition, fa["name"]), str(fa["action"]))
     return out
 
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import polars as pl
@@ -40,15 +39,27 @@ _HALFWIDTH_KANA = re.compile("[\uff61-\uff9f]")
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 
 
-@dataclass(frozen=True)
 class Decoded:
-    """A decoded file: its text (LF line ends, no BOM), the encoding chosen, bytes replaced."""
+    """A decoded file: its text (LF line ends, no BOM), the encoding chosen, bytes replaced.
 
-    text: str
-    encoding: str
-    replaced: int
-    #: The input bytes when they are exactly ``text`` in UTF-8 (saves re-encoding a large file).
-    utf8: bytes | None = field(default=None, repr=False, compare=False)
+    A clean UTF-8 file keeps its bytes (``utf8``) and builds ``text`` only
+    when asked: the line splitter reads the bytes directly, which spares a
+    copy of a large file.
+    """
+
+    __slots__ = ("_text", "encoding", "replaced", "utf8")
+
+    def __init__(self, text: str | None, encoding: str, replaced: int, utf8: bytes | None = None):
+        self._text, self.encoding, self.replaced, self.utf8 = text, encoding, replaced, utf8
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = self.utf8.decode("utf-8")
+        return self._text
+
+    def __repr__(self) -> str:
+        return f"Decoded(encoding={self.encoding!r}, replaced={self.replaced})"
 
 
 def decode(data: bytes | str) -> Decoded:
@@ -73,6 +84,8 @@ def decode(data: bytes | str) -> Decoded:
         return Decoded(_newlines(data.removeprefix("\ufeff")), "str", 0)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    if data.isascii() and b"\r" not in data:  # the common case, checked without building a str
+        return Decoded(None, "utf-8", 0, data)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -207,19 +220,20 @@ def lines_frame(text: str | Decoded) -> pl.DataFrame:
     >>> lines_frame("").height
     0
     """
-    utf8 = None
-    if isinstance(text, Decoded):
-        text, utf8 = text.text, text.utf8
-    if not text:
+    if isinstance(text, Decoded) and text.utf8 is not None:
+        data = text.utf8
+    else:
+        data = (text.text if isinstance(text, Decoded) else text).encode("utf-8")
+    if not data:
         return pl.DataFrame(schema={"line": pl.Int64, "text": pl.String})
-    if "\x1f" in text:  # the CSV separator occurs: split in Python instead
-        parts = text.split("\n")
+    if b"\x1f" in data:  # the CSV separator occurs: split in Python instead
+        parts = data.decode("utf-8").split("\n")
         if parts[-1] == "":
             parts.pop()
         col = pl.Series("text", parts, dtype=pl.String)
     else:
         col = pl.read_csv(
-            utf8 if utf8 is not None else text.encode("utf-8"),
+            data,
             has_header=False,
             separator="\x1f",
             quote_char=None,

@@ -7,7 +7,8 @@ import datetime as dt
 import polars as pl
 
 from clpkit.formats import cluster_stats, mirror_stats
-from clpkit.formats._csv import _SNIFF_BYTES
+
+ROWS_IN_A_BIG_FILE = 4000  # about 1 MB: several polars chunks
 
 HEADER, ROW1, ROW2 = mirror_stats.SAMPLE.splitlines()
 
@@ -20,8 +21,8 @@ def big_mirror_file(rows: int, middle: str | None = None) -> str:
     return "\n".join([HEADER, *body]) + "\n"
 
 
-def test_a_decimal_in_a_column_of_integers_beyond_the_sniffed_head_and_tail():
-    rows = 4 * _SNIFF_BYTES // len(ROW1)
+def test_a_decimal_in_the_middle_of_a_column_of_integers():
+    rows = ROWS_IN_A_BIG_FILE
     # "Send Queue, Cur" (column 23) holds integers everywhere but here.
     values = ROW1.split(",")
     values[23] = '"0.25"'
@@ -33,7 +34,7 @@ def test_a_decimal_in_a_column_of_integers_beyond_the_sniffed_head_and_tail():
 
 
 def test_a_bad_value_in_a_big_file_is_still_one_rejected_row():
-    rows = 4 * _SNIFF_BYTES // len(ROW1)
+    rows = ROWS_IN_A_BIG_FILE
     values = ROW1.split(",")
     values[23] = '"lots"'
     df = mirror_stats.parse(big_mirror_file(rows, ",".join(values)))

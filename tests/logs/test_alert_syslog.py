@@ -124,3 +124,24 @@ def test_registry_names():
         assert detect(name).kind == "syslog", name
     assert detect("alertlog.alt").kind == "alert_log"
     assert detect("messages.txt") is None
+
+
+def test_syslog_mixing_fast_and_pattern_lines_at_scale():
+    # Cluster lines read by both readers (the positional one and the full patterns), mixed with
+    # lines that only mention the ident; every count must add up. (A polars panic seen on the
+    # sample's messages-YYYYMMDD is covered by tests/samples/test_parsers.py.)
+    lines = []
+    for i in range(3000):
+        lines.append(f"Dec 31 {i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d} sv1 sshd[{i}]: noise {i}")
+        if i % 50 == 0:
+            lines.append(f"Dec 31 02:00:{i % 60:02d} sv1 CROND[{i}]: (root) CMD (/opt/nec/clusterpro/bin/clplogcc -t type6)")
+        if i % 7 == 0:
+            lines.append(f"Dec 31 03:{i // 60 % 60:02d}:{i % 60:02d} sv1 clusterpro[12]: <type: rm><event: 9> Detected an error in monitoring genw1. (99 : Timeout)")
+        if i % 301 == 0:
+            lines.append(f"<29>1 2025-12-31T03:00:{i % 60:02d}.5+09:00 sv1 expresscls 12 - - <type: nm><event: 2> Server sv2 has been stopped.")
+    s = syslog.scan("\n".join(lines) + "\n", source="messages-20260101")
+    expected_events = sum(1 for i in range(3000) if i % 7 == 0) + sum(1 for i in range(3000) if i % 301 == 0)
+    assert s.frame.height == expected_events
+    assert s.skipped == len(lines) - expected_events
+    assert s.frame["problem"].null_count() == expected_events
+    assert s.frame["time"].dt.year().unique().to_list() == [2025]

@@ -10,11 +10,8 @@ alias. Columns nobody knows are kept as strings under the snake_case of
 their header.
 
 Speed: a well-formed file is read in one strict pass by polars' CSV reader
-with the target dtypes (no Python loop over rows). Two shortcuts keep that
-pass near the speed of a plain ``polars.read_csv``: number columns whose
-head and tail hold only integers are read as integers (faster to parse; a
-wrong guess costs one more read), and timestamps laid out like the first one
-are parsed by fixed width. Only when the strict read fails or its result does
+with the target dtypes (no Python loop over rows), and timestamps laid out
+like the first one are parsed by fixed width. Only when the strict read fails or its result does
 not add up (short rows, blank lines, bad values, a bad timestamp) is the file
 read again on the careful path, which finds the bad lines with column
 operations and keeps each as a row with its text (``raw``) and the reason
@@ -47,7 +44,6 @@ DATETIME = pl.Datetime("ms")
 
 #: Accepted timestamp layouts, tried in order; ``%.f`` also matches no fraction.
 TIME_FORMATS = ("%Y/%m/%d %H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f")
-_SNIFF_BYTES = 1 << 16  # of the head and of the tail of a file, to guess integer columns
 
 _BOM = b"\xef\xbb\xbf"
 _MAX_HEADER_BYTES = 1 << 16
@@ -134,8 +130,7 @@ def read(
     if frame is None:
         frame = _read_careful(body, columns, header_line, first)
     elif tail and not tail.isspace():
-        tail_rows = _read_careful(tail, columns, header_line, first + frame.height)
-        frame = pl.concat([frame, tail_rows], how="vertical_relaxed")  # Int64 read for Float64 columns
+        frame = pl.concat([frame, _read_careful(tail, columns, header_line, first + frame.height)])
     return _assemble(frame, columns, schema, source=source, server=server, constants=constants or {})
 
 
@@ -225,15 +220,10 @@ def _read_fast(body: bytes, columns: list[_Column], first_line: int) -> pl.DataF
     if body.endswith((b"\n\n", b"\n\r\n")):  # trailing blank lines would read as empty rows
         body = body.rstrip(b"\r\n") + b"\n"
     declared = pl.Schema({f"c{i}": (pl.String if c.dtype == DATETIME else c.dtype) for i, c in enumerate(columns)})
-    frame, guess = None, _integer_guess(body, declared)
-    for schema in [guess, declared] if guess != declared else [declared]:
-        try:
-            frame = pl.read_csv(body, has_header=False, schema=schema, encoding="utf8-lossy", raise_if_empty=False)
-            break
-        except pl.exceptions.PolarsError:
-            continue  # a decimal after all; then a value that does not convert, bad quoting
-    if frame is None:
-        return None
+    try:
+        frame = pl.read_csv(body, has_header=False, schema=declared, encoding="utf8-lossy", raise_if_empty=False)
+    except pl.exceptions.PolarsError:
+        return None  # a value that does not convert, too many fields, bad quoting
     # One row per line unless a blank or short line (read as nulls up to the
     # last column) or a quoted line end (a newline inside a value: numbers
     # and times fail to convert, text is caught by counting lines) is present.
@@ -262,26 +252,6 @@ def _read_fast(body: bytes, columns: list[_Column], first_line: int) -> pl.DataF
         pl.lit(None, pl.String).alias("raw"),
         pl.lit(None, pl.String).alias("problem"),
     )
-
-
-def _integer_guess(body: bytes, declared: pl.Schema) -> pl.Schema:
-    """``declared`` with Float64 columns read as Int64 when the head and tail of the file hold only integers.
-
-    polars parses integers faster than floats and most statistics columns
-    hold integers most of the time; a guess proven wrong costs one more read.
-    """
-    floats = [c for c, t in declared.items() if t == pl.Float64]
-    if not floats:
-        return declared
-    head = body[: body.rfind(b"\n", 0, _SNIFF_BYTES) + 1]
-    tail = body[body.find(b"\n", max(len(body) - _SNIFF_BYTES, len(head))) + 1 :] if len(body) > len(head) else b""
-    strings = pl.Schema({c: pl.String for c in declared})
-    try:
-        sample = pl.concat([pl.read_csv(part, has_header=False, schema=strings) for part in (head, tail) if part])
-    except pl.exceptions.PolarsError:
-        return declared  # bad lines in the sample: the strict read will fail and say so
-    integers = sample.select(pl.col(floats).str.contains(r"^\s*-?\d+\s*$").all()).row(0, named=True)
-    return pl.Schema({c: (pl.Int64 if integers.get(c) else t) for c, t in declared.items()})
 
 
 _FIXED_TIME = re.compile(r"\d{4}([/-])\d\d\1\d\d([ T])\d\d:\d\d:\d\d(\.\d{3})?")

@@ -56,7 +56,7 @@ LINE_SCHEMA = pl.Schema(
     }
 )
 
-_CANONICAL = r"(?-u)^[A-Z] [0-9]{2}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}\[[ 0-9]*(?::[ 0-9]*)?\]"
+_CANONICAL = r"(?-u)^[A-Z] [0-9]{2}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}\[[ 0-9]*(?::[ 0-9]*)?\] "
 _GENERAL = (
     r"^(?:(?P<level>[A-Z])\s+)?"
     r"(?P<year>\d{4}|\d{2})[/-](?P<month>\d{1,2})[/-](?P<day>\d{1,2})[ T]+"
@@ -72,7 +72,8 @@ _EMPTY = pl.Schema({**LINE_SCHEMA, "line": pl.Int64, "raw": pl.String, "problem"
 def parse_lines(data: bytes | str, *, source: str, mtime: datetime | None = None) -> pl.DataFrame:
     """The file's lines as rows of :data:`LINE_SCHEMA` plus ``line``, ``raw``, ``problem``."""
     decoded = textmod.decode(data)
-    if decoded.text[:4096].count("\x00") > 64:
+    head = decoded.utf8[:4096].decode("ascii", "replace") if decoded.utf8 is not None else decoded.text[:4096]
+    if head.count("\x00") > 64:
         raise ParseError(source, "binary data, not a text log", 1)
     lines = textmod.lines_frame(decoded)
     if lines.height == 0 or (lines.height == 1 and not lines["text"][0].strip() and decoded.replaced == 0):
@@ -89,20 +90,15 @@ def _entries(lines: pl.DataFrame) -> pl.DataFrame:
     general pattern and are put back in place by row index.
     """
     text = pl.col("text")
-    split = text.str.splitn("]", 2)
-    ids = split.struct.field("field_0").str.slice(24)
-    df = (
-        lines.lazy()
-        .select(
-            "line",
-            "text",
-            text.str.contains(_CANONICAL).alias("canonical"),
-            text.str.slice(0, 1).alias("level"),
-            text.str.slice(2, 21).str.strptime(pl.Datetime("ms"), "%y/%m/%d %H:%M:%S.%3f", strict=False).alias("time"),
-            ids.alias("ids"),
-            split.struct.field("field_1").str.strip_prefix(" ").alias("body"),
-        )
-        .collect()
+    # In steps, so that the split runs once.
+    df = lines.with_columns(
+        text.str.contains(_CANONICAL).alias("canonical"),
+        text.str.splitn("] ", 2).struct.rename_fields(["ids", "body"]).alias("split"),
+    ).unnest("split")
+    df = df.with_columns(
+        text.str.slice(0, 1).alias("level"),
+        text.str.slice(2, 21).str.strptime(pl.Datetime("ms"), "%y/%m/%d %H:%M:%S.%3f", strict=False).alias("time"),
+        pl.col("ids").str.slice(24),
     )
     if df["ids"].str.contains(":", literal=True).any():
         pair = df["ids"].str.split_exact(":", 1)
@@ -116,9 +112,9 @@ def _entries(lines: pl.DataFrame) -> pl.DataFrame:
         pl.col("canonical").alias("is_head"),
     )
     if not df["canonical"].all():
-        df = df.with_columns(
-            pl.when("canonical").then(pl.col(c)).alias(c) for c in ("level", "time", "pid", "tid", "body")
-        )
+        # Level, ids and body of a line that is not an entry are never read (see _rows); its time is
+        # (century reference), so only that is cleared.
+        df = df.with_columns(pl.when("canonical").then(pl.col("time")).alias("time"))
     others = df.filter(~pl.col("canonical"))
     if others.height == 0:
         return df
@@ -143,7 +139,10 @@ def _entries(lines: pl.DataFrame) -> pl.DataFrame:
         pl.col("tid").cast(pl.Int64, strict=False),
         pl.col("year").is_not_null().alias("is_head"),
     )
-    index = others["line"] - 1  # lines are numbered from 1 in row order
+    slow = slow.filter("is_head")
+    if slow.height == 0:
+        return df
+    index = slow["line"] - 1  # lines are numbered from 1 in row order
     columns = {}
     for name in ("level", "time", "short_year", "pid", "tid", "body", "is_head"):
         columns[name] = df[name].scatter(index, slow[name].cast(df[name].dtype))

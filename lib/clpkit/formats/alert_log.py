@@ -79,7 +79,7 @@ def _time(col: str) -> pl.Expr:
 def parse(data: bytes | str, *, source: str = "<sample>", server: str | None = None) -> pl.DataFrame:
     """One row per alert; a line that does not fit is kept raw."""
     decoded = textmod.decode(data)
-    lines = textmod.lines_frame(decoded.text).filter(pl.col("text").str.strip_chars() != "")
+    lines = textmod.lines_frame(decoded).filter(pl.col("text").str.strip_chars() != "")
     if lines.height == 0:
         return SCHEMA.to_frame()
     names = ["seq", "t1", "t2", "host", "module", "event", "level", "message"]

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from clpkit.catalog import SERVER_DOWN_CONDITIONS
-from clpkit.config import ClusterConfig
+from clpkit.config import CONDITION_SETTINGS, ClusterConfig, setting_matches
 
 #: Services with start/stop logs ``init_<svc>.start.cur`` (SPEC 3.1, guide L365-398).
 SERVICES = ("evt", "trn", "md", "main", "webmgr", "alert")
@@ -210,25 +210,9 @@ def emergency_archives(bundle) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
-#: Conditions whose final action clp.conf sets, and which final_actions() setting does it.
-_CONDITION_SETTINGS: dict[str, tuple[str, ...]] = {
-    "activation_failure_final_action": ("act/action",),
-    "deactivation_failure_final_action": ("deact/action",),
-    "activation_stall": ("rsctoaction",),
-    "deactivation_stall": ("rsctoaction",),
-    "monitor_error_final_action": ("emergency/action",),
-    "emergency_shutdown": ("pm/",),
-    "network_partition_resolution": ("npaction",),
-}
-
-
 #: Codes in the server-down table (the report words them): a monitor without
 #: ``emergency/action`` in clp.conf; a condition no clp.conf setting controls.
 NOT_SET, NO_SETTING = "not_set", "no_setting"
-
-
-def _matches(setting: str, wanted: tuple[str, ...]) -> bool:
-    return any(setting == w or (w.endswith("/") and setting.startswith(w)) for w in wanted)
 
 
 def server_down_conditions(cfg: ClusterConfig | None, lang: str = "en") -> pl.DataFrame:
@@ -251,8 +235,8 @@ def server_down_conditions(cfg: ClusterConfig | None, lang: str = "en") -> pl.Da
     rows = []
     for code, (en, ja, lines) in SERVER_DOWN_CONDITIONS.items():
         label = ja if lang == "ja" else en
-        wanted = _CONDITION_SETTINGS.get(code)
-        hits = [fa for fa in configured if wanted and _matches(str(fa["setting"]), wanted)]
+        wanted = CONDITION_SETTINGS.get(code)
+        hits = [fa for fa in configured if wanted and setting_matches(str(fa["setting"]), wanted)]
         if code == "monitor_error_final_action" and cfg is not None:
             set_for = {fa["name"] for fa in hits}
             hits += [
