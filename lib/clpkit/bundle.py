@@ -405,7 +405,10 @@ class Bundle:
             if kind == "module_log":
                 frames += self._archived_logs()
                 schema = elog.LOGS_SCHEMA
-            self._tables[kind] = combine(frames, schema)
+            table = combine(frames, schema)
+            if kind == "module_log":  # the archive columns even when no archive was found
+                table = combine([table, schema.to_frame()], schema)
+            self._tables[kind] = table
         return self._tables[kind]
 
     def _archived_logs(self) -> list[pl.DataFrame]:
