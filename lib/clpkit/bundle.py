@@ -44,8 +44,8 @@ from typing import Iterable, Sequence
 import polars as pl
 
 from clpkit import formats
-from clpkit.formats import elog, syslog
 from clpkit.archive import Limits, archive_stem, extract, is_archive, remove_tree
+from clpkit.formats import elog, syslog
 from clpkit.problems import PROBLEMS_SCHEMA, ClpkitError, ParseError, Problem, problems_frame, rejected_rows
 
 #: Folders of an install root (SPEC 2); two of them make a folder one server's root.
@@ -417,7 +417,7 @@ class Bundle:
             frame, problems = self.read_archived_logs(f)
             self._file_problems["module_log", f.server, f.source] = problems
             if frame is not None and frame.height:
-                frames.append(frame.with_columns(pl.lit(f.server, pl.String).alias("server")))
+                frames.append(frame)
         return frames
 
     @property
@@ -429,7 +429,8 @@ class Bundle:
         """
         if "syslog" in self.tables():
             self.table("syslog")
-        rows = [(f.server, f.source, *self._skipped[f.server, f.source]) for f in self.entries("syslog") if (f.server, f.source) in self._skipped]
+        counts = [(f.server, f.source) for f in self.entries("syslog")]
+        rows = [(*key, *self._skipped[key]) for key in counts if key in self._skipped]
         return pl.DataFrame(rows, schema=SKIPPED_SCHEMA, orient="row")
 
     @property
