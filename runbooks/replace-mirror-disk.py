@@ -23,6 +23,7 @@ disk: str = "mirror"  # mirror | hybrid
 layout: str = "single"  # single (one plain disk) | raid | both (the disks of both servers)
 copy: str = "online"  # online: copy while the group runs on the source (A); offline: group stopped (B)
 init: str = "systemd"  # systemd | initd
+suse: bool = False  # SUSE: chkconfig --del takes --force
 resource: str = "md1"  # mirror (md) or hybrid (hd) disk resource
 group: str = ""  # the group holding the resource; empty: from clp.conf, else failover1
 server: str = "sv2"  # the server whose disk is replaced
@@ -43,7 +44,7 @@ identity: str = ""  # SSH private key file (default: the SSH agent); never a pas
 run_dir: str = ""  # where the audit log goes; empty in plan mode: nothing is written
 confirmed_steps: list = []  # manual steps the operator has done, e.g. [9, 10]
 transport: str = "ssh"  # ssh | local (every server's commands on this machine)
-poll_interval: float = 0.0  # seconds between polls of wait steps; 0: each step's own
+poll_interval: float = 0.0  # seconds between polls of wait steps, also the most a wait waits before its first poll; 0: each step's own
 
 # %%
 from clpkit.runbook.notebook import open_runbook

@@ -41,7 +41,7 @@ identity: str = ""  # SSH private key file (default: the SSH agent); never a pas
 run_dir: str = ""  # where the audit log goes; empty in plan mode: nothing is written
 confirmed_steps: list = []  # manual steps the operator has done, e.g. [9, 10]
 transport: str = "ssh"  # ssh | local (every server's commands on this machine)
-poll_interval: float = 0.0  # seconds between polls of wait steps; 0: each step's own
+poll_interval: float = 0.0  # seconds between polls of wait steps, also the most a wait waits before its first poll; 0: each step's own
 
 # %%
 from clpkit.runbook.notebook import open_runbook

@@ -22,6 +22,11 @@ Every frame's ``source`` is the file's path below the input's own name
 (``collection/sv1/perf/disk/nmp1.cur``, ``sv1.tar.gz/perf/disk/nmp1.cur``),
 so it is the same wherever the collection lies or is extracted;
 :mod:`clpkit.ingest` relies on that.
+
+The ``module_log`` table also holds the module logs inside the emergency
+archives ``elog_<mod><g>.tar.gz`` (their ``source`` is
+``<archive source>!<member>``), and syslog files report how many unrelated
+lines they skipped in :attr:`Bundle.skipped`.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ import polars as pl
 
 from clpkit import formats
 from clpkit.archive import Limits, archive_stem, extract, is_archive, remove_tree
+from clpkit.formats import elog, syslog
 from clpkit.problems import PROBLEMS_SCHEMA, ClpkitError, ParseError, Problem, problems_frame, rejected_rows
 
 #: Folders of an install root (SPEC 2); two of them make a folder one server's root.
@@ -64,6 +70,8 @@ FILES_SCHEMA = pl.Schema(
         "source": pl.String,
     }
 )
+
+SKIPPED_SCHEMA = pl.Schema({"server": pl.String, "source": pl.String, "lines": pl.Int64, "skipped": pl.Int64})
 
 
 @dataclass(frozen=True)
@@ -267,7 +275,8 @@ class Bundle:
         self._roots = roots
         self._bundle_problems = problems
         self._tables: dict[str, pl.DataFrame] = {}
-        self._file_problems: dict[tuple[str, str], list[Problem]] = {}
+        self._file_problems: dict[tuple[str, str, str], list[Problem]] = {}  # (table, server, source)
+        self._skipped: dict[tuple[str, str], tuple[int, int]] = {}  # (server, source) -> (lines, skipped)
         self._config_done = False
         self._config = None
         self._finalizer = weakref.finalize(self, _remove_all, list(tmpdirs))
@@ -327,17 +336,37 @@ class Bundle:
     def tables(self) -> list[str]:
         """The kinds present, in registry order."""
         present = {f.kind for f in self._entries}
+        if "elog" in present:
+            present.add("module_log")  # the logs inside the archives
         return [spec.kind for spec in formats.REGISTRY if spec.kind in present]
 
     # --- parsing ---
     def read(self, f: BundleFile) -> tuple[pl.DataFrame | None, list[Problem]]:
         """Parse one file; never raises: a file that cannot be read is (None, [its problem])."""
+        return self._guarded(f, self._parse)
+
+    def read_archived_logs(self, f: BundleFile) -> tuple[pl.DataFrame | None, list[Problem]]:
+        """The module logs inside one ``elog`` archive (``elog.LOGS_SCHEMA``); never raises, as :meth:`read`."""
+        return self._guarded(f, lambda f, data: elog.parse_logs(data, source=f.source, server=f.server))
+
+    def skipped_in(self, f: BundleFile) -> int:
+        """Unrelated lines a syslog file's parser skipped (0 for other kinds and for files not read yet)."""
+        return self._skipped.get((f.server, f.source), (0, 0))[1]
+
+    def _parse(self, f: BundleFile, data: bytes) -> pl.DataFrame:
+        if f.kind != "syslog":
+            return formats.parse_bytes(f.kind, data, source=f.source, server=f.server)
+        scan = syslog.scan(data, source=f.source, server=f.server)
+        self._skipped[f.server, f.source] = (scan.lines, scan.skipped)
+        return scan.frame
+
+    def _guarded(self, f: BundleFile, parse) -> tuple[pl.DataFrame | None, list[Problem]]:
         try:
             data = f.path.read_bytes()
         except OSError as exc:
             return None, [Problem(f.server, f.source, None, f"cannot read: {exc.strerror or exc}")]
         try:
-            frame = formats.parse_bytes(f.kind, data, source=f.source, server=f.server)
+            frame = parse(f, data)
         except ParseError as exc:
             return None, [Problem(f.server, f.source, exc.line, exc.reason)]
         except (Exception, pl.exceptions.PanicException) as exc:  # a parser bug must not stop the other files
@@ -350,6 +379,13 @@ class Bundle:
         Rows of a newer generation equal to rows kept from the one before it
         (all columns but source and line) are dropped as rotation-boundary
         duplicates. A kind with no file gives the format's empty ``SCHEMA`` frame.
+
+        ``module_log`` also holds the module logs inside the emergency archives
+        (``elog.LOGS_SCHEMA``: ``archive``, ``archive_module``,
+        ``archive_generation``, null on the loose logs). Each archive is a
+        snapshot of the logs taken when an error happened, so its rows are a
+        series of their own: they are not deduplicated against the loose logs
+        nor against the other archives, and the same line can appear in both.
         """
         if kind not in self._tables:
             spec = formats.by_kind(kind)
@@ -358,15 +394,44 @@ class Bundle:
                 kept = None
                 for f in group:
                     frame, problems = self.read(f)
-                    self._file_problems[f.server, f.source] = problems
+                    self._file_problems[kind, f.server, f.source] = problems
                     if frame is None:
                         continue
                     if kept is not None:
                         frame = drop_boundary_duplicates(kept, frame)
                     frames.append(frame)
                     kept = frame
-            self._tables[kind] = combine(frames, spec.load().SCHEMA)
+            schema = spec.load().SCHEMA
+            if kind == "module_log":
+                frames += self._archived_logs()
+                schema = elog.LOGS_SCHEMA
+            table = combine(frames, schema)
+            if kind == "module_log":  # the archive columns even when no archive was found
+                table = combine([table, schema.to_frame()], schema)
+            self._tables[kind] = table
         return self._tables[kind]
+
+    def _archived_logs(self) -> list[pl.DataFrame]:
+        frames = []
+        for f in self.entries("elog"):
+            frame, problems = self.read_archived_logs(f)
+            self._file_problems["module_log", f.server, f.source] = problems
+            if frame is not None and frame.height:
+                frames.append(frame)
+        return frames
+
+    @property
+    def skipped(self) -> pl.DataFrame:
+        """server, source, lines, skipped: per syslog file, the lines read and the unrelated ones skipped.
+
+        Unrelated lines (other programs' messages) are expected, so they are
+        counted here and never listed in :attr:`problems`. Parses the syslog table.
+        """
+        if "syslog" in self.tables():
+            self.table("syslog")
+        counts = [(f.server, f.source) for f in self.entries("syslog")]
+        rows = [(*key, *self._skipped[key]) for key in counts if key in self._skipped]
+        return pl.DataFrame(rows, schema=SKIPPED_SCHEMA, orient="row")
 
     @property
     def input_problems(self) -> list[Problem]:
@@ -382,7 +447,10 @@ class Bundle:
         frames = [problems_frame(self._bundle_problems)]
         for kind in self.tables():
             table = self.table(kind)
-            frames.append(problems_frame([p for f in self.entries(kind) for p in self._file_problems[f.server, f.source]]))
+            files = self.entries("elog") if kind == "module_log" else []
+            files += self.entries(kind)
+            found = [p for f in files for p in self._file_problems.get((kind, f.server, f.source), [])]
+            frames.append(problems_frame(found))
             frames.append(rejected_rows(table))
         return pl.concat(frames).cast(dict(PROBLEMS_SCHEMA)).unique(maintain_order=True)
 

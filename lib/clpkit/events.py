@@ -284,7 +284,11 @@ def _catalog_level() -> pl.Expr:
 
 
 def _from_module_log(logs: pl.DataFrame, levels: Iterable[str] | None) -> pl.DataFrame:
+    """The loose module logs' lines. The copies inside emergency archives (``archive`` set) are left
+    out: they are snapshots of the same logs, so their lines are already events of the loose files."""
     df = logs.filter(pl.col("continues").is_null(), pl.col("time").is_not_null())
+    if "archive" in df.columns:
+        df = df.filter(pl.col("archive").is_null())
     if levels is not None:
         df = df.filter(pl.col("level").is_in(list(levels)))
     return df.select(

@@ -23,6 +23,11 @@ depends on its older sibling too: when a generation is parsed again, every
 newer generation of that series is parsed again; when only ``.cur`` grew, it
 alone is parsed and compared with the stored ``.pre`` part. Parts of files
 that left the bundle are removed.
+
+An emergency archive ``elog_*.tar.gz`` gives two parts: its member list
+(``elog``) and the module logs inside it (``module_log``, with the archive
+columns), as :meth:`clpkit.bundle.Bundle.table` does. The summary's
+``skipped`` is the number of unrelated lines the syslog files held.
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ from clpkit.bundle import Bundle, BundleFile, combine, drop_boundary_duplicates,
 from clpkit.problems import problems_frame, rejected_rows
 
 MANIFEST = "_clpkit_manifest.json"
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 3  # 3: logs_part (module logs inside elog archives), skipped (syslog)
 PROBLEMS_TABLE = "problems"
 HEAD_BYTES = 64 * 1024
 #: Partition value of rows without a server (Hive's and Spark's spelling of null).
@@ -149,7 +154,7 @@ class _Ingest:
                 and entry["server"] == f.server
                 and entry["kind"] == f.kind
                 and entry["older"] == (older.source if older else None)
-                and all((self.out / p).is_file() for p in (entry["part"], entry["problems_part"]) if p)
+                and all((self.out / p).is_file() for p in _parts(entry))
             )
             if reuse:
                 self.new[f.server, f.source] = entry
@@ -178,12 +183,23 @@ class _Ingest:
         found = problems_frame(problems)
         if frame is not None:
             found = pl.concat([found, rejected_rows(frame)])
+        logs_part, logs_rows = None, 0
+        if f.kind == "elog":
+            logs, log_problems = self.bundle.read_archived_logs(f)
+            found = pl.concat([found, problems_frame(log_problems)])
+            if logs is not None and logs.height:
+                self.touched.add("module_log")
+                logs_part, logs_rows = f"{partition('module_log', f.server)}/{part_name(f.server, f.source)}", logs.height
+                self._write(logs.drop("server"), logs_part)
+                found = pl.concat([found, rejected_rows(logs)])
+            found = found.unique(maintain_order=True)
         if found.height:
             problems_part = f"{partition(PROBLEMS_TABLE, f.server)}/{part_name(f.server, f.source)}"
             self._write(found.drop("server"), problems_part)
         previous = self.old.get((f.server, f.source))
         if previous:
-            for old_part, new_part in ((previous["part"], part), (previous["problems_part"], problems_part)):
+            pairs = ((previous["part"], part), (previous["problems_part"], problems_part), (previous.get("logs_part"), logs_part))
+            for old_part, new_part in pairs:
                 if old_part and old_part != new_part:
                     (self.out / old_part).unlink(missing_ok=True)
         self.new[f.server, f.source] = {
@@ -196,6 +212,9 @@ class _Ingest:
             "problems_part": problems_part,
             "rows": 0 if frame is None else frame.height,
             "problems": found.height,
+            "logs_part": logs_part,
+            "logs_rows": logs_rows,
+            "skipped": self.bundle.skipped_in(f),
         }
         return frame
 
@@ -214,9 +233,10 @@ class _Ingest:
 
     def _remove(self, entry: dict) -> None:
         self.touched.add(entry["kind"])
-        for rel in (entry["part"], entry["problems_part"]):
-            if rel:
-                (self.out / rel).unlink(missing_ok=True)
+        if entry.get("logs_part"):
+            self.touched.add("module_log")
+        for rel in _parts(entry):
+            (self.out / rel).unlink(missing_ok=True)
 
     def _bundle_problems(self) -> None:
         """Problems not tied to one parsed file (refused archive members…): rewritten every run."""
@@ -247,7 +267,7 @@ class _Ingest:
 
     def _sweep(self) -> None:
         """Remove parts no manifest entry names (left by an interrupted run) and empty folders."""
-        keep = {p for e in self.new.values() for p in (e["part"], e["problems_part"]) if p}
+        keep = {p for e in self.new.values() for p in _parts(e)}
         tables = {spec.kind for spec in formats.REGISTRY} | {PROBLEMS_TABLE}
         for table in tables:
             base = self.out / table
@@ -274,6 +294,10 @@ class _Ingest:
                 t = tables.setdefault(entry["kind"], {"rows": 0, "files": 0})
                 t["rows"] += entry["rows"]
                 t["files"] += 1
+            if entry.get("logs_part"):
+                t = tables.setdefault("module_log", {"rows": 0, "files": 0})
+                t["rows"] += entry["logs_rows"]
+                t["files"] += 1
         order = [spec.kind for spec in formats.REGISTRY]
         return {
             "out": str(self.out),
@@ -281,7 +305,13 @@ class _Ingest:
             "tables": {k: tables[k] for k in sorted(tables, key=order.index)},
             "files": {"parsed": self.parsed, "reused": self.reused, "removed": removed},
             "problems": self.bundle_problem_count + sum(e["problems"] for e in self.new.values()),
+            "skipped": sum(e["skipped"] for e in self.new.values()),
         }
+
+
+def _parts(entry: dict) -> list[str]:
+    """The files a manifest entry wrote."""
+    return [p for p in (entry["part"], entry["problems_part"], entry.get("logs_part")) if p]
 
 
 def read_table(out: str | os.PathLike, table: str) -> pl.LazyFrame:

@@ -42,6 +42,7 @@ def test_hive_layout_and_summary(two_servers, tmp_path):
         "tables": {"mirror_stats": {"rows": 20, "files": 3}, "cluster_stats": {"rows": 4, "files": 2}},
         "files": {"parsed": 5, "reused": 0, "removed": 0},
         "problems": summary["problems"],
+        "skipped": 0,
     }
     assert [p.split("/part-")[0] for p in parts(out, "mirror_stats")] == [
         "mirror_stats/server=sv1",
@@ -170,7 +171,7 @@ def test_cli_summary_and_exit_codes(two_servers, tmp_path):
     assert res.returncode == 0, res.stderr
     assert res.stderr == "", "no progress bar when stderr is not a terminal"
     summary = json.loads(res.stdout)
-    assert set(summary) == {"out", "servers", "tables", "files", "problems"}
+    assert set(summary) == {"out", "servers", "tables", "files", "problems", "skipped"}
     assert summary["servers"] == ["node-a", "sv2"]
     assert (out / "mirror_stats" / "server=node-a").is_dir()
 

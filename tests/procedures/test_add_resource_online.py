@@ -23,7 +23,7 @@ def test_order(os, flag, outline):
         "check sv1: clpstat",
     ]
     assert p.steps[0].expect.name == "servers_online"
-    assert p.steps[1].expect.name == "group_online" and p.steps[1].expect.args == {"group": "failover1"}
+    assert p.steps[1].expect.name == "group_resources_online" and p.steps[1].expect.args == {"group": "failover1"}
     assert p.steps[7].expect.args == {"text": "vip2"}
     assert p.steps[5].guide == ("L6020" if os == "linux" else "L6026")
 

@@ -163,7 +163,7 @@ def test_server_must_belong_to_the_cluster(outline):
 
 def test_with_clp_conf_fullcopy_off_the_full_copy_is_started_by_command(config, outline):
     p = plan(Params(variant="mirror-new-disk", server="sv2", resource="md1", disk_used_before=True,
-                    servers="ignored-when-config"), config)
+                    servers="sv2"), config)
     assert p.cluster == "cluster1"
     assert outline(p)[-3:] == [
         "command sv2: reboot",

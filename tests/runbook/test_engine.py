@@ -234,3 +234,61 @@ def test_an_unreachable_server_meets_no_condition(tmp_path):
     with pytest.raises(RunStopped, match="cannot connect .*still after 0.2 s"):
         Runner(plan, {"sv1": down}, tmp_path / "run", mode="execute", confirm=token(plan), poll_interval=0.05, echo=quiet).run()
     assert down.tries >= 3
+
+
+class Clock:
+    """A transport that answers at once and notes when each command ran."""
+
+    def __init__(self):
+        import time
+
+        self.times = []
+        self._now = time.monotonic
+
+    def run(self, command, timeout=None):
+        from clpkit.runbook.transport import Result
+
+        self.times.append(self._now())
+        return Result(0, "")
+
+    def describe(self):
+        return "clock (test)"
+
+    def close(self):
+        pass
+
+
+def delayed_wait(delay):
+    return Plan("t", {}, (
+        Step("wait", "back from the reboot", hosts=("sv1", "sv2"), command="true", expect=Expect("exit_zero"),
+             timeout=5, interval=0.05, delay=delay),
+    ))
+
+
+def test_the_first_poll_of_a_wait_comes_no_earlier_than_its_delay(tmp_path):
+    import time
+
+    plan = delayed_wait(0.4)
+    sv1, sv2 = Clock(), Clock()
+    r = Runner(plan, {"sv1": sv1, "sv2": sv2}, tmp_path / "run", mode="execute", confirm=token(plan), echo=quiet)
+    start = time.monotonic()
+    r.run()
+    assert sv1.times and sv1.times[0] - start >= 0.4
+    assert sv2.times and sv2.times[0] - start >= 0.4
+    # the delay counts from the step's start: the second server is not made to wait it again
+    assert sv2.times[0] - sv1.times[0] < 0.4
+
+
+def test_a_rehearsal_paces_the_delay_like_its_polls(tmp_path):
+    import time
+
+    plan = delayed_wait(60.0)
+    clock = Clock()
+    r = Runner(plan, {"sv1": clock, "sv2": Clock()}, tmp_path / "run", mode="execute", confirm=token(plan),
+               poll_interval=0.2, echo=quiet)
+    start = time.monotonic()
+    r.run()
+    assert 0.2 <= clock.times[0] - start < 30  # poll_interval caps the 60 s delay; never below it
+    capped = Runner(plan, {"sv1": Clock(), "sv2": Clock()}, None, wait_limit=0.1, echo=quiet)
+    assert capped._delay(plan.steps[0]) == 0.1
+    assert Runner(plan, {}, None, echo=quiet)._delay(plan.steps[0]) == 60.0

@@ -73,7 +73,7 @@ def plan(name: str, params: tuple[str, ...], config: str | None, bundle: str | N
 @click.option("--confirmed", default="", help="Manual steps already done, e.g. 9,10 (otherwise you are asked).")
 @click.option("--runs-dir", default="runbook-runs", type=click.Path(file_okay=False), help="Where new run directories go.")
 @click.option("--transport", type=click.Choice(["ssh", "local"]), default="ssh", help="local runs every server's commands on this machine.")
-@click.option("--poll-interval", type=float, default=None, help="Seconds between polls of wait steps (default: each step's own).")
+@click.option("--poll-interval", type=float, default=None, help="Seconds between polls of wait steps, also the most a wait pauses before its first poll (default: each step's own).")
 def run(name, params, config, bundle, hosts, known_hosts, identity, execute, confirm, resume, confirmed, runs_dir, transport, poll_interval) -> None:
     """Run runbook NAME's notebook with papermill; the executed notebook and the audit log are the record."""
     raw = _params(params, bundle)

@@ -121,21 +121,21 @@ def read(
     if not data or data.isspace():
         return schema.to_frame()
 
-    header_line, header_no, body = _split_header(data, source)
-    columns = _map_header(header_line, header_no, body, fields, source)
+    header_line, header_no, start = _split_header(data, source)
+    columns = _map_header(header_line, header_no, data[start : start + _MAX_HEADER_BYTES], fields, source)
     first = header_no + 1
-    cut = body.rfind(b"\n") + 1  # start of an unterminated last line, if any
-    tail = body[cut:]
-    frame = _read_fast(body[:cut] if tail else body, columns, first)
+    cut = max(data.rfind(b"\n") + 1, start)  # start of an unterminated last line, if any
+    tail = data[cut:]
+    frame = _read_fast(data[start:cut], columns, first)  # (the one copy of the body)
     if frame is None:
-        frame = _read_careful(body, columns, header_line, first)
+        frame = _read_careful(data[start:], columns, header_line, first)
     elif tail and not tail.isspace():
         frame = pl.concat([frame, _read_careful(tail, columns, header_line, first + frame.height)])
     return _assemble(frame, columns, schema, source=source, server=server, constants=constants or {})
 
 
-def _split_header(data: bytes, source: str) -> tuple[str, int, bytes]:
-    """The header text, its 1-based line number and the bytes after it."""
+def _split_header(data: bytes, source: str) -> tuple[str, int, int]:
+    """The header text, its 1-based line number and the offset of the bytes after it."""
     if b"\x00" in data[:_MAX_HEADER_BYTES]:
         raise ParseError(source, "binary data, not a CSV text file", line=1)
     stripped = data.lstrip(b"\r\n") if data[:1] in (b"\r", b"\n") else data  # (lstrip copies)
@@ -149,7 +149,7 @@ def _split_header(data: bytes, source: str) -> tuple[str, int, bytes]:
         header = stripped[:end].rstrip(b"\r").decode("utf-8")
     except UnicodeDecodeError:
         raise ParseError(source, "header line is not text (not UTF-8)", line=header_no) from None
-    return header, header_no, stripped[end + 1 :]
+    return header, header_no, len(data) - len(stripped) + min(end + 1, len(stripped))
 
 
 def _split_line(line: str) -> list[str]:

@@ -25,6 +25,8 @@ The command outputs are those of SPEC §3.8: ``clpstat``'s boxed report and
 {'sv1': 'Online', 'sv2': 'Offline'}
 >>> group_states(text)
 {'failover1': ('Online', 'sv1')}
+>>> group_resources(text, "failover1")
+{'md1': 'Online'}
 >>> evaluate(Expect("servers_online"), text, 0)
 Verdict(ok=False, reason='not online: sv2 (Offline)')
 >>> evaluate(Expect("mirror_status", {"mirror": "md1"}), "  Mirror Status: Normal\\n", 0)
@@ -65,6 +67,16 @@ def group_states(text: str) -> dict[str, tuple[str, str | None]]:
     return {name: (status, clpstat.group_server(frame, name)) for name, status in zip(rows["name"], rows["status"])}
 
 
+def group_resources(text: str, group: str) -> dict[str, str]:
+    """Resource name → status of one group's resources in a ``clpstat`` report (its ``current`` line left out)."""
+    frame = clpstat.parse_text(text)
+    rows = frame.filter(
+        pl.col("raw").is_null() & (pl.col("section") == "resource") & (pl.col("parent") == group)
+        & (pl.col("name") != "current")
+    )
+    return dict(zip(rows["name"].to_list(), rows["status"].to_list()))
+
+
 def mirror_status(text: str) -> str | None:
     """The ``Mirror Status`` of a ``clpmdstat``/``clphdstat --mirror`` output, None when it has none."""
     try:
@@ -93,6 +105,8 @@ def evaluate(expect: Expect, output: str, exit_code: int) -> Verdict:
         return Verdict(False, f"exit status {exit_code}")
     if name == "servers_online":
         return _servers(output, args, want="Online")
+    if name == "group_resources_online":
+        return _group_resources(output, args["group"])
     if name in ("group_online", "group_offline"):
         return _group(output, args, want="Online" if name == "group_online" else "Offline")
     if name == "mirror_status":
@@ -114,6 +128,21 @@ def _servers(output: str, args: dict, want: str) -> Verdict:
     if bad:
         return Verdict(False, f"not {want.lower()}: {', '.join(bad)}")
     return Verdict(True, f"{want.lower()}: {', '.join(names)}")
+
+
+def _group_resources(output: str, group: str) -> Verdict:
+    groups = group_states(output)
+    if group not in groups:
+        return Verdict(False, f"group {group} not in the clpstat output")
+    if groups[group][0] != "Online":
+        return Verdict(False, f"group {group} is {groups[group][0]}")
+    resources = group_resources(output, group)
+    if not resources:
+        return Verdict(False, f"clpstat lists no resource under group {group}")
+    bad = [f"{n} ({s})" for n, s in resources.items() if s != "Online"]
+    if bad:
+        return Verdict(False, f"resources of {group} not online: {', '.join(bad)}")
+    return Verdict(True, f"every resource of {group} is online: {', '.join(resources)}")
 
 
 def _group(output: str, args: dict, want: str) -> Verdict:

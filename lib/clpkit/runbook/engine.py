@@ -164,11 +164,12 @@ class Runner:
             self._stop(n, "unknown-outcome", f"step {n} ({step.command}) started on {', '.join(sorted(unknown))} but its end "
                        "was never recorded; check the server by hand, then resume with this step confirmed")
         done = {h for (m, h) in self.record.done_hosts() if m == n} | (unknown if n in self.confirmed else set())
+        first_poll_at = time.monotonic() + self._delay(step)
         for host in step.hosts:
             if host in done:
                 self.echo(f"{n}. already done on {host}, skipped")
                 continue
-            verdict, result = self._on_host(n, step, host)
+            verdict, result = self._on_host(n, step, host, first_poll_at)
             if not verdict.ok:
                 phase = self.phase_of[n]
                 tail = "; nothing was changed" if phase == "preconditions" else ""
@@ -184,14 +185,14 @@ class Runner:
         self.record.append({"event": "step-done", "n": n})
         self.echo(f"{n}. confirmed by the operator: {step.text}")
 
-    def _on_host(self, n: int, step: Step, host: str) -> tuple[Verdict, Result]:
+    def _on_host(self, n: int, step: Step, host: str, first_poll_at: float = 0.0) -> tuple[Verdict, Result]:
         transport = self.transports[host]
         base = {"n": n, "kind": step.kind, "host": host, "command": step.command, "destructive": step.destructive}
         self.record.append({"event": "step-start", **base})
         self.echo(f"{n}. {host}: {step.command}")
         try:
             if step.kind == "wait":
-                verdict, result, polls = self._wait(step, transport)
+                verdict, result, polls = self._wait(step, transport, first_poll_at)
             else:
                 result = self._run(step, transport)
                 verdict = self._judge(step, result)
@@ -221,7 +222,23 @@ class Runner:
             return Verdict(True, "the connection closed as the server went down")
         return Verdict(result.exit_code == 0, f"exit status {result.exit_code}")
 
-    def _wait(self, step: Step, transport) -> tuple[Verdict, Result, int]:
+    def _delay(self, step: Step) -> float:
+        """Seconds from a wait step's start to its first poll: the step's ``delay``, paced like its polls
+        when the caller sets ``poll_interval`` and capped by ``wait_limit`` (both rehearsal settings)."""
+        if step.kind != "wait":
+            return 0.0
+        delay = step.delay
+        if self.poll_interval is not None:
+            delay = min(delay, self.poll_interval)
+        if self.wait_limit is not None:
+            delay = min(delay, self.wait_limit)
+        return max(delay, 0.0)
+
+    def _wait(self, step: Step, transport, first_poll_at: float = 0.0) -> tuple[Verdict, Result, int]:
+        pause = first_poll_at - time.monotonic()
+        if pause > 0:
+            self.echo(f"   waiting {pause:.0f} s before the first poll (the step's delay)")
+            time.sleep(pause)
         interval = self.poll_interval if self.poll_interval is not None else step.interval
         limit = min(step.timeout or 0, self.wait_limit) if self.wait_limit is not None else (step.timeout or 0)
         deadline = time.monotonic() + limit

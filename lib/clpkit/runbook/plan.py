@@ -10,7 +10,9 @@ Step kinds:
 ``command``  an exact command line run on each of ``hosts``;
 ``manual``   something the operator does and confirms (a disk, a WebUI page);
 ``check``    a command whose output must meet ``expect`` (stops the run if not);
-``wait``     a command polled until its output meets ``expect`` or ``timeout`` passes.
+``wait``     a command polled until its output meets ``expect`` or ``timeout`` passes,
+             the first poll ``delay`` seconds after the step starts (a wait that
+             follows a reboot must not see the servers before they went down).
 
 A ``command`` step may also carry ``expect``: its success is then judged by
 the condition instead of exit status 0 (``dd`` onto a whole partition ends
@@ -39,6 +41,7 @@ CONDITIONS: dict[str, str] = {
     "servers_offline": "clpstat shows every server (or args.servers) offline, or the cluster stopped",
     "group_online": "clpstat shows args.group online (on args.server when given)",
     "group_offline": "clpstat shows args.group offline",
+    "group_resources_online": "clpstat shows args.group online and every resource of it online",
     "mirror_status": "clpmdstat/clphdstat --mirror shows args.status (default Normal) for args.mirror",
     "output_contains": "the output contains args.text",
     "output_lacks": "the output does not contain args.text",
@@ -69,6 +72,7 @@ class Step:
     expect: Expect | None = None
     timeout: float | None = None  # seconds, for wait steps
     interval: float = 10.0  # seconds between polls, for wait steps
+    delay: float = 0.0  # seconds before the first poll, for wait steps
     guide: str | None = None  # where the guide says so, e.g. "L2560"
 
     def to_dict(self) -> dict[str, Any]:
@@ -80,6 +84,7 @@ class Step:
             "destructive": self.destructive,
             "expect": None if self.expect is None else {"name": self.expect.name, "args": dict(self.expect.args)},
             "timeout": self.timeout,
+            "delay": self.delay,
             "guide": self.guide,
         }
 

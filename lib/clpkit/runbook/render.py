@@ -37,6 +37,7 @@ def checklist(plan: Plan) -> str:
         detail = step.text
         if step.expect is not None:
             detail += f"  (expect {step.expect.name}{_args(step.expect.args)}"
+            detail += f", first poll after {step.delay:g} s" if step.delay else ""
             detail += f", up to {step.timeout:g} s)" if step.timeout else ")"
         if step.guide:
             detail += f"  [guide {step.guide}]"

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from clpkit.problems import ClpkitError
 from clpkit.runbook.plan import Expect, Step
@@ -43,6 +43,12 @@ DISKS: tuple[str, ...] = ("mirror", "hybrid")
 #: partition takes hours; a reboot of every server takes minutes.
 SERVERS_TIMEOUT = 1800.0
 MIRROR_TIMEOUT = 24 * 3600.0
+#: Seconds a wait that follows a reboot lets pass before its first poll. ``reboot``
+#: and ``clpstdn -r`` return before the server goes down, so an immediate poll
+#: would still see the old state (every server online, or the mirror Normal) and
+#: pass at once; a minute covers the OS shutdown of a server, and the waits'
+#: own timeouts are far longer.
+REBOOT_DELAY = 60.0
 
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,62}$")
 _DEVICE = re.compile(r"^/dev/[A-Za-z0-9_./\-]+$")
@@ -132,30 +138,49 @@ def member(field: str, value: str, servers: Sequence[str]) -> str:
 EXAMPLE_SERVERS: tuple[str, ...] = ("sv1", "sv2")
 
 
-def cluster_servers(servers: str, config: Any = None, example: Sequence[str] = EXAMPLE_SERVERS) -> tuple[str, ...]:
-    """The cluster's server names: from clp.conf when given, else ``servers``, else ``example``.
+class ClusterServers(NamedTuple):
+    """The cluster's server names for a plan, and what the plan says about where they came from."""
 
-    >>> cluster_servers("")
-    ('sv1', 'sv2')
-    >>> cluster_servers("a1, a2, a3")
+    names: tuple[str, ...]
+    notes: tuple[str, ...]
+
+
+def resolve_servers(
+    servers: str, config: Any = None, example: Sequence[str] = EXAMPLE_SERVERS, **named: str
+) -> ClusterServers:
+    """The one rule for server names, in every procedure.
+
+    With a clp.conf the cluster's servers are the ones it lists; ``servers``
+    and each ``named`` parameter (``server=``, ``source=``…; empty ones are
+    skipped) must name servers it knows, else a refusal names the unknown
+    server and the configured ones. Without a clp.conf the names are
+    ``servers`` (else ``example``) and the notes say nobody checked them.
+
+    >>> names, notes = resolve_servers("")
+    >>> names, "not checked" in notes[0]
+    (('sv1', 'sv2'), True)
+    >>> resolve_servers("a1, a2, a3").names
     ('a1', 'a2', 'a3')
     """
+    given = server_list("servers", servers) if (servers or "").strip() else ()
     if config is not None:
-        names = tuple(s.name for s in config.servers)
-        if names:
-            return names
-    if not (servers or "").strip():
-        return tuple(example)
-    return server_list("servers", servers)
-
-
-def servers_notes(servers: str, config: Any, example: Sequence[str] = EXAMPLE_SERVERS) -> list[str]:
-    """What the plan says about where its server names came from."""
-    if config is not None:
-        return ["Server names come from clp.conf."] if (servers or "").strip() else []
-    if not (servers or "").strip():
-        return [f"No clp.conf and no servers= parameter: the plan uses the example servers {', '.join(example)}."]
-    return []
+        known = tuple(s.name for s in config.servers)
+        if known:
+            for field, value in (*named.items(), *(("servers", n) for n in given)):
+                if value and value not in known:
+                    raise ProcedureRefused(
+                        f"{field}={value!r} is not a server of the cluster: clp.conf knows only {', '.join(known)}"
+                    )
+            return ClusterServers(known, ("Server names come from clp.conf.",))
+    if given:
+        return ClusterServers(given, (
+            f"No clp.conf: the server names {', '.join(given)} come from the parameters and were not checked "
+            "against the cluster's configuration.",
+        ))
+    return ClusterServers(tuple(example), (
+        f"No clp.conf and no servers= parameter: the plan uses the example servers {', '.join(example)}; "
+        "the names were not checked against the cluster's configuration.",
+    ))
 
 
 def conf(config: Any, conf_path: str) -> str | None:
@@ -304,8 +329,11 @@ def check_servers_online(host: str, guide: str, servers: Sequence[str] | None = 
     )
 
 
-def wait_servers_online(host: str, guide: str, servers: Sequence[str] | None = None) -> Step:
-    """A wait: poll clpstat until every server (or ``servers``) is online."""
+def wait_servers_online(
+    host: str, guide: str, servers: Sequence[str] | None = None, after_reboot: bool = False
+) -> Step:
+    """A wait: poll clpstat until every server (or ``servers``) is online; after a reboot, from
+    :data:`REBOOT_DELAY` on."""
     args = {} if servers is None else {"servers": list(servers)}
     who = "every server" if servers is None else ", ".join(servers)
     return Step(
@@ -316,6 +344,7 @@ def wait_servers_online(host: str, guide: str, servers: Sequence[str] | None = N
         expect=Expect("servers_online", args),
         timeout=SERVERS_TIMEOUT,
         interval=30.0,
+        delay=REBOOT_DELAY if after_reboot else 0.0,
         guide=guide,
     )
 
@@ -326,8 +355,9 @@ def mirror_status_command(disk: str, resource: str) -> str:
     return f"{tool} --mirror {resource}"
 
 
-def wait_mirror_normal(disk: str, resource: str, host: str, guide: str, text: str) -> Step:
-    """A wait: poll the mirror status until it is Normal (a full copy can take hours)."""
+def wait_mirror_normal(disk: str, resource: str, host: str, guide: str, text: str, after_reboot: bool = False) -> Step:
+    """A wait: poll the mirror status until it is Normal (a full copy can take hours); after a
+    reboot, from :data:`REBOOT_DELAY` on."""
     return Step(
         "wait",
         text,
@@ -336,6 +366,7 @@ def wait_mirror_normal(disk: str, resource: str, host: str, guide: str, text: st
         expect=Expect("mirror_status", {"mirror": resource, "status": "Normal"}),
         timeout=MIRROR_TIMEOUT,
         interval=60.0,
+        delay=REBOOT_DELAY if after_reboot else 0.0,
         guide=guide,
     )
 
@@ -448,5 +479,5 @@ def offline_config_change(
         config_push(console, edited_dir, lines["push"]),
         *enable_services(DAEMON, init, servers, lines["enable"]),
         reboot(servers, lines["reboot"], "Reboot every server; the cluster starts with the changed configuration"),
-        wait_servers_online(console, lines["final"], final_servers),
+        wait_servers_online(console, lines["final"], final_servers, after_reboot=True),
     ]

@@ -62,7 +62,7 @@ class Params:
 
 def plan(params: Params, config: Any = None) -> Plan:
     """The seven steps of the guide."""
-    servers = c.cluster_servers(params.servers, config)
+    servers, servers_said = c.resolve_servers(params.servers, config, console=params.console)
     console = c.member("console", params.console, servers) if params.console else servers[0]
     group, rtype, rname = params.group, params.type, params.name
     if config is not None:
@@ -83,7 +83,7 @@ def plan(params: Params, config: Any = None) -> Plan:
             "activation or deactivation failure turns dynamic addition off",
             hosts=(console,),
             command="clpstat",
-            expect=Expect("group_online", {"group": group}),
+            expect=Expect("group_resources_online", {"group": group}),
             guide="L5998",
         ),
         c.webui(
@@ -145,7 +145,7 @@ def plan(params: Params, config: Any = None) -> Plan:
         "The check that the saved configuration names the new resource is not in the guide; it stops the "
         "plan before the cluster is suspended when the file is missing.",
         "With the group stopped the resource would be added stopped (L5987); the plan requires the group online.",
-        *c.servers_notes(params.servers, config),
+        *servers_said,
     )
     return Plan(
         runbook=NAME,

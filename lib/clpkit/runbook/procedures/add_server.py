@@ -65,7 +65,7 @@ def mirror_agent_step(action: str, mirrors: bool | None, guide: str) -> list[Ste
 
 def plan(params: Params, config: Any = None) -> Plan:
     """The eleven steps of the guide."""
-    servers = c.cluster_servers(params.servers, config)
+    servers, servers_said = c.resolve_servers(params.servers, config)
     new = params.server
     if new in servers:
         raise c.ProcedureRefused(f"server={new!r} is already a server of the cluster ({', '.join(servers)})")
@@ -74,7 +74,7 @@ def plan(params: Params, config: Any = None) -> Plan:
     notes = [
         f"Follows guide {GUIDE}.",
         "Make no other change (groups, resources) in the same configuration change (guide L5680).",
-        *c.servers_notes(params.servers, config),
+        *servers_said,
     ]
     steps: list[Step] = [
         c.check_servers_online(first, "L5686"),

@@ -42,13 +42,13 @@ class Params:
 
 def plan(params: Params, config: Any = None) -> Plan:
     """Stop the cluster, re-create the file system between clproset -w and -o, change the setting, start."""
-    servers = c.cluster_servers(params.servers, config)
+    servers, servers_said = c.resolve_servers(params.servers, config, server=params.server)
     host = c.member("server", params.server, servers) if params.server else servers[0]
     notes = [
         "The check that the cluster is stopped is not a step of the guide: it enforces the guide's warning "
         "that clproset with the CLUSTERPRO daemons running can break the file system (L4119-4123).",
         "The final wait (every server online) verifies the restart the guide ends with.",
-        *c.servers_notes(params.servers, config),
+        *servers_said,
     ]
     dev = params.device
     if config is not None:

@@ -57,7 +57,7 @@ class Params:
 
 def plan(params: Params, config: Any = None) -> Plan:
     """The eleven steps of the guide."""
-    servers = c.cluster_servers(params.servers, config)
+    servers, servers_said = c.resolve_servers(params.servers, config, server=params.server, console=params.console)
     server = c.member("server", params.server, servers)
     if params.new_name in servers:
         raise c.ProcedureRefused(f"new_name={params.new_name!r} is already the name of a server of the cluster")
@@ -123,7 +123,7 @@ def plan(params: Params, config: Any = None) -> Plan:
         "switches the clusterpro service off and on (systemctl or chkconfig).",
         f"Steps keep calling the server {server} (its name when the plan was made); the last check "
         f"expects clpstat to list it as {new}.",
-        *c.servers_notes(params.servers, config),
+        *servers_said,
     )
     return Plan(
         runbook=NAME,

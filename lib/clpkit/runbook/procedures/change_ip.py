@@ -81,7 +81,7 @@ class Params:
 def plan(params: Params, config: Any = None) -> Plan:
     """The eleven steps of the guide for the chosen change."""
     lines = LINES[params.change]
-    servers = c.cluster_servers(params.servers, config)
+    servers, servers_said = c.resolve_servers(params.servers, config, server=params.server, console=params.console)
     server = c.member("server", params.server, servers)
     others = [s for s in servers if s != server]
     if not others:
@@ -132,7 +132,7 @@ def plan(params: Params, config: Any = None) -> Plan:
         "switches the clusterpro service off and on (systemctl or chkconfig).",
         f"If the plan reaches {server} over SSH by the address being changed, map {server} to its new "
         "address before the steps after the change.",
-        *c.servers_notes(params.servers, config),
+        *servers_said,
     )
     return Plan(
         runbook=NAME,

@@ -25,35 +25,36 @@ TITLE = "Delete the logs and alerts of every server"
 @dataclass
 class Params:
     init: str = "systemd"  # systemd | initd
+    suse: bool = False  # SUSE: chkconfig --del takes --force
     servers: str = ""  # sv1,sv2; empty: the servers of clp.conf
     install_root: str = "/opt/nec/clusterpro"  # where CLUSTERPRO is installed
 
 
 def plan(params: Params, config=None) -> Plan:
     init = c.choice("init", params.init, c.INIT_SYSTEMS)
-    hosts = c.cluster_servers(params.servers, config)
+    hosts, servers_said = c.resolve_servers(params.servers, config)
     first = hosts[0]
     root = c.path("install_root", params.install_root).rstrip("/")
     steps = [
         c.check_servers_online(first, None, hosts),
-        *c.disable_services(c.SERVICES, init, hosts, "L460"),
+        *c.disable_services(c.SERVICES, init, hosts, "L460", params.suse),
         c.cluster_shutdown_reboot(first, "L478"),
         Step("wait", "Every server is back from the reboot, with CLUSTERPRO stopped", hosts=hosts, command="clpstat",
-             expect=Expect("servers_offline"), timeout=c.SERVERS_TIMEOUT, interval=30.0),
+             expect=Expect("servers_offline"), timeout=c.SERVERS_TIMEOUT, interval=30.0, delay=c.REBOOT_DELAY),
         Step("command", "Delete every file and directory under the log directory", hosts=hosts,
              command=f"find {root}/log -mindepth 1 -delete", destructive=True, guide="L486"),
         Step("command", "Delete the alert log files", hosts=hosts,
              command=f"find {root}/alert/log -mindepth 1 -type f -delete", destructive=True, guide="L492"),
         *c.enable_services(c.SERVICES, init, hosts, "L494"),
         c.reboot(hosts, "L512", "Reboot every server"),
-        c.wait_servers_online(first, None, hosts),
+        c.wait_servers_online(first, None, hosts, after_reboot=True),
     ]
     notes = [
         "The first check and the two waits are not in the guide: they make sure every step reaches every server, "
         "and that the logs are deleted only once the servers have rebooted with CLUSTERPRO stopped.",
         "The guide empties the log directory (files and directories) but only the files of the alert-log directory; "
         "the commands follow it.",
-        *c.servers_notes(params.servers, config),
+        *servers_said,
     ]
     return Plan(NAME, asdict(params), tuple(steps), cluster=config.name if config else None, guide_section=GUIDE,
                 notes=tuple(notes))

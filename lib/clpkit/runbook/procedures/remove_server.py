@@ -38,7 +38,7 @@ class Params:
 def plan(params: Params, config: Any = None) -> Plan:
     """The eleven steps of the guide."""
     example = ("sv1", "sv2", "sv3")
-    servers = c.cluster_servers(params.servers, config, example)
+    servers, servers_said = c.resolve_servers(params.servers, config, example, server=params.server)
     gone = c.member("server", params.server, servers)
     rest = [s for s in servers if s != gone]
     if not rest:
@@ -49,7 +49,7 @@ def plan(params: Params, config: Any = None) -> Plan:
     notes = [
         f"Follows guide {GUIDE}.",
         "Make no other change (groups, resources) in the same configuration change (guide L5753).",
-        *c.servers_notes(params.servers, config, example),
+        *servers_said,
     ]
     steps: list[Step] = [
         c.check_servers_online(first, "L5759"),

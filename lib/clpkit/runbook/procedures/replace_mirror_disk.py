@@ -40,6 +40,7 @@ class Params:
     layout: str = "single"  # single (one plain disk) | raid | both (the disks of both servers)
     copy: str = "online"  # online: copy while the group runs on the source (A); offline: group stopped (B)
     init: str = "systemd"  # systemd | initd
+    suse: bool = False  # SUSE: chkconfig --del takes --force
     resource: str = "md1"  # mirror (md) or hybrid (hd) disk resource
     group: str = ""  # the group holding the resource; empty: from clp.conf, else failover1
     server: str = "sv2"  # the server whose disk is replaced
@@ -63,11 +64,7 @@ def plan(params: Params, config=None) -> Plan:
     if server == source:
         raise c.ProcedureRefused(f"server and source are both {server!r}: the copy source must be the other server")
     md = c.resource_type(disk)
-    notes: list[str] = []
-    if config is not None:
-        servers = c.cluster_servers("", config)
-        c.member("server", server, servers)
-        c.member("source", source, servers)
+    notes: list[str] = [*c.resolve_servers(f"{source},{server}", config, server=server, source=source).notes]
     resource = c.require_resource(config, md, res)
     settings = c.mirror_settings(config, res)
     fullcopy, mkfs = settings.get("fullcopy", 1), settings.get("mkfs", 0)
@@ -97,7 +94,7 @@ def plan(params: Params, config=None) -> Plan:
             notes.append("copy does not apply when both disks are replaced: there is nothing to copy from.")
         add(Step("check", "The cluster answers", hosts=(source,), command="clpstat", expect=Expect("exit_zero")))
         add(Step("manual", f"Take a backup of the data on {res}: it is lost with both disks", destructive=False, guide="L2960"))
-        steps.extend(c.disable_services(SERVICES, init, pair, "L2970"))
+        steps.extend(c.disable_services(SERVICES, init, pair, "L2970", params.suse))
         add(Step("command", "Shut both servers down (cluster shutdown)", hosts=(source,), command="clpstdn", destructive=True, guide="L2966"))
         add(Step("manual", "Install the new disk in both servers", guide="L2999"))
         add(Step("manual", "Start both servers; CLUSTERPRO stays down because its services are disabled", guide="L3001"))
@@ -119,7 +116,7 @@ def plan(params: Params, config=None) -> Plan:
                      "the plan enables in the dependency order used everywhere else: clusterpro_md, clusterpro, "
                      "clusterpro_webmgr, clusterpro_alertsync.")
         add(Step("command", "Reboot both servers", hosts=pair, command="reboot", destructive=True, guide="L3041"))
-        add(c.wait_servers_online(source, None, pair))
+        add(c.wait_servers_online(source, None, pair, after_reboot=True))
         if fullcopy == 0:
             add(Step("command", f"Start the full mirror recovery from {source} by hand (initial mirror construction is off)",
                      hosts=(source,), command=f"clp{md}ctrl --force {source} {res}", destructive=True, guide="L3080"))
@@ -134,7 +131,7 @@ def plan(params: Params, config=None) -> Plan:
             add(Step("check", f"The group {group} runs on {source}, so the application keeps running during the copy",
                      hosts=(source,), command="clpstat", expect=Expect("group_online", {"group": group, "server": source})))
         add(mirror_state)
-        steps.extend(c.disable_services(SERVICES, init, (server,), g["disable"]))
+        steps.extend(c.disable_services(SERVICES, init, (server,), g["disable"], params.suse))
         if disk == "hybrid":
             add(Step("manual", f"Hybrid disk: shut down every other server connected to the same disk as {server}", guide=g["disable"]))
         add(Step("command", f"Shut {server} down", hosts=(server,), command="clpdown", destructive=True, guide=g["down"]))
@@ -175,7 +172,7 @@ def plan(params: Params, config=None) -> Plan:
                      expect=Expect("group_offline", {"group": group})))
         steps.extend(c.enable_services(SERVICES, init, (server,), g["enable"]))
         add(Step("command", f"Reboot {server}", hosts=(server,), command="reboot", destructive=True, guide=g["enable"]))
-        add(c.wait_servers_online(source, None, pair))
+        add(c.wait_servers_online(source, None, pair, after_reboot=True))
         if copy == "offline" or fullcopy == 0:
             why = "the group is stopped (B)" if copy == "offline" else "initial mirror construction is off in clp.conf"
             add(Step("command", f"Start the copy from {source} to {server} by hand: {why}", hosts=(source,),

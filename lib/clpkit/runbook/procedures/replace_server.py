@@ -163,7 +163,8 @@ def _recovery(disk: str, resource: str, source: str, fullcopy: str | None, full:
     what = "full copy" if full else "mirror recovery"
     steps.append(
         c.wait_mirror_normal(
-            disk, resource, source, status_guide, f"Wait until the {what} of {resource} ends and the mirror is Normal"
+            disk, resource, source, status_guide, f"Wait until the {what} of {resource} ends and the mirror is Normal",
+            after_reboot=True,
         )
     )
     return steps
@@ -172,7 +173,7 @@ def _recovery(disk: str, resource: str, source: str, fullcopy: str | None, full:
 def plan(params: Params, config: Any = None) -> Plan:
     """The steps of the chosen variant, in the guide's order."""
     section, disk = VARIANTS[params.variant]
-    servers = c.cluster_servers(params.servers, config)
+    servers, servers_said = c.resolve_servers(params.servers, config, server=params.server, partner=params.partner)
     server = c.member("server", params.server, servers)
     others = [s for s in servers if s != server]
     if not others:
@@ -181,7 +182,7 @@ def plan(params: Params, config: Any = None) -> Plan:
         f"Follows guide {section} ({params.variant}).",
         "The first check (the remaining servers are online) is not in the guide; it makes sure there "
         "is a running cluster to take the new server in.",
-        *c.servers_notes(params.servers, config),
+        *servers_said,
     ]
     partner = ""
     if params.variant == "hybrid-shared-disk":
@@ -311,7 +312,7 @@ def plan(params: Params, config: Any = None) -> Plan:
             _install(server, "L4006"),
             _upload(server, "L4014"),
             c.reboot((server,), "L4016", f"Reboot {server}"),
-            c.wait_servers_online(observer, "L4016", servers),
+            c.wait_servers_online(observer, "L4016", servers, after_reboot=True),
         ]
         notes.append(
             "Step 1 of the guide (L3996) also names the shared disk while its figure shows only the server "

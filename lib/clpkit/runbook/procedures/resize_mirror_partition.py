@@ -95,14 +95,14 @@ class Params:
 def plan(params: Params, config: Any = None) -> Plan:
     """The steps of the chosen section of the guide, in its order."""
     lines = LINES[(params.disk, params.rename)]
-    servers = c.cluster_servers(params.servers, config)
+    servers, servers_said = c.resolve_servers(params.servers, config)
     first = servers[0]
     rtype = c.resource_type(params.disk)
     res = params.resource
     found = c.require_resource(config, rtype, res)
     notes = [
         f"Follows guide {lines['section']} (disk={params.disk}, rename={params.rename}).",
-        *c.servers_notes(params.servers, config),
+        *servers_said,
     ]
 
     disk_hosts = servers
@@ -222,6 +222,7 @@ def plan(params: Params, config: Any = None) -> Plan:
         c.wait_mirror_normal(
             params.disk, res, first, lines["wait"],
             f"Wait until the initial mirror construction of {res} (a full copy) ends and the mirror is Normal",
+            after_reboot=True,
         ),
     ]
     if group:

@@ -37,7 +37,7 @@ class Params:
 def plan(params: Params, config=None) -> Plan:
     method = c.choice("method", params.method, ("timeout", "monitors", "recovery"))
     action = c.choice("action", params.action, ("apply", "undo"))
-    hosts = c.cluster_servers(params.servers, config)
+    hosts, servers_said = c.resolve_servers(params.servers, config, server=params.server)
     first = hosts[0]
     if params.server:
         c.member("server", c.name("server", params.server), hosts)
@@ -80,6 +80,6 @@ def plan(params: Params, config=None) -> Plan:
             guide = "L2479"
         steps.append(Step("manual", text, guide=guide))
     notes.append("The first check is not in the guide: it makes sure the cluster answers before anything is changed.")
-    notes.extend(c.servers_notes(params.servers, config))
+    notes.extend(servers_said)
     return Plan(NAME, asdict(params), tuple(steps), cluster=config.name if config else None, guide_section=GUIDE,
                 notes=tuple(notes))
