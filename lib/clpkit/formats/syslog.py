@@ -116,9 +116,10 @@ def scan(
 ) -> Scan:
     """Parse a system log and count the unrelated lines skipped.
 
-    Speed: lines are first screened for the idents (a literal-prefiltered search);
-    classic lines of the usual shape are then cut by position and split,
-    and only the others go through the full patterns.
+    Speed: every line is screened for the idents once, on polars' streaming
+    engine (all cores); on the kept lines one short pattern captures the
+    usual classic prefix and the message is cut after it by position; only
+    the other lines go through the full patterns.
     """
     decoded = textmod.decode(data)
     lines = textmod.lines_frame(decoded)
