@@ -489,9 +489,10 @@ def findings(bundle, *, offsets: dict[str, float] | None = None, tz: str = "UTC"
     ack, mirror_monitors = _mirror_settings(config)
     if not mirror_monitors:
         mirror_monitors = {m: m for m in ev["monitor"].drop_nulls().unique() if m.startswith(("mdw", "hdw"))}
-    stall = _final_actions(config).get(("activation_stall", None), "not known")
+    final_actions = _final_actions(config)
+    stall = final_actions.get(("activation_stall", None), "not known")
     parts = [
-        server_downs(ev, _final_actions(config), lang),
+        server_downs(ev, final_actions, lang),
         mirror_breaks(ev, mirror_monitors, lang),
         startup_sync(ev.filter((pl.col("module") == "pm") & (pl.col("event_id") == 1)), sync_wait_s, lang),
     ]

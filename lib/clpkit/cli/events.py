@@ -24,7 +24,8 @@ def _instant(text: str | None, option: str) -> datetime | None:
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
-def _offsets(items: tuple[str, ...]) -> dict[str, float] | None:
+def parse_offsets(items: tuple[str, ...]) -> dict[str, float] | None:
+    """`--offset SERVER=SECONDS` values as a dict (None when none were given); shared with `clpkit findings`."""
     if not items:
         return None
     out = {}
@@ -54,7 +55,7 @@ def events_command(bundle: str, since: str | None, until: str | None, as_json: b
     except ImportError:  # pragma: no cover - the bundle module lands from another branch
         raise ClpkitError("clpkit.bundle is not available in this installation") from None
     start, end = _instant(since, "--since"), _instant(until, "--until")
-    given = _offsets(offsets)
+    given = parse_offsets(offsets)
     with open_bundle(bundle) as b:
         raw = ev.raw_events(b, tz=tz)
         estimate = ev.estimate_offsets(b, tz=tz, _events=raw)

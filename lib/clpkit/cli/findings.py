@@ -8,7 +8,7 @@ import click
 import polars as pl
 
 from clpkit.cli._group import main
-from clpkit.cli.events import _offsets
+from clpkit.cli.events import parse_offsets
 
 
 @main.command("findings")
@@ -24,7 +24,7 @@ def findings_command(bundle: str, as_json: bool, tz: str, offsets: tuple[str, ..
     from clpkit.findings import findings
 
     with open_bundle(bundle) as b:
-        found = findings(b, offsets=_offsets(offsets), tz=tz, lang=lang)
+        found = findings(b, offsets=parse_offsets(offsets), tz=tz, lang=lang)
     if as_json:
         rows = found.with_columns(pl.col("time").dt.strftime("%Y-%m-%dT%H:%M:%S%.3fZ")).to_dicts()
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
