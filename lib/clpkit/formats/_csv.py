@@ -10,8 +10,9 @@ alias. Columns nobody knows are kept as strings under the snake_case of
 their header.
 
 Speed: a well-formed file is read in one strict pass by polars' CSV reader
-with the target dtypes (no Python loop over rows), and timestamps laid out
-like the first one are parsed by fixed width. Only when the strict read fails or its result does
+with the target dtypes (no Python loop over rows), and timestamps in the
+layout the cluster writes are parsed in one native pass (:mod:`clpkit.native`;
+by fixed width with polars when it is not built). Only when the strict read fails or its result does
 not add up (short rows, blank lines, bad values, a bad timestamp) is the file
 read again on the careful path, which finds the bad lines with column
 operations and keeps each as a row with its text (``raw``) and the reason
@@ -31,11 +32,15 @@ writing it) goes through the careful path alone.
 from __future__ import annotations
 
 import csv
+import functools
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import polars as pl
 
+from clpkit import native
 from clpkit.formats import META_SCHEMA
 from clpkit.problems import ParseError
 
@@ -48,6 +53,7 @@ TIME_FORMATS = ("%Y/%m/%d %H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:
 _BOM = b"\xef\xbb\xbf"
 _MAX_HEADER_BYTES = 1 << 16
 _QUOTED = r'"[^"]*"'
+_BLANK = re.compile(rb"\s*")
 
 
 @dataclass(frozen=True)
@@ -126,7 +132,7 @@ def read(
     first = header_no + 1
     cut = max(data.rfind(b"\n") + 1, start)  # start of an unterminated last line, if any
     tail = data[cut:]
-    frame = _read_fast(data[start:cut], columns, first)  # (the one copy of the body)
+    frame = _read_fast(data, start, cut, header_no, columns)
     if frame is None:
         frame = _read_careful(data[start:], columns, header_line, first)
     elif tail and not tail.isspace():
@@ -213,15 +219,24 @@ def _time_expr(values: pl.Expr) -> pl.Expr:
     return pl.coalesce(*(values.str.strptime(DATETIME, fmt, strict=False) for fmt in TIME_FORMATS))
 
 
-def _read_fast(body: bytes, columns: list[_Column], first_line: int) -> pl.DataFrame | None:
-    """The strict one-pass read of complete lines; None when anything needs the careful path."""
-    if not body or body.isspace():
+def _read_fast(data: bytes, start: int, end: int, skip: int, columns: list[_Column]) -> pl.DataFrame | None:
+    """The strict one-pass read of the complete lines ``data[start:end]`` (after ``skip`` lines).
+
+    None when anything needs the careful path. The body is read in place
+    (polars skips the header lines), not copied out of ``data``.
+    """
+    first_line = skip + 1
+    if _BLANK.match(data, start, end).end() == end:
         return _empty(columns)
-    if body.endswith((b"\n\n", b"\n\r\n")):  # trailing blank lines would read as empty rows
-        body = body.rstrip(b"\r\n") + b"\n"
     declared = pl.Schema({f"c{i}": (pl.String if c.dtype == DATETIME else c.dtype) for i, c in enumerate(columns)})
+    if end < len(data) or data.endswith((b"\n\n", b"\n\r\n"), start, end):
+        # an unterminated last line to leave out, or trailing blank lines (they would read as empty rows)
+        source, skip = data[start:end].rstrip(b"\r\n") + b"\n", 0
+        lo, hi = 0, len(source)
+    else:
+        source, lo, hi = data, start, end
     try:
-        frame = pl.read_csv(body, has_header=False, schema=declared, encoding="utf8-lossy", raise_if_empty=False)
+        frame = pl.read_csv(source, has_header=False, skip_lines=skip, schema=declared, raise_if_empty=False)
     except pl.exceptions.PolarsError:
         return None  # a value that does not convert, too many fields, bad quoting
     # One row per line unless a blank or short line (read as nulls up to the
@@ -232,14 +247,28 @@ def _read_fast(body: bytes, columns: list[_Column], first_line: int) -> pl.DataF
         return None
     if frame.is_empty():
         return _empty(columns)
-    if any(c.dtype == pl.String for c in columns) and frame.height != body.count(b"\n"):
-        return None  # a quoted line end inside a text value joined two lines
-    # A time column equal to an earlier one (cluster statistics: Date is EndTime) is parsed once.
-    twin: dict[str, str] = {}
-    for i, t in enumerate(times):
-        twin[t] = next((u for u in times[:i] if twin[u] == u and frame[t].equals(frame[u])), t)
-    distinct = [t for t in times if twin[t] == t]
-    parsed = frame.select(_fast_time_expr(pl.col(t), frame[t]).alias(t) for t in distinct)
+    # A quoted line end inside a text value joins two lines: counted below, against the rows.
+    has_text = any(c.dtype == pl.String for c in columns)
+    if native.available() and frame.height < _PARALLEL_ROWS:
+        if has_text and native.count_lines(memoryview(source)[lo:hi]) != frame.height:
+            return None
+        parsed = pl.DataFrame([native.parse_times(frame[t]) for t in times])
+        twin = {t: t for t in times}
+    elif native.available():  # the count and the time columns side by side (the scanners release the GIL)
+        count = _threads().submit(native.count_lines, memoryview(source)[lo:hi]) if has_text else None
+        parsed = pl.DataFrame(list(_threads().map(native.parse_times, [frame[t] for t in times])))
+        if count is not None and count.result() != frame.height:
+            return None
+        twin = {t: t for t in times}
+    else:
+        if has_text and frame.height != source.count(b"\n", lo, hi):
+            return None
+        # a time column equal to an earlier one (cluster statistics: Date is EndTime) is parsed once
+        twin = {}
+        for i, t in enumerate(times):
+            twin[t] = next((u for u in times[:i] if twin[u] == u and frame[t].equals(frame[u])), t)
+        parsed = frame.select(_fast_time_expr(pl.col(t), frame[t]).alias(t) for t in times if twin[t] == t)
+    distinct = parsed.columns
     retry = [t for t in distinct if parsed[t].null_count()]
     if retry:  # mixed layouts: every layout for every value
         generic = frame.select(_time_expr(pl.col(t)).alias(t) for t in retry)
@@ -252,6 +281,15 @@ def _read_fast(body: bytes, columns: list[_Column], first_line: int) -> pl.DataF
         pl.lit(None, pl.String).alias("raw"),
         pl.lit(None, pl.String).alias("problem"),
     )
+
+
+#: Below this many rows the native scanners run on the calling thread (handing off costs more).
+_PARALLEL_ROWS = 20_000
+
+
+@functools.cache
+def _threads() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="clpkit-csv")
 
 
 _FIXED_TIME = re.compile(r"\d{4}([/-])\d\d\1\d\d([ T])\d\d:\d\d:\d\d(\.\d{3})?")

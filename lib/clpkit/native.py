@@ -1,0 +1,65 @@
+"""The compiled scanners, when they were built, as polars objects.
+
+``clpkit._native`` (C, sources in ``lib/native/``) does the per-line and
+per-value work of the hottest parsers in one pass: statistics timestamps,
+system log lines and module log lines. It is optional. ``pip install``
+builds it when a C compiler is present and goes on without it otherwise;
+every parser then takes its polars-expression path, which gives the same
+frames more slowly. The tests run both paths on the same inputs and compare
+them.
+
+Set ``CLPKIT_NATIVE=0`` to use the polars paths even when the module is
+built (to compare, or to rule the scanners out when chasing a bug).
+
+>>> s = parse_times(pl.Series(["2025/12/17 00:00:10.323", "17.12.2025"])) if available() else None
+>>> s.to_list() if s is not None else [datetime.datetime(2025, 12, 17, 0, 0, 10, 323000), None]
+[datetime.datetime(2025, 12, 17, 0, 0, 10, 323000), None]
+"""
+
+from __future__ import annotations
+
+import datetime  # noqa: F401  (the doctest above)
+import os
+
+import polars as pl
+
+try:
+    from clpkit import _native
+except ImportError:  # not built: no C compiler at install time
+    _native = None
+
+
+def available() -> bool:
+    """True when the compiled scanners are built and not switched off by ``CLPKIT_NATIVE=0``."""
+    return _native is not None and os.environ.get("CLPKIT_NATIVE", "1") != "0"
+
+
+class _Capsules:
+    """An Arrow array handed over by the C code, in the form ``pl.Series`` imports."""
+
+    __slots__ = ("pair",)
+
+    def __init__(self, pair: tuple[object, object]):
+        self.pair = pair
+
+    def __arrow_c_array__(self, requested_schema: object = None) -> tuple[object, object]:
+        return self.pair
+
+
+def series(name: str, pair: tuple[object, object]) -> pl.Series:
+    """A Series over the buffers of one exported array (no copy)."""
+    return pl.Series(_Capsules(pair)).alias(name)
+
+
+def parse_times(values: pl.Series) -> pl.Series:
+    """Statistics timestamps (``YYYY/MM/DD HH:MM:SS[.fff]``) as Datetime("ms"); null where the layout differs.
+
+    Only the exact layouts the cluster writes are read (see ``lib/native/times.c``);
+    the caller gives the nulls to polars' general parser.
+    """
+    return series(values.name, _native.parse_times(values.__arrow_c_stream__()))
+
+
+def count_lines(data: bytes) -> int:
+    """``data.count(b"\\n")``, several times faster on large buffers."""
+    return _native.count_lines(data)
