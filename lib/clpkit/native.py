@@ -63,3 +63,16 @@ def parse_times(values: pl.Series) -> pl.Series:
 def count_lines(data: bytes) -> int:
     """``data.count(b"\\n")``, several times faster on large buffers."""
     return _native.count_lines(data)
+
+
+def read_csv(data: bytes, start: int, end: int, kinds: str) -> list[pl.Series] | None:
+    """The statistics CSV lines ``data[start:end]`` as one Series per column, or None.
+
+    ``kinds`` has one letter per column: ``s`` String, ``i`` Int64,
+    ``f`` Float64, ``t`` Datetime("ms"). Only plain files are read (bare or
+    fully quoted fields, plain numbers, the cluster's timestamp layouts,
+    ASCII text; see ``lib/native/stats.c``); for anything else the result is
+    None and the caller reads the file with polars.
+    """
+    pairs = _native.read_csv(data, start, end, kinds)
+    return None if pairs is None else [series(f"c{i}", pair) for i, pair in enumerate(pairs)]

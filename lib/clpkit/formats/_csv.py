@@ -228,6 +228,13 @@ def _read_fast(data: bytes, start: int, end: int, skip: int, columns: list[_Colu
     first_line = skip + 1
     if _BLANK.match(data, start, end).end() == end:
         return _empty(columns)
+    frame = _read_native(data, start, end, columns) if native.available() else None
+    if frame is not None:
+        return frame.with_columns(
+            pl.int_range(first_line, first_line + frame.height, dtype=pl.Int64).alias("line"),
+            pl.lit(None, pl.String).alias("raw"),
+            pl.lit(None, pl.String).alias("problem"),
+        )
     declared = pl.Schema({f"c{i}": (pl.String if c.dtype == DATETIME else c.dtype) for i, c in enumerate(columns)})
     if end < len(data) or data.endswith((b"\n\n", b"\n\r\n"), start, end):
         # an unterminated last line to leave out, or trailing blank lines (they would read as empty rows)
@@ -285,6 +292,42 @@ def _read_fast(data: bytes, start: int, end: int, skip: int, columns: list[_Colu
 
 #: Below this many rows the native scanners run on the calling thread (handing off costs more).
 _PARALLEL_ROWS = 20_000
+#: Bodies larger than this are read natively in one part per CPU, split at line ends.
+_PARALLEL_BYTES = 1 << 20
+
+
+def _read_native(data: bytes, start: int, end: int, columns: list[_Column]) -> pl.DataFrame | None:
+    """The body read by the compiled reader, when the file is plain (see ``lib/native/stats.c``); else None.
+
+    It takes only files whose every value polars would read the same way, so
+    its frame equals the polars path's; any other file returns None here.
+    """
+    kinds = "".join(_native_kind(c.dtype) for c in columns)
+    if "?" in kinds:
+        return None
+    cuts = [start]
+    parts = min(os.cpu_count() or 1, 4) if end - start > _PARALLEL_BYTES else 1
+    for k in range(1, parts):
+        cut = data.find(b"\n", start + (end - start) * k // parts, end)
+        if cut > cuts[-1]:
+            cuts.append(cut + 1)
+    cuts.append(end)
+    ranges = [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
+    if len(ranges) == 1:
+        read = [native.read_csv(data, start, end, kinds)]
+    else:
+        read = list(_threads().map(lambda r: native.read_csv(data, r[0], r[1], kinds), ranges))
+    if any(r is None for r in read):
+        return None
+    return pl.DataFrame(
+        [pl.concat([r[i] for r in read]).alias(f"c{i}") if len(read) > 1 else read[0][i].alias(f"c{i}") for i in range(len(columns))]
+    )
+
+
+def _native_kind(dtype: pl.DataType) -> str:
+    if dtype == DATETIME:
+        return "t"
+    return {"String": "s", "Int64": "i", "Float64": "f"}.get(str(dtype), "?")
 
 
 @functools.cache
@@ -292,7 +335,8 @@ def _threads() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="clpkit-csv")
 
 
-_FIXED_TIME = re.compile(r"\d{4}([/-])\d\d\1\d\d([ T])\d\d:\d\d:\d\d(\.\d{3})?")
+# the layouts of TIME_FORMATS only: a "T" goes with "-" dates
+_FIXED_TIME = re.compile(r"\d{4}(?:(/)\d\d/\d\d( )|(-)\d\d-\d\d([ T]))\d\d:\d\d:\d\d(\.\d{3})?")
 
 
 def _fast_time_expr(values: pl.Expr, column: pl.Series) -> pl.Expr:
@@ -307,8 +351,9 @@ def _fast_time_expr(values: pl.Expr, column: pl.Series) -> pl.Expr:
     lengths = column.str.len_bytes()
     if not m or lengths.min() != lengths.max():
         return _time_expr(values)
-    seconds = f"%Y{m[1]}%m{m[1]}%d{m[2]}%H:%M:%S"
-    if not m[3]:
+    sep, mid = m[1] or m[3], m[2] or m[4]
+    seconds = f"%Y{sep}%m{sep}%d{mid}%H:%M:%S"
+    if not m[5]:
         return values.str.strptime(DATETIME, seconds, strict=False, cache=False)
     whole = values.str.head(19).str.strptime(DATETIME, seconds, strict=False, cache=False).cast(pl.Int64)
     return (whole + values.str.slice(20).cast(pl.Int64, strict=False)).cast(DATETIME)
