@@ -335,6 +335,9 @@ def _threads() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="clpkit-csv")
 
 
+os.register_at_fork(after_in_child=_threads.cache_clear)  # a forked child has none of the threads
+
+
 # the layouts of TIME_FORMATS only: a "T" goes with "-" dates
 _FIXED_TIME = re.compile(r"\d{4}(?:(/)\d\d/\d\d( )|(-)\d\d-\d\d([ T]))\d\d:\d\d:\d\d(\.\d{3})?")
 
