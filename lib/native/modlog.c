@@ -27,6 +27,8 @@
 #include "arrow.h"
 #include "civil.h"
 
+#include <sys/mman.h>
+
 /* The last date seen: consecutive lines nearly always share it. */
 typedef struct {
     uint8_t text[8];
@@ -142,6 +144,44 @@ static PyObject *columns_export(Columns *c) {
     return out;
 }
 
+/* Asks for transparent huge pages on a large buffer: most of the scan's time
+ * would otherwise go to faulting in its output 4 KiB at a time. */
+static void huge_pages(Buf *b) {
+#ifdef MADV_HUGEPAGE
+    uintptr_t start = ((uintptr_t)b->data + 4095) & ~(uintptr_t)4095, end = (uintptr_t)b->data + (uintptr_t)b->cap;
+    if (end > start + (2u << 20)) madvise((void *)start, end - start, MADV_HUGEPAGE);
+#else
+    (void)b;
+#endif
+}
+
+/* The number of line feeds in n bytes, 16 lanes at a time (as stats.c counts them). */
+static int64_t count_newlines(const uint8_t *p, int64_t n) {
+    int64_t count = 0, i = 0;
+    while (i + 16 <= n) {
+        int64_t end = i + 255 * 16 < n ? i + 255 * 16 : n;
+        uint8_t lanes[16] = {0};
+        for (; i + 16 <= end; i += 16)
+            for (int k = 0; k < 16; k++) lanes[k] += p[i + k] == '\n';
+        for (int k = 0; k < 16; k++) count += lanes[k];
+    }
+    for (; i < n; i++) count += p[i] == '\n';
+    return count;
+}
+
+/* Sizes every column for the file's line count, so that no buffer moves while scanning. */
+static int reserve_all(Columns *c, const uint8_t *p, int64_t n) {
+    int64_t lines = 1 + count_newlines(p, n);
+    Buf *bufs[] = {&c->text.data, &c->text.views, &c->level.views, &c->time.values, &c->pid.values, &c->tid.values, &c->canonical.values};
+    int64_t sizes[] = {n, 16 * lines, 16 * lines, 8 * lines, 8 * lines, 8 * lines, lines};
+    for (int i = 0; i < 7; i++) {
+        int rc = buf_reserve(bufs[i], sizes[i]);
+        if (rc) return rc;
+        huge_pages(bufs[i]);
+    }
+    return 0;
+}
+
 /* scan_module_log(data: bytes) -> dict of (schema, array) capsule pairs; see the top of this file. */
 PyObject *clp_scan_module_log(PyObject *self, PyObject *data) {
     Py_buffer view;
@@ -152,7 +192,7 @@ PyObject *clp_scan_module_log(PyObject *self, PyObject *data) {
     int rc = 0;
     Py_BEGIN_ALLOW_THREADS
     const uint8_t *p = view.buf, *end = p + view.len;
-    rc = buf_reserve(&c.text.data, view.len); /* bodies never outgrow the input */
+    rc = reserve_all(&c, p, view.len);
     while (!rc && p < end) {
         const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
         const uint8_t *stop = nl ? nl : end;
