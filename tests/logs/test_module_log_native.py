@@ -104,6 +104,44 @@ def test_samples(text, monkeypatch):
     check(text.encode(), monkeypatch)
 
 
+ENTRY = "I 26/11/24 03:12:00.100[ 1] x"
+
+
+@needs_native
+@pytest.mark.parametrize(
+    "data",
+    [
+        "",
+        "\n",
+        "\n\n",
+        " \n",
+        "\u3000\n",
+        "\r\n",
+        "\ufeff",
+        "x",
+        ENTRY,
+        ENTRY + "\n\n\n",
+        "\n\n" + ENTRY + "\n",
+        " \n" + ENTRY,
+        ENTRY + "\x1f\n  more\x1f\n",
+        ENTRY.replace("[ 1]", "[" + " " * 40 + "1]"),
+        ENTRY + "\nI 26/11/24 03:12:00.100[ 22] y\n",  # the pid width changes
+        ENTRY + "\nI 26/11/24 03:12:00.100[ 1:2] y\nI 26/11/24 03:12:00.100[:] z\n",
+        "I 26/02/29 03:12:00.100[ 1] not a leap year\n  and its continuation\n" + ENTRY,
+        "I 26/12/31 23:59:60.500[ 1] leap second\n",
+        "I 26/11/24 03:12:00.100[ 99999999999999999999] huge pid\n",
+        "I 26/11/24 03:12:00.100[ 1] \n",  # an empty body
+        "I 26/11/24 03:12:00.100[ 1]\n",  # no space after the ids: not canonical
+        "i 26/11/24 03:12:00.100[ 1] lower-case level\n",
+        "É 26/11/24 03:12:00.100[ 1] non-ASCII level\n",
+        "I 26/11/24 03:12:00.100[ １] full-width pid\n",
+    ],
+)
+def test_edge_cases(data, monkeypatch):
+    check(data, monkeypatch)
+    check(data.encode(), monkeypatch)
+
+
 def _string_constants(path: Path) -> list[str | bytes]:
     """Every string and bytes literal of a test module (its inputs among them)."""
     tree = ast.parse(path.read_text())
@@ -239,7 +277,9 @@ def test_mutated_lines(monkeypatch):
         check(data, monkeypatch, source=rng.choice(["rc.log.cur", "init_md.start.cur"]))
         total += len(data)
     # one large file: a varying pid width, entries and continuations mixed
-    big = "\n".join(_mutate(_entry(rng), rng) if rng.random() < 0.9 else rng.choice(_CONTINUATIONS) for _ in range(3000))
+    big = "\n".join(
+        _mutate(_entry(rng), rng) if rng.random() < 0.9 else rng.choice(_CONTINUATIONS) for _ in range(3000)
+    )
     frame = check(big + "\n", monkeypatch)
     assert total > 50_000 and frame.height == (big + "\n").replace("\r\n", "\n").replace("\r", "\n").count("\n")
 
@@ -253,7 +293,8 @@ def test_every_two_digit_date(monkeypatch):
         for mm in range(14)
         for dd in range(33)
     ]
-    lines += [f"W 24/12/31 {h:02d}:{m:02d}:{s:02d}.999[ 2] y" for h in (0, 23, 24) for m in (0, 59, 60) for s in (0, 59, 60, 61)]
+    clock = [(h, m, s) for h in (0, 23, 24) for m in (0, 59, 60) for s in (0, 59, 60, 61)]
+    lines += [f"W 24/12/31 {h:02d}:{m:02d}:{s:02d}.999[ 2] y" for h, m, s in clock]
     frame = check("\n".join(lines) + "\n", monkeypatch)
     assert frame["time"].null_count() > 0 and frame["problem"].null_count() < frame.height
 

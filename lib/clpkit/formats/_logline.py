@@ -135,7 +135,8 @@ def _entries_native(data: bytes) -> pl.DataFrame:
     if left.height:
         cut = _cut_canonical(left)
         index = cut["line"] - 1
-        df = df.with_columns(**{name: df[name].scatter(index, cut[name]) for name in ("level", "time", "pid", "tid", "body")})
+        names = ("level", "time", "pid", "tid", "body")
+        df = df.with_columns(**{name: df[name].scatter(index, cut[name]) for name in names})
     return _general(df)
 
 
