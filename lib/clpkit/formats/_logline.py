@@ -241,7 +241,7 @@ def _resolve_century(parts: pl.DataFrame, source: str, mtime: datetime | None) -
     reference = int(known.mode().sort()[-1]) if known.len() else (mtime or textmod.file_mtime(source))
     if reference is None:
         return time
-    parsed = short_times.dt.year().unique().sort()
+    parsed = short_times.dt.date().unique().dt.year().unique().sort()  # (distinct days first: cheaper)
     resolved = textmod.resolve_years(pl.Series([1] * parsed.len()), parsed % 100, reference=reference)
     shift = {int(p): int(r) - int(p) for p, r in zip(parsed, resolved) if int(r) != int(p)}
     if not shift:
@@ -274,8 +274,13 @@ def _rows(df: pl.DataFrame, decoded: textmod.Decoded, *, lines_in_body: bool = F
     else:
         parent = pl.col("parent")
         df = df.with_columns(pl.when(pl.col("is_head")).then(pl.col("line")).forward_fill().alias("parent"))
+        df = df.with_columns((pl.col("parent") - 1).alias("parent_row"))
         # A row takes its entry's values (row index = line - 1); an entry is its own parent.
-        inherited = {name: pl.col(name).gather(parent - 1) for name in ("time", "level", "pid", "tid")}
+        # A column with no value at all (tid, in most files) stays as it is.
+        inherited = {
+            name: pl.col(name) if df[name].null_count() == df.height else pl.col(name).gather(pl.col("parent_row"))
+            for name in ("time", "level", "pid", "tid")
+        }
     bad_time = pl.col("is_head") & pl.col("time").is_null()
     orphan = ~pl.col("is_head") & parent.is_null()
     lossy = pl.col("text").str.count_matches("\ufffd", literal=True)
