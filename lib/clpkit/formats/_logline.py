@@ -115,13 +115,14 @@ def _entries_native(data: bytes) -> pl.DataFrame:
     """:func:`_entries` of a clean UTF-8 file, its canonical lines cut by the C scanner.
 
     The scanner's ``text`` is the body of the canonical lines it settled and
-    the whole line elsewhere; ``body`` shares it (no copy) and differs only
-    on the heads cut here, so it keeps the whole line of every other row
-    (``_rows(..., lines_in_body=True)``). The canonical
-    lines it left (a null time: impossible dates, leap seconds, huge ids)
-    are cut by :func:`_cut_canonical`, the others by the general pattern.
-    The 4-digit-date search of :func:`_resolve_century` finds the same dates
-    in a body as in its line (the prefix holds none and ends with a space).
+    the whole line elsewhere (one string column instead of a line column and
+    a body column: that copy was most of the cost). ``body`` shares it and
+    differs only on the heads cut here, so it keeps the whole line of every
+    other row (``_rows(..., lines_in_body=True)``). The canonical lines the
+    scanner left (a null time: impossible dates, leap seconds, huge ids) are
+    cut by :func:`_cut_canonical`, the others by the general pattern. The
+    4-digit-date search of :func:`_resolve_century` finds the same dates in
+    a body as in its line (the prefix holds none and ends with a space).
     """
     columns = native._native.scan_module_log(data)
     df = pl.DataFrame([native.series(name, pair) for name, pair in columns.items()])
