@@ -1,9 +1,10 @@
 /* The line scanner of module logs, service logs and the logs inside elog archives
  * (clpkit.formats._logline).
  *
- * scan_module_log(data) splits UTF-8 bytes into lines at "\n" (no extra line
- * after a final line feed) and recognises the canonical entry layout,
- * character for character the _CANONICAL pattern of _logline:
+ * scan_module_log(data) splits bytes into lines at "\n" (no extra line after
+ * a final line feed; no other line end: the caller's decoding turned CRLF
+ * into LF) and recognises the canonical entry layout, character for
+ * character the _CANONICAL pattern of _logline:
  *
  *     I 21/07/21 09:32:56.673[  17272] rc: activating exec1
  *     ^ ^                    ^ ids   ^^ body
@@ -23,6 +24,9 @@
  * with canonical set, a null time and the whole line as text: the caller
  * cuts it with the polars expressions, so every rule beyond the plain case
  * stays in one place. The other lines are the caller's business entirely.
+ *
+ * The data must be valid UTF-8 (the strings are exported unchecked); lines
+ * are cut only at ASCII characters, so every value is valid UTF-8 too.
  */
 #include "arrow.h"
 #include "civil.h"
