@@ -32,7 +32,11 @@ year is a 4-digit date written anywhere in the file (some entries embed
 one), else the file's modification time.
 
 Speed: the canonical layout is recognised with one anchored regex and cut
-by position; only the other lines go through the general pattern.
+by position; only the other lines go through the general pattern. When
+the compiled scanners are built (:mod:`clpkit.native`), one C pass splits
+the lines and cuts the canonical ones of a cleanly decoded file; the lines
+it does not settle take the same polars expressions, so the frames are the
+same either way.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from datetime import datetime
 
 import polars as pl
 
+from clpkit import native
 from clpkit import text as textmod
 from clpkit.problems import ParseError
 
@@ -66,6 +71,8 @@ _GENERAL = (
 )
 _GENERAL_NAMES = ["level", "year", "month", "day", "clock", "frac", "pid", "tid", "body"]
 _FOUR_DIGIT_DATE = r"(?-u)\b((?:19|20)[0-9][0-9])[/-](?:0?[1-9]|1[0-2])[/-](?:0?[1-9]|[12][0-9]|3[01])\b"
+#: The C scanner's string columns are limited to 2 GiB; larger files take the polars path.
+_NATIVE_MAX_BYTES = 2**31 - 1
 _EMPTY = pl.Schema({**LINE_SCHEMA, "line": pl.Int64, "raw": pl.String, "problem": pl.String})
 
 
@@ -75,12 +82,21 @@ def parse_lines(data: bytes | str, *, source: str, mtime: datetime | None = None
     head = decoded.utf8[:4096].decode("ascii", "replace") if decoded.utf8 is not None else decoded.text[:4096]
     if head.count("\x00") > 64:
         raise ParseError(source, "binary data, not a text log", 1)
-    lines = textmod.lines_frame(decoded)
-    if lines.height == 0 or (lines.height == 1 and not lines["text"][0].strip() and decoded.replaced == 0):
-        return _EMPTY.to_frame()
-    parts = _entries(lines)
+    utf8 = None
+    if native.available() and decoded.replaced == 0:  # a lossy file needs the per-line counts of the polars path
+        utf8 = decoded.utf8 if decoded.utf8 is not None else decoded.text.encode("utf-8")
+    scanned = utf8 is not None and len(utf8) < _NATIVE_MAX_BYTES
+    if scanned:
+        parts = _entries_native(utf8)
+        if parts.height == 0 or (parts.height == 1 and not utf8.decode("utf-8").strip()):
+            return _EMPTY.to_frame()
+    else:
+        lines = textmod.lines_frame(decoded)
+        if lines.height == 0 or (lines.height == 1 and not lines["text"][0].strip() and decoded.replaced == 0):
+            return _EMPTY.to_frame()
+        parts = _entries(lines)
     parts = parts.with_columns(_resolve_century(parts, source, mtime))
-    return _rows(parts, decoded)
+    return _rows(parts, decoded, lines_in_body=scanned)
 
 
 def _entries(lines: pl.DataFrame) -> pl.DataFrame:
@@ -91,6 +107,42 @@ def _entries(lines: pl.DataFrame) -> pl.DataFrame:
     work runs on polars' streaming engine, which cuts the rows into morsels
     and uses every core.
     """
+    df = _cut_canonical(lines)
+    return _general(df.with_columns(pl.col("canonical").alias("short_year"), pl.col("canonical").alias("is_head")))
+
+
+def _entries_native(data: bytes) -> pl.DataFrame:
+    """:func:`_entries` of a clean UTF-8 file, its canonical lines cut by the C scanner.
+
+    The scanner's ``text`` is the body of the canonical lines it settled and
+    the whole line elsewhere (one string column instead of a line column and
+    a body column: that copy was most of the cost). ``body`` shares it and
+    differs only on the heads cut here, so it keeps the whole line of every
+    other row (``_rows(..., lines_in_body=True)``). The canonical lines the
+    scanner left (a null time: impossible dates, leap seconds, huge ids) are
+    cut by :func:`_cut_canonical`, the others by the general pattern. The
+    4-digit-date search of :func:`_resolve_century` finds the same dates in
+    a body as in its line (the prefix holds none and ends with a space).
+    """
+    columns = native._native.scan_module_log(data)
+    df = pl.DataFrame([native.series(name, pair) for name, pair in columns.items()])
+    df = df.with_columns(
+        pl.int_range(1, df.height + 1, dtype=pl.Int64).alias("line"),
+        pl.col("text").alias("body"),
+        pl.col("canonical").alias("short_year"),
+        pl.col("canonical").alias("is_head"),
+    )
+    left = df.filter(pl.col("canonical") & pl.col("time").is_null()).select("line", "text")
+    if left.height:
+        cut = _cut_canonical(left)
+        index = cut["line"] - 1
+        names = ("level", "time", "pid", "tid", "body")
+        df = df.with_columns(**{name: df[name].scatter(index, cut[name]) for name in names})
+    return _general(df)
+
+
+def _cut_canonical(lines: pl.DataFrame) -> pl.DataFrame:
+    """``lines`` with ``canonical`` and the position-cut ``level``, ``time``, ``pid``, ``tid``, ``body``."""
     text = pl.col("text")
     # Canonical ids hold no "]": the first one closes them. Writers pad the pid to a fixed
     # width, so the bracket usually closes at one position and both cuts are constant slices.
@@ -131,8 +183,12 @@ def _entries(lines: pl.DataFrame) -> pl.DataFrame:
             pair.struct.field("field_0").str.strip_chars().cast(pl.Int64, strict=False).alias("pid"),
             pair.struct.field("field_1").str.strip_chars().cast(pl.Int64, strict=False).alias("tid"),
         )
-    df = df.drop("ids").with_columns(pl.col("canonical").alias("short_year"), pl.col("canonical").alias("is_head"))
-    others = df.filter(~pl.col("canonical"))
+    return df.drop("ids")
+
+
+def _general(df: pl.DataFrame) -> pl.DataFrame:
+    """The lines that are not canonical read with the general pattern, put back in place by row index."""
+    others = df.select("line", "text", "canonical").filter(~pl.col("canonical"))
     if others.height == 0:
         return df
     g = others["text"].str.extract_groups(_GENERAL).struct.rename_fields(_GENERAL_NAMES)
@@ -186,7 +242,7 @@ def _resolve_century(parts: pl.DataFrame, source: str, mtime: datetime | None) -
     reference = int(known.mode().sort()[-1]) if known.len() else (mtime or textmod.file_mtime(source))
     if reference is None:
         return time
-    parsed = short_times.dt.year().unique().sort()
+    parsed = short_times.dt.date().unique().dt.year().unique().sort()  # (distinct days first: cheaper)
     resolved = textmod.resolve_years(pl.Series([1] * parsed.len()), parsed % 100, reference=reference)
     shift = {int(p): int(r) - int(p) for p, r in zip(parsed, resolved) if int(r) != int(p)}
     if not shift:
@@ -201,11 +257,13 @@ def _resolve_century(parts: pl.DataFrame, source: str, mtime: datetime | None) -
     ).to_series()
 
 
-def _rows(df: pl.DataFrame, decoded: textmod.Decoded) -> pl.DataFrame:
+def _rows(df: pl.DataFrame, decoded: textmod.Decoded, *, lines_in_body: bool = False) -> pl.DataFrame:
     """Head and continuation rows with the failure policy applied.
 
     Each part is built only when the file needs it (continuation lines,
     bad times, orphans, undecodable bytes), so a clean file costs one select.
+    ``lines_in_body``: ``body`` already holds the whole line on the rows that
+    are not heads (:func:`_entries_native`), so it is the text column as is.
     """
     is_head = df["is_head"]
     all_heads = bool(is_head.all())
@@ -217,8 +275,13 @@ def _rows(df: pl.DataFrame, decoded: textmod.Decoded) -> pl.DataFrame:
     else:
         parent = pl.col("parent")
         df = df.with_columns(pl.when(pl.col("is_head")).then(pl.col("line")).forward_fill().alias("parent"))
+        df = df.with_columns((pl.col("parent") - 1).alias("parent_row"))
         # A row takes its entry's values (row index = line - 1); an entry is its own parent.
-        inherited = {name: pl.col(name).gather(parent - 1) for name in ("time", "level", "pid", "tid")}
+        # A column with no value at all (tid, in most files) stays as it is.
+        inherited = {
+            name: pl.col(name) if df[name].null_count() == df.height else pl.col(name).gather(pl.col("parent_row"))
+            for name in ("time", "level", "pid", "tid")
+        }
     bad_time = pl.col("is_head") & pl.col("time").is_null()
     orphan = ~pl.col("is_head") & parent.is_null()
     lossy = pl.col("text").str.count_matches("\ufffd", literal=True)
@@ -242,7 +305,11 @@ def _rows(df: pl.DataFrame, decoded: textmod.Decoded) -> pl.DataFrame:
         inherited["level"].alias("level"),
         inherited["pid"].cast(pl.Int64, strict=False).alias("pid"),
         inherited["tid"].cast(pl.Int64, strict=False).alias("tid"),
-        (pl.col("body") if all_heads else pl.when(pl.col("is_head")).then(pl.col("body")).otherwise(pl.col("text"))).alias("text"),
+        (
+            pl.col("body")
+            if all_heads or lines_in_body
+            else pl.when(pl.col("is_head")).then(pl.col("body")).otherwise(pl.col("text"))
+        ).alias("text"),
         (parent if all_heads else pl.when(pl.col("is_head")).then(None).otherwise(parent)).cast(pl.Int64).alias("continues"),
         "line",
         raw.alias("raw"),
