@@ -54,7 +54,7 @@ def series(name: str, pair: tuple[object, object]) -> pl.Series:
 def parse_times(values: pl.Series) -> pl.Series:
     """Statistics timestamps (``YYYY/MM/DD HH:MM:SS[.fff]``) as Datetime("ms"); null where the layout differs.
 
-    Only the exact layouts the cluster writes are read (see ``lib/native/times.c``);
+    Only the exact layouts the cluster writes are read (see ``lib/native/stats.c``);
     the caller gives the nulls to polars' general parser.
     """
     return series(values.name, _native.parse_times(values.__arrow_c_stream__()))
@@ -76,3 +76,16 @@ def read_csv(data: bytes, start: int, end: int, kinds: str) -> list[pl.Series] |
     """
     pairs = _native.read_csv(data, start, end, kinds)
     return None if pairs is None else [series(f"c{i}", pair) for i, pair in enumerate(pairs)]
+
+
+def scan_module_log(data: bytes) -> dict[str, pl.Series]:
+    """The lines of a module log, one row each (see ``lib/native/modlog.c``).
+
+    ``data`` must be valid UTF-8 with LF line ends. Keys: ``canonical``
+    (Boolean: the usual ``L yy/mm/dd HH:MM:SS.mmm[pid] `` head), ``level``,
+    ``time`` (Datetime("ms"), two-digit years as polars reads them), ``pid``,
+    ``tid`` (Int64) and ``text`` (the body of a canonical line whose values
+    were all read, else the whole line). A canonical line with a null
+    ``time`` was left for the polars rules (see ``clpkit.formats._logline``).
+    """
+    return {name: series(name, pair) for name, pair in _native.scan_module_log(data).items()}

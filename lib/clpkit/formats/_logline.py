@@ -124,8 +124,7 @@ def _entries_native(data: bytes) -> pl.DataFrame:
     4-digit-date search of :func:`_resolve_century` finds the same dates in
     a body as in its line (the prefix holds none and ends with a space).
     """
-    columns = native._native.scan_module_log(data)
-    df = pl.DataFrame([native.series(name, pair) for name, pair in columns.items()])
+    df = pl.DataFrame(list(native.scan_module_log(data).values()))
     df = df.with_columns(
         pl.int_range(1, df.height + 1, dtype=pl.Int64).alias("line"),
         pl.col("text").alias("body"),
