@@ -26,17 +26,49 @@
 #include "arrow.h"
 #include "civil.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 typedef struct {
-    I64Builder line, month, day, second, pid, event_id, cand_line;
+    I64Builder line, month, year_ms, pid, event_id, cand_line;
     StrBuilder host, ident, module, message, cand_text;
     int64_t lines, blank;
+    int ascii, cr;
 } Scan;
 
 static void scan_free(Scan *s) {
-    I64Builder *ints[] = {&s->line, &s->month, &s->day, &s->second, &s->pid, &s->event_id, &s->cand_line};
+    I64Builder *ints[] = {&s->line, &s->month, &s->year_ms, &s->pid, &s->event_id, &s->cand_line};
     StrBuilder *strs[] = {&s->host, &s->ident, &s->module, &s->message, &s->cand_text};
     for (size_t i = 0; i < sizeof ints / sizeof *ints; i++) i64_free(ints[i]);
     for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) str_free(strs[i]);
+}
+
+#if defined(__GNUC__)
+#define HOT static inline __attribute__((always_inline))
+#else
+#define HOT static inline
+#endif
+
+/* i64_append and str_append (valid values) without a call in the usual case: room left, no null yet. */
+HOT int put_i64(I64Builder *b, int64_t value) {
+    if (b->valid.bits.data != NULL || b->values.len + 8 > b->values.cap) return i64_append(b, value, 1);
+    memcpy(b->values.data + b->values.len, &value, 8);
+    b->values.len += 8;
+    b->len++;
+    return 0;
+}
+
+HOT int put_str(StrBuilder *b, const uint8_t *s, int64_t n) {
+    if (b->valid.bits.data != NULL || b->views.len + 16 > b->views.cap || n > 12) return str_append(b, s, n, 1);
+    uint8_t *view = b->views.data + b->views.len;
+    int32_t len32 = (int32_t)n;
+    memset(view, 0, 16);
+    memcpy(view, &len32, 4);
+    memcpy(view + 4, s, (size_t)n);
+    b->views.len += 16;
+    b->len++;
+    return 0;
 }
 
 /* White space as Rust's char::is_whitespace sees it within ASCII (\x1c-\x1f are not). */
@@ -90,6 +122,7 @@ static const uint8_t *find(const uint8_t *s, int64_t n, const char *needle, int6
  * Returns 1 when read, 0 when the line is not of that shape (nothing appended), or a BUILD_* code. */
 static int read_classic(Scan *out, int64_t number, const uint8_t *s, int64_t n) {
     static const int month_days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}; /* Feb 29: polars, with the year */
+    static const int days_before[] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
     if (n < 30 || s[3] != ' ' || s[6] != ' ' || s[9] != ':' || s[12] != ':' || s[15] != ' ') return 0;
     int month = month_of(s);
     if (!month) return 0;
@@ -98,9 +131,10 @@ static int read_classic(Scan *out, int64_t number, const uint8_t *s, int64_t n) 
     int h = digits(s + 7, 2), mi = digits(s + 10, 2), sec = digits(s + 13, 2);
     if (day < 1 || day > month_days[month - 1] || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59) return 0;
     /* host: `[^ ]+`, then one space and the ident */
-    const uint8_t *space = memchr(s + 16, ' ', (size_t)(n - 16));
-    if (space == NULL || space == s + 16) return 0;
-    int64_t host_end = space - s, id = host_end + 1;
+    int64_t host_end = 16;
+    while (host_end < n && s[host_end] != ' ') host_end++;
+    if (host_end == 16 || host_end == n) return 0;
+    int64_t id = host_end + 1;
     if (id + 12 > n) return 0;
     const char *ident;
     if (ascii_ieq(s + id, "clusterpro", 10)) ident = "clusterpro";
@@ -167,16 +201,16 @@ static int read_classic(Scan *out, int64_t number, const uint8_t *s, int64_t n) 
         module_text = dst;
     }
     int rc = 0;
-    if (!rc) rc = i64_append(&out->line, number, 1);
-    if (!rc) rc = i64_append(&out->month, month, 1);
-    if (!rc) rc = i64_append(&out->day, day, 1);
-    if (!rc) rc = i64_append(&out->second, h * 3600 + mi * 60 + sec, 1);
-    if (!rc) rc = str_append(&out->host, s + 16, host_end - 16, 1);
-    if (!rc) rc = str_append(&out->ident, (const uint8_t *)ident, 10, 1);
-    if (!rc) rc = i64_append(&out->pid, pid, pid_valid);
-    if (!rc) rc = str_append(&out->module, module_text, module_len, has_head);
-    if (!rc) rc = i64_append(&out->event_id, event_value, has_head && event_valid);
-    if (!rc) rc = has_head ? str_append(&out->message, body + rest, m - rest, 1) : str_append(&out->message, body, m, 1);
+    int64_t year_ms = ((days_before[month - 1] + day - 1) * 86400LL + h * 3600 + mi * 60 + sec) * 1000;
+    if (!rc) rc = put_i64(&out->line, number);
+    if (!rc) rc = put_i64(&out->month, month);
+    if (!rc) rc = put_i64(&out->year_ms, year_ms);
+    if (!rc) rc = put_str(&out->host, s + 16, host_end - 16);
+    if (!rc) rc = put_str(&out->ident, (const uint8_t *)ident, 10);
+    if (!rc) rc = pid_valid ? put_i64(&out->pid, pid) : i64_append(&out->pid, 0, 0);
+    if (!rc) rc = has_head ? put_str(&out->module, module_text, module_len) : str_append(&out->module, NULL, 0, 0);
+    if (!rc) rc = has_head && event_valid ? put_i64(&out->event_id, event_value) : i64_append(&out->event_id, 0, 0);
+    if (!rc) rc = has_head ? put_str(&out->message, body + rest, m - rest) : put_str(&out->message, body, m);
     free(lowered);
     return rc ? rc : 1;
 }
@@ -184,7 +218,6 @@ static int read_classic(Scan *out, int64_t number, const uint8_t *s, int64_t n) 
 /* Whether the 16 positions at s hold a non-ASCII byte or the start of "lu" or "xp" in any
  * ASCII case (reads 17 bytes). */
 #if defined(__SSE2__)
-#include <emmintrin.h>
 static inline int block_hit(const uint8_t *s) {
     __m128i a = _mm_loadu_si128((const __m128i *)s), b = _mm_loadu_si128((const __m128i *)(s + 1));
     __m128i fold = _mm_set1_epi8(0x20);
@@ -223,12 +256,63 @@ static int classify(const uint8_t *s, int64_t n) {
     return 0;
 }
 
+/* Line ends found 64 bytes at a time: `mask` holds the line feeds of the block at `block`
+ * not handed out yet. Cheaper than a memchr call per line on lines of some 60 bytes. */
+typedef struct {
+    const uint8_t *data;
+    int64_t size, block;
+    uint64_t mask;
+    int non_ascii, cr; /* seen in the blocks read so far */
+} LineEnds;
+
+static uint64_t newline_mask(LineEnds *e, const uint8_t *p, int64_t n) {
+    uint64_t mask = 0;
+#if defined(__SSE2__)
+    if (n >= 64) {
+        __m128i nl = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'), high = _mm_setzero_si128(), crs = high;
+        for (int k = 0; k < 4; k++) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(p + 16 * k));
+            mask |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)) << (16 * k);
+            high = _mm_or_si128(high, v);
+            crs = _mm_or_si128(crs, _mm_cmpeq_epi8(v, cr));
+        }
+        e->non_ascii |= _mm_movemask_epi8(high) != 0;
+        e->cr |= _mm_movemask_epi8(crs) != 0;
+        return mask;
+    }
+#endif
+    for (int64_t i = 0; i < n && i < 64; i++) {
+        mask |= (uint64_t)(p[i] == '\n') << i;
+        e->non_ascii |= p[i] >= 0x80;
+        e->cr |= p[i] == '\r';
+    }
+    return mask;
+}
+
+/* The offset of the next line feed, or the size when there is none. */
+HOT int64_t next_line_end(LineEnds *e) {
+    while (e->mask == 0) {
+        e->block += 64;
+        if (e->block >= e->size) return e->size;
+        e->mask = newline_mask(e, e->data + e->block, e->size - e->block);
+    }
+#if defined(__GNUC__)
+    int bit = __builtin_ctzll(e->mask);
+#else
+    int bit = 0;
+    while (!(e->mask >> bit & 1)) bit++;
+#endif
+    e->mask &= e->mask - 1;
+    return e->block + bit;
+}
+
 static int scan_lines(Scan *out, const uint8_t *data, int64_t size) {
     int64_t number = 0;
+    LineEnds ends = {data, size, -64, 0, 0, 0};
     const uint8_t *p = data, *end = data + size;
     while (p < end) {
-        const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
-        const uint8_t *stop = nl ? nl : end;
+        const uint8_t *stop = data + next_line_end(&ends);
+        const uint8_t *nl = stop < end ? stop : NULL;
         int64_t n = stop - p;
         number++;
         int rc = read_classic(out, number, p, n);
@@ -245,6 +329,8 @@ static int scan_lines(Scan *out, const uint8_t *data, int64_t size) {
         p = nl ? nl + 1 : end;
     }
     out->lines = number;
+    out->ascii = !ends.non_ascii;
+    out->cr = ends.cr;
     return 0;
 }
 
@@ -272,8 +358,9 @@ PyObject *clp_scan_syslog(PyObject *self, PyObject *data) {
     }
     PyObject *dict = PyDict_New();
     if (dict == NULL || put(dict, "lines", PyLong_FromLongLong(out.lines)) || put(dict, "blank", PyLong_FromLongLong(out.blank)) ||
+        put(dict, "ascii", PyBool_FromLong(out.ascii)) || put(dict, "cr", PyBool_FromLong(out.cr)) ||
         put(dict, "line", i64_export(&out.line, "l")) || put(dict, "month", i64_export(&out.month, "l")) ||
-        put(dict, "day", i64_export(&out.day, "l")) || put(dict, "second", i64_export(&out.second, "l")) ||
+        put(dict, "year_ms", i64_export(&out.year_ms, "l")) ||
         put(dict, "host", str_export(&out.host)) || put(dict, "ident", str_export(&out.ident)) ||
         put(dict, "pid", i64_export(&out.pid, "l")) || put(dict, "module", str_export(&out.module)) ||
         put(dict, "event_id", i64_export(&out.event_id, "l")) || put(dict, "message", str_export(&out.message)) ||

@@ -68,7 +68,7 @@ def test_native_scanner_reads_the_usual_lines_and_hands_back_the_rest():
     columns = {k: native.series(k, v) for k, v in found.items() if not isinstance(v, int)}
     dtypes = {k: s.dtype for k, s in columns.items()}
     assert dtypes == {
-        "line": pl.Int64, "month": pl.Int64, "day": pl.Int64, "second": pl.Int64, "host": pl.String,
+        "line": pl.Int64, "month": pl.Int64, "year_ms": pl.Int64, "host": pl.String,
         "ident": pl.String, "pid": pl.Int64, "module": pl.String, "event_id": pl.Int64, "message": pl.String,
         "candidate_line": pl.Int64, "candidate_text": pl.String,
     }  # fmt: skip
@@ -78,7 +78,8 @@ def test_native_scanner_reads_the_usual_lines_and_hands_back_the_rest():
     assert columns["module"].to_list() == ["rc", None]
     assert columns["event_id"].to_list() == [32, None]
     assert columns["message"].to_list() == [" two spaces kept but one", "no head"]
-    assert (columns["month"][1], columns["day"][1], columns["second"][1]) == (11, 4, 3 * 3600 + 12 * 60 + 1)
+    # 4 November 03:12:01 in a common year: 307 days after 1 January
+    assert (columns["month"][1], columns["year_ms"][1]) == (11, ((307 * 24 + 3) * 3600 + 12 * 60 + 1) * 1000)
     assert columns["candidate_line"].to_list() == [3, 5, 7, 8, 9]
     assert columns["candidate_text"][-1] == "\u3000"
 
@@ -114,6 +115,12 @@ def test_native_branch_is_taken(monkeypatch):
         "Nov 24 03:12:01 sv1 clusterpro: <type: rc><event: 1> x\x1fy\n",  # the CSV separator: split in Python
         b"Nov 24 03:12:01 sv1 clusterpro: <type: rc><event: 1> \xef\xbb\xbfbom\r\nNov 24 03:12:02 sv1 clusterpro: crlf\r\n",
         b"\xef\xbb\xbfNov 24 03:12:01 sv1 clusterpro: <type: rc><event: 1> after a BOM\n",
+        b"Nov 24 03:12:01 sv1 clusterpro: a lone CR\rNov 24 03:12:02 sv1 clusterpro: makes two lines\n",
+        "Nov 24 03:12:01 sv1 clusterpro: a str with\r\nNov 24 03:12:02 sv1 clusterpro: CRLF\r\n",
+        "Nov 24 03:12:01 sv1 clusterpro: <type: rc><event: 1> UTF-8 kept as it is: é\n".encode(),
+        # a CR or a non-ASCII byte only in the last, partial 64-byte block the scanner reads
+        b"Nov 24 03:12:01 sv1 kernel: " + b"x" * 36 + b"\nNov 24 03:12:01 sv1 clusterpro: tail\r\n",
+        b"Nov 24 03:12:01 sv1 kernel: " + b"x" * 36 + b"\nNov 24 03:12:01 sv1 clusterpro: tail \xff\n",
         "Nov 24 03:12:01 sv1 clusterpro: <type: rc><event: 1> x\nFeb 30 10:00:00 sv1 clusterpro: no such day\n",
         "Nov 24 03:12:01 sv1 クラスタ clusterpro: <type: rc><event: 1> 日本語のメッセージ\n",
         "Nov 24 03:12:01 sv1 clusterpro: <type: rc><event: 1> リソース exec1 の活性に失敗しました\n".encode("euc_jp"),

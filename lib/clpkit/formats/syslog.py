@@ -126,11 +126,11 @@ def scan(
     prefix and the message is cut after it by position; only the other
     lines go through the full patterns.
     """
-    decoded = textmod.decode(data)
-    if native.available() and decoded.replaced == 0:
-        done = _scan_native(decoded, source, server, mtime)
+    if native.available():
+        done = _scan_native(data, source, server, mtime)
         if done is not None:
             return done
+    decoded = textmod.decode(data)
     lines = textmod.lines_frame(decoded)
     total = lines.height
     blank, candidates = _screen(lines, streaming=True)
@@ -214,19 +214,38 @@ def _finish(
     ).cast(dict(SCHEMA))
 
 
-_NATIVE_FIELDS = ("line", "month", "day", "second", "host", "ident", "pid", "module", "event_id", "message")
+_BOM = b"\xef\xbb\xbf"
+_NATIVE_FIELDS = ("line", "month", "year_ms", "host", "ident", "pid", "module", "event_id", "message")
 
 
-def _scan_native(decoded: textmod.Decoded, source: str, server: str | None, mtime: datetime | None) -> Scan | None:
+def _scan_native(data: bytes | str, source: str, server: str | None, mtime: datetime | None) -> Scan | None:
     """:func:`scan` with the C scanner reading the usual classic lines; None to take the polars path instead.
 
     The scanner (``lib/native/syslog.c``) returns those lines' fields, the
     count of ASCII-blank lines and every other line that names an ident or
     holds non-ASCII text; those go through the same polars code as without
     the scanner. Years are resolved over all rows in line order, as there.
+
+    The scanner also says whether the bytes are plain ASCII without a CR, the
+    case where :func:`clpkit.text.decode` keeps them as they are; the file is
+    then not read a second time to decode it. Otherwise it is decoded first
+    and scanned again only when decoding changed the bytes. A file with
+    undecodable bytes is left to the polars path (None).
     """
-    data = decoded.utf8 if decoded.utf8 is not None else decoded.text.encode("utf-8")
-    found = native._native.scan_syslog(data)
+    if isinstance(data, str):
+        decoded = textmod.decode(data)
+        found = native._native.scan_syslog(decoded.text.encode("utf-8"))
+    else:
+        raw = data[len(_BOM) :] if data.startswith(_BOM) else data
+        found = native._native.scan_syslog(raw)
+        if found["ascii"] and not found["cr"]:
+            decoded = textmod.Decoded(None, "utf-8", 0, raw)  # what decode gives for such bytes
+        else:
+            decoded = textmod.decode(data)
+            if decoded.replaced:
+                return None
+            if decoded.utf8 is None:  # not the same bytes: other line ends or another encoding
+                found = native._native.scan_syslog(decoded.text.encode("utf-8"))
     total = found["lines"]
     fast = pl.DataFrame([native.series(name, found[name]) for name in _NATIVE_FIELDS])
     candidates = pl.DataFrame(
@@ -251,9 +270,8 @@ def _scan_native(decoded: textmod.Decoded, source: str, server: str | None, mtim
         row_years = None
     if not bool(fast_years.is_between(1000, 9999).all()):
         return None  # a year strptime may read otherwise: leave the whole file to polars
-    day_ms = pl.date(pl.col("_year"), pl.col("month"), pl.col("day")).cast(pl.Int64) * 86_400_000
     out = fast.with_columns(fast_years.alias("_year")).select(
-        (day_ms + pl.col("second") * 1000).cast(pl.Datetime("ms")).alias("time"),
+        _year_start_ms(pl.col("_year"), pl.col("month")).add(pl.col("year_ms")).cast(pl.Datetime("ms")).alias("time"),
         pl.lit(None, pl.Int32).alias("utc_offset"),
         "host",
         "ident",
@@ -384,6 +402,18 @@ def _events(rows: pl.DataFrame) -> pl.DataFrame:
             ),
         )
     return out
+
+
+def _year_start_ms(year: pl.Expr, month: pl.Expr) -> pl.Expr:
+    """Milliseconds from 1970 to 1 January of ``year``, plus a day after February in a leap year.
+
+    Added to the scanner's ``year_ms`` (the time since 1 January in a common
+    year) it gives the time strptime gives, in integer arithmetic only.
+    """
+    y = year.cast(pl.Int64)
+    days = 365 * (y - 1970) + (y - 1) // 4 - (y - 1) // 100 + (y - 1) // 400 - 477  # leap days before 1970: 477
+    leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
+    return (days + (leap & (month > 2)).cast(pl.Int64)) * 86_400_000
 
 
 def _offset_minutes(tz: pl.Expr) -> pl.Expr:
