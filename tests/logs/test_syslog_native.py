@@ -146,6 +146,27 @@ def test_same_frames_with_the_year_from_the_mtime(monkeypatch, tmp_path):
 
 
 @built
+@pytest.mark.parametrize("source", ["messages-20240401", "messages-20250401", "messages-21000401", "messages-09991231"])
+def test_same_frames_around_leap_days_and_odd_years(monkeypatch, source):
+    data = "".join(
+        f"{day} 23:59:59 sv1 clusterpro: <type: rc><event: 1> x\n" for day in ("Jan 31", "Feb 28", "Feb 29", "Mar  1", "Dec 31")
+    )
+    scan = both(monkeypatch, data, source=source)
+    assert scan.frame.height == 5
+
+
+def test_year_start_matches_the_calendar():
+    years = [1000, 1600, 1700, 1899, 1900, 1969, 1970, 2000, 2023, 2024, 2100, 2400, 9999]
+    frame = pl.DataFrame({"year": years * 2, "month": [2] * len(years) + [3] * len(years)})
+    got = frame.select(syslog._year_start_ms(pl.col("year"), pl.col("month")))[:, 0].to_list()
+    epoch = datetime(1970, 1, 1)
+    # after February the start is one day later in a leap year (the scanner counts a common year)
+    want = [(datetime(y, 1, 1) - epoch).days * 86_400_000 for y in years]
+    want += [w + (86_400_000 if (y % 4 == 0 and y % 100 != 0) or y % 400 == 0 else 0) for y, w in zip(years, want)]
+    assert got == want
+
+
+@built
 @pytest.mark.parametrize("bundle", BUNDLES, ids=lambda p: p.name)
 def test_same_frames_on_the_sample_bundle(monkeypatch, bundle):
     with tarfile.open(bundle) as tar:
