@@ -17,6 +17,17 @@
  * - an unrelated line: neither counted nor returned (the caller derives the
  *   skipped count).
  *
+ * scan_syslog(data: bytes-like) -> dict, line numbers 1-based, split on "\n" (a final line feed
+ * makes no extra line):
+ *   lines (int), blank (int): all lines, and the ASCII-blank ones;
+ *   utf8 (bool): the bytes are valid UTF-8; cr (bool): they hold a "\r";
+ *   line, month, year_ms, pid, event_id: Int64 columns of the lines read here (year_ms: the
+ *     milliseconds from 1 January 00:00:00 in a common year; pid and event_id null when
+ *     absent or past Int64);
+ *   host, ident (lower case), module (lower case, trimmed; null without the head),
+ *     message: String columns of the same rows;
+ *   candidate_line (Int64), candidate_text (String): the lines handed back.
+ *
  * Every field of a line read here equals what syslog.py's polars
  * expressions give for it: the shapes are the regular expressions
  * _FAST_CLASSIC and _FAST_EVENT, character for character, and whatever
@@ -34,7 +45,7 @@ typedef struct {
     I64Builder line, month, year_ms, pid, event_id, cand_line;
     StrBuilder host, ident, module, message, cand_text;
     int64_t lines, blank;
-    int ascii, cr;
+    int utf8, cr;
 } Scan;
 
 static void scan_free(Scan *s) {
@@ -306,6 +317,42 @@ HOT int64_t next_line_end(LineEnds *e) {
     return e->block + bit;
 }
 
+/* Whether n bytes are valid UTF-8 as Python's strict decoder sees it (RFC 3629: no overlong
+ * forms, no surrogates, nothing past U+10FFFF). Runs of ASCII are skipped 16 bytes at a time. */
+static int valid_utf8(const uint8_t *s, int64_t n) {
+    int64_t i = 0;
+    while (i < n) {
+#if defined(__SSE2__)
+        if (i + 16 <= n && !_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(s + i)))) {
+            i += 16;
+            continue;
+        }
+#endif
+        uint8_t c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        int len;
+        uint8_t lo = 0x80, hi = 0xBF; /* the range of the second byte */
+        if (c >= 0xC2 && c <= 0xDF) len = 2;
+        else if (c >= 0xE0 && c <= 0xEF) {
+            len = 3;
+            if (c == 0xE0) lo = 0xA0;      /* overlong */
+            else if (c == 0xED) hi = 0x9F; /* surrogates */
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            len = 4;
+            if (c == 0xF0) lo = 0x90;      /* overlong */
+            else if (c == 0xF4) hi = 0x8F; /* past U+10FFFF */
+        } else return 0;
+        if (i + len > n || s[i + 1] < lo || s[i + 1] > hi) return 0;
+        for (int k = 2; k < len; k++)
+            if ((s[i + k] & 0xC0) != 0x80) return 0;
+        i += len;
+    }
+    return 1;
+}
+
 static int scan_lines(Scan *out, const uint8_t *data, int64_t size) {
     int64_t number = 0;
     LineEnds ends = {data, size, -64, 0, 0, 0};
@@ -329,7 +376,7 @@ static int scan_lines(Scan *out, const uint8_t *data, int64_t size) {
         p = nl ? nl + 1 : end;
     }
     out->lines = number;
-    out->ascii = !ends.non_ascii;
+    out->utf8 = !ends.non_ascii || valid_utf8(data, size);
     out->cr = ends.cr;
     return 0;
 }
@@ -358,7 +405,7 @@ PyObject *clp_scan_syslog(PyObject *self, PyObject *data) {
     }
     PyObject *dict = PyDict_New();
     if (dict == NULL || put(dict, "lines", PyLong_FromLongLong(out.lines)) || put(dict, "blank", PyLong_FromLongLong(out.blank)) ||
-        put(dict, "ascii", PyBool_FromLong(out.ascii)) || put(dict, "cr", PyBool_FromLong(out.cr)) ||
+        put(dict, "utf8", PyBool_FromLong(out.utf8)) || put(dict, "cr", PyBool_FromLong(out.cr)) ||
         put(dict, "line", i64_export(&out.line, "l")) || put(dict, "month", i64_export(&out.month, "l")) ||
         put(dict, "year_ms", i64_export(&out.year_ms, "l")) ||
         put(dict, "host", str_export(&out.host)) || put(dict, "ident", str_export(&out.ident)) ||

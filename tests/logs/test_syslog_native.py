@@ -84,6 +84,27 @@ def test_native_scanner_reads_the_usual_lines_and_hands_back_the_rest():
     assert columns["candidate_text"][-1] == "\u3000"
 
 
+@built
+def test_native_utf8_check_agrees_with_python():
+    # the scanner's "utf8" flag lets scan skip decoding: it must be exactly bytes.decode's verdict
+    rng = random.Random(5)
+    pieces = [b"a", b" ", b"\n", "é".encode(), "日".encode(), "😀".encode(), b"\xc0\x80", b"\xc1\xbf", b"\xc2",
+              b"\xe0\x80\x80", b"\xe0\xa0\x80", b"\xed\xa0\x80", b"\xed\x9f\xbf", b"\xef\xbf\xbd", b"\xf0\x8f\xbf\xbf",
+              b"\xf0\x90\x80\x80", b"\xf4\x8f\xbf\xbf", b"\xf4\x90\x80\x80", b"\xf5\x80\x80\x80", b"\xff", b"\x80",
+              b"\xbf", b"\xe6\x97", b"\xf0\x9f\x98", b"x" * 20]  # fmt: skip  (the last two: cut sequences)
+    for _ in range(3000):
+        data = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        if rng.random() < 0.5:  # cut anywhere, often inside a sequence
+            data = data[: rng.randint(0, len(data))]
+        try:
+            data.decode("utf-8")
+            valid = True
+        except UnicodeDecodeError:
+            valid = False
+        assert native._native.scan_syslog(data)["utf8"] is valid, data
+    assert native._native.scan_syslog(b"x\r\n")["cr"] and not native._native.scan_syslog(b"x\n")["cr"]
+
+
 def test_extension_is_built_when_a_compiler_exists():
     if shutil.which("cc") is None and shutil.which("gcc") is None:
         pytest.skip("no C compiler: the polars paths alone are expected")

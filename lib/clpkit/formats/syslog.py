@@ -226,10 +226,10 @@ def _scan_native(data: bytes | str, source: str, server: str | None, mtime: date
     holds non-ASCII text; those go through the same polars code as without
     the scanner. Years are resolved over all rows in line order, as there.
 
-    The scanner also says whether the bytes are plain ASCII without a CR, the
-    case where :func:`clpkit.text.decode` keeps them as they are; the file is
-    then not read a second time to decode it. Otherwise it is decoded first
-    and scanned again only when decoding changed the bytes. A file with
+    The scanner also says whether the bytes are valid UTF-8 without a CR,
+    the case where :func:`clpkit.text.decode` keeps them as they are; the
+    file is then not decoded into a str at all. Otherwise it is decoded and
+    scanned again only when decoding changed the bytes. A file with
     undecodable bytes is left to the polars path (None).
     """
     if isinstance(data, str):
@@ -238,7 +238,7 @@ def _scan_native(data: bytes | str, source: str, server: str | None, mtime: date
     else:
         raw = data[len(_BOM) :] if data.startswith(_BOM) else data
         found = native._native.scan_syslog(raw)
-        if found["ascii"] and not found["cr"]:
+        if found["utf8"] and not found["cr"]:
             decoded = textmod.Decoded(None, "utf-8", 0, raw)  # what decode gives for such bytes
         else:
             decoded = textmod.decode(data)
