@@ -53,6 +53,7 @@ from datetime import datetime
 
 import polars as pl
 
+from clpkit import native
 from clpkit import text as textmod
 from clpkit.formats import META_SCHEMA
 
@@ -116,36 +117,61 @@ def scan(
 ) -> Scan:
     """Parse a system log and count the unrelated lines skipped.
 
-    Speed: every line is screened for the idents once, on polars' streaming
-    engine (all cores); on the kept lines one short pattern captures the
-    usual classic prefix and the message is cut after it by position; only
-    the other lines go through the full patterns.
+    Speed: when the compiled scanner is built (:mod:`clpkit.native`), one C
+    pass reads the cluster lines of the usual classic shape and drops the
+    unrelated ones; only the other lines that name an ident (or hold
+    non-ASCII text) go through the polars code below. Without it, every
+    line is screened for the idents on polars' streaming engine (all
+    cores); on the kept lines one short pattern captures the usual classic
+    prefix and the message is cut after it by position; only the other
+    lines go through the full patterns.
     """
+    if native.available():
+        done = _scan_native(data, source, server, mtime)
+        if done is not None:
+            return done
     decoded = textmod.decode(data)
     lines = textmod.lines_frame(decoded)
     total = lines.height
+    blank, candidates = _screen(lines, streaming=True)
+    rows = _cluster_rows(candidates)
+    skipped = total - blank - rows.height
+    if rows.height == 0:
+        return Scan(SCHEMA.to_frame(), total, skipped)
+    years, year_from = _years(rows, source, mtime)
+    out = _finish(rows, years, year_from, decoded, source, server)
+    return Scan(out, total, skipped)
+
+
+def _screen(lines: pl.DataFrame, *, streaming: bool) -> tuple[int, pl.DataFrame]:
+    """The number of blank lines and the lines naming a cluster ident (``line``, ``text``)."""
     text = pl.col("text")
-    # One pass over every line on the streaming engine (all cores): blank lines are counted
-    # and the lines naming a cluster ident kept.
     screened = (
         lines.lazy()
         .with_columns(text.str.contains(r"^\s*$").alias("_blank"))
         .filter(pl.col("_blank") | text.str.contains(r"(?i)clusterpro|expresscls"))
-        .collect(engine="streaming")
+        .collect(engine="streaming" if streaming else "auto")
     )
     blank = int(screened["_blank"].sum())
     # one chunk: a later string kernel panics on the streaming engine's chunks (polars 2.1)
-    candidates = screened.filter(~pl.col("_blank")).drop("_blank").rechunk()
+    return blank, screened.filter(~pl.col("_blank")).drop("_blank").rechunk()
+
+
+def _cluster_rows(candidates: pl.DataFrame) -> pl.DataFrame:
+    """The cluster lines among the candidates (``_ROW_SCHEMA``, in line order); the others are dropped."""
     rows = _classic_fast(candidates)
     fast_mask = rows["ident"].is_not_null()  # null where the usual shape did not match
     if not fast_mask.all():
         rows = pl.concat(
             [rows.filter(fast_mask), _by_pattern(candidates.filter(~fast_mask))], how="vertical_relaxed"
         ).sort("line")
-    skipped = total - blank - rows.height
-    if rows.height == 0:
-        return Scan(SCHEMA.to_frame(), total, skipped)
-    years, year_from = _years(rows, source, mtime)
+    return rows
+
+
+def _finish(
+    rows: pl.DataFrame, years: pl.Series, year_from: str, decoded: textmod.Decoded, source: str, server: str | None
+) -> pl.DataFrame:
+    """The output frame (``SCHEMA``) of rows read by the patterns, given each row's year."""
     rows = rows.rechunk().with_columns(years.alias("_year"))
     classic_time = pl.format(
         "{}-{}-{} {}",
@@ -170,7 +196,7 @@ def scan(
         .when(lossy > 0)
         .then(pl.format("{} undecodable byte(s) replaced (file decoded as {})", lossy, pl.lit(decoded.encoding)))
     )
-    out = rows.select(
+    return rows.select(
         "time",
         "utc_offset",
         "host",
@@ -186,6 +212,82 @@ def scan(
         pl.when(problem.is_not_null()).then(pl.col("text")).alias("raw"),
         problem.alias("problem"),
     ).cast(dict(SCHEMA))
+
+
+_BOM = b"\xef\xbb\xbf"
+_NATIVE_FIELDS = ("line", "month", "year_ms", "host", "ident", "pid", "module", "event_id", "message")
+
+
+def _scan_native(data: bytes | str, source: str, server: str | None, mtime: datetime | None) -> Scan | None:
+    """:func:`scan` with the C scanner reading the usual classic lines; None to take the polars path instead.
+
+    The scanner (``lib/native/syslog.c``) returns those lines' fields, the
+    count of ASCII-blank lines and every other line that names an ident or
+    holds non-ASCII text; those go through the same polars code as without
+    the scanner. Years are resolved over all rows in line order, as there.
+
+    The scanner also says whether the bytes are valid UTF-8 without a CR,
+    the case where :func:`clpkit.text.decode` keeps them as they are; the
+    file is then not decoded into a str at all. Otherwise it is decoded and
+    scanned again only when decoding changed the bytes. A file with
+    undecodable bytes is left to the polars path (None).
+    """
+    if isinstance(data, str):
+        decoded = textmod.decode(data)
+        found = native._native.scan_syslog(decoded.text.encode("utf-8"))
+    else:
+        raw = data[len(_BOM) :] if data.startswith(_BOM) else data
+        found = native._native.scan_syslog(raw)
+        if found["utf8"] and not found["cr"]:
+            decoded = textmod.Decoded(None, "utf-8", 0, raw)  # what decode gives for such bytes
+        else:
+            decoded = textmod.decode(data)
+            if decoded.replaced:
+                return None
+            if decoded.utf8 is None:  # not the same bytes: other line ends or another encoding
+                found = native._native.scan_syslog(decoded.text.encode("utf-8"))
+    total = found["lines"]
+    fast = pl.DataFrame([native.series(name, found[name]) for name in _NATIVE_FIELDS])
+    candidates = pl.DataFrame(
+        [native.series("line", found["candidate_line"]), native.series("text", found["candidate_text"])]
+    )
+    blank, candidates = _screen(candidates, streaming=False)
+    blank += found["blank"]
+    rows = _cluster_rows(candidates)
+    skipped = total - blank - fast.height - rows.height
+    if fast.height + rows.height == 0:
+        return Scan(SCHEMA.to_frame(), total, skipped)
+    dated = fast.select("line", pl.col("month").cast(pl.Int32), pl.lit(None, pl.Datetime("ms")).alias("full_time"))
+    if rows.height:
+        both = pl.concat(
+            [dated.with_columns(_fast=pl.lit(True)), rows.select(*dated.columns, _fast=pl.lit(False))]
+        ).sort("line")
+        years, year_from = _years(both, source, mtime)
+        # one chunk each: a string kernel in _finish panics on a multi-chunk year column (polars 2.1)
+        fast_years, row_years = years.filter(both["_fast"]).rechunk(), years.filter(~both["_fast"]).rechunk()
+    else:
+        fast_years, year_from = _years(dated, source, mtime)
+        row_years = None
+    if not bool(fast_years.is_between(1000, 9999).all()):
+        return None  # a year strptime may read otherwise: leave the whole file to polars
+    out = fast.with_columns(fast_years.alias("_year")).select(
+        _year_start_ms(pl.col("_year"), pl.col("month")).add(pl.col("year_ms")).cast(pl.Datetime("ms")).alias("time"),
+        pl.lit(None, pl.Int32).alias("utc_offset"),
+        "host",
+        "ident",
+        "pid",
+        "module",
+        "event_id",
+        "message",
+        pl.lit(year_from, pl.String).alias("year_from"),
+        pl.lit(server, pl.String).alias("server"),
+        pl.lit(source, pl.String).alias("source"),
+        "line",
+        pl.lit(None, pl.String).alias("raw"),
+        pl.lit(None, pl.String).alias("problem"),
+    ).cast(dict(SCHEMA))
+    if rows.height:
+        out = pl.concat([out, _finish(rows, row_years, year_from, decoded, source, server)]).sort("line")
     return Scan(out, total, skipped)
 
 
@@ -300,6 +402,18 @@ def _events(rows: pl.DataFrame) -> pl.DataFrame:
             ),
         )
     return out
+
+
+def _year_start_ms(year: pl.Expr, month: pl.Expr) -> pl.Expr:
+    """Milliseconds from 1970 to 1 January of ``year``, plus a day after February in a leap year.
+
+    Added to the scanner's ``year_ms`` (the time since 1 January in a common
+    year) it gives the time strptime gives, in integer arithmetic only.
+    """
+    y = year.cast(pl.Int64)
+    days = 365 * (y - 1970) + (y - 1) // 4 - (y - 1) // 100 + (y - 1) // 400 - 477  # leap days before 1970: 477
+    leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
+    return (days + (leap & (month > 2)).cast(pl.Int64)) * 86_400_000
 
 
 def _offset_minutes(tz: pl.Expr) -> pl.Expr:
