@@ -89,3 +89,18 @@ def scan_module_log(data: bytes) -> dict[str, pl.Series]:
     ``time`` was left for the polars rules (see ``clpkit.formats._logline``).
     """
     return {name: series(name, pair) for name, pair in _native.scan_module_log(data).items()}
+
+
+def scan_syslog(data: bytes) -> dict[str, object]:
+    """The usual classic cluster lines of a system log, and the lines left for polars (``lib/native/syslog.c``).
+
+    Counts: ``lines``, ``blank`` (ASCII-blank lines), ``utf8`` (the bytes are
+    valid UTF-8), ``cr`` (they hold a CR). Columns of the lines read here:
+    ``line``, ``month``, ``year_ms`` (ms from 1 January 00:00 of a common
+    year), ``host``, ``ident`` and ``module`` (lower case), ``pid``,
+    ``event_id``, ``message``. Lines left for the polars rules (non-ASCII
+    text, or an ident anywhere in another shape): ``candidate_line``,
+    ``candidate_text``. Every other line is unrelated to the cluster.
+    """
+    found = _native.scan_syslog(data)
+    return {name: series(name, v) if isinstance(v, tuple) else v for name, v in found.items()}

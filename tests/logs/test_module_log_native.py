@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import random
-import shutil
 from pathlib import Path
 
 import polars as pl
@@ -57,14 +56,6 @@ def check(data: bytes | str, monkeypatch, source: str = "rc.log.cur") -> pl.Data
     fast, slow = both(lambda: _logline.parse_lines(data, source=source), monkeypatch)
     assert_same(fast, slow, f"{source} (parse_lines): {data[:80]!r}")
     return fast
-
-
-def test_extension_is_built_when_a_compiler_exists():
-    if shutil.which("cc") is None and shutil.which("gcc") is None:
-        pytest.skip("no C compiler: clpkit installs without its scanners")
-    assert native._native is not None, "a C compiler is present but clpkit._native was not built"
-    columns = native._native.scan_module_log(b"I 26/11/24 03:12:00.100[ 7:8] ok\ncontinued")
-    assert sorted(columns) == ["canonical", "level", "pid", "text", "tid", "time"]
 
 
 @needs_native

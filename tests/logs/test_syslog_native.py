@@ -9,7 +9,6 @@ inputs of the other syslog tests, the committed sample bundle's
 from __future__ import annotations
 
 import random
-import shutil
 import tarfile
 from datetime import datetime
 from pathlib import Path
@@ -103,13 +102,6 @@ def test_native_utf8_check_agrees_with_python():
             valid = False
         assert native._native.scan_syslog(data)["utf8"] is valid, data
     assert native._native.scan_syslog(b"x\r\n")["cr"] and not native._native.scan_syslog(b"x\n")["cr"]
-
-
-def test_extension_is_built_when_a_compiler_exists():
-    if shutil.which("cc") is None and shutil.which("gcc") is None:
-        pytest.skip("no C compiler: the polars paths alone are expected")
-    assert native._native is not None, "a C compiler is present but clpkit._native was not built"
-    native._native.scan_syslog(b"")  # the placeholder raised NotImplementedError
 
 
 @built

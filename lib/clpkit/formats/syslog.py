@@ -234,10 +234,10 @@ def _scan_native(data: bytes | str, source: str, server: str | None, mtime: date
     """
     if isinstance(data, str):
         decoded = textmod.decode(data)
-        found = native._native.scan_syslog(decoded.text.encode("utf-8"))
+        found = native.scan_syslog(decoded.text.encode("utf-8"))
     else:
         raw = data[len(_BOM) :] if data.startswith(_BOM) else data
-        found = native._native.scan_syslog(raw)
+        found = native.scan_syslog(raw)
         if found["utf8"] and not found["cr"]:
             decoded = textmod.Decoded(None, "utf-8", 0, raw)  # what decode gives for such bytes
         else:
@@ -245,12 +245,10 @@ def _scan_native(data: bytes | str, source: str, server: str | None, mtime: date
             if decoded.replaced:
                 return None
             if decoded.utf8 is None:  # not the same bytes: other line ends or another encoding
-                found = native._native.scan_syslog(decoded.text.encode("utf-8"))
+                found = native.scan_syslog(decoded.text.encode("utf-8"))
     total = found["lines"]
-    fast = pl.DataFrame([native.series(name, found[name]) for name in _NATIVE_FIELDS])
-    candidates = pl.DataFrame(
-        [native.series("line", found["candidate_line"]), native.series("text", found["candidate_text"])]
-    )
+    fast = pl.DataFrame([found[name] for name in _NATIVE_FIELDS])
+    candidates = pl.DataFrame([found["candidate_line"].alias("line"), found["candidate_text"].alias("text")])
     blank, candidates = _screen(candidates, streaming=False)
     blank += found["blank"]
     rows = _cluster_rows(candidates)
