@@ -54,20 +54,11 @@ from pathlib import Path
 
 import polars as pl
 
-from clpkit import formats
+from clpkit import formats, native
 
 HERE = Path(__file__).resolve().parent
 STATS_KINDS = ("mirror_stats", "system_stats", "cluster_stats")
 MB = 1e6
-
-
-def native_state() -> str:
-    """Which parsing paths ran: the compiled scanners (clpkit._native) or polars alone."""
-    from clpkit import native
-
-    if native.available():
-        return "compiled scanners: on"
-    return "compiled scanners: off (" + ("CLPKIT_NATIVE=0" if native._native is not None else "not built") + ")"
 
 
 # --- the collection --------------------------------------------------------------------
@@ -313,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
         how = f"reused {bundle}"
     files = statistics_files(bundle)
     total = sum(p.stat().st_size for ps in files.values() for p in ps)
-    print(f"collection: {bundle} ({how}); polars threads: {pl.thread_pool_size()}; {native_state()}")
+    print(f"collection: {bundle} ({how}); polars threads: {pl.thread_pool_size()}; {native.describe()}")
     for kind, paths in files.items():
         size = sum(p.stat().st_size for p in paths)
         print(f"  {kind:14s} {len(paths):3d} files {size / MB:8.1f} MB  largest {max((p.stat().st_size for p in paths), default=0) / MB:5.1f} MB")

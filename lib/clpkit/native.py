@@ -34,6 +34,13 @@ def available() -> bool:
     return _native is not None and os.environ.get("CLPKIT_NATIVE", "1") != "0"
 
 
+def describe() -> str:
+    """One line for logs and benchmark output: which parsing paths run."""
+    if available():
+        return "compiled scanners: on"
+    return "compiled scanners: off (" + ("CLPKIT_NATIVE=0" if _native is not None else "not built") + ")"
+
+
 class _Capsules:
     """An Arrow array handed over by the C code, in the form ``pl.Series`` imports."""
 
