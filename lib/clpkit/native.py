@@ -107,7 +107,11 @@ def scan_syslog(data: bytes) -> dict[str, object]:
     year), ``host``, ``ident`` and ``module`` (lower case), ``pid``,
     ``event_id``, ``message``. Lines left for the polars rules (non-ASCII
     text, or an ident anywhere in another shape): ``candidate_line``,
-    ``candidate_text``. Every other line is unrelated to the cluster.
+    ``candidate_text``. Every other line is unrelated to the cluster. The
+    columns are there only when the bytes are valid UTF-8 (polars strings
+    must be).
     """
     found = _native.scan_syslog(data)
+    if not found["utf8"]:
+        return {name: v for name, v in found.items() if not isinstance(v, tuple)}
     return {name: series(name, v) if isinstance(v, tuple) else v for name, v in found.items()}

@@ -30,6 +30,7 @@
  */
 #include "arrow.h"
 #include "civil.h"
+#include "lines.h"
 
 #include <sys/mman.h>
 
@@ -161,19 +162,6 @@ static void huge_pages(Buf *b) {
 #endif
 }
 
-/* The number of line feeds in n bytes, 16 lanes at a time (as stats.c counts them). */
-static int64_t count_newlines(const uint8_t *p, int64_t n) {
-    int64_t count = 0, i = 0;
-    while (i + 16 <= n) {
-        int64_t end = i + 255 * 16 < n ? i + 255 * 16 : n;
-        uint8_t lanes[16] = {0};
-        for (; i + 16 <= end; i += 16)
-            for (int k = 0; k < 16; k++) lanes[k] += p[i + k] == '\n';
-        for (int k = 0; k < 16; k++) count += lanes[k];
-    }
-    for (; i < n; i++) count += p[i] == '\n';
-    return count;
-}
 
 /* Sizes every column for the file's line count, so that no buffer moves while scanning. */
 static int reserve_all(Columns *c, const uint8_t *p, int64_t n) {

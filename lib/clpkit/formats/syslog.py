@@ -244,7 +244,7 @@ def _scan_native(data: bytes | str, source: str, server: str | None, mtime: date
             decoded = textmod.decode(data)
             if decoded.replaced:
                 return None
-            if decoded.utf8 is None:  # not the same bytes: other line ends or another encoding
+            if decoded.utf8 is None or not found["utf8"]:  # not the same bytes: other line ends or encoding
                 found = native.scan_syslog(decoded.text.encode("utf-8"))
     total = found["lines"]
     fast = pl.DataFrame([found[name] for name in _NATIVE_FIELDS])
