@@ -274,10 +274,14 @@ PyObject *clp_read_csv(PyObject *self, PyObject *args) {
     Column *cols = calloc((size_t)ncols, sizeof *cols);
     if (!cols) { PyBuffer_Release(&view); return PyErr_NoMemory(); }
     for (Py_ssize_t c = 0; c < ncols; c++) cols[c].kind = kinds[c];
-    int rc;
+    int rc = 0;
     const uint8_t *base = view.buf;
     Py_BEGIN_ALLOW_THREADS
-    rc = read_lines(base + start, base + end, cols, (int)ncols);
+    /* every column sized for the line count at once: no buffer grows and moves while reading */
+    int64_t rows = count_newlines(base + start, end - start) + 1;
+    for (Py_ssize_t c = 0; c < ncols && !rc; c++)
+        rc = cols[c].kind == 's' ? buf_reserve(&cols[c].text.views, 16 * rows) : buf_reserve(&cols[c].numbers.values, 8 * rows);
+    if (!rc) rc = read_lines(base + start, base + end, cols, (int)ncols);
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&view);
     PyObject *out = NULL;
