@@ -12,7 +12,7 @@ setup(
     ext_modules=[
         Extension(
             "clpkit._native",
-            sources=[f"lib/native/{name}.c" for name in ("module", "stats", "syslog", "modlog")],
+            sources=[f"lib/native/{name}.c" for name in ("module", "stats", "text", "syslog", "modlog")],
             depends=[f"lib/native/{name}.h" for name in ("arrow", "civil", "lines")],
             extra_compile_args=["-O3", "-std=c11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-unused-function"],
             optional=True,

@@ -29,9 +29,14 @@ except ImportError:  # not built: no C compiler at install time
     _native = None
 
 
-def available() -> bool:
-    """True when the compiled scanners are built and not switched off by ``CLPKIT_NATIVE=0``."""
-    return _native is not None and os.environ.get("CLPKIT_NATIVE", "1") != "0"
+#: The scanners' string columns hold at most 2 GiB each; no column holds more than its input.
+MAX_INPUT_BYTES = 2**31 - 1
+
+
+def available(size: int = 0) -> bool:
+    """True when the compiled scanners are built, not switched off by ``CLPKIT_NATIVE=0``,
+    and can take an input of ``size`` bytes (see :data:`MAX_INPUT_BYTES`)."""
+    return _native is not None and size <= MAX_INPUT_BYTES and os.environ.get("CLPKIT_NATIVE", "1") != "0"
 
 
 def describe() -> str:
@@ -65,6 +70,11 @@ def parse_times(values: pl.Series) -> pl.Series:
     the caller gives the nulls to polars' general parser.
     """
     return series(values.name, _native.parse_times(values.__arrow_c_stream__()))
+
+
+def utf8_valid(data: bytes) -> bool:
+    """Whether ``data.decode("utf-8")`` would succeed, without building the str."""
+    return _native.utf8_valid(data)
 
 
 def count_lines(data: bytes) -> int:
@@ -101,17 +111,14 @@ def scan_module_log(data: bytes) -> dict[str, pl.Series]:
 def scan_syslog(data: bytes) -> dict[str, object]:
     """The usual classic cluster lines of a system log, and the lines left for polars (``lib/native/syslog.c``).
 
-    Counts: ``lines``, ``blank`` (ASCII-blank lines), ``utf8`` (the bytes are
-    valid UTF-8), ``cr`` (they hold a CR). Columns of the lines read here:
+    ``data`` must be valid UTF-8 with LF line ends (as :func:`clpkit.text.decode`
+    leaves it). Counts: ``lines``, ``blank`` (ASCII-blank lines). Columns of
+    the lines read here:
     ``line``, ``month``, ``year_ms`` (ms from 1 January 00:00 of a common
     year), ``host``, ``ident`` and ``module`` (lower case), ``pid``,
     ``event_id``, ``message``. Lines left for the polars rules (non-ASCII
     text, or an ident anywhere in another shape): ``candidate_line``,
-    ``candidate_text``. Every other line is unrelated to the cluster. The
-    columns are there only when the bytes are valid UTF-8 (polars strings
-    must be).
+    ``candidate_text``. Every other line is unrelated to the cluster.
     """
     found = _native.scan_syslog(data)
-    if not found["utf8"]:
-        return {name: v for name, v in found.items() if not isinstance(v, tuple)}
     return {name: series(name, v) if isinstance(v, tuple) else v for name, v in found.items()}

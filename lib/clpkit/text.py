@@ -31,6 +31,8 @@ from datetime import datetime, timezone
 
 import polars as pl
 
+from clpkit import native
+
 #: Encodings tried after UTF-8, in order. cp932 is the Windows superset of
 #: Shift_JIS (NEC and IBM extension characters such as ① and ㈱), which Japanese
 #: servers commonly emit under the Shift_JIS name.
@@ -58,6 +60,10 @@ class Decoded:
             self._text = self.utf8.decode("utf-8")
         return self._text
 
+    def as_utf8(self) -> bytes:
+        """The text as UTF-8 bytes: the file's own bytes when it was clean UTF-8, else encoded."""
+        return self.utf8 if self.utf8 is not None else self.text.encode("utf-8")
+
     def __repr__(self) -> str:
         return f"Decoded(encoding={self.encoding!r}, replaced={self.replaced})"
 
@@ -84,8 +90,8 @@ def decode(data: bytes | str) -> Decoded:
         return Decoded(_newlines(data.removeprefix("\ufeff")), "str", 0)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    if data.isascii() and b"\r" not in data:  # the common case, checked without building a str
-        return Decoded(None, "utf-8", 0, data)
+    if b"\r" not in data and (data.isascii() or (native.available(len(data)) and native.utf8_valid(data))):
+        return Decoded(None, "utf-8", 0, data)  # the common case, checked without building a str
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -220,10 +226,7 @@ def lines_frame(text: str | Decoded) -> pl.DataFrame:
     >>> lines_frame("").height
     0
     """
-    if isinstance(text, Decoded) and text.utf8 is not None:
-        data = text.utf8
-    else:
-        data = (text.text if isinstance(text, Decoded) else text).encode("utf-8")
+    data = text.as_utf8() if isinstance(text, Decoded) else text.encode("utf-8")
     if not data:
         return pl.DataFrame(schema={"line": pl.Int64, "text": pl.String})
     if b"\x1f" in data:  # the CSV separator occurs: split in Python instead

@@ -3,6 +3,7 @@
 #define CLPKIT_CIVIL_H
 
 #include <stdint.h>
+#include <string.h>
 
 #define MS_PER_DAY 86400000LL
 
@@ -42,6 +43,27 @@ static inline int time_ms(int64_t y, int mo, int d, int h, int mi, int s, int ms
     if (h > 23 || mi > 59 || s > 60 || ms > 999) return -1;
     *out = days_from_civil(y, mo, d) * MS_PER_DAY + h * 3600000LL + mi * 60000LL + s * 1000LL + ms;
     return 0;
+}
+
+/* The midnight of the last date text seen: consecutive rows nearly always share their date,
+ * so the scanners parse it once per run of rows. */
+typedef struct {
+    uint8_t key[10];
+    int64_t day_ms;
+    int set, valid;
+} DayCache;
+
+/* Whether the n bytes (at most 10) at key are the date text last stored. */
+static inline int day_cache_hit(const DayCache *c, const uint8_t *key, int n) {
+    return c->set && memcmp(key, c->key, (size_t)n) == 0;
+}
+
+/* Stores the date text and its midnight (valid = 0: not a date the scanner reads). */
+static inline void day_cache_store(DayCache *c, const uint8_t *key, int n, int valid, int64_t day_ms) {
+    memcpy(c->key, key, (size_t)n);
+    c->set = 1;
+    c->valid = valid;
+    c->day_ms = day_ms;
 }
 
 #endif

@@ -34,13 +34,6 @@
 
 #include <sys/mman.h>
 
-/* The last date seen: consecutive lines nearly always share it. */
-typedef struct {
-    uint8_t text[8];
-    int64_t day_ms; /* -1: not a valid date */
-    int set;
-} DayCache;
-
 /* Offset of the "]" closing the ids of a canonical line, or -1 when the line is not canonical. */
 static int64_t canonical_close(const uint8_t *s, int64_t n) {
     if (n < 26) return -1; /* "X YY/MM/DD HH:MM:SS.mmm[] " */
@@ -81,15 +74,13 @@ static int parse_id(const uint8_t *s, int64_t n, int64_t *out) {
 
 /* The time of a canonical line, or -1 when it is left to polars (impossible date, second 60). */
 static int line_time(const uint8_t *s, DayCache *cache, int64_t *out) {
-    if (!cache->set || memcmp(s + 2, cache->text, 8) != 0) {
-        memcpy(cache->text, s + 2, 8);
-        cache->set = 1;
-        cache->day_ms = -1;
+    if (!day_cache_hit(cache, s + 2, 8)) {
         int yy = digits(s + 2, 2), mo = digits(s + 5, 2), d = digits(s + 8, 2);
-        int64_t ms;
-        if (time_ms(yy < 70 ? 2000 + yy : 1900 + yy, mo, d, 0, 0, 0, 0, &ms) == 0) cache->day_ms = ms;
+        int64_t ms = 0;
+        int valid = time_ms(yy < 70 ? 2000 + yy : 1900 + yy, mo, d, 0, 0, 0, 0, &ms) == 0;
+        day_cache_store(cache, s + 2, 8, valid, ms);
     }
-    if (cache->day_ms < 0) return -1;
+    if (!cache->valid) return -1;
     int h = digits(s + 11, 2), mi = digits(s + 14, 2), sec = digits(s + 17, 2), ms = digits(s + 20, 3);
     if (h > 23 || mi > 59 || sec > 59) return -1;
     *out = cache->day_ms + h * 3600000LL + mi * 60000LL + sec * 1000LL + ms;

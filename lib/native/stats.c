@@ -12,29 +12,17 @@
 #include "civil.h"
 #include "lines.h"
 
-/* The last date seen: consecutive rows nearly always share it, so it is parsed once. */
-typedef struct {
-    uint8_t text[10];
-    int64_t day_ms;
-    int set, valid;
-} DateCache;
-
 static inline unsigned digit_value(uint8_t c) { return (unsigned)c - '0'; }
 
-static int parse_stamp(const uint8_t *s, int32_t n, int64_t *out, DateCache *cache) {
+static int parse_stamp(const uint8_t *s, int32_t n, int64_t *out, DayCache *cache) {
     if (n < 19 || n == 20 || n > 29) return -1;
-    if (!cache->set || memcmp(s, cache->text, 10) != 0) {
-        memcpy(cache->text, s, 10);
-        cache->set = 1;
-        cache->valid = 0;
+    if (!day_cache_hit(cache, s, 10)) {
         uint8_t sep = s[4];
         int y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2);
-        int64_t ms;
-        if ((sep == '/' || sep == '-') && s[7] == sep && y >= 0 && mo >= 0 && d >= 0 &&
-            time_ms(y, mo, d, 0, 0, 0, 0, &ms) == 0) {
-            cache->day_ms = ms;
-            cache->valid = 1;
-        }
+        int64_t ms = 0;
+        int valid = (sep == '/' || sep == '-') && s[7] == sep && y >= 0 && mo >= 0 && d >= 0 &&
+                    time_ms(y, mo, d, 0, 0, 0, 0, &ms) == 0;
+        day_cache_store(cache, s, 10, valid, ms);
     }
     if (!cache->valid) return -1;
     if (!(s[10] == ' ' || (s[10] == 'T' && s[4] == '-')) || s[13] != ':' || s[16] != ':') return -1;
@@ -91,7 +79,7 @@ PyObject *clp_parse_times(PyObject *self, PyObject *capsule) {
         return NULL;
     }
     I64Builder out = {0};
-    DateCache cache = {0};
+    DayCache cache = {0};
     struct ArrowArray chunk;
     for (;;) {
         memset(&chunk, 0, sizeof chunk);
@@ -199,7 +187,7 @@ typedef struct {
 
 /* 0: every line read; 1: a line the plain shape does not cover; BUILD_*: out of memory. */
 static int read_lines(const uint8_t *p, const uint8_t *end, Column *cols, int ncols) {
-    DateCache cache = {0};
+    DayCache cache = {0};
     while (p < end) {
         const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
         const uint8_t *stop = nl ? nl : end;

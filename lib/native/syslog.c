@@ -1,6 +1,7 @@
 /* The system log scanner behind clpkit.formats.syslog: one pass over a whole file.
  *
- * scan_syslog(data) takes the file's UTF-8 bytes (LF line ends, no BOM) and
+ * scan_syslog(data) takes the file's bytes as clpkit.text.decode leaves them
+ * (valid UTF-8, LF line ends, no BOM: the strings are exported unchecked) and
  * sorts every line into one of four kinds:
  *
  * - a cluster line of the usual classic shape, read here in full: exactly
@@ -20,7 +21,6 @@
  * scan_syslog(data: bytes-like) -> dict, line numbers 1-based, split on "\n" (a final line feed
  * makes no extra line):
  *   lines (int), blank (int): all lines, and the ASCII-blank ones;
- *   utf8 (bool): the bytes are valid UTF-8; cr (bool): they hold a "\r";
  *   line, month, year_ms, pid, event_id: Int64 columns of the lines read here (year_ms: the
  *     milliseconds from 1 January 00:00:00 in a common year; pid and event_id null when
  *     absent or past Int64);
@@ -45,7 +45,6 @@ typedef struct {
     I64Builder line, month, year_ms, pid, event_id, cand_line;
     StrBuilder host, ident, module, message, cand_text;
     int64_t lines, blank;
-    int utf8, cr;
 } Scan;
 
 static void scan_free(Scan *s) {
@@ -273,30 +272,21 @@ typedef struct {
     const uint8_t *data;
     int64_t size, block;
     uint64_t mask;
-    int non_ascii, cr; /* seen in the blocks read so far */
 } LineEnds;
 
-static uint64_t newline_mask(LineEnds *e, const uint8_t *p, int64_t n) {
+static uint64_t newline_mask(const uint8_t *p, int64_t n) {
     uint64_t mask = 0;
 #if defined(__SSE2__)
     if (n >= 64) {
-        __m128i nl = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'), high = _mm_setzero_si128(), crs = high;
+        __m128i nl = _mm_set1_epi8('\n');
         for (int k = 0; k < 4; k++) {
             __m128i v = _mm_loadu_si128((const __m128i *)(p + 16 * k));
             mask |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)) << (16 * k);
-            high = _mm_or_si128(high, v);
-            crs = _mm_or_si128(crs, _mm_cmpeq_epi8(v, cr));
         }
-        e->non_ascii |= _mm_movemask_epi8(high) != 0;
-        e->cr |= _mm_movemask_epi8(crs) != 0;
         return mask;
     }
 #endif
-    for (int64_t i = 0; i < n && i < 64; i++) {
-        mask |= (uint64_t)(p[i] == '\n') << i;
-        e->non_ascii |= p[i] >= 0x80;
-        e->cr |= p[i] == '\r';
-    }
+    for (int64_t i = 0; i < n && i < 64; i++) mask |= (uint64_t)(p[i] == '\n') << i;
     return mask;
 }
 
@@ -305,7 +295,7 @@ HOT int64_t next_line_end(LineEnds *e) {
     while (e->mask == 0) {
         e->block += 64;
         if (e->block >= e->size) return e->size;
-        e->mask = newline_mask(e, e->data + e->block, e->size - e->block);
+        e->mask = newline_mask(e->data + e->block, e->size - e->block);
     }
 #if defined(__GNUC__)
     int bit = __builtin_ctzll(e->mask);
@@ -317,45 +307,9 @@ HOT int64_t next_line_end(LineEnds *e) {
     return e->block + bit;
 }
 
-/* Whether n bytes are valid UTF-8 as Python's strict decoder sees it (RFC 3629: no overlong
- * forms, no surrogates, nothing past U+10FFFF). Runs of ASCII are skipped 16 bytes at a time. */
-static int valid_utf8(const uint8_t *s, int64_t n) {
-    int64_t i = 0;
-    while (i < n) {
-#if defined(__SSE2__)
-        if (i + 16 <= n && !_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(s + i)))) {
-            i += 16;
-            continue;
-        }
-#endif
-        uint8_t c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        int len;
-        uint8_t lo = 0x80, hi = 0xBF; /* the range of the second byte */
-        if (c >= 0xC2 && c <= 0xDF) len = 2;
-        else if (c >= 0xE0 && c <= 0xEF) {
-            len = 3;
-            if (c == 0xE0) lo = 0xA0;      /* overlong */
-            else if (c == 0xED) hi = 0x9F; /* surrogates */
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            len = 4;
-            if (c == 0xF0) lo = 0x90;      /* overlong */
-            else if (c == 0xF4) hi = 0x8F; /* past U+10FFFF */
-        } else return 0;
-        if (i + len > n || s[i + 1] < lo || s[i + 1] > hi) return 0;
-        for (int k = 2; k < len; k++)
-            if ((s[i + k] & 0xC0) != 0x80) return 0;
-        i += len;
-    }
-    return 1;
-}
-
 static int scan_lines(Scan *out, const uint8_t *data, int64_t size) {
     int64_t number = 0;
-    LineEnds ends = {data, size, -64, 0, 0, 0};
+    LineEnds ends = {data, size, -64, 0};
     const uint8_t *p = data, *end = data + size;
     while (p < end) {
         const uint8_t *stop = data + next_line_end(&ends);
@@ -376,8 +330,6 @@ static int scan_lines(Scan *out, const uint8_t *data, int64_t size) {
         p = nl ? nl + 1 : end;
     }
     out->lines = number;
-    out->utf8 = !ends.non_ascii || valid_utf8(data, size);
-    out->cr = ends.cr;
     return 0;
 }
 
@@ -405,7 +357,6 @@ PyObject *clp_scan_syslog(PyObject *self, PyObject *data) {
     }
     PyObject *dict = PyDict_New();
     if (dict == NULL || put(dict, "lines", PyLong_FromLongLong(out.lines)) || put(dict, "blank", PyLong_FromLongLong(out.blank)) ||
-        put(dict, "utf8", PyBool_FromLong(out.utf8)) || put(dict, "cr", PyBool_FromLong(out.cr)) ||
         put(dict, "line", i64_export(&out.line, "l")) || put(dict, "month", i64_export(&out.month, "l")) ||
         put(dict, "year_ms", i64_export(&out.year_ms, "l")) ||
         put(dict, "host", str_export(&out.host)) || put(dict, "ident", str_export(&out.ident)) ||

@@ -74,3 +74,15 @@ def test_file_ending_in_december_with_a_january_mtime_is_last_year():
 def test_rows_without_a_month_stay_null_but_do_not_break_the_rollover():
     got = resolve_years(pl.Series([12, None, 1]), reference=datetime(2025, 1, 9)).to_list()
     assert got == [2024, None, 2025]
+
+
+@pytest.mark.parametrize("native_on", ["1", "0"])
+def test_clean_utf8_keeps_its_bytes_with_or_without_the_compiled_check(native_on, monkeypatch):
+    """The compiled UTF-8 check only spares building a str: the decoded text is the same."""
+    monkeypatch.setenv("CLPKIT_NATIVE", native_on)
+    data = "I 26/11/24 03:12:00.100[ 7] リソース exec1 の活性に失敗\n".encode() * 3
+    decoded = decode(data)
+    assert (decoded.encoding, decoded.replaced, decoded.text) == ("utf-8", 0, data.decode())
+    assert decoded.as_utf8() == data
+    bad = decode(data + b"\xff")
+    assert bad.replaced == 1 and bad.as_utf8() == bad.text.encode()

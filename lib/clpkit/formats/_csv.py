@@ -228,7 +228,7 @@ def _read_fast(data: bytes, start: int, end: int, skip: int, columns: list[_Colu
     first_line = skip + 1
     if _BLANK.match(data, start, end).end() == end:
         return _empty(columns)
-    frame = _read_native(data, start, end, columns) if native.available() else None
+    frame = _read_native(data, start, end, columns) if native.available(end - start) else None
     if frame is not None:
         return frame.with_columns(
             pl.int_range(first_line, first_line + frame.height, dtype=pl.Int64).alias("line"),
@@ -254,23 +254,12 @@ def _read_fast(data: bytes, start: int, end: int, skip: int, columns: list[_Colu
         return None
     if frame.is_empty():
         return _empty(columns)
-    # A quoted line end inside a text value joins two lines: counted below, against the rows.
-    has_text = any(c.dtype == pl.String for c in columns)
-    if native.available() and frame.height < _PARALLEL_ROWS:
-        if has_text and native.count_lines(memoryview(source)[lo:hi]) != frame.height:
-            return None
-        parsed = pl.DataFrame([native.parse_times(frame[t]) for t in times])
+    if any(c.dtype == pl.String for c in columns) and frame.height != _count_lines(source, lo, hi):
+        return None  # a quoted line end inside a text value joined two lines
+    if native.available():
         twin = {t: t for t in times}
-    elif native.available():  # the count and the time columns side by side (the scanners release the GIL)
-        count = _threads().submit(native.count_lines, memoryview(source)[lo:hi]) if has_text else None
-        parsed = pl.DataFrame(list(_threads().map(native.parse_times, [frame[t] for t in times])))
-        if count is not None and count.result() != frame.height:
-            return None
-        twin = {t: t for t in times}
-    else:
-        if has_text and frame.height != source.count(b"\n", lo, hi):
-            return None
-        # a time column equal to an earlier one (cluster statistics: Date is EndTime) is parsed once
+        parsed = pl.DataFrame(_map(native.parse_times, [frame[t] for t in times], parallel=frame.height >= _PARALLEL_ROWS))
+    else:  # a time column equal to an earlier one (cluster statistics: Date is EndTime) is parsed once
         twin = {}
         for i, t in enumerate(times):
             twin[t] = next((u for u in times[:i] if twin[u] == u and frame[t].equals(frame[u])), t)
@@ -313,15 +302,22 @@ def _read_native(data: bytes, start: int, end: int, columns: list[_Column]) -> p
             cuts.append(cut + 1)
     cuts.append(end)
     ranges = [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
-    if len(ranges) == 1:
-        read = [native.read_csv(data, start, end, kinds)]
-    else:
-        read = list(_threads().map(lambda r: native.read_csv(data, r[0], r[1], kinds), ranges))
+    read = _map(lambda r: native.read_csv(data, r[0], r[1], kinds), ranges, parallel=True)
     if any(r is None for r in read):
         return None
-    return pl.DataFrame(
-        [pl.concat([r[i] for r in read]).alias(f"c{i}") if len(read) > 1 else read[0][i].alias(f"c{i}") for i in range(len(columns))]
-    )
+    return pl.DataFrame([pl.concat([r[i] for r in read]).alias(f"c{i}") for i in range(len(columns))])
+
+
+def _count_lines(data: bytes, start: int, end: int) -> int:
+    """Line feeds in ``data[start:end]``, without copying it."""
+    return native.count_lines(memoryview(data)[start:end]) if native.available() else data.count(b"\n", start, end)
+
+
+def _map(fn, items: list, *, parallel: bool) -> list:
+    """``fn`` over ``items``, on the helper threads when asked and worth it (the scanners release the GIL)."""
+    if parallel and len(items) > 1:
+        return list(_threads().map(fn, items))
+    return [fn(item) for item in items]
 
 
 def _native_kind(dtype: pl.DataType) -> str:

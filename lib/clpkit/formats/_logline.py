@@ -71,8 +71,6 @@ _GENERAL = (
 )
 _GENERAL_NAMES = ["level", "year", "month", "day", "clock", "frac", "pid", "tid", "body"]
 _FOUR_DIGIT_DATE = r"(?-u)\b((?:19|20)[0-9][0-9])[/-](?:0?[1-9]|1[0-2])[/-](?:0?[1-9]|[12][0-9]|3[01])\b"
-#: The C scanner's string columns are limited to 2 GiB; larger files take the polars path.
-_NATIVE_MAX_BYTES = 2**31 - 1
 _EMPTY = pl.Schema({**LINE_SCHEMA, "line": pl.Int64, "raw": pl.String, "problem": pl.String})
 
 
@@ -84,8 +82,8 @@ def parse_lines(data: bytes | str, *, source: str, mtime: datetime | None = None
         raise ParseError(source, "binary data, not a text log", 1)
     utf8 = None
     if native.available() and decoded.replaced == 0:  # a lossy file needs the per-line counts of the polars path
-        utf8 = decoded.utf8 if decoded.utf8 is not None else decoded.text.encode("utf-8")
-    scanned = utf8 is not None and len(utf8) < _NATIVE_MAX_BYTES
+        utf8 = decoded.as_utf8()
+    scanned = utf8 is not None and native.available(len(utf8))
     if scanned:
         parts = _entries_native(utf8)
         if parts.height == 0 or (parts.height == 1 and not utf8.decode("utf-8").strip()):

@@ -126,11 +126,11 @@ def scan(
     prefix and the message is cut after it by position; only the other
     lines go through the full patterns.
     """
-    if native.available():
-        done = _scan_native(data, source, server, mtime)
+    decoded = textmod.decode(data)
+    if native.available() and not decoded.replaced:  # undecodable bytes are reported line by line below
+        done = _scan_native(decoded, source, server, mtime)
         if done is not None:
             return done
-    decoded = textmod.decode(data)
     lines = textmod.lines_frame(decoded)
     total = lines.height
     blank, candidates = _screen(lines, streaming=True)
@@ -214,38 +214,21 @@ def _finish(
     ).cast(dict(SCHEMA))
 
 
-_BOM = b"\xef\xbb\xbf"
 _NATIVE_FIELDS = ("line", "month", "year_ms", "host", "ident", "pid", "module", "event_id", "message")
 
 
-def _scan_native(data: bytes | str, source: str, server: str | None, mtime: datetime | None) -> Scan | None:
+def _scan_native(decoded: textmod.Decoded, source: str, server: str | None, mtime: datetime | None) -> Scan | None:
     """:func:`scan` with the C scanner reading the usual classic lines; None to take the polars path instead.
 
     The scanner (``lib/native/syslog.c``) returns those lines' fields, the
     count of ASCII-blank lines and every other line that names an ident or
     holds non-ASCII text; those go through the same polars code as without
     the scanner. Years are resolved over all rows in line order, as there.
-
-    The scanner also says whether the bytes are valid UTF-8 without a CR,
-    the case where :func:`clpkit.text.decode` keeps them as they are; the
-    file is then not decoded into a str at all. Otherwise it is decoded and
-    scanned again only when decoding changed the bytes. A file with
-    undecodable bytes is left to the polars path (None).
     """
-    if isinstance(data, str):
-        decoded = textmod.decode(data)
-        found = native.scan_syslog(decoded.text.encode("utf-8"))
-    else:
-        raw = data[len(_BOM) :] if data.startswith(_BOM) else data
-        found = native.scan_syslog(raw)
-        if found["utf8"] and not found["cr"]:
-            decoded = textmod.Decoded(None, "utf-8", 0, raw)  # what decode gives for such bytes
-        else:
-            decoded = textmod.decode(data)
-            if decoded.replaced:
-                return None
-            if decoded.utf8 is None or not found["utf8"]:  # not the same bytes: other line ends or encoding
-                found = native.scan_syslog(decoded.text.encode("utf-8"))
+    utf8 = decoded.as_utf8()
+    if not native.available(len(utf8)):
+        return None
+    found = native.scan_syslog(utf8)
     total = found["lines"]
     fast = pl.DataFrame([found[name] for name in _NATIVE_FIELDS])
     candidates = pl.DataFrame([found["candidate_line"].alias("line"), found["candidate_text"].alias("text")])
