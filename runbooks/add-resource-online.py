@@ -11,22 +11,21 @@
 # %% [markdown]
 # # Add a resource to a group without stopping it
 #
-# Runbook `add-resource-online`, Maintenance Guide L5955-6042.
-# Adds an exec, disk, fip, vip or volmgr resource to a group while the group keeps running: the group
-# must be online with every resource started; the cluster is suspended, the configuration pushed with
-# `clpcfctrl --dpush`, the cluster resumed, and clpstat must list the new resource.
+# Runbook `add-resource-online`, Maintenance Guide L5955-6042. Dynamic resource addition works for five resource types only (exec, disk, fip, vip, volmgr; CLUSTERPRO 4.0.0-1 and later) and only while every resource of the group is online: one activation or deactivation failure in the group turns the feature off and the group must be stopped instead. The resource is added in Cluster WebUI's Config mode and saved; the cluster is suspended, the saved configuration is pushed with ``clpcfctrl --dpush`` (``-l`` when the configuration was saved on Linux, ``-w`` on Windows), the cluster resumes and clpstat shows the new resource.
 #
 # With the default parameters this notebook only shows the plan: it contacts no
 # server and changes nothing. To execute, review the plan, then run it with
 # `mode="execute"`, the confirmation token shown below, and the servers'
 # addresses (`clpkit runbook run add-resource-online … --execute --confirm TOKEN`).
+# This file is generated from the procedure's parameters
+# (`scripts/new-runbook-notebook.py add-resource-online`): edit the procedure, not this file.
 
 # %% tags=["parameters"]
 group: str = "failover1"  # the group that gets the resource
 type: str = "exec"  # the new resource's type: exec, disk, fip, vip or volmgr
 name: str = "exec2"  # the new resource's name
 xml: str = "/var/tmp/clpkit/clpconf-new"  # directory on the console server holding the saved clp.conf
-os: str = "linux"  # where Cluster WebUI saved the configuration: linux or windows
+os: str = "linux"  # linux | windows: where Cluster WebUI saved the configuration: linux or windows
 servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)
 console: str = ""  # where clpcl and clpcfctrl run; empty: the first server
 config: str = ""  # the cluster's clp.conf; empty: example names and defaults
@@ -54,8 +53,7 @@ rb = open_runbook(
 # ## The plan
 #
 # Every step in order, with the hosts it runs on, the exact command, whether
-# it is destructive, and the guide line it follows. Manual steps say what to
-# open and click in Cluster WebUI, with the equivalent command where there is one.
+# it is destructive, and the guide section and line it follows.
 
 # %%
 rb.show_plan()

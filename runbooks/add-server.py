@@ -11,19 +11,19 @@
 # %% [markdown]
 # # Add a server to the cluster
 #
-# Runbook `add-server`, Maintenance Guide L5673-5748.
-# Adds a server to the cluster through Cluster WebUI with the cluster (and the mirror agents) stopped,
-# then starts it again and checks that every server, the new one included, is online.
+# Runbook `add-server`, Maintenance Guide L5673-5748. Almost everything happens in Cluster WebUI: stop the cluster (and the mirror agents when mirror or hybrid disks exist), add the server in Config mode, complete its per-server settings, apply, start again, and check that every server, the new one included, is online. The guide forbids mixing other configuration changes into this one.
 #
 # With the default parameters this notebook only shows the plan: it contacts no
 # server and changes nothing. To execute, review the plan, then run it with
 # `mode="execute"`, the confirmation token shown below, and the servers'
 # addresses (`clpkit runbook run add-server … --execute --confirm TOKEN`).
+# This file is generated from the procedure's parameters
+# (`scripts/new-runbook-notebook.py add-server`): edit the procedure, not this file.
 
 # %% tags=["parameters"]
 server: str = "sv3"  # the server to add
 servers: str = ""  # the servers already in the cluster; empty: those of clp.conf (example sv1,sv2)
-mirror: str = "config"  # mirror or hybrid disk resources exist: config, yes or no
+mirror: str = "config"  # config | yes | no: mirror or hybrid disk resources exist: config, yes or no
 hybrid: bool = False  # the new server will run hybrid disk resources (joins a server group)
 config: str = ""  # the cluster's clp.conf; empty: example names and defaults
 mode: str = "plan"  # plan (touches nothing) | execute
@@ -50,8 +50,7 @@ rb = open_runbook(
 # ## The plan
 #
 # Every step in order, with the hosts it runs on, the exact command, whether
-# it is destructive, and the guide line it follows. Manual steps say what to
-# open and click in Cluster WebUI, with the equivalent command where there is one.
+# it is destructive, and the guide section and line it follows.
 
 # %%
 rb.show_plan()

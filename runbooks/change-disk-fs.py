@@ -11,15 +11,14 @@
 # %% [markdown]
 # # Change the file system of a disk resource
 #
-# Runbook `change-disk-fs`, Maintenance Guide L4093-4149.
-# Re-creates a disk resource's file system with the cluster stopped: `clproset -w` opens the
-# partition, `mkfs` makes the new file system, `clproset -o` closes it again, then the resource's
-# setting changes in Cluster WebUI and the cluster starts.
+# Runbook `change-disk-fs`, Maintenance Guide L4093-4149. With the cluster stopped, ``clproset -w`` makes the disk resource's partition writable, ``mkfs`` creates the new file system, ``clproset -o`` makes the partition read-only again; then the resource's file-system setting changes in Cluster WebUI and the cluster starts again. With a clp.conf, the partition is the resource's ``device`` setting.
 #
 # With the default parameters this notebook only shows the plan: it contacts no
 # server and changes nothing. To execute, review the plan, then run it with
 # `mode="execute"`, the confirmation token shown below, and the servers'
 # addresses (`clpkit runbook run change-disk-fs … --execute --confirm TOKEN`).
+# This file is generated from the procedure's parameters
+# (`scripts/new-runbook-notebook.py change-disk-fs`): edit the procedure, not this file.
 
 # %% tags=["parameters"]
 device: str = "/dev/sdb5"  # the disk resource's partition (clp.conf's value wins when given)
@@ -52,8 +51,7 @@ rb = open_runbook(
 # ## The plan
 #
 # Every step in order, with the hosts it runs on, the exact command, whether
-# it is destructive, and the guide line it follows. Manual steps say what to
-# open and click in Cluster WebUI, with the equivalent command where there is one.
+# it is destructive, and the guide section and line it follows.
 
 # %%
 rb.show_plan()

@@ -11,22 +11,20 @@
 # %% [markdown]
 # # Change a server's interconnect or mirror-connect IP address, or its subnet mask
 #
-# Runbook `change-ip`, Maintenance Guide L5806-5893.
-# Changes a server's interconnect or mirror-connect address (`change=address`), or only the
-# interconnect's subnet mask (`change=netmask`): configuration backup with `clpcfctrl --pull`, edit in
-# Cluster WebUI, daemon off, cluster shutdown and reboot, the change, a ping check, `clpcfctrl
-# --push`, daemon on, reboot.
+# Runbook `change-ip`, Maintenance Guide L5806-5893. ``change=address`` follows L5812-5854 (a new interconnect or mirror disk connect address); ``change=netmask`` follows L5855-5893 (the interconnect's subnet mask only, ``new_ip`` given with its prefix). Both back the configuration up with ``clpcfctrl --pull``, edit it in Cluster WebUI, keep the CLUSTERPRO daemon from starting, shut the cluster down with a reboot, change the address, check it with ping, push the edited configuration with ``clpcfctrl --push``, let the daemon start again and reboot.
 #
 # With the default parameters this notebook only shows the plan: it contacts no
 # server and changes nothing. To execute, review the plan, then run it with
 # `mode="execute"`, the confirmation token shown below, and the servers'
 # addresses (`clpkit runbook run change-ip … --execute --confirm TOKEN`).
+# This file is generated from the procedure's parameters
+# (`scripts/new-runbook-notebook.py change-ip`): edit the procedure, not this file.
 
 # %% tags=["parameters"]
 server: str = "sv2"  # the server whose address changes
 new_ip: str = "192.168.10.12"  # the new address; for a netmask change, address/prefix (e.g. 192.168.10.12/25)
-change: str = "address"  # address (interconnect or mirror connect) or netmask (subnet mask only)
-init: str = "systemd"  # systemd or initd
+change: str = "address"  # address | netmask: address (interconnect or mirror connect) or netmask (subnet mask only)
+init: str = "systemd"  # systemd | initd: systemd or initd
 suse: bool = False  # SUSE: chkconfig --del takes --force
 servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)
 console: str = ""  # where clpcfctrl and clpstdn run; empty: the first server not being changed
@@ -57,8 +55,7 @@ rb = open_runbook(
 # ## The plan
 #
 # Every step in order, with the hosts it runs on, the exact command, whether
-# it is destructive, and the guide line it follows. Manual steps say what to
-# open and click in Cluster WebUI, with the equivalent command where there is one.
+# it is destructive, and the guide section and line it follows.
 
 # %%
 rb.show_plan()

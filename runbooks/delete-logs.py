@@ -17,6 +17,8 @@
 # server and changes nothing. To execute, review the plan, then run it with
 # `mode="execute"`, the confirmation token shown below, and the servers'
 # addresses (`clpkit runbook run delete-logs … --execute --confirm TOKEN`).
+# This file is generated from the procedure's parameters
+# (`scripts/new-runbook-notebook.py delete-logs`): edit the procedure, not this file.
 
 # %% tags=["parameters"]
 init: str = "systemd"  # systemd | initd
@@ -39,7 +41,7 @@ from clpkit.runbook.notebook import open_runbook
 
 rb = open_runbook(
     "delete-logs",
-    dict(init=init, servers=servers, install_root=install_root),
+    dict(init=init, suse=suse, servers=servers, install_root=install_root),
     config=config, mode=mode, confirm=confirm, hosts=hosts, known_hosts=known_hosts, identity=identity,
     run_dir=run_dir, confirmed_steps=confirmed_steps, transport=transport, poll_interval=poll_interval or None,
 )
@@ -48,7 +50,7 @@ rb = open_runbook(
 # ## The plan
 #
 # Every step in order, with the hosts it runs on, the exact command, whether
-# it is destructive, and the guide line it follows.
+# it is destructive, and the guide section and line it follows.
 
 # %%
 rb.show_plan()

@@ -17,18 +17,20 @@
 # server and changes nothing. To execute, review the plan, then run it with
 # `mode="execute"`, the confirmation token shown below, and the servers'
 # addresses (`clpkit runbook run replace-mirror-disk … --execute --confirm TOKEN`).
+# This file is generated from the procedure's parameters
+# (`scripts/new-runbook-notebook.py replace-mirror-disk`): edit the procedure, not this file.
 
 # %% tags=["parameters"]
 disk: str = "mirror"  # mirror | hybrid
-layout: str = "single"  # single (one plain disk) | raid | both (the disks of both servers)
-copy: str = "online"  # online: copy while the group runs on the source (A); offline: group stopped (B)
+layout: str = "single"  # single | raid | both: single (one plain disk) | raid | both (the disks of both servers)
+copy: str = "online"  # online | offline: online: copy while the group runs on the source (A); offline: group stopped (B)
 init: str = "systemd"  # systemd | initd
 suse: bool = False  # SUSE: chkconfig --del takes --force
 resource: str = "md1"  # mirror (md) or hybrid (hd) disk resource
 group: str = ""  # the group holding the resource; empty: from clp.conf, else failover1
 server: str = "sv2"  # the server whose disk is replaced
 source: str = "sv1"  # the server the data is copied from
-raid_method: str = "mkinit"  # raid: mkinit (clpmdinit --create force) | dd (dd + --create quick)
+raid_method: str = "mkinit"  # mkinit | dd: raid: mkinit (clpmdinit --create force) | dd (dd + --create quick)
 reuse: bool = False  # the new disk was a mirror/hybrid disk before: clear its cluster partition
 cppath: str = ""  # cluster partition device; empty: from clp.conf (diskdev/cppath)
 dppath: str = ""  # data partition device; empty: from clp.conf (diskdev/dppath)
@@ -51,7 +53,7 @@ from clpkit.runbook.notebook import open_runbook
 
 rb = open_runbook(
     "replace-mirror-disk",
-    dict(disk=disk, layout=layout, copy=copy, init=init, resource=resource, group=group, server=server, source=source, raid_method=raid_method, reuse=reuse, cppath=cppath, dppath=dppath, fs=fs, bundle=bundle, data_size=data_size),
+    dict(disk=disk, layout=layout, copy=copy, init=init, suse=suse, resource=resource, group=group, server=server, source=source, raid_method=raid_method, reuse=reuse, cppath=cppath, dppath=dppath, fs=fs, bundle=bundle, data_size=data_size),
     config=config, mode=mode, confirm=confirm, hosts=hosts, known_hosts=known_hosts, identity=identity,
     run_dir=run_dir, confirmed_steps=confirmed_steps, transport=transport, poll_interval=poll_interval or None,
 )
@@ -60,7 +62,7 @@ rb = open_runbook(
 # ## The plan
 #
 # Every step in order, with the hosts it runs on, the exact command, whether
-# it is destructive, and the guide line it follows.
+# it is destructive, and the guide section and line it follows.
 
 # %%
 rb.show_plan()

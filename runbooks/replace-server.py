@@ -11,26 +11,24 @@
 # %% [markdown]
 # # Replace a failed server (shared, mirror or hybrid disk)
 #
-# Runbook `replace-server`, Maintenance Guide L3085-4068.
-# Replaces a failed server by a new machine with the same addresses and host name: installs
-# CLUSTERPRO, hands it the cluster configuration and lets the mirror or hybrid disk copy itself back.
-# `variant` picks the guide's case: shared-disk, mirror-new-disk, mirror-reuse-disk, hybrid-new-disk,
-# hybrid-shared-disk, hybrid-reuse-disk, hybrid-shared-server.
+# Runbook `replace-server`, Maintenance Guide L3085-4068. ``variant`` picks the section of the guide:
 #
 # With the default parameters this notebook only shows the plan: it contacts no
 # server and changes nothing. To execute, review the plan, then run it with
 # `mode="execute"`, the confirmation token shown below, and the servers'
 # addresses (`clpkit runbook run replace-server … --execute --confirm TOKEN`).
+# This file is generated from the procedure's parameters
+# (`scripts/new-runbook-notebook.py replace-server`): edit the procedure, not this file.
 
 # %% tags=["parameters"]
-variant: str = "mirror-new-disk"  # see VARIANTS
+variant: str = "mirror-new-disk"  # shared-disk | mirror-new-disk | mirror-reuse-disk | hybrid-new-disk | hybrid-shared-disk | hybrid-reuse-disk | hybrid-shared-server: see VARIANTS
 server: str = "sv2"  # the server being replaced
 servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)
 resource: str = "md1"  # the mirror (md) or hybrid (hd) disk resource; unused for shared-disk
 partner: str = ""  # hybrid-shared-disk: the server sharing the disk with the replaced one
 disk_used_before: bool = False  # mirror-new-disk: the new disk once served as a mirror disk
 cluster_partition: str = ""  # its cluster partition (diskdev/cppath), when no clp.conf is given
-init: str = "systemd"  # hybrid-shared-disk: systemd or initd on the partner
+init: str = "systemd"  # systemd | initd: hybrid-shared-disk: systemd or initd on the partner
 suse: bool = False  # the partner runs SUSE (chkconfig --del takes --force)
 config: str = ""  # the cluster's clp.conf; empty: example names and defaults
 mode: str = "plan"  # plan (touches nothing) | execute
@@ -57,8 +55,7 @@ rb = open_runbook(
 # ## The plan
 #
 # Every step in order, with the hosts it runs on, the exact command, whether
-# it is destructive, and the guide line it follows. Manual steps say what to
-# open and click in Cluster WebUI, with the equivalent command where there is one.
+# it is destructive, and the guide section and line it follows.
 
 # %%
 rb.show_plan()

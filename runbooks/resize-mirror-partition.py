@@ -11,20 +11,19 @@
 # %% [markdown]
 # # Change the offset or size of a mirror or hybrid disk's partitions
 #
-# Runbook `resize-mirror-partition`, Maintenance Guide L4150-5672.
-# Changes the offset or size of a mirror or hybrid disk's partitions: backup, services off, cluster
-# shutdown and reboot, fdisk, cluster partition initialisation (and mkfs), services on, reboot,
-# initial mirror construction, restore. `rename=yes` adds the device-name change in Cluster WebUI.
+# Runbook `resize-mirror-partition`, Maintenance Guide L4150-5672. Four sections of the guide, picked by ``disk`` and ``rename``:
 #
 # With the default parameters this notebook only shows the plan: it contacts no
 # server and changes nothing. To execute, review the plan, then run it with
 # `mode="execute"`, the confirmation token shown below, and the servers'
 # addresses (`clpkit runbook run resize-mirror-partition … --execute --confirm TOKEN`).
+# This file is generated from the procedure's parameters
+# (`scripts/new-runbook-notebook.py resize-mirror-partition`): edit the procedure, not this file.
 
 # %% tags=["parameters"]
-disk: str = "mirror"  # mirror or hybrid
-rename: str = "no"  # yes when the partitions' device names change
-init: str = "systemd"  # systemd or initd
+disk: str = "mirror"  # mirror | hybrid: mirror or hybrid
+rename: str = "no"  # no | yes: yes when the partitions' device names change
+init: str = "systemd"  # systemd | initd: systemd or initd
 suse: bool = False  # SUSE: chkconfig --del takes --force
 resource: str = "md1"  # the mirror (md) or hybrid (hd) disk resource
 servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)
@@ -32,7 +31,7 @@ disk_hosts: str = ""  # hybrid: one server per server group (they share the disk
 group: str = ""  # the group holding the resource (clp.conf knows it)
 fs: str = ""  # the data partition's file system (clp.conf knows it)
 data_partition: str = ""  # the data partition after the change (clp.conf knows it unless renamed)
-initial_mkfs: str = "config"  # mirror: whether clpmdinit also runs mkfs: config, on or off
+initial_mkfs: str = "config"  # config | on | off: mirror: whether clpmdinit also runs mkfs: config, on or off
 config: str = ""  # the cluster's clp.conf; empty: example names and defaults
 mode: str = "plan"  # plan (touches nothing) | execute
 confirm: str = ""  # the confirmation token the plan shows; execute refuses without it
@@ -58,8 +57,7 @@ rb = open_runbook(
 # ## The plan
 #
 # Every step in order, with the hosts it runs on, the exact command, whether
-# it is destructive, and the guide line it follows. Manual steps say what to
-# open and click in Cluster WebUI, with the equivalent command where there is one.
+# it is destructive, and the guide section and line it follows.
 
 # %%
 rb.show_plan()

@@ -17,6 +17,8 @@
 # server and changes nothing. To execute, review the plan, then run it with
 # `mode="execute"`, the confirmation token shown below, and the servers'
 # addresses (`clpkit runbook run suppress-failover … --execute --confirm TOKEN`).
+# This file is generated from the procedure's parameters
+# (`scripts/new-runbook-notebook.py suppress-failover`): edit the procedure, not this file.
 
 # %% tags=["parameters"]
 method: str = "timeout"  # timeout | monitors | recovery
@@ -50,7 +52,7 @@ rb = open_runbook(
 # ## The plan
 #
 # Every step in order, with the hosts it runs on, the exact command, whether
-# it is destructive, and the guide line it follows.
+# it is destructive, and the guide section and line it follows.
 
 # %%
 rb.show_plan()

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from clpkit.problems import ClpkitError
-from clpkit.runbook.engine import AwaitingConfirmation, Runner, RunStopped, phases, token
+from clpkit.runbook.engine import PREFLIGHT_COMMAND, AwaitingConfirmation, Runner, RunStopped, phases, token
 from clpkit.runbook.params import make_plan
 from clpkit.runbook.plan import Expect, Plan, Step
 from clpkit.runbook.render import checklist, table, to_json
@@ -42,7 +42,8 @@ def test_token_names_runbook_and_cluster():
     b = Plan("delete-logs", {}, (), cluster="test")
     c = Plan("suppress-failover", {}, (), cluster="prod")
     assert token(a).startswith("delete-logs@prod-") and len({token(a), token(b), token(c)}) == 3
-    assert token(a) == token(Plan("delete-logs", {"x": 1}, (), cluster="prod"))
+    assert token(a) != token(Plan("delete-logs", {"x": 1}, (), cluster="prod"))
+    assert token(a) == token(Plan("delete-logs", {}, (), cluster="prod"))
 
 
 def test_plan_mode_touches_nothing(sim, tmp_path):
@@ -108,7 +109,7 @@ def test_audit_log_records_every_step(sim, tmp_path):
     r = runner(plan, sim, tmp_path / "run")
     r.run()
     events = [json.loads(line) for line in (tmp_path / "run" / "audit.jsonl").read_text().splitlines()]
-    assert [e["event"] for e in events] == ["run-start"] + ["step-start", "step-end", "step-done"] * 3 + ["run-end"]
+    assert [e["event"] for e in events] == ["run-start", "preflight"] + ["step-start", "step-end", "step-done"] * 3 + ["run-end"]
     ends = [e for e in events if e["event"] == "step-end"]
     assert [(e["n"], e["host"], e["command"], e["exit_code"], e["ok"]) for e in ends] == [
         (1, "sv1", "clpstat", 0, True), (2, "sv1", "clptoratio -r 30 -t 1h", 0, True), (3, "sv1", "clptoratio -s", 0, True)]
@@ -161,6 +162,7 @@ def test_a_destructive_step_with_no_recorded_end_is_not_retried_blindly(sim, tmp
         r._step(i) if i > 1 else r.run_phase("preconditions")
     # The shutdown ran, but the record of its end was lost (say, the operator's laptop died).
     r.record.append({"event": "step-start", "n": n, "kind": "command", "host": "sv1", "command": "clpstdn -r", "destructive": True})
+    r.record.unlock()  # the first run's process is gone, and with it its lock on the run directory
     assert sim.transports()["sv1"].run("clpstdn -r").exit_code == 0
     with pytest.raises(RunStopped, match="its end was never recorded"):
         runner(plan, sim, tmp_path / "run").run()
@@ -203,17 +205,21 @@ def test_every_host_needs_an_address(sim, tmp_path):
 
 
 class Unreachable:
-    """A server that is down: every connection fails (as during a reboot)."""
+    """A server that is down: every connection fails (as during a reboot); ``up_at_start`` lets
+    the pre-flight check through, as a server that goes down during the run."""
 
-    def __init__(self):
+    def __init__(self, up_at_start=False):
         self.tries = 0
+        self.up_at_start = up_at_start
 
     def describe(self):
         return "down (test)"
 
     def run(self, command, timeout=None):
-        from clpkit.runbook.transport import TransportError
+        from clpkit.runbook.transport import Result, TransportError
 
+        if self.up_at_start and command == PREFLIGHT_COMMAND:
+            return Result(0, "")
         self.tries += 1
         raise TransportError("cannot connect (test)")
 
@@ -223,10 +229,10 @@ class Unreachable:
 
 def test_an_unreachable_server_meets_no_condition(tmp_path):
     plan = Plan("t", {}, (
-        Step("command", "x", hosts=("sv1",), command="true"),
+        Step("command", "x", hosts=("sv1",), command="echo x"),
         Step("wait", "cluster stopped", hosts=("sv1",), command="clpstat", expect=Expect("servers_offline"), timeout=0.2),
     ))
-    down = Unreachable()
+    down = Unreachable(up_at_start=True)
     r = Runner(plan, {"sv1": down}, tmp_path / "run", mode="execute", confirm=token(plan), poll_interval=0.05, echo=quiet)
     with pytest.raises(RunStopped, match="step 1 failed on sv1: \\[clpkit: cannot connect"):
         r.run()
@@ -248,7 +254,8 @@ class Clock:
     def run(self, command, timeout=None):
         from clpkit.runbook.transport import Result
 
-        self.times.append(self._now())
+        if command != PREFLIGHT_COMMAND:
+            self.times.append(self._now())
         return Result(0, "")
 
     def describe(self):
@@ -260,9 +267,18 @@ class Clock:
 
 def delayed_wait(delay):
     return Plan("t", {}, (
-        Step("wait", "back from the reboot", hosts=("sv1", "sv2"), command="true", expect=Expect("exit_zero"),
+        Step("wait", "back from the reboot", hosts=("sv1", "sv2"), command="echo up", expect=Expect("exit_zero"),
              timeout=5, interval=0.05, delay=delay),
     ))
+
+
+def test_a_server_down_at_the_start_stops_the_run_before_any_change(sim, tmp_path):
+    plan = make_plan("suppress-failover", {"method": "monitors"})
+    transports = {**sim.transports(), "sv2": Unreachable()}
+    r = Runner(plan, transports, tmp_path / "run", mode="execute", confirm=token(plan), echo=quiet)
+    with pytest.raises(RunStopped, match="pre-flight check failed, nothing was changed on any server: sv2: unreachable"):
+        r.run()
+    assert sim.calls() == []  # not even sv1's precondition ran
 
 
 def test_the_first_poll_of_a_wait_comes_no_earlier_than_its_delay(tmp_path):

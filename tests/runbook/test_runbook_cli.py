@@ -142,3 +142,74 @@ def test_run_asks_the_operator_at_a_terminal(sim, tmp_path):
     events = [json.loads(line) for line in (run_dir / "audit.jsonl").read_text().splitlines()]
     assert [e["n"] for e in events if e["event"] == "manual-confirmed"] == [2]
     assert events[-1]["event"] == "run-end"
+
+
+def test_show_lists_parameters_with_defaults_allowed_values_and_meaning():
+    res = clpkit_here("runbook", "show", "replace-mirror-disk")
+    assert res.returncode == 0, res.stderr
+    text = res.stdout
+    assert "layout (str, default single)" in text and "allowed: single, raid, both" in text
+    assert "suse (bool, default false)" in text and "SUSE: chkconfig --del takes --force" in text
+    res = clpkit_here("runbook", "show", "no-such")
+    assert res.returncode == 2 and "unknown runbook 'no-such'" in res.stderr
+
+
+def test_the_issue_examples_get_different_tokens():
+    monitors = token(make_plan("suppress-failover", {"method": "monitors"}))
+    assert monitors != token(make_plan("suppress-failover", {"method": "timeout", "ratio": "100"}))
+    layouts = {token(make_plan("replace-mirror-disk", {"layout": layout, "cppath": "/dev/sdb1", "dppath": "/dev/sdb2"}))
+               for layout in ("single", "raid", "both")}
+    assert len(layouts) == 3
+
+
+def test_a_saved_plan_refuses_a_different_plan_and_says_what_differs(tmp_path):
+    saved = tmp_path / "plan.json"
+    res = clpkit_here("runbook", "plan", "suppress-failover", "-p", "method=monitors", "--out", str(saved))
+    assert res.returncode == 0 and json.loads(saved.read_text())["token"] in res.stdout
+    approved = json.loads(saved.read_text())["token"]
+    # the token of the saved plan does not execute another plan
+    res = clpkit_here("runbook", "run", "--plan", str(saved), "-p", "method=timeout", "-p", "ratio=100",
+                      "--execute", "--confirm", approved, cwd=tmp_path)
+    assert res.returncode == 2
+    assert "differs from" in res.stderr and "parameter method: saved monitors, now timeout" in res.stderr
+    assert "step 2 command: saved 'clpmonctrl -s', now 'clptoratio -r 100 -t 1h'" in res.stderr
+    # a clp.conf that appeared (or changed) since the plan was saved is a difference too
+    conf = tmp_path / "clp.conf"
+    conf.write_text('<?xml version="1.0" encoding="ASCII"?>\n<root><cluster><name>c1</name></cluster>'
+                    '<server name="sv1"><priority>0</priority></server><server name="sv2"><priority>1</priority></server></root>\n')
+    res = clpkit_here("runbook", "run", "--plan", str(saved), "--config", str(conf), "--execute", "--confirm", approved, cwd=tmp_path)
+    assert res.returncode == 2 and "clp.conf: saved digest (no clp.conf), now sha256:" in res.stderr
+    # a hand-edited saved plan is refused
+    data = json.loads(saved.read_text())
+    data["steps"][1]["command"] = "clpmonctrl -s; touch /tmp/x"
+    saved.write_text(json.dumps(data))
+    res = clpkit_here("runbook", "run", "--plan", str(saved), "--execute", "--confirm", approved, cwd=tmp_path)
+    assert res.returncode == 2 and "does not match its content" in res.stderr
+    assert not any(tmp_path.rglob("runbook-runs"))
+
+
+@pytest.mark.slow
+def test_run_from_a_saved_plan_executes_it_and_a_failed_step_shows_its_output(sim, tmp_path):
+    env = {**os.environ, **sim.env}
+    saved = tmp_path / "plan.json"
+    assert clpkit_here("runbook", "plan", "suppress-failover", "-p", "method=monitors", "--out", str(saved)).returncode == 0
+    approved = json.loads(saved.read_text())["token"]
+    sim.fail_next("clpmonctrl", "sv2")
+    res = clpkit("runbook", "run", "--plan", str(saved), "--transport", "local", "--execute", "--confirm", approved,
+                 "--runs-dir", str(tmp_path / "runs"), env=env)
+    assert res.returncode == 2
+    assert "step 2 failed on sv2: exit status 1" in res.stderr and "clpmonctrl: injected failure (simulated)" in res.stderr
+    run_dir = next((tmp_path / "runs").iterdir())
+    res = clpkit("runbook", "run", "--plan", str(saved), "--transport", "local", "--execute", "--confirm", approved,
+                 "--resume", str(run_dir), env=env)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert [c["host"] for c in sim.calls() if c["argv"][0] == "clpmonctrl"] == ["sv1", "sv2", "sv2"]
+
+
+@pytest.mark.slow
+def test_run_in_plan_mode_prints_the_plan(sim, tmp_path):
+    res = clpkit("runbook", "run", "suppress-failover", "-p", "method=monitors", "--transport", "local",
+                 "--runs-dir", str(tmp_path / "runs"), env={**os.environ, **sim.env})
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert " 2. [command] on sv1, sv2: clpmonctrl -s" in res.stdout
+    assert token(make_plan("suppress-failover", {"method": "monitors"})) in res.stdout

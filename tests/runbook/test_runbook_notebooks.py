@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import jupytext
@@ -58,3 +59,38 @@ def test_readme_lists_every_runbook():
     text = (RUNBOOKS / "README.md").read_text()
     for name, module in procedures.all_procedures().items():
         assert f"`{name}`" in text and module.GUIDE in text
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_committed_notebook_is_the_generators_output(name):
+    from clpkit.runbook.notebook_source import ipynb_text, py_text
+
+    hint = f"runbooks/{name} is not what its procedure's Params make: run scripts/new-runbook-notebook.py {name}"
+    assert (RUNBOOKS / f"{name}.py").read_text(encoding="utf-8") == py_text(name), hint
+    assert (RUNBOOKS / f"{name}.ipynb").read_text(encoding="utf-8") == ipynb_text(name), hint
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_parameter_reaches_the_plan(name):
+    """The dict the notebook passes on names every field of Params (a field left out is silently dropped)."""
+    module = procedures.get(name)
+    text = (RUNBOOKS / f"{name}.py").read_text(encoding="utf-8")
+    for field in dataclasses.fields(module.Params):
+        assert f"{field.name}={field.name}" in text, f"{name}: parameter {field.name} never reaches open_runbook"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["delete-logs", "replace-mirror-disk"])
+def test_suse_true_reaches_the_plan_of_the_executed_notebook(name, tmp_path):
+    out = tmp_path / "out.ipynb"
+    papermill.execute_notebook(str(RUNBOOKS / f"{name}.ipynb"), str(out), parameters={"suse": True, "init": "initd"},
+                               progress_bar=False, cwd=str(tmp_path))
+    text = out.read_text(encoding="utf-8")
+    assert "chkconfig --del --force clusterpro" in text
+    # every command is shown in full: the longest command of the plan is in the output, uncut
+    from clpkit.runbook.params import make_plan
+
+    longest = max((s.command for s in make_plan(name, {"suse": True, "init": "initd"}).steps if s.command), key=len)
+    shown = json.dumps([o for c in nbformat.read(out, as_version=4).cells if c.cell_type == "code" for o in c.outputs],
+                       ensure_ascii=False)
+    assert longest in shown and "…" not in shown

@@ -147,4 +147,18 @@ def test_run_refused_when_the_host_key_does_not_match(sshd, sim, tmp_path):
     with pytest.raises(RunStopped, match="host key does not match"):
         runner.run()
     assert sim.calls() == []
-    assert runner.record.events()[-1]["reason"] == "host-key"
+    assert runner.record.events()[-1]["reason"] == "preflight"
+
+
+def test_a_missing_host_key_on_sv2_stops_the_run_before_sv1_is_changed(sshd, sim, tmp_path):
+    only_sv1 = tmp_path / "known_hosts_sv1_only"
+    only_sv1.write_text("".join(line + "\n" for line in sshd.known_hosts.read_text().splitlines()
+                                if f"]:{sshd.ports['sv1']} " in line))
+    plan = make_plan("suppress-failover", {"method": "monitors"})
+    runner = Runner(plan, transports(sshd, known_hosts=only_sv1), tmp_path / "run", mode="execute",
+                    confirm=token(plan), echo=lambda s: None)
+    with pytest.raises(RunStopped, match="pre-flight check failed, nothing was changed on any server: sv2: .*host key"):
+        runner.run()
+    runner.close()
+    assert sim.calls() == []  # sv1 was reached (its key is known) but nothing ran on it
+    assert sim.server("sv1")["monitors"] == "running"

@@ -1,4 +1,4 @@
-"""``clpkit runbook``: list the runbooks, show a plan, run a runbook notebook."""
+"""``clpkit runbook``: list the runbooks, show one's parameters, show a plan, run or rehearse it."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from clpkit.cli._group import main
 from clpkit.problems import ClpkitError
 from clpkit.runbook import procedures, render
 from clpkit.runbook.audit import RunDir
-from clpkit.runbook.engine import require_token
-from clpkit.runbook.params import make_plan, parse_pairs
+from clpkit.runbook.engine import require_saved_plan, require_token
+from clpkit.runbook.params import describe, make_plan, parse_pairs
 from clpkit.runbook.transport import parse_hosts
 
 PARAM = click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A runbook parameter (repeatable).")
@@ -49,14 +49,22 @@ def list_() -> None:
 
 @runbook.command()
 @click.argument("name")
-@PARAM
-@CONFIG
-@BUNDLE
-@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
-def plan(name: str, params: tuple[str, ...], config: str | None, bundle: str | None, as_json: bool) -> None:
-    """Show the plan of runbook NAME for these parameters; touches nothing."""
-    the_plan = make_plan(name, _params(params, bundle), config)
-    click.echo(render.to_json(the_plan) if as_json else render.checklist(the_plan))
+def show(name: str) -> None:
+    """The parameters of runbook NAME: type, default, allowed values and meaning."""
+    try:
+        module = procedures.get(name)
+    except KeyError as exc:
+        raise ClpkitError(exc.args[0]) from None
+    click.echo(f"{name}: {module.TITLE} (Maintenance Guide {module.GUIDE})")
+    click.echo("Parameters (-p NAME=VALUE):")
+    for p in describe(module):
+        default = "(empty)" if p.default == "" else str(p.default).lower() if isinstance(p.default, bool) else str(p.default)
+        click.echo(f"  {p.name} ({p.kind}, default {default})")
+        if p.choices:
+            click.echo(f"      allowed: {', '.join(p.choices)}")
+        if p.meaning:
+            click.echo(f"      {p.meaning}")
+    click.echo(f"Plan it with: clpkit runbook plan {name} [-p NAME=VALUE ...] [--config clp.conf] [--out plan.json]")
 
 
 @runbook.command()
@@ -64,6 +72,38 @@ def plan(name: str, params: tuple[str, ...], config: str | None, bundle: str | N
 @PARAM
 @CONFIG
 @BUNDLE
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Also save the plan as JSON; `runbook run --plan FILE` refuses to execute anything else.")
+def plan(name: str, params: tuple[str, ...], config: str | None, bundle: str | None, as_json: bool, out: str | None) -> None:
+    """Show the plan of runbook NAME for these parameters; touches nothing."""
+    the_plan = make_plan(name, _params(params, bundle), config)
+    click.echo(render.to_json(the_plan) if as_json else render.checklist(the_plan))
+    if out:
+        Path(out).write_text(render.to_json(the_plan) + "\n", encoding="utf-8")
+        click.echo(f"saved the plan to {out}", err=True)
+
+
+def _saved_plan(path: str) -> dict:
+    try:
+        saved = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ClpkitError(f"{path}: cannot read the saved plan ({exc})") from None
+    except json.JSONDecodeError as exc:
+        raise ClpkitError(f"{path}:{exc.lineno}: not a saved plan (JSON: {exc.msg})") from None
+    if not isinstance(saved, dict) or not isinstance(saved.get("steps"), list) or "runbook" not in saved:
+        raise ClpkitError(f"{path}: not a plan saved by `clpkit runbook plan --out`")
+    return saved
+
+
+@runbook.command()
+@click.argument("name", required=False)
+@PARAM
+@CONFIG
+@BUNDLE
+@click.option("--plan", "plan_file", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="A plan saved by `runbook plan --out`: its runbook and parameters are used, and the run is refused "
+                   "when the plan computed now differs from it.")
 @click.option("--hosts", default="", help="Server addresses: name=user@host[:port],…")
 @click.option("--known-hosts", type=click.Path(dir_okay=False), default="", help="known_hosts file to check host keys against (default ~/.ssh/known_hosts).")
 @click.option("--identity", type=click.Path(dir_okay=False), default="", help="SSH private key file (default: the SSH agent).")
@@ -74,12 +114,24 @@ def plan(name: str, params: tuple[str, ...], config: str | None, bundle: str | N
 @click.option("--runs-dir", default="runbook-runs", type=click.Path(file_okay=False), help="Where new run directories go.")
 @click.option("--transport", type=click.Choice(["ssh", "local"]), default="ssh", help="local runs every server's commands on this machine.")
 @click.option("--poll-interval", type=float, default=None, help="Seconds between polls of wait steps, also the most a wait pauses before its first poll (default: each step's own).")
-def run(name, params, config, bundle, hosts, known_hosts, identity, execute, confirm, resume, confirmed, runs_dir, transport, poll_interval) -> None:
+def run(name, params, config, bundle, plan_file, hosts, known_hosts, identity, execute, confirm, resume, confirmed, runs_dir,
+        transport, poll_interval) -> None:
     """Run runbook NAME's notebook with papermill; the executed notebook and the audit log are the record."""
-    raw = _params(params, bundle)
+    saved = _saved_plan(plan_file) if plan_file else None
+    if saved is not None:
+        name = name or saved["runbook"]
+        raw = _params(params, bundle) if (params or bundle) else dict(saved.get("params") or {})
+    elif not name:
+        raise ClpkitError("give the runbook's NAME, or --plan FILE saved by `clpkit runbook plan … --out FILE`")
+    else:
+        raw = _params(params, bundle)
     the_plan = make_plan(name, raw, config)
+    if saved is not None:
+        require_saved_plan(the_plan, saved, plan_file)
     if execute:
         require_token(the_plan, confirm)
+    else:
+        click.echo(render.checklist(the_plan))
     if transport == "ssh":
         missing = sorted({h for s in the_plan.steps for h in s.hosts} - set(parse_hosts(hosts)))
         if execute and missing:
@@ -104,7 +156,7 @@ def run(name, params, config, bundle, hosts, known_hosts, identity, execute, con
         except papermill.PapermillExecutionError as exc:
             waiting = RunDir(run_dir).awaiting()
             if waiting is None:
-                raise ClpkitError(f"run stopped: {exc.evalue.splitlines()[0] if exc.evalue else exc.ename}; "
+                raise ClpkitError(f"run stopped: {(exc.evalue or exc.ename).strip()}\n"
                                   f"record in {run_dir} ({out.name}, audit.jsonl)") from None
             step = the_plan.steps[waiting - 1]
             if not sys.stdin.isatty():

@@ -16,6 +16,7 @@ event in place. A resumed run reads the log back to know what is done.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from datetime import datetime, timezone
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from clpkit.problems import ClpkitError
+from clpkit.runbook.plan import differences
 
 
 def now() -> str:
@@ -44,14 +46,41 @@ class RunDir:
         # Command outputs can say more than a public log should: the record is private to its owner.
         self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.log = self.path / "audit.jsonl"
+        self._lock_fd: int | None = None
+
+    def lock(self) -> None:
+        """Hold the run directory for this process: a second run on it is refused while this one lives.
+
+        An advisory ``flock`` on ``run.lock``: the kernel drops it when the
+        process ends, however it ends, so a crash never leaves a stale lock."""
+        if self._lock_fd is not None:
+            return
+        path = self.path / "run.lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "another process"
+            os.close(fd)
+            raise ClpkitError(f"{self.path}: another run is using this run directory ({holder}); "
+                              "wait for it to end, one run at a time per run directory") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()} since {now()}\n".encode(), 0)
+        self._lock_fd = fd
+
+    def unlock(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
 
     def save_plan(self, plan_dict: dict[str, Any]) -> None:
-        """Write the plan and its parameters; on resume, refuse a different plan."""
+        """Write the plan and its parameters; on resume, refuse a different plan and say what differs."""
         plan_file = self.path / "plan.json"
         if plan_file.exists():
             saved = json.loads(plan_file.read_text())
-            if saved["steps"] != plan_dict["steps"] or saved.get("cluster") != plan_dict.get("cluster"):
-                raise ClpkitError(f"{plan_file}: the plan has changed since this run started; "
+            diff = differences(saved, plan_dict)
+            if diff:
+                raise ClpkitError(f"{plan_file}: the plan has changed since this run started ({'; '.join(diff)}); "
                                   "resume only with the same runbook, parameters and clp.conf")
             return
         _write_private(plan_file, json.dumps(plan_dict, indent=2, ensure_ascii=False) + "\n")

@@ -2,8 +2,16 @@
 
 Two modes. ``plan`` touches nothing. ``execute`` runs the steps and is
 refused unless the caller passes the confirmation :func:`token` of the plan
-(shown by ``clpkit runbook plan``); the token names the runbook and the
-cluster, so a command line prepared for one cluster cannot run on another.
+(shown by ``clpkit runbook plan``); the token is a digest of everything that
+will run (each step's kind, hosts, command, destructive flag and expected
+output, the parameters and the clp.conf digest), so approving one plan
+never approves another: a different method, layout, server or clp.conf
+gives a different token.
+
+Only one run at a time may use a run directory (:meth:`RunDir.lock`), and
+before the first change of a session every server the plan names is
+contacted (:meth:`Runner.preflight`): an unknown host key or an unreachable
+server stops the run before any server is changed.
 
 A plan runs in three phases (:func:`phases`): the *preconditions* (the
 checks before the first change), the *steps*, and the *verification* (the
@@ -14,15 +22,18 @@ audit log shows as done, host by host, so a completed destructive step is
 never repeated; a destructive step whose end was never recorded is not
 retried blindly: the operator checks it and confirms it.
 
->>> from clpkit.runbook.plan import Plan, Step
+>>> from clpkit.runbook.plan import Plan, Step, approved_content, differences
 >>> p = Plan("demo", {}, (Step("command", "x", hosts=("sv1",), command="true"),), cluster="c1")
 >>> token(p)
 'demo@c1-...'
+>>> token(p) == token(Plan("demo", {}, (Step("command", "x", hosts=("sv2",), command="true"),), cluster="c1"))
+False
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -32,10 +43,12 @@ from typing import Any
 from clpkit.problems import ClpkitError
 from clpkit.runbook.audit import RunDir
 from clpkit.runbook.conditions import Verdict, evaluate
-from clpkit.runbook.plan import Plan, Step
+from clpkit.runbook.plan import Plan, Step, approved_content, differences
 from clpkit.runbook.transport import HostKeyError, Result, TransportError
 
 MODES = ("plan", "execute")
+#: What the pre-flight check runs on every server: it proves the host key, the login and a shell.
+PREFLIGHT_COMMAND = "true"
 PHASES = ("preconditions", "steps", "verification")
 # Commands that take the server down: a dropped connection means they worked.
 _GOES_DOWN = re.compile(r"^\s*(reboot|clpstdn|clpdown|shutdown|poweroff)\b")
@@ -56,11 +69,22 @@ class AwaitingConfirmation(RunStopped):
                          f"Do it, then resume this run with step {n} confirmed")
 
 
-def token(plan: Plan) -> str:
-    """The confirmation token of a plan: runbook, cluster and a short digest of both."""
-    cluster = plan.cluster or "unnamed"
-    digest = hashlib.sha256(f"{plan.runbook}\0{cluster}".encode()).hexdigest()[:6]
-    return f"{plan.runbook}@{cluster}-{digest}"
+def token(plan: Plan | dict[str, Any]) -> str:
+    """The confirmation token of a plan: runbook, cluster and a digest of everything it will run."""
+    data = plan.to_dict() if isinstance(plan, Plan) else plan
+    content = json.dumps(approved_content(data), sort_keys=True, ensure_ascii=False, default=str)
+    digest = hashlib.sha256(content.encode()).hexdigest()[:12]
+    return f"{data.get('runbook')}@{data.get('cluster') or 'unnamed'}-{digest}"
+
+
+def require_saved_plan(plan: Plan, saved: dict[str, Any], source: str = "the saved plan") -> None:
+    """Refuse when the plan computed now is not the plan that was saved (and approved); say what differs."""
+    diff = differences(saved, plan.to_dict())
+    if saved.get("token") and saved["token"] != token(saved):
+        diff.insert(0, f"the token written in {source} does not match its content (edited by hand?)")
+    if diff:
+        raise ClpkitError(f"execute refused: the plan computed now differs from {source}: " + "; ".join(diff)
+                          + ". Review the new plan and approve it again")
 
 
 def require_token(plan: Plan, confirm: str) -> None:
@@ -112,6 +136,8 @@ class Runner:
             raise ClpkitError("execute needs a run directory for the audit log")
         # A plan review without a run directory writes nothing at all.
         self.record = RunDir(run_dir) if run_dir is not None else None
+        if self.record is not None and mode == "execute":
+            self.record.lock()
         if self.record is not None:
             self.record.save_plan({**plan.to_dict(), "token": token(plan)})
         missing = sorted({h for s in plan.steps for h in s.hosts} - set(transports)) if mode == "execute" else []
@@ -136,13 +162,42 @@ class Runner:
             self._require_preconditions()
         if not self._started:
             self.record.append({"event": "run-start", "runbook": self.plan.runbook, "cluster": self.plan.cluster,
-                                "mode": self.mode, "hosts": {k: t.describe() for k, t in self.transports.items()}})
+                                "mode": self.mode, "token": token(self.plan),
+                                "hosts": {k: t.describe() for k, t in self.transports.items()}})
             self._started = True
+            self.preflight()
         for n in numbers:
             self._step(n)
         if phase == "verification":
             self.record.append({"event": "run-end", "status": "complete"})
+            self.record.unlock()
         return numbers
+
+    def preflight(self) -> None:
+        """Contact every server with steps still to run (``plan.hosts_later`` aside) before anything changes.
+
+        A missing or wrong host key, a refused key or an unreachable server on
+        any of them stops the run here, so no server is changed while another
+        could not be reached."""
+        done = self.record.done_steps()
+        hosts = sorted({h for n, s in enumerate(self.plan.steps, start=1) if n not in done for h in s.hosts}
+                       - set(self.plan.hosts_later))
+        problems = []
+        for host in hosts:
+            try:
+                result = self.transports[host].run(PREFLIGHT_COMMAND, timeout=60)
+            except HostKeyError as exc:
+                problems.append(f"{host}: {exc}")
+                continue
+            except TransportError as exc:
+                problems.append(f"{host}: unreachable ({exc})")
+                continue
+            if result.exit_code != 0:
+                problems.append(f"{host}: a test command exits {result.exit_code}: {result.output.strip()[-300:]}")
+        self.record.append({"event": "preflight", "hosts": hosts, "ok": not problems, "problems": problems})
+        if problems:
+            self._stop(0, "preflight", "pre-flight check failed, nothing was changed on any server: " + "; ".join(problems))
+        self.echo(f"pre-flight: reached {', '.join(hosts) or 'no server'} with their host keys checked")
 
     def _require_preconditions(self) -> None:
         done = self.record.done_steps()
@@ -180,6 +235,7 @@ class Runner:
         confirmed = n in self.confirmed or (self.ask is not None and self.ask(n, step))
         if not confirmed:
             self.record.append({"event": "run-stop", "n": n, "reason": "awaiting-confirmation", "text": step.text})
+            self.record.unlock()
             raise AwaitingConfirmation(n, step)
         self.record.append({"event": "manual-confirmed", "n": n, "text": step.text, "destructive": step.destructive})
         self.record.append({"event": "step-done", "n": n})
@@ -255,8 +311,11 @@ class Runner:
 
     def _stop(self, n: int, reason: str, message: str) -> None:
         self.record.append({"event": "run-stop", "n": n, "reason": reason, "message": message})
+        self.record.unlock()  # the run is over: a resume may take the directory
         raise RunStopped(message)
 
     def close(self) -> None:
         for transport in self.transports.values():
             transport.close()
+        if self.record is not None:
+            self.record.unlock()

@@ -3,7 +3,7 @@
 A runbook notebook holds a parameters cell and then only these calls::
 
     rb = notebook.open_runbook("delete-logs", dict(init=init), config=config, mode=mode, ...)
-    rb.show_plan()           # the plan as a table, its notes and the execute token
+    rb.show_plan()           # the plan as a checklist, every command in full, its notes and the execute token
     rb.preconditions()       # checks before the first change
     rb.steps()               # the changes, behind the gates
     rb.verification()        # the checks after the last change
@@ -14,15 +14,22 @@ through :class:`clpkit.runbook.engine.Runner` and records to the run
 directory; a failure raises, so papermill stops and saves the notebook
 with the error marked.
 
+Tables are shown whole (:class:`FullTable`): a notebook never cuts a
+command or an output short, as polars' own display does.
+
 >>> rb = open_runbook("suppress-failover", {"method": "monitors"}, echo=lambda s: None)
 >>> rb.table().select("n", "phase", "command").rows()[:2]
 [(1, 'preconditions', 'clpstat'), (2, 'steps', 'clpmonctrl -s')]
 >>> rb.steps().height
 1
+>>> long = "x" * 500
+>>> long in FullTable(__import__("polars").DataFrame({"command": [long]}))._repr_html_()
+True
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -48,6 +55,31 @@ def _display(obj: Any) -> None:
         print(obj)
 
 
+class FullTable:
+    """A polars frame that Jupyter shows in full: every row and every character of every cell.
+
+    Anything else is the frame's own (``.height``, ``.filter`` …)."""
+
+    def __init__(self, frame):
+        self.frame = frame
+
+    def __getattr__(self, name: str):
+        return getattr(self.frame, name)
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in self.frame.columns)
+        rows = "".join(
+            "<tr>" + "".join(f'<td style="text-align:left"><pre style="white-space:pre-wrap;margin:0">'
+                             f"{html.escape('' if v is None else str(v))}</pre></td>" for v in row) + "</tr>"
+            for row in self.frame.iter_rows()
+        )
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+    def __repr__(self) -> str:
+        return "\n".join(" | ".join("" if v is None else str(v) for v in row) for row in
+                         [tuple(self.frame.columns), *self.frame.iter_rows()])
+
+
 class Session:
     """One runbook, one cluster, one run (or one plan review)."""
 
@@ -59,23 +91,22 @@ class Session:
         return token(self.plan)
 
     def table(self):
-        """The plan, one row per step, as a polars frame."""
-        return render.table(self.plan)
+        """The plan, one row per step, as a polars frame shown in full."""
+        return FullTable(render.table(self.plan))
 
     def show_plan(self) -> None:
-        """Display the plan table, the notes, and the token ``execute`` needs."""
-        _display(self.table())
-        notes = "\n".join(f"- {n}" for n in self.plan.notes)
-        _display(f"**Notes**\n\n{notes}\n\n**Confirmation token for execute:** `{self.token}`")
+        """Display the plan as the checklist ``clpkit runbook plan`` prints (every command in full)."""
+        _display(FullTable(render.table(self.plan)))
+        _display("```text\n" + render.checklist(self.plan) + "\n```")
 
     def _phase(self, phase: str):
         import polars as pl
 
         numbers = [n for n, p in render.phases(self.plan).items() if p == phase]
         if self.runner is None or self.runner.mode == "plan":
-            return self.table().filter(pl.col("n").is_in(numbers))
+            return FullTable(self.table().frame.filter(pl.col("n").is_in(numbers)))
         self.runner.run_phase(phase)
-        return self.record().filter(pl.col("n").is_in(numbers))
+        return FullTable(self.record().frame.filter(pl.col("n").is_in(numbers)))
 
     def preconditions(self):
         """Run the checks before the first change (plan mode: list them)."""
@@ -104,12 +135,12 @@ class Session:
         schema = {"time": pl.String, "n": pl.Int64, "host": pl.String, "command": pl.String,
                   "exit_code": pl.Int64, "ok": pl.Boolean, "reason": pl.String, "output": pl.String}
         if self.runner is None or self.runner.record is None:
-            return pl.DataFrame(schema=schema)
+            return FullTable(pl.DataFrame(schema=schema))
         rows = [{k: e.get(k) for k in schema} for e in self.runner.record.events() if e.get("event") == "step-end"]
         rows += [{"time": e["time"], "n": e["n"], "host": None, "command": None, "exit_code": None, "ok": True,
                   "reason": "confirmed by the operator", "output": None}
                  for e in self.runner.record.events() if e.get("event") == "manual-confirmed"]
-        return pl.DataFrame(rows, schema=schema, orient="row").sort("n", "time")
+        return FullTable(pl.DataFrame(rows, schema=schema, orient="row").sort("n", "time"))
 
 
 def open_runbook(name: str, params: dict[str, Any], *, config: str = "", mode: str = "plan", confirm: str = "",

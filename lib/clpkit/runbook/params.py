@@ -11,6 +11,10 @@ clpkit.problems.ClpkitError: suppress-failover has no parameter 'colour'; known:
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import inspect
+import json
+import re
 import typing
 from pathlib import Path
 from typing import Any
@@ -75,12 +79,75 @@ def load_config(path: str | Path | None):
     return clpconfig.load(Path(path))
 
 
+def config_digest(config_path: str | Path | None, config: Any = None) -> str | None:
+    """``sha256:<hex>`` of the clp.conf file (what ``sha256sum`` prints), or of the values of a parsed one."""
+    if config_path:
+        try:
+            return "sha256:" + hashlib.sha256(Path(config_path).read_bytes()).hexdigest()
+        except OSError as exc:
+            raise ClpkitError(f"{config_path}: cannot read ({exc.strerror})") from None
+    if config is not None:
+        values = json.dumps(getattr(config, "values", {}), sort_keys=True, ensure_ascii=False)
+        return "sha256-values:" + hashlib.sha256(values.encode()).hexdigest()
+    return None
+
+
 def make_plan(name: str, raw: dict[str, Any], config_path: str | Path | None = None, config: Any = None) -> Plan:
-    """The plan of runbook ``name`` for these parameters (and clp.conf when given)."""
+    """The plan of runbook ``name`` for these parameters (and clp.conf when given), with the clp.conf digest."""
     check_no_secrets(raw)
     try:
         module = procedures.get(name)
     except KeyError as exc:
         raise ClpkitError(exc.args[0]) from None
     params = coerce(module.Params, raw)
-    return module.plan(params, config if config is not None else load_config(config_path))
+    parsed = config if config is not None else load_config(config_path)
+    plan = module.plan(params, parsed)
+    return dataclasses.replace(plan, config_digest=config_digest(config_path if config is None else None, parsed))
+
+
+@dataclasses.dataclass(frozen=True)
+class ParamInfo:
+    """One parameter of a procedure, as ``runbook show`` and the generated notebooks present it."""
+
+    name: str
+    kind: str  # str, bool, int, float
+    default: Any
+    choices: tuple[str, ...]  # allowed values when the meaning starts with ``a | b | c``
+    meaning: str
+
+
+def _allowed(module, field: str) -> tuple[str, ...]:
+    """The values the procedure itself accepts for ``field``: asked of its own check, so they are never
+    written twice (empty when the field takes free text)."""
+    try:
+        module.plan(module.Params(**{field: "\x00"}), None)
+    except ClpkitError as exc:
+        m = re.search(rf"\b{re.escape(field)}='\\x00' is not one of: (.+)$", str(exc))
+        if m:
+            return tuple(v.strip() for v in m[1].split(","))
+    except Exception:  # noqa: BLE001 - a procedure that trips over the probe value takes free text
+        return ()
+    return ()
+
+
+def describe(module) -> list[ParamInfo]:
+    """The parameters of a procedure module: its ``Params`` fields, typed, with their defaults, the
+    values its checks allow, and the comment written beside each field (where a parameter's meaning
+    is written, once).
+
+    >>> [p for p in describe(procedures.get("delete-logs")) if p.name == "init"]
+    [ParamInfo(name='init', kind='str', default='systemd', choices=('systemd', 'initd'), meaning='systemd | initd')]
+    """
+    source = inspect.getsource(module.Params)
+    hints = typing.get_type_hints(module.Params)
+    comments = {}
+    for line in source.splitlines():
+        m = re.match(r"^\s+(\w+)\s*:[^#]*#\s*(.*)$", line)
+        if m:
+            comments[m[1]] = m[2].strip()
+    out = []
+    for field in dataclasses.fields(module.Params):
+        kind = hints[field.name].__name__ if isinstance(hints[field.name], type) else str(hints[field.name])
+        choices = _allowed(module, field.name) if kind == "str" else ()
+        out.append(ParamInfo(field.name, kind, field.default, choices, comments.get(field.name, "")))
+    return out

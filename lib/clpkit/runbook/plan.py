@@ -99,6 +99,10 @@ class Plan:
     cluster: str | None = None
     guide_section: str | None = None  # e.g. "L2496-3084"
     notes: tuple[str, ...] = ()  # deviations from the guide and assumptions, said plainly
+    config_digest: str | None = None  # sha256 of the clp.conf the plan was made from
+    #: Servers that cannot be reached when the run starts (the machine being replaced or added):
+    #: the pre-flight check leaves them out; their host key is checked at their first step.
+    hosts_later: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -107,5 +111,53 @@ class Plan:
             "params": self.params,
             "guide_section": self.guide_section,
             "notes": list(self.notes),
+            "config_digest": self.config_digest,
+            "hosts_later": list(self.hosts_later),
             "steps": [{"n": i, **s.to_dict()} for i, s in enumerate(self.steps, start=1)],
         }
+
+
+#: What the confirmation token covers, per step: what will run, where, and whether it is gated.
+STEP_KEYS = ("kind", "hosts", "command", "destructive", "expect")
+
+
+def approved_content(plan_dict: dict[str, Any]) -> dict[str, Any]:
+    """The part of a plan (as :meth:`Plan.to_dict` gives it) the operator approves with the token."""
+    return {
+        "runbook": plan_dict.get("runbook"),
+        "cluster": plan_dict.get("cluster"),
+        "params": plan_dict.get("params"),
+        "config_digest": plan_dict.get("config_digest"),
+        "steps": [{k: s.get(k) for k in STEP_KEYS} for s in plan_dict.get("steps", [])],
+    }
+
+
+def differences(saved: dict[str, Any], now: dict[str, Any], limit: int = 12) -> list[str]:
+    """What differs between a saved plan and the plan computed now, one line each (at most ``limit``).
+
+    >>> a = Plan("x", {"ratio": 40}, (Step("command", "t", hosts=("sv1",), command="clptoratio -r 40"),)).to_dict()
+    >>> b = Plan("x", {"ratio": 100}, (Step("command", "t", hosts=("sv1",), command="clptoratio -r 100"),)).to_dict()
+    >>> differences(a, b)
+    ['parameter ratio: saved 40, now 100', "step 1 command: saved 'clptoratio -r 40', now 'clptoratio -r 100'"]
+    """
+    a, b = approved_content(saved), approved_content(now)
+    out: list[str] = []
+    for key in ("runbook", "cluster"):
+        if a[key] != b[key]:
+            out.append(f"{key}: saved {a[key]!r}, now {b[key]!r}")
+    pa, pb = a["params"] or {}, b["params"] or {}
+    for key in sorted(set(pa) | set(pb)):
+        if pa.get(key) != pb.get(key):
+            out.append(f"parameter {key}: saved {pa.get(key, '(none)')}, now {pb.get(key, '(none)')}")
+    if a["config_digest"] != b["config_digest"]:
+        out.append(f"clp.conf: saved digest {a['config_digest'] or '(no clp.conf)'}, now {b['config_digest'] or '(no clp.conf)'}")
+    sa, sb = a["steps"], b["steps"]
+    if len(sa) != len(sb):
+        out.append(f"number of steps: saved {len(sa)}, now {len(sb)}")
+    for n, (x, y) in enumerate(zip(sa, sb), start=1):
+        for key in STEP_KEYS:
+            if x[key] != y[key]:
+                out.append(f"step {n} {key}: saved {x[key]!r}, now {y[key]!r}")
+    if len(out) > limit:
+        out = [*out[:limit], f"... and {len(out) - limit} more differences"]
+    return out
