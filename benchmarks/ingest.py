@@ -28,9 +28,6 @@ Targets: every statistics format ≥ 0.7× polars.read_csv; the whole ingest
 ≥ 10× the pure-Python loop; ingest peak RSS ≤ 2× the largest file set.
 
 Run: ``.venv/bin/python benchmarks/ingest.py`` (add ``--help`` for options).
-The figures are for the compiled scanners (``clpkit._native``) when they are
-built; ``CLPKIT_NATIVE=0`` measures the polars-only paths instead (the first
-output line says which ran).
 On a busy machine ``POLARS_MAX_THREADS=1`` (inherited by the child processes)
 gives steadier ratios: both sides then lose nothing to thread contention.
 The generated collection goes to ``benchmarks/_data/`` (not tracked) and is
@@ -54,7 +51,7 @@ from pathlib import Path
 
 import polars as pl
 
-from clpkit import formats, native
+from clpkit import formats
 
 HERE = Path(__file__).resolve().parent
 STATS_KINDS = ("mirror_stats", "system_stats", "cluster_stats")
@@ -304,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
         how = f"reused {bundle}"
     files = statistics_files(bundle)
     total = sum(p.stat().st_size for ps in files.values() for p in ps)
-    print(f"collection: {bundle} ({how}); polars threads: {pl.thread_pool_size()}; {native.describe()}")
+    print(f"collection: {bundle} ({how}); polars threads: {pl.thread_pool_size()}")
     for kind, paths in files.items():
         size = sum(p.stat().st_size for p in paths)
         print(f"  {kind:14s} {len(paths):3d} files {size / MB:8.1f} MB  largest {max((p.stat().st_size for p in paths), default=0) / MB:5.1f} MB")
