@@ -21,7 +21,7 @@ MINE = {
     "change-disk-fs": [{}, {"fs": "xfs", "device": "/dev/sdc1"}],
     "resize-mirror-partition": [
         {"disk": d, "rename": r, "init": i, "resource": "md1" if d == "mirror" else "hd1",
-         "fs": "ext4", "data_partition": "/dev/sdb2"}
+         "fs": "ext4", "data_partition": "/dev/sdb2", **({"disk_hosts": "sv1"} if d == "hybrid" else {})}
         for d in ("mirror", "hybrid") for r in ("no", "yes") for i in ("systemd", "initd")
     ] + [{"initial_mkfs": "on"}, {"initial_mkfs": "off", "fs": "xfs", "data_partition": "/dev/sdb2"}],
     "add-server": [{}, {"mirror": "yes", "hybrid": True}, {"mirror": "no"}],

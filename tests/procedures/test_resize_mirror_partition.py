@@ -153,3 +153,30 @@ def test_clp_conf_with_initial_mkfs_on_leaves_mkfs_to_clpmdinit(clp_conf_bytes, 
     lines = outline(plan(Params(disk="mirror", rename="no", resource="md1"), cfg))
     assert not [line for line in lines if "mkfs -t" in line or line == "manual L4290"]
     assert "command sv1,sv2: clpmdinit --create force md1" in lines
+
+
+def test_hybrid_disk_is_prepared_from_one_server_per_server_group(tmp_path):
+    """Issue 13 (1): never fdisk/clphdinit/mkfs on both servers sharing one disk (L5003-5023, L5398-5456)."""
+    from clpkit import config as clpconfig
+    from clpkit.runbook.procedures._common import ProcedureRefused
+
+    with pytest.raises(ProcedureRefused, match="give disk_hosts= with one server per server group"):
+        plan(Params(disk="hybrid", rename="no", resource="hd1", servers="sv1,sv2,sv3", fs="ext4", data_partition="/dev/sdb2"))
+    conf = tmp_path / "clp.conf"
+    conf.write_text(
+        '<?xml version="1.0" encoding="ASCII"?>\n<root><cluster><name>c1</name></cluster>'
+        '<server name="sv1"><priority>0</priority></server><server name="sv2"><priority>1</priority></server>'
+        '<server name="sv3"><priority>2</priority></server>'
+        '<servergroup><servergroup name="site1"><server name="sv1"><order>0</order></server>'
+        '<server name="sv2"><order>1</order></server></servergroup>'
+        '<servergroup name="site2"><server name="sv3"><order>0</order></server></servergroup></servergroup>'
+        '<group name="g1"><resource name="hd@hd1"/></group>'
+        '<resource><hd name="hd1"><parameters><diskdev><dppath>/dev/sdb2</dppath><cppath>/dev/sdb1</cppath></diskdev>'
+        '<fs>ext4</fs></parameters></hd></resource></root>\n')
+    for rename in ("no", "yes"):
+        p = plan(Params(disk="hybrid", rename=rename, resource="hd1", data_partition="/dev/sdb2"), clpconfig.load(conf))
+        for step in p.steps:
+            if step.command and step.command.startswith(("clphdinit", "mkfs")) or "fdisk" in step.text:
+                assert step.hosts == ("sv1", "sv3"), (rename, step)
+    with pytest.raises(ProcedureRefused, match="names sv1, sv2, which share one disk"):
+        plan(Params(disk="hybrid", resource="hd1", disk_hosts="sv1,sv2"), clpconfig.load(conf))

@@ -29,6 +29,8 @@ The command outputs are those of SPEC §3.8: ``clpstat``'s boxed report and
 {'md1': 'Online'}
 >>> evaluate(Expect("servers_online"), text, 0)
 Verdict(ok=False, reason='not online: sv2 (Offline)')
+>>> evaluate(Expect("servers_offline"), "ssh: connect to host sv2 port 22: No route to host", 255).ok
+False
 >>> evaluate(Expect("mirror_status", {"mirror": "md1"}), "  Mirror Status: Normal\\n", 0)
 Verdict(ok=True, reason='md1 is Normal')
 """
@@ -42,6 +44,11 @@ import polars as pl
 from clpkit.formats import clpmdstat, clpstat
 from clpkit.problems import ParseError
 from clpkit.runbook.plan import Expect
+
+
+#: Exit statuses that are not clpstat's answer: ssh's own failure (255), a killed or timed-out command
+#: (-1, 124), a command that could not run (126, 127).
+NOT_AN_ANSWER = frozenset({-1, 124, 126, 127, 255})
 
 
 class Verdict(NamedTuple):
@@ -98,6 +105,9 @@ def evaluate(expect: Expect, output: str, exit_code: int) -> Verdict:
         found = args["text"] in output
         return Verdict(not found, f"{args['text']!r} {'found' if found else 'not found'} in the output")
     if name == "servers_offline":
+        if exit_code in NOT_AN_ANSWER:
+            # ssh's 255, a timeout, a missing command: nobody answered, so nothing is known to be offline.
+            return Verdict(False, f"exit status {exit_code}: no answer from the server, so its state is unknown")
         if exit_code != 0:
             return Verdict(True, f"clpstat exits {exit_code}: the cluster is not running here")
         return _servers(output, args, want="Offline")

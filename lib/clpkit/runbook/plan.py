@@ -21,6 +21,18 @@ with "No space left on device" and status 1, which is what the guide expects).
 ``expect`` names a condition of :data:`CONDITIONS` with its arguments, so that
 a plan stays data (JSON) and the engine owns how each condition is judged.
 
+A command line is made only of plain words (:func:`unsafe_characters`):
+letters, digits, ``_ @ % + = : , . / -`` and spaces, or text inside single
+quotes (``shlex.quote``). The procedures check each value for its kind
+(device path, address, name) before it reaches a command; this rule is the
+net under them, so a value from a parameter or from clp.conf can never add
+a command of its own (``mkfs -t ext4 /dev/sdb2;touch x`` cannot be a step).
+
+>>> Step("command", "x", hosts=("sv1",), command="mkfs -t ext4 /dev/sdb2;touch /tmp/x")
+Traceback (most recent call last):
+...
+clpkit.runbook.plan.UnsafeCommand: step 'x': the command 'mkfs -t ext4 /dev/sdb2;touch /tmp/x' has ';' outside quotes; a value with shell characters reached it
+
 >>> s = Step("check", "Every server is online", hosts=("sv1",), command="clpstat",
 ...          expect=Expect("servers_online"))
 >>> s.to_dict()["expect"]
@@ -29,8 +41,12 @@ a plan stays data (JSON) and the engine owns how each condition is judged.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from clpkit.problems import ClpkitError
+from clpkit.runbook import guide as _guide
 
 StepKind = Literal["command", "manual", "check", "wait"]
 
@@ -46,6 +62,36 @@ CONDITIONS: dict[str, str] = {
     "output_contains": "the output contains args.text",
     "output_lacks": "the output does not contain args.text",
 }
+
+
+def guide_heading(ref: str | None) -> str | None:
+    """The guide's section heading for a step's ``"L2560"`` (None without a line)."""
+    m = re.match(r"^L(\d+)", ref or "")
+    return _guide.heading(int(m[1])) if m else None
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9_@%+=:,./ -]")
+
+
+class UnsafeCommand(ClpkitError):
+    """A command line would hold shell syntax that no procedure writes: a value was not checked."""
+
+
+def unsafe_characters(command: str) -> str:
+    """The characters of ``command`` outside single quotes that are not plain words ('' when none).
+
+    >>> unsafe_characters("mkfs -t ext4 /dev/sdb2"), unsafe_characters("echo 'a;b'"), unsafe_characters("a $(b)")
+    ('', '', '$()')
+    """
+    bad, quoted = [], False
+    for ch in command:
+        if ch == "'":
+            quoted = not quoted
+        elif not quoted and not _PLAIN.match(ch) and ch not in bad:
+            bad.append(ch)
+    if quoted:
+        bad.append("'")
+    return "".join(bad)
 
 
 @dataclass(frozen=True)
@@ -75,6 +121,13 @@ class Step:
     delay: float = 0.0  # seconds before the first poll, for wait steps
     guide: str | None = None  # where the guide says so, e.g. "L2560"
 
+    def __post_init__(self) -> None:
+        if self.command is not None:
+            bad = unsafe_characters(self.command)
+            if bad:
+                raise UnsafeCommand(f"step {self.text!r}: the command {self.command!r} has {bad!r} outside quotes; "
+                                    "a value with shell characters reached it")
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
@@ -86,6 +139,7 @@ class Step:
             "timeout": self.timeout,
             "delay": self.delay,
             "guide": self.guide,
+            "guide_section": guide_heading(self.guide),
         }
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 
 from clpkit.runbook.engine import phases, token
+from clpkit.runbook.guide import cite
 from clpkit.runbook.plan import Plan
 
 
@@ -40,7 +41,7 @@ def checklist(plan: Plan) -> str:
             detail += f", first poll after {step.delay:g} s" if step.delay else ""
             detail += f", up to {step.timeout:g} s)" if step.timeout else ")"
         if step.guide:
-            detail += f"  [guide {step.guide}]"
+            detail += f"  [guide {cite(step.guide)}]"
         lines.append(f"      {detail}")
     if plan.notes:
         lines.append("Notes:")
@@ -73,7 +74,7 @@ def table(plan: Plan):
             "text": s.text,
             "destructive": s.destructive,
             "expect": None if s.expect is None else s.expect.name + _args(s.expect.args),
-            "guide": s.guide,
+            "guide": cite(s.guide),
         }
         for n, s in enumerate(plan.steps, start=1)
     ]

@@ -164,7 +164,7 @@ def resolve_servers(
     """
     given = server_list("servers", servers) if (servers or "").strip() else ()
     if config is not None:
-        known = tuple(s.name for s in config.servers)
+        known = tuple(name("clp.conf server", s.name) for s in config.servers)
         if known:
             for field, value in (*named.items(), *(("servers", n) for n in given)):
                 if value and value not in known:
@@ -183,6 +183,18 @@ def resolve_servers(
     ))
 
 
+def server_groups(config: Any, servers: Sequence[str]) -> list[tuple[str, ...]]:
+    """The cluster's servers grouped by clp.conf's server groups (the servers that share a hybrid
+    disk), in startup order; empty when clp.conf has none, so nobody can tell who shares a disk."""
+    groups = list(getattr(config, "server_groups", None) or []) if config is not None else []
+    out = []
+    for group in groups:
+        members = tuple(name(f"clp.conf server group {group.name}", s) for s in group.servers if s in servers)
+        if members:
+            out.append(members)
+    return out
+
+
 def conf(config: Any, conf_path: str) -> str | None:
     """A value of clp.conf by its ``a@x`` path (SPEC 3.7); None without a config or when unset."""
     if config is None:
@@ -199,7 +211,14 @@ def mirror_settings(config: Any, rname: str) -> dict[str, Any]:
     (``ClusterConfig.mirror``); an empty dict without a config."""
     if config is None:
         return {}
-    return config.mirror(rname)
+    settings = dict(config.mirror(rname))
+    # Values from clp.conf reach root command lines (mkfs, dd): each is checked for its kind first.
+    for key in ("cppath", "dppath"):
+        if settings.get(key):
+            settings[key] = device(f"clp.conf {rname} {key}", str(settings[key]))
+    if settings.get("fs"):
+        settings["fs"] = filesystem(f"clp.conf {rname} fs", str(settings["fs"]))
+    return settings
 
 
 def resource_type(disk: str) -> str:
@@ -213,6 +232,8 @@ def find_resource(config: Any, rtype: str, rname: str) -> Any | None:
         return None
     for r in config.resources:
         if r.type == rtype and r.name == rname:
+            if r.group:
+                name(f"clp.conf group of {rtype}@{rname}", r.group)
             return r
     return None
 

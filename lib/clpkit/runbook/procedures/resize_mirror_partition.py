@@ -106,13 +106,19 @@ def plan(params: Params, config: Any = None) -> Plan:
     ]
 
     disk_hosts = servers
+    shared = c.server_groups(config, servers) if params.disk == "hybrid" else []
     if params.disk_hosts:
         disk_hosts = tuple(c.member("disk_hosts", h, servers) for h in c.server_list("disk_hosts", params.disk_hosts))
-    elif params.disk == "hybrid":
-        notes.append(
-            "disk_hosts not given: fdisk, clphdinit and mkfs are planned on every server. Servers that share "
-            "a disk must do them from one of them only; give disk_hosts= with one server per server group."
-        )
+        for members in shared:
+            twice = [h for h in disk_hosts if h in members]
+            if len(twice) > 1:
+                raise c.ProcedureRefused(f"disk_hosts={params.disk_hosts!r} names {', '.join(twice)}, which share one disk "
+                                         "(one server group in clp.conf): fdisk and clphdinit run from one of them only")
+    elif shared:
+        # The guide partitions and initialises a shared disk from one server of its server group (L5003-5023).
+        disk_hosts = tuple(members[0] for members in shared)
+        notes.append("fdisk, clphdinit and mkfs run on one server per server group of clp.conf: "
+                     + "; ".join(f"{m[0]} for {', '.join(m)}" for m in shared) + ".")
 
     group = params.group or (getattr(found, "group", None) or "")
     settings = c.mirror_settings(config, res)
@@ -138,6 +144,13 @@ def plan(params: Params, config: Any = None) -> Plan:
         what = "the new data partition (data_partition=)" if params.rename == "yes" else "fs= and data_partition= or a clp.conf"
         raise c.ProcedureRefused(
             f"the plan runs mkfs on the data partition of {res} and needs {what}"
+        )
+
+    if params.disk == "hybrid" and not params.disk_hosts and not shared:
+        raise c.ProcedureRefused(
+            "disk=hybrid: the servers that share a disk prepare it from one of them only (guide L5003-5023), and "
+            "nothing says which share one: give disk_hosts= with one server per server group, or a clp.conf "
+            "with its server groups"
         )
 
     tool = {"mirror": "clpmdinit", "hybrid": "clphdinit"}[params.disk]
