@@ -35,6 +35,7 @@ reuse: bool = False  # the new disk was a mirror/hybrid disk before: clear its c
 cppath: str = ""  # cluster partition device; empty: from clp.conf (diskdev/cppath)
 dppath: str = ""  # data partition device; empty: from clp.conf (diskdev/dppath)
 fs: str = ""  # filesystem for a manual mkfs (layout both, mkfs off); empty: from clp.conf, else ext4
+shared_with: str = ""  # hybrid: the other servers on the same shared disk as server; empty: from clp.conf's server groups
 bundle: str = ""  # a log collection: estimate the full-copy time from its mirror statistics
 data_size: str = ""  # data partition size for the estimate, e.g. 500G
 config: str = ""  # the cluster's clp.conf; empty: example names and defaults
@@ -53,7 +54,7 @@ from clpkit.runbook.notebook import open_runbook
 
 rb = open_runbook(
     "replace-mirror-disk",
-    dict(disk=disk, layout=layout, copy=copy, init=init, suse=suse, resource=resource, group=group, server=server, source=source, raid_method=raid_method, reuse=reuse, cppath=cppath, dppath=dppath, fs=fs, bundle=bundle, data_size=data_size),
+    dict(disk=disk, layout=layout, copy=copy, init=init, suse=suse, resource=resource, group=group, server=server, source=source, raid_method=raid_method, reuse=reuse, cppath=cppath, dppath=dppath, fs=fs, shared_with=shared_with, bundle=bundle, data_size=data_size),
     config=config, mode=mode, confirm=confirm, hosts=hosts, known_hosts=known_hosts, identity=identity,
     run_dir=run_dir, confirmed_steps=confirmed_steps, transport=transport, poll_interval=poll_interval or None,
 )

@@ -53,9 +53,10 @@ def test_suse_forces_only_the_deletion():
 
 def test_service_steps_run_on_every_host_and_are_not_destructive():
     steps = c.disable_services(c.DAEMON, "systemd", ("sv1", "sv2"), "L5828")
-    assert [(s.kind, s.hosts, s.destructive, s.guide) for s in steps] == [
-        ("command", ("sv1", "sv2"), False, "L5828")
-    ]
+    assert [(s.kind, s.hosts, s.destructive, s.guide) for s in steps] == [("command", ("sv1", "sv2"), False, "L5828")] * 4
+    # the daemon is the four services of L2502-2530, disabled in reverse start order
+    assert [s.command for s in steps] == [f"systemctl disable {n}" for n in
+                                          ("clusterpro_alertsync", "clusterpro_webmgr", "clusterpro", "clusterpro_md")]
 
 
 def test_shutdown_and_reboot_are_destructive():

@@ -187,7 +187,8 @@ def test_resize_mirror_partition(tmp_path, disk, init, suse):
     resource = "md1" if disk == "mirror" else "hd1"
     cluster = Cluster(tmp_path, mirror=resource)
     plan = make("resize-mirror-partition", disk=disk, rename="no", init=init, suse=suse, resource=resource,
-                group="failover1", fs="ext4", data_partition="/dev/sdb2", initial_mkfs="off" if disk == "mirror" else "config")
+                group="failover1", fs="ext4", data_partition="/dev/sdb2", initial_mkfs="off" if disk == "mirror" else "config",
+                **({"disk_hosts": "sv1,sv2"} if disk == "hybrid" else {}))  # each server its own disk (own server group)
     runner = run(cluster, plan, tmp_path)
     assert completed(runner)
     assert cluster.plan_calls() == planned(plan)

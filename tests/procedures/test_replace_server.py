@@ -30,12 +30,13 @@ def test_mirror_new_disk(outline):  # L3105-3241
         "manual L3164",  # install
         "manual L3176",  # upload the configuration
         "command sv2: reboot",  # L3178
+        "wait sv1: clpstat",  # every server back before a copy is started by hand (L3187)
         "manual L3187",  # no clp.conf: the full copy may need starting by hand
         "wait sv1: clpmdstat --mirror md1",  # L3211
     ]
     fdisk = p.steps[2]
     assert fdisk.destructive and "fdisk" in fdisk.text
-    assert "clpmdctrl --force sv1 md1" in p.steps[6].text
+    assert "clpmdctrl --force sv1 md1" in p.steps[7].text
 
 
 def test_mirror_new_disk_used_before_clears_the_cluster_partition(outline):  # L3172
@@ -72,6 +73,7 @@ def test_hybrid_new_disk(outline):  # L3324-3507: clphdinit on the new server be
         "manual L3420",  # upload
         "command sv3: clphdinit --create force hd1",
         "command sv3: reboot",
+        "wait sv1: clpstat",  # every server back before a copy is started by hand (L3451)
         "manual L3451",
         "wait sv1: clphdstat --mirror hd1",
     ]
@@ -107,6 +109,7 @@ def test_hybrid_shared_disk(init, suse, off, on, outline):  # L3508-3858
         f"command sv1: {on[0]}",  # L3706/L3711
         f"command sv1: {on[1]}",
         "command sv2,sv1: reboot",  # L3751
+        "wait sv3: clpstat",  # every server back before a copy is started by hand (L3775)
         "manual L3775",
         "wait sv3: clphdstat --mirror hd1",
     ]
@@ -165,8 +168,9 @@ def test_with_clp_conf_fullcopy_off_the_full_copy_is_started_by_command(config, 
     p = plan(Params(variant="mirror-new-disk", server="sv2", resource="md1", disk_used_before=True,
                     servers="sv2"), config)
     assert p.cluster == "cluster1"
-    assert outline(p)[-3:] == [
+    assert outline(p)[-4:] == [
         "command sv2: reboot",
+        "wait sv1: clpstat",  # issue 13 (4): the server is back before the copy starts (L3187-3191)
         "command sv1: clpmdctrl --force sv1 md1",  # fullcopy=0 in clp.conf (L3193)
         "wait sv1: clpmdstat --mirror md1",
     ]

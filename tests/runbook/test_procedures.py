@@ -71,8 +71,8 @@ def test_delete_logs_takes_the_servers_from_clp_conf():
     ("timeout", "undo", "", ["sv1: clptoratio -i", "sv1: clptoratio -s"]),
     ("monitors", "apply", "", ["sv1,sv2: clpmonctrl -s"]),
     ("monitors", "undo", "", ["sv1,sv2: clpmonctrl -r"]),
-    ("monitors", "apply", "sv2", ["sv1: clpmonctrl -s -h sv2"]),
-    ("monitors", "undo", "sv2", ["sv1: clpmonctrl -r -h sv2"]),
+    ("monitors", "apply", "sv2", ["sv2: clpmonctrl -s -h sv1", "sv2: clpmonctrl -s -h sv2"]),  # every server (L2416-2442)
+    ("monitors", "undo", "sv2", ["sv2: clpmonctrl -r -h sv1", "sv2: clpmonctrl -r -h sv2"]),
     ("recovery", "apply", "", ["manual"]),
     ("recovery", "undo", "", ["manual"]),
 ])
@@ -185,7 +185,7 @@ def test_replace_both_disks(fullcopy, mkfs):
         "sv1: clpstat", "manual",  # backup
         *[f"{pair}: systemctl disable {s}" for s in reversed(FOUR)], "sv1: clpstdn",
         "manual", "manual", "manual", f"{pair}: fdisk -l", f"{pair}: fdisk -l",
-        *(["sv1: mkfs -t ext4 /dev/sdb2"] if mkfs == 0 else []),
+        # no mkfs on the copy source of a mirror: the copy brings the file system (issue 13, 9)
         *[f"{pair}: systemctl enable {s}" for s in FOUR], f"{pair}: reboot", "sv1: clpstat",
         *(["sv1: clpmdctrl --force sv1 md1"] if fullcopy == 0 else []),
         "sv1: clpmdstat --mirror md1", "manual", "sv1: clpmdstat --mirror md1",

@@ -115,6 +115,14 @@ def evaluate(expect: Expect, output: str, exit_code: int) -> Verdict:
         return Verdict(False, f"exit status {exit_code}")
     if name == "servers_online":
         return _servers(output, args, want="Online")
+    if name == "servers_exactly":
+        listed = set(server_states(output))
+        missing, extra = sorted(set(args["servers"]) - listed), sorted(listed - set(args["servers"]))
+        if extra or missing:
+            return Verdict(False, "the cluster's servers are not the plan's: "
+                           + "; ".join(x for x in (extra and f"also in the cluster: {', '.join(extra)}",
+                                                   missing and f"not in the cluster: {', '.join(missing)}") if x))
+        return _servers(output, args, want="Online")
     if name == "group_resources_online":
         return _group_resources(output, args["group"])
     if name in ("group_online", "group_offline"):

@@ -55,6 +55,7 @@ CONDITIONS: dict[str, str] = {
     "exit_zero": "the command exits with status 0",
     "servers_online": "clpstat shows every server (or args.servers) online",
     "servers_offline": "clpstat shows every server (or args.servers) offline, or the cluster stopped",
+    "servers_exactly": "clpstat lists exactly args.servers, every one online: no server of the cluster is left out",
     "group_online": "clpstat shows args.group online (on args.server when given)",
     "group_offline": "clpstat shows args.group offline",
     "group_resources_online": "clpstat shows args.group online and every resource of it online",

@@ -33,8 +33,10 @@ SERVICES: tuple[str, ...] = START_ORDER
 #: The two services the disk procedures switch off (guide L3524-3534, L4211-4219).
 CLUSTER_AND_MIRROR: tuple[str, ...] = ("clusterpro", "clusterpro_md")
 #: "The CLUSTERPRO daemon" whose start-up the address and host-name procedures
-#: disable (guide L5828, pointing at the installation guide's chapter 9).
-DAEMON: tuple[str, ...] = ("clusterpro",)
+#: disable (guide L5828, pointing at the installation guide's chapter 9): the guide
+#: spells its disable out as four services (L2502-2530), so the mirror agent does not
+#: start on the old configuration either.
+DAEMON: tuple[str, ...] = ("clusterpro_md", "clusterpro", "clusterpro_webmgr", "clusterpro_alertsync")
 
 INIT_SYSTEMS: tuple[str, ...] = ("systemd", "initd")
 DISKS: tuple[str, ...] = ("mirror", "hybrid")
@@ -49,6 +51,13 @@ MIRROR_TIMEOUT = 24 * 3600.0
 #: pass at once; a minute covers the OS shutdown of a server, and the waits'
 #: own timeouts are far longer.
 REBOOT_DELAY = 60.0
+
+#: dd without a count ends when the partition is full, with exit status 1 and this message; the
+#: guide says the message is expected (L2829-2835), so it is the success test of a dd step.
+DD_FILLED = Expect("output_contains", {"text": "No space left on device"})
+#: The guide's warning before every dd onto a partition (L2823-2827), shown at the step.
+DD_WARNING = ("dd erases the partition named by of=: check that the device name is the right one "
+              "before you approve this step")
 
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,62}$")
 _DEVICE = re.compile(r"^/dev/[A-Za-z0-9_./\-]+$")

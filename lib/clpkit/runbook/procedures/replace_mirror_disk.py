@@ -25,9 +25,7 @@ from clpkit.runbook.procedures import _common as c
 
 NAME = "replace-mirror-disk"
 GUIDE = "L2496-3084"
-#: dd without a count ends when the partition is full, with exit status 1 and this
-#: message; the guide says the message is expected (L2833), so it is the success test.
-DD_FILLED = Expect("output_contains", {"text": "No space left on device"})
+DD_FILLED = c.DD_FILLED
 #: The services this procedure switches off and on (guide L2517-2527, L2625-2645):
 #: four of the six; clusterpro_evt and clusterpro_trn stay on.
 SERVICES = ("clusterpro_md", "clusterpro", "clusterpro_webmgr", "clusterpro_alertsync")
@@ -50,6 +48,7 @@ class Params:
     cppath: str = ""  # cluster partition device; empty: from clp.conf (diskdev/cppath)
     dppath: str = ""  # data partition device; empty: from clp.conf (diskdev/dppath)
     fs: str = ""  # filesystem for a manual mkfs (layout both, mkfs off); empty: from clp.conf, else ext4
+    shared_with: str = ""  # hybrid: the other servers on the same shared disk as server; empty: from clp.conf's server groups
     bundle: str = ""  # a log collection: estimate the full-copy time from its mirror statistics
     data_size: str = ""  # data partition size for the estimate, e.g. 500G
 
@@ -64,7 +63,22 @@ def plan(params: Params, config=None) -> Plan:
     if server == source:
         raise c.ProcedureRefused(f"server and source are both {server!r}: the copy source must be the other server")
     md = c.resource_type(disk)
-    notes: list[str] = [*c.resolve_servers(f"{source},{server}", config, server=server, source=source).notes]
+    cluster_servers, servers_said = c.resolve_servers(f"{source},{server}", config, server=server, source=source)
+    notes: list[str] = [*servers_said]
+    if disk == "mirror" and params.shared_with:
+        raise c.ProcedureRefused("shared_with= only applies to disk=hybrid: a mirror disk is never shared")
+    # A hybrid disk on shared storage: every server connected to it goes down with the replaced one (L2534-2535).
+    if params.shared_with:
+        sharing = tuple(c.member("shared_with", h, cluster_servers) if config is not None else h
+                        for h in c.server_list("shared_with", params.shared_with) if h != server)
+    else:
+        sharing = next((tuple(h for h in g if h != server) for g in c.server_groups(config, cluster_servers) if server in g), ())
+    if source in sharing:
+        raise c.ProcedureRefused(f"source={source!r} shares the disk of {server}: copy from a server of the other server group")
+    if disk == "hybrid" and sharing:
+        notes.append(f"{', '.join(sharing)} share the disk of {server}: they are stopped and started with it.")
+    elif disk == "hybrid":
+        notes.append(f"No server shares the disk of {server} (no shared_with= and no server group in clp.conf says so).")
     resource = c.require_resource(config, md, res)
     settings = c.mirror_settings(config, res)
     fullcopy, mkfs = settings.get("fullcopy", 1), settings.get("mkfs", 0)
@@ -88,13 +102,16 @@ def plan(params: Params, config=None) -> Plan:
     mirror_state = Step("check", f"{res} status as the source sees it", hosts=(source,),
                         command=c.mirror_status_command(disk, res), expect=Expect("exit_zero"))
 
+    down = (server, *sharing)  # the servers that go down for the disk (layouts single and raid)
     if layout == "both":
         notes.append("Replacing the disks of both servers loses the mirrored data: restore it from a backup afterwards (L2960).")
         if params.copy != "online":
             notes.append("copy does not apply when both disks are replaced: there is nothing to copy from.")
         add(Step("check", "The cluster answers", hosts=(source,), command="clpstat", expect=Expect("exit_zero")))
         add(Step("manual", f"Take a backup of the data on {res}: it is lost with both disks", destructive=False, guide="L2960"))
-        steps.extend(c.disable_services(SERVICES, init, pair, "L2970", params.suse))
+        # clpstdn stops every server of the cluster: all of them are kept down and all come back (L2966-2970, L3041).
+        everyone = tuple(dict.fromkeys((*pair, *cluster_servers)))
+        steps.extend(c.disable_services(SERVICES, init, everyone, "L2970", params.suse))
         add(Step("command", "Shut both servers down (cluster shutdown)", hosts=(source,), command="clpstdn", destructive=True, guide="L2966"))
         add(Step("manual", "Install the new disk in both servers", guide="L2999"))
         add(Step("manual", "Start both servers; CLUSTERPRO stays down because its services are disabled", guide="L3001"))
@@ -105,18 +122,16 @@ def plan(params: Params, config=None) -> Plan:
         if params.reuse:
             add(Step("command", "Clear the cluster partition left from the disk's earlier use", hosts=pair,
                      command=f"dd if=/dev/zero of={need(cppath, 'cluster partition', 'cppath')}", expect=DD_FILLED, destructive=True, guide="L3011"))
-        if mkfs == 0:
-            add(Step("command", f"Create the {fs} filesystem on the data partition of {source}, the copy source "
-                     "(initial mkfs is off, so the cluster will not)", hosts=(source,),
-                     command=f"mkfs -t {fs} {need(dppath, 'data partition', 'dppath')}", destructive=True, guide="L3011"))
-            notes.append("Initial mkfs is off (mkfs=0): the data partition gets its filesystem by hand on the copy source before the reboot, "
-                         "as the guide asks when initial mkfs is off (L4290).")
-        steps.extend(c.enable_services(SERVICES, init, pair, "L3041"))
+        if disk == "hybrid":
+            add(Step("command", f"Create the {fs} filesystem on the data partition, from {source} only (one server "
+                     "connected to the shared storage makes the partitions and the file system)", hosts=(source,),
+                     command=f"mkfs -t {fs} {need(dppath, 'data partition', 'dppath')}", destructive=True, guide="L3013"))
+        steps.extend(c.enable_services(SERVICES, init, everyone, "L3041"))
         notes.append("The guide prints the systemd enable commands of this variant in reverse (alertsync first, around L3050); "
                      "the plan enables in the dependency order used everywhere else: clusterpro_md, clusterpro, "
                      "clusterpro_webmgr, clusterpro_alertsync.")
-        add(Step("command", "Reboot both servers", hosts=pair, command="reboot", destructive=True, guide="L3041"))
-        add(c.wait_servers_online(source, None, pair, after_reboot=True))
+        add(Step("command", "Reboot every server", hosts=everyone, command="reboot", destructive=True, guide="L3041"))
+        add(c.wait_servers_online(source, "L3041", everyone, after_reboot=True))
         if fullcopy == 0:
             add(Step("command", f"Start the full mirror recovery from {source} by hand (initial mirror construction is off)",
                      hosts=(source,), command=f"clp{md}ctrl --force {source} {res}", destructive=True, guide="L3080"))
@@ -131,10 +146,13 @@ def plan(params: Params, config=None) -> Plan:
             add(Step("check", f"The group {group} runs on {source}, so the application keeps running during the copy",
                      hosts=(source,), command="clpstat", expect=Expect("group_online", {"group": group, "server": source})))
         add(mirror_state)
-        steps.extend(c.disable_services(SERVICES, init, (server,), g["disable"], params.suse))
-        if disk == "hybrid":
-            add(Step("manual", f"Hybrid disk: shut down every other server connected to the same disk as {server}", guide=g["disable"]))
-        add(Step("command", f"Shut {server} down", hosts=(server,), command="clpdown", destructive=True, guide=g["down"]))
+        steps.extend(c.disable_services(SERVICES, init, down, g["disable"], params.suse))
+        if disk == "hybrid" and not sharing:
+            add(Step("manual", f"Hybrid disk: shut down every other server connected to the same disk as {server}, with its "
+                     "services disabled like this one (give shared_with= or a clp.conf with server groups to have the "
+                     "plan do it)", guide=g["disable"]))
+        add(Step("command", f"Shut {', '.join(down)} down" + (f" ({', '.join(sharing)} share{'s' if len(sharing) == 1 else ''} "
+                 "the disk)" if sharing else ""), hosts=down, command="clpdown", destructive=True, guide=g["down"]))
         add(Step("manual", f"Install the new disk in {server}", guide=g["install"]))
         if raid:
             add(Step("manual", f"Start {server} and rebuild the RAID before the OS boots", guide=g["rebuild"]))
@@ -156,23 +174,29 @@ def plan(params: Params, config=None) -> Plan:
                 add(Step("command", "Initialise the cluster partition quickly", hosts=(server,),
                          command=f"clp{md}init --create quick {res}", destructive=True, guide=g["dd"]))
         else:
-            add(Step("manual", f"Start {server}; CLUSTERPRO stays down because its services are disabled", guide=g["boot"]))
+            add(Step("manual", f"Start {', '.join(down)}; CLUSTERPRO stays down because its services are disabled",
+                     hosts=down, guide=g["boot"]))
             add(Step("manual", f"Partition the new disk of {server} exactly like the old one (fdisk): "
                      f"cluster partition {cppath or '(as before)'}, data partition {dppath or '(as before)'}"
                      + (" (hybrid disk on shared storage: on one server connected to it)" if disk == "hybrid" else ""),
                      hosts=(server,), destructive=True, guide=g["fdisk"]))
             steps.extend(_partition_check((server,), cppath, dppath))
             if params.reuse:
-                add(Step("command", "Clear the cluster partition left from the disk's earlier use", hosts=(server,),
-                         command=f"dd if=/dev/zero of={need(cppath, 'cluster partition', 'cppath')}", expect=DD_FILLED, destructive=True, guide="L2556"))
+                add(Step("command", f"Clear the cluster partition left from the disk's earlier use. {c.DD_WARNING}",
+                         hosts=(server,), command=f"dd if=/dev/zero of={need(cppath, 'cluster partition', 'cppath')}",
+                         expect=DD_FILLED, destructive=True, guide="L2560"))
+            if disk == "hybrid" and sharing:
+                add(Step("command", f"Create the {fs} filesystem on the data partition of the shared storage, from {server} "
+                         "only (one server connected to it makes the partitions and the file system)", hosts=(server,),
+                         command=f"mkfs -t {fs} {need(dppath, 'data partition', 'dppath')}", destructive=True, guide="L2554"))
         if copy == "offline":
             add(Step("command", f"Stop the group {group}: the copy runs with the application stopped (B)", hosts=(source,),
                      command=f"clpgrp -t {group}", destructive=True, guide=g["stop"]))
             add(Step("check", f"The group {group} is stopped", hosts=(source,), command="clpstat",
                      expect=Expect("group_offline", {"group": group})))
-        steps.extend(c.enable_services(SERVICES, init, (server,), g["enable"]))
-        add(Step("command", f"Reboot {server}", hosts=(server,), command="reboot", destructive=True, guide=g["enable"]))
-        add(c.wait_servers_online(source, None, pair, after_reboot=True))
+        steps.extend(c.enable_services(SERVICES, init, down, g["enable"]))
+        add(Step("command", f"Reboot {', '.join(down)}", hosts=down, command="reboot", destructive=True, guide=g["enable"]))
+        add(c.wait_servers_online(source, g["enable"], (source, *down), after_reboot=True))
         if copy == "offline" or fullcopy == 0:
             why = "the group is stopped (B)" if copy == "offline" else "initial mirror construction is off in clp.conf"
             add(Step("command", f"Start the copy from {source} to {server} by hand: {why}", hosts=(source,),

@@ -122,11 +122,18 @@ def _fdisk(server: str, guide: str, note: str = "") -> Step:
     )
 
 
-def _recovery(disk: str, resource: str, source: str, fullcopy: str | None, full: bool, guides: tuple[str, str]) -> list[Step]:
-    """After the reboot: the mirror copies itself, or the operator starts the copy, then wait for Normal."""
+def _recovery(disk: str, resource: str, source: str, fullcopy: str | None, full: bool, guides: tuple[str, str],
+              servers: tuple[str, ...] = ()) -> list[Step]:
+    """After the reboot: the mirror copies itself, or the operator starts the copy, then wait for Normal.
+
+    A copy started by hand waits first for every server to be back online: ``clp?dctrl --force``
+    right after ``reboot`` would run before the new server has rejoined (L3187-3191)."""
     start_guide, status_guide = guides
     steps: list[Step] = []
     tool = {"mirror": "clpmdctrl", "hybrid": "clphdctrl"}[disk]
+    rejoined = full and fullcopy != "1" and bool(servers)
+    if rejoined:
+        steps.append(c.wait_servers_online(source, start_guide, servers, after_reboot=True))
     if full:
         force = f"{tool} --force {source} {resource}"
         if fullcopy == "0":
@@ -164,7 +171,7 @@ def _recovery(disk: str, resource: str, source: str, fullcopy: str | None, full:
     steps.append(
         c.wait_mirror_normal(
             disk, resource, source, status_guide, f"Wait until the {what} of {resource} ends and the mirror is Normal",
-            after_reboot=True,
+            after_reboot=not rejoined,
         )
     )
     return steps
@@ -189,7 +196,23 @@ def plan(params: Params, config: Any = None) -> Plan:
         partner = c.member("partner", params.partner, servers)
     keep = [s for s in others if s != partner] or others
     observer = keep[0]
+    groups = c.server_groups(config, servers) if disk == "hybrid" else []
+    if groups:
+        # The copy comes from the other server group, never from a server sharing the replaced disk (L3787-3789).
+        sharing = next((g for g in groups if server in g), (server,))
+        outside = [s for g in groups if server not in g and partner not in g for s in g]
+        if not outside:
+            raise c.ProcedureRefused(f"clp.conf's server groups put every server with {server}: no server group to copy from")
+        observer = outside[0]
+        notes.append(f"The copy source {observer} is from another server group than {', '.join(sharing)} (clp.conf).")
+    elif disk == "hybrid":
+        notes.append(f"No server groups known (no clp.conf): the copy source is {observer}, the first server other "
+                     "than the replaced one and its partner; check that it is in the other server group.")
     resource, fullcopy = params.resource, None
+    if disk == "shared" and c.resources_of_types(config, ("md", "hd")):
+        kinds = sorted({f"{r.type}@{r.name}" for r in c.resources_of_types(config, ("md", "hd"))})
+        raise c.ProcedureRefused(f"variant=shared-disk, but clp.conf has mirror or hybrid disk resources ({', '.join(kinds)}): "
+                                 "choose the mirror-* or hybrid-* variant")
     if disk != "shared":
         rtype = c.resource_type(disk)
         c.require_resource(config, rtype, resource)
@@ -229,9 +252,11 @@ def plan(params: Params, config: Any = None) -> Plan:
             steps.append(
                 Step(
                     "command",
-                    f"The new disk served as a mirror disk before: clear its cluster partition {cppath}",
+                    f"The new disk served as a mirror disk before: clear its cluster partition {cppath}. "
+                    f"{c.DD_WARNING}; dd ends with 'No space left on device', which is expected",
                     hosts=(server,),
                     command=f"dd if=/dev/zero of={cppath}",
+                    expect=c.DD_FILLED,
                     destructive=True,
                     guide="L3172",
                 )
@@ -239,7 +264,7 @@ def plan(params: Params, config: Any = None) -> Plan:
         steps += [
             _upload(server, "L3176"),
             c.reboot((server,), "L3178", f"Reboot {server}: it initialises the cluster partition and creates the file system"),
-            *_recovery("mirror", resource, observer, fullcopy, True, ("L3187", "L3211")),
+            *_recovery("mirror", resource, observer, fullcopy, True, ("L3187", "L3211"), tuple(servers)),
         ]
 
     elif params.variant == "mirror-reuse-disk":
@@ -259,7 +284,7 @@ def plan(params: Params, config: Any = None) -> Plan:
             _upload(server, "L3420"),
             _hdinit(server, resource, "L3424"),
             c.reboot((server,), "L3426", f"Reboot {server}"),
-            *_recovery("hybrid", resource, observer, fullcopy, True, ("L3451", "L3471")),
+            *_recovery("hybrid", resource, observer, fullcopy, True, ("L3451", "L3471"), tuple(servers)),
         ]
 
     elif params.variant == "hybrid-shared-disk":
@@ -287,7 +312,7 @@ def plan(params: Params, config: Any = None) -> Plan:
             _hdinit(server, resource, "L3694"),
             *c.enable_services(c.CLUSTER_AND_MIRROR, params.init, (partner,), "L3706" if params.init == "initd" else "L3711"),
             c.reboot((server, partner), "L3751", f"Reboot {server} and {partner}"),
-            *_recovery("hybrid", resource, observer, fullcopy, True, ("L3775", "L3799")),
+            *_recovery("hybrid", resource, observer, fullcopy, True, ("L3775", "L3799"), tuple(servers)),
         ]
         notes.append(
             f"The guide mentions moving the groups to another server after the shutdown step; the plan "

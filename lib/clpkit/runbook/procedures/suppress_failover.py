@@ -7,8 +7,8 @@ so a manual step).
 
 >>> [s.command for s in plan(Params(method="timeout", ratio=40, duration="1h")).steps][1]
 'clptoratio -r 40 -t 1h'
->>> [s.command for s in plan(Params(method="monitors", action="undo", server="sv2")).steps][1]
-'clpmonctrl -r -h sv2'
+>>> [(s.hosts, s.command) for s in plan(Params(method="monitors", action="undo", server="sv2")).steps][1:]
+[(('sv2',), 'clpmonctrl -r -h sv1'), (('sv2',), 'clpmonctrl -r -h sv2')]
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ class Params:
     action: str = "apply"  # apply | undo
     ratio: int = 40  # timeout multiplier for clptoratio -r
     duration: str = "1h"  # how long, clptoratio -t (e.g. 30m, 1h, 2d)
-    server: str = ""  # monitors: only this server's monitors (clpmonctrl -h); empty: every server
+    server: str = ""  # monitors: the server clpmonctrl runs on, naming each server with -h; empty: each server itself
     servers: str = ""  # sv1,sv2; empty: the servers of clp.conf
 
 
@@ -64,8 +64,10 @@ def plan(params: Params, config=None) -> Plan:
         verb = "Suspend" if action == "apply" else "Resume"
         guide = "L2424" if action == "apply" else "L2445"
         if params.server:
-            steps.append(Step("command", f"{verb} every monitor of {params.server}", hosts=(first,),
-                              command=f"clpmonctrl {flag} -h {params.server}", guide=guide))
+            # The guide suspends the monitors of every server (L2416-2442): -h names them one by one.
+            for target in hosts:
+                steps.append(Step("command", f"{verb} every monitor of {target}", hosts=(params.server,),
+                                  command=f"clpmonctrl {flag} -h {target}", guide=guide))
         else:
             steps.append(Step("command", f"{verb} every monitor of each server", hosts=hosts,
                               command=f"clpmonctrl {flag}", guide=guide))

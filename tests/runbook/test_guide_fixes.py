@@ -1,0 +1,120 @@
+"""The guide discrepancies of issue 13, each pinned to the guide lines it follows."""
+
+from __future__ import annotations
+
+import pytest
+
+from clpkit.problems import ClpkitError
+from clpkit.runbook.conditions import evaluate
+from clpkit.runbook.plan import Expect
+from clpkit.runbook.procedures import delete_logs, replace_mirror_disk
+
+THREE = ("sv1", "sv2", "sv3")
+
+
+def on(plan, prefix):
+    return [s.hosts for s in plan.steps if (s.command or "").startswith(prefix)]
+
+
+def test_hybrid_disk_servers_sharing_the_disk_go_down_and_come_back_with_it():
+    """(2) L2534-2546, L2613: every server on the shared storage is switched off, shut down, started again."""
+    p = replace_mirror_disk.plan(replace_mirror_disk.Params(disk="hybrid", resource="hd1", server="sv2", source="sv1",
+                                                            shared_with="sv3", dppath="/dev/sdc2"))
+    assert all(h == ("sv2", "sv3") for h in on(p, "systemctl disable"))
+    assert all(h == ("sv2", "sv3") for h in on(p, "systemctl enable"))
+    assert on(p, "clpdown") == [("sv2", "sv3")] and on(p, "reboot") == [("sv2", "sv3")]
+    # the file system on the shared storage is made once, from one server (L2554-2558)
+    assert on(p, "mkfs") == [("sv2",)]
+    with pytest.raises(ClpkitError, match="shares the disk of sv2"):
+        replace_mirror_disk.plan(replace_mirror_disk.Params(disk="hybrid", resource="hd1", server="sv2", source="sv3",
+                                                            shared_with="sv3"))
+    with pytest.raises(ClpkitError, match="only applies to disk=hybrid"):
+        replace_mirror_disk.plan(replace_mirror_disk.Params(shared_with="sv3"))
+
+
+def test_replacing_both_disks_brings_every_stopped_server_back(tmp_path):
+    """(2) clpstdn stops the whole cluster: every server is disabled, enabled, rebooted and awaited (L2966-3041)."""
+    from clpkit import config as clpconfig
+
+    conf = tmp_path / "clp.conf"
+    conf.write_text(
+        '<?xml version="1.0" encoding="ASCII"?>\n<root><cluster><name>c1</name></cluster>'
+        + "".join(f'<server name="{s}"><priority>{i}</priority></server>' for i, s in enumerate(THREE))
+        + '<group name="g"><resource name="md@md1"/></group><resource><md name="md1"><parameters>'
+        '<diskdev><dppath>/dev/sdb2</dppath><cppath>/dev/sdb1</cppath></diskdev></parameters></md></resource></root>\n')
+    p = replace_mirror_disk.plan(replace_mirror_disk.Params(layout="both"), clpconfig.load(conf))
+    assert all(set(h) == set(THREE) for h in on(p, "systemctl"))
+    assert [set(h) for h in on(p, "reboot")] == [set(THREE)]
+    wait = next(s for s in p.steps if s.kind == "wait" and s.command == "clpstat")
+    assert set(wait.expect.args["servers"]) == set(THREE)
+    assert not on(p, "mkfs")  # (9) no extra mkfs on the copy source of a mirror
+
+
+def test_delete_logs_switches_every_server_off_and_deletes_only_where_asked(tmp_path):
+    """(6) L460, L482-494, L512: services off/on and the reboot on every server; the deletion where asked."""
+    p = delete_logs.plan(delete_logs.Params(servers="sv1,sv2", delete_on="sv2"))
+    assert all(h == ("sv1", "sv2") for h in on(p, "systemctl"))
+    assert on(p, "find") == [("sv2",), ("sv2",)]
+    assert on(p, "reboot") == [("sv1", "sv2")]
+    first = p.steps[0]
+    assert first.expect == Expect("servers_exactly", {"servers": ["sv1", "sv2"]})
+    # a server list that leaves a server of the cluster out is caught before any change
+    three = ("   *sv1 ............: Online           sv1\n    sv2 ............: Online           sv2\n"
+             "    sv3 ............: Online           sv3\n")
+    text = f" ========================  CLUSTER STATUS  ===========================\n  Cluster : c\n  <server>\n{three}"
+    assert evaluate(Expect("servers_exactly", {"servers": ["sv1", "sv2"]}), text, 0) == (
+        False, "the cluster's servers are not the plan's: also in the cluster: sv3")
+    assert evaluate(Expect("servers_exactly", {"servers": list(THREE)}), text, 0).ok
+
+
+def test_delete_logs_with_clp_conf_refuses_a_partial_server_list(tmp_path):
+    from clpkit import config as clpconfig
+    from pathlib import Path
+
+    config = clpconfig.load(Path(__file__).resolve().parents[1] / "procedures" / "data" / "clp.conf")
+    with pytest.raises(ClpkitError, match="give delete_on= instead"):
+        delete_logs.plan(delete_logs.Params(servers="sv1"), config)
+    p = delete_logs.plan(delete_logs.Params(delete_on="sv1"), config)
+    assert on(p, "find") == [("sv1",), ("sv1",)] and on(p, "reboot") == [("sv1", "sv2")]
+
+
+def test_the_dd_step_of_replace_server_expects_the_full_partition_and_warns():
+    """(5) L2823-2835: dd ends with "No space left on device"; check the device name first."""
+    from clpkit.runbook.procedures import replace_server
+
+    p = replace_server.plan(replace_server.Params(variant="mirror-new-disk", disk_used_before=True,
+                                                  cluster_partition="/dev/sdb1", servers="sv1,sv2"))
+    dd = next(s for s in p.steps if (s.command or "").startswith("dd "))
+    assert dd.expect == Expect("output_contains", {"text": "No space left on device"})
+    assert "check that the device name is the right one" in dd.text and dd.destructive
+
+
+def test_a_hybrid_copy_comes_from_the_other_server_group(tmp_path):
+    """(8) L3787-3789: the copy source is chosen by server group, not by list position."""
+    from clpkit import config as clpconfig
+    from clpkit.runbook.procedures import replace_server
+
+    conf = tmp_path / "clp.conf"
+    conf.write_text(
+        '<?xml version="1.0" encoding="ASCII"?>\n<root><cluster><name>c1</name></cluster>'
+        + "".join(f'<server name="{s}"><priority>{i}</priority></server>' for i, s in enumerate(("sv1", "sv2", "sv3", "sv4")))
+        + '<servergroup><servergroup name="a"><server name="sv1"><order>0</order></server>'
+        '<server name="sv2"><order>1</order></server><server name="sv3"><order>2</order></server></servergroup>'
+        '<servergroup name="b"><server name="sv4"><order>0</order></server></servergroup></servergroup>'
+        '<group name="g"><resource name="hd@hd1"/></group><resource><hd name="hd1"><parameters>'
+        '<fullcopy>0</fullcopy></parameters></hd></resource></root>\n')
+    p = replace_server.plan(replace_server.Params(variant="hybrid-shared-disk", server="sv2", partner="sv1",
+                                                  resource="hd1"), clpconfig.load(conf))
+    force = next(s for s in p.steps if (s.command or "").startswith("clphdctrl --force"))
+    assert force.hosts == ("sv4",) and force.command == "clphdctrl --force sv4 hd1"  # not sv3, first in the list
+
+
+def test_shared_disk_variant_is_refused_on_a_mirror_cluster():
+    """(9) variant=shared-disk on a cluster whose clp.conf has mirror disks."""
+    from clpkit import config as clpconfig
+    from pathlib import Path
+    from clpkit.runbook.procedures import replace_server
+
+    config = clpconfig.load(Path(__file__).resolve().parents[1] / "procedures" / "data" / "clp.conf")
+    with pytest.raises(ClpkitError, match="choose the mirror-\\* or hybrid-\\* variant"):
+        replace_server.plan(replace_server.Params(variant="shared-disk"), config)
