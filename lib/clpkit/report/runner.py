@@ -38,6 +38,7 @@ from clpkit.report.figures import cluster_name as figures_cluster_name
 from clpkit.report.i18n import check_lang, t, title
 
 RUN_FILE = "run.json"
+KERNEL_LOG = "kernels.log"
 STAMP = "%Y-%m-%dT%H%M%SZ"
 
 
@@ -143,7 +144,7 @@ def run_reports(
                 papermill.execute_notebook(
                     str(source), str(target), kernel_name="python3", language="python", progress_bar=False,
                     parameters={k: v for k, v in values.items() if k in declared}, cwd=str(run_dir),
-                    kernel_manager_class=_ipc_kernel_manager(Path(work)),
+                    kernel_manager_class=_ipc_kernel_manager(Path(work), run_dir / KERNEL_LOG),
                 )
             except Exception as exc:  # papermill saved the partial notebook at target
                 if target.exists():
@@ -212,13 +213,15 @@ def unpack(bundle: Path, work: Path, problems: list[Problem] | None = None) -> P
     return target
 
 
-def _ipc_kernel_manager(folder: Path):
-    """A kernel manager on local sockets (IPC) in ``folder`` instead of TCP on loopback.
+def _ipc_kernel_manager(folder: Path, log: Path):
+    """A kernel manager on local sockets (IPC) in ``folder``, the kernel's stderr in ``log``.
 
     The kernel warns on stderr at every start that TCP is not encrypted;
     six reports made six warnings, so a cron job mailed root every run.
     Unix sockets in the run's private temporary folder are both private and
     quiet; each kernel gets its own socket name (kernels run side by side).
+    What a kernel still prints (a message at shutdown) goes to the run's
+    ``kernels.log``; a notebook's failure is reported by the run itself.
     """
     import uuid
 
@@ -233,6 +236,11 @@ def _ipc_kernel_manager(folder: Path):
         @default("ip")
         def _ip_default(self):
             return str(folder / f"k-{uuid.uuid4().hex[:12]}")
+
+        async def start_kernel(self, **kw):
+            with open(log, "ab") as err:  # the child keeps its own copy of the descriptor
+                kw.setdefault("stderr", err)
+                return await super().start_kernel(**kw)
 
     return IPCKernelManager
 
