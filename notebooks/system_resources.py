@@ -45,11 +45,13 @@ page.heading("utilisation_pct", lang)
 page.table(usage, lang)
 
 # %%
-util = system.utilisation_chart_frame(stats, lang)
-assert util.height <= 5000, "charts get aggregated frames"
-page.show(charts.lines(util, y_title=t("utilisation_pct", lang), title=t("utilisation_pct", lang), lang=lang))
-counts = system.counts_frame(stats, lang)
-page.show(charts.lines(counts, y_title=t("count", lang), title=t("processes", lang), lang=lang))
+for key, frames in (("utilisation_pct", system.utilisation_panels(stats, lang)),
+                    ("processes", system.counts_panels(stats, lang))):
+    for server, frame in frames:
+        assert frame.height <= data.MAX_CHART_ROWS, "charts get downsampled frames"
+        heading = f"{t(key, lang)}: {server}" if server else t(key, lang)
+        y_title = t("utilisation_pct" if key == "utilisation_pct" else "count", lang)
+        page.show(charts.lines(frame, y_title=y_title, title=heading, lang=lang))
 
 # %%
 odd = system.anomalies(stats, lang)

@@ -64,9 +64,11 @@ def lines(frame: pl.DataFrame, *, y_title: str, title: str = "", lang: str = "en
     """Value over time, one line per server and series (time, server, series, value).
 
     ``domain`` fixes the time axis (ISO bounds), so that charts of one window line up.
+    A downsampled frame (``bucket_s``, see :func:`clpkit.report.data.downsample`)
+    gets a subtitle saying the bucket size.
     """
     return (
-        alt.Chart(frame.select("time", "server", "series", "value"), title=title)
+        alt.Chart(frame.select("time", "server", "series", "value"), title=_bucket_title(frame, title, lang))
         .mark_line(clip=True)
         .encode(
             _time_axis(lang, domain),
@@ -76,6 +78,15 @@ def lines(frame: pl.DataFrame, *, y_title: str, title: str = "", lang: str = "en
             tooltip=[alt.Tooltip("time:T", format="%Y-%m-%d %H:%M"), "server:N", "series:N", "value:Q"],
         )
     )
+
+
+def _bucket_title(frame: pl.DataFrame, title: str, lang: str) -> str | alt.TitleParams:
+    """The title, with "lowest and highest of 15 min" below it when the frame was bucketed."""
+    from clpkit.report.data import bucket_text
+
+    if "bucket_s" not in frame.columns or frame.is_empty() or not frame["bucket_s"][0]:
+        return title
+    return alt.TitleParams(title, subtitle=t("per_bucket", lang).format(size=bucket_text(int(frame["bucket_s"][0]))))
 
 
 def against_limit(

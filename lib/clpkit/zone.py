@@ -5,7 +5,8 @@ page needs that zone to put times on one axis, to read ``--since/--until``
 and to print a time a reader can trust. It comes, in this order, from:
 
 1. ``--tz`` (or the ``tz=`` of :func:`clpkit.open_bundle`);
-2. the collection itself: a zone file collected with the OS information
+2. the collection itself: the host record of ``clpkit collect``
+   (``clpkit-host.json``, its ``timezone``), a zone file collected with the OS information
    (``etc/timezone``: an IANA name; ``etc/sysconfig/clock``: ``ZONE="…"``;
    ``etc/localtime``: a compiled zone file, named when it equals one of
    this machine's zone files), else the UTC offset that RFC 3339 / 5424
@@ -33,6 +34,7 @@ clpkit.problems.ClpkitError: --tz 'Mars/Olympus': unknown time zone (give an IAN
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import zoneinfo
@@ -48,6 +50,8 @@ UTC = "UTC"
 _OFFSET = re.compile(r"^[+-](?:[01]\d|2[0-3]):[0-5]\d$")
 #: Bytes read from the start of each syslog file when looking for offsets.
 SYSLOG_PROBE_BYTES = 16 * 1024**2
+#: The host record ``clpkit collect`` writes into each server's folder (its ``timezone`` is the host's zone).
+HOST_RECORD = "clpkit-host.json"
 #: Largest zone file read (a compiled zone file is a few KB).
 ZONE_FILE_MAX_BYTES = 64 * 1024
 
@@ -177,12 +181,17 @@ def _zone_files(bundle) -> tuple[tuple[str, str, str] | None, list[str]]:
     """(IANA name, basis, file) from etc/timezone, etc/sysconfig/clock or etc/localtime, and notes."""
     found: list[tuple[str, str]] = []  # (name, source)
     notes: list[str] = []
-    for server, path, source in bundle.find_files(("timezone", "clock", "localtime")):
+    for server, path, source in bundle.find_files(("timezone", "clock", "localtime", HOST_RECORD)):
         data = _read_small(path)
         if data is None:
             continue
         name = None
-        if path.name == "timezone":
+        if path.name == HOST_RECORD:
+            try:
+                name = str(json.loads(data).get("timezone") or "") or None
+            except (ValueError, AttributeError):
+                notes.append(f"{source} is not a JSON object")
+        elif path.name == "timezone":
             name = data.decode("utf-8", "replace").strip().splitlines()[0].strip() if data.strip() else None
         elif path.name == "clock" and path.parent.name == "sysconfig":
             m = re.search(rb'^\s*ZONE\s*=\s*"?([^"\n]+)"?', data, re.M)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+
 import click
 import polars as pl
 
+from clpkit import clock
 from clpkit import events as ev
 from clpkit import zone as zones
 from clpkit.cli._bundle import opened, tz_option
@@ -37,16 +39,18 @@ def parse_offsets(items: tuple[str, ...]) -> dict[str, float] | None:
 @tz_option
 @click.option("--offset", "offsets", multiple=True, metavar="SERVER=SECONDS",
               help="A server's clock lead over the reference; replaces the estimate (repeatable).")
+@click.option("--clock", "clock_mode", type=click.Choice(clock.CLOCK_MODES), default="estimate", show_default=True,
+              help="estimate: correct each server's clock; raw: the times as the servers wrote them.")
 def events_command(bundle: str, since: str | None, until: str | None, as_json: bool, tz: str | None,
-                   offsets: tuple[str, ...]) -> None:
+                   offsets: tuple[str, ...], clock_mode: str) -> None:
     """One time-ordered event table for every server of BUNDLE, clocks corrected, times in the servers' zone."""
     given = parse_offsets(offsets)
     with opened(bundle, tz=tz) as b:
         zone = b.zone
         start, end = zones.bound(since, zone, "--since"), zones.bound(until, zone, "--until")
-        raw = ev.raw_events(b, tz=zone.name)
-        estimate = ev.estimate_offsets(b, tz=zone.name, _events=raw)
-        table = ev.apply_offsets(raw, given if given is not None else estimate.offsets)
+        every = ev.raw_events(b, tz=zone.name, module_log_levels=None)
+        estimate, applied = clock.resolve(b, every, offsets=given, mode=clock_mode, tz=zone.name)
+        table = ev.apply_offsets(ev.keep_levels(every, ev.MODULE_LOG_LEVELS), applied)
     if start is not None:
         table = table.filter(pl.col("time") >= start)
     if end is not None:
@@ -58,7 +62,8 @@ def events_command(bundle: str, since: str | None, until: str | None, as_json: b
                 {
                     "zone": {"name": zone.name, "basis": zone.basis, "assumed": zone.assumed, "notes": list(zone.notes)},
                     "reference": estimate.reference,
-                    "offsets_applied": given if given is not None else estimate.offsets,
+                    "clock": clock_mode,
+                    "offsets_applied": applied,
                     "offsets_given": given is not None,
                     "estimate": estimate.summary.to_dicts(),
                     "evidence": _jsonable(estimate.evidence),
@@ -69,7 +74,10 @@ def events_command(bundle: str, since: str | None, until: str | None, as_json: b
         )
         return
     click.echo(zone.describe())
-    click.echo(estimate.describe() if given is None else f"clock offsets given: {given}")
+    if clock_mode == "raw":
+        click.echo("clock: raw (times as each server wrote them, no offset applied)")
+    else:
+        click.echo(estimate.describe() if given is None else f"clock offsets given: {given}")
     shown = table.select(zones.iso_expr("time", table.schema["time"]).str.replace("T", " ").alias("time"),
                          "server", "kind", "module", "event_id", "level", "group", "resource", "message")
     with pl.Config(tbl_rows=200, tbl_cols=9, fmt_str_lengths=80, tbl_width_chars=220, tbl_hide_dataframe_shape=True):

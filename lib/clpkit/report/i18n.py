@@ -45,6 +45,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "metric": ("Metric", "項目"),
     "limit": ("Limit", "上限"),
     "count": ("Count", "件数"),
+    "per_bucket": ("each point: lowest and highest value of {size}", "各点: {size}ごとの最小値と最大値"),
     "no_data": ("No data in this period.", "この期間のデータはありません。"),
     "from_start": ("from the start", "先頭から"),
     "to_end": ("to the end", "末尾まで"),

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from clpkit.report.data import column, downsample, to_long
+from clpkit.report.data import column, downsample, panels, to_long
 from clpkit.report.i18n import t
 
 # message key: (current field, limit field)
@@ -49,11 +49,16 @@ def utilisation_chart_frame(stats: pl.DataFrame, lang: str = "en", max_points: i
     return downsample(utilisation(stats, lang), max_points=max_points)
 
 
-def counts_frame(stats: pl.DataFrame, lang: str = "en", max_points: int = 400) -> pl.DataFrame:
-    """Processes, threads and open files as counts over time, bucketed."""
+def utilisation_panels(stats: pl.DataFrame, lang: str = "en", max_points: int = 400) -> list[tuple[str | None, pl.DataFrame]]:
+    """:func:`utilisation` as chart frames, one per server when there are many (:func:`~clpkit.report.data.panels`)."""
+    return panels(utilisation(stats, lang), max_points)
+
+
+def counts_panels(stats: pl.DataFrame, lang: str = "en", max_points: int = 400) -> list[tuple[str | None, pl.DataFrame]]:
+    """Processes, threads and open files as counts over time, as chart frames (see :func:`utilisation_panels`)."""
     series = {PROCESSES: t("processes", lang), LIMITS["threads"][0]: t("threads", lang),
               LIMITS["open_files"][0]: t("open_files", lang)}
-    return downsample(to_long(stats, series, by=("server",)), max_points=max_points)
+    return panels(to_long(stats, series, by=("server",)), max_points)
 
 
 def limit_usage(stats: pl.DataFrame, lang: str = "en") -> pl.DataFrame:
