@@ -42,6 +42,8 @@ def test_collect_ingest_report_end_to_end(sim, sshd, generated, tmp_path):
     }
     done = subprocess.run(["sh", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout == "" and done.stderr == "", "cron would mail this"
+    assert "sv1: ok: clplogcc" in (data / "collect.txt").read_text()
     assert (data / "collection" / "sv1" / "perf" / "disk" / "nmp1.cur").is_file()
     assert list((data / "dataset" / "mirror_stats").glob("server=sv1/*.parquet"))
     runs = [p for p in (data / "reports").iterdir() if p.is_dir()]
@@ -51,5 +53,5 @@ def test_collect_ingest_report_end_to_end(sim, sshd, generated, tmp_path):
     sim.fail_next("clplogcc", host="sv2")  # its first clplogcc fails: the server fails
     again = subprocess.run(["sh", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=600)
     assert again.returncode == 1, again.stdout + again.stderr
-    assert "not collected: sv2" in again.stderr
+    assert "not collected: sv2" in again.stderr and again.stdout == ""
     assert len([p for p in (data / "reports").iterdir() if p.is_dir()]) == 2
