@@ -25,9 +25,7 @@ until: str = ""  # ISO date/time, excluded; empty: to the end of the data
 lang: str = "en"  # language of the page: en or ja
 
 # %%
-from clpkit import charts
 from clpkit.report import data, figures, page, system
-from clpkit.report.i18n import t
 
 b = data.open_bundle(bundle)
 stats = figures.table(b, "system_stats", since, until)
@@ -38,15 +36,14 @@ page.text(page.period_text(stats, since, until, lang))
 usage = system.limit_usage(stats, lang)
 assert (usage["max_pct"] >= usage["mean_pct"]).all()
 assert usage["server"].n_unique() == stats["server"].n_unique() or usage.is_empty()
-page.heading("utilisation_pct", lang)
-page.table(usage, lang)
+page.heading("limits_use", lang)
+page.table(system.usage_table(usage, lang), lang)
 
 # %%
-util = system.utilisation_chart_frame(stats, lang)
-assert util.height <= 5000, "charts get aggregated frames"
-page.show(charts.lines(util, y_title=t("utilisation_pct", lang), title=t("utilisation_pct", lang), lang=lang))
-counts = system.counts_frame(stats, lang)
-page.show(charts.lines(counts, y_title=t("count", lang), title=t("processes", lang), lang=lang))
+shown = system.charts_for(stats, lang)
+assert len(shown) == (1 if stats.height else 0)
+for chart in shown:
+    page.show(chart)
 
 # %%
 odd = system.anomalies(stats, lang)

@@ -56,6 +56,35 @@ def counts_frame(stats: pl.DataFrame, lang: str = "en", max_points: int = 400) -
     return downsample(to_long(stats, series, by=("server",)), max_points=max_points)
 
 
+# Metric families, one chart each (SPEC 3.3 names; CPU parts are in 10 ms per sample, shown as % of CPUTotal).
+CPU_PARTS = {"CPUUser": "cpu_user", "CPUSystem": "cpu_system", "CPUIOWait": "cpu_iowait", "CPUSteal": "cpu_steal"}
+MEMORY_PARTS = {"MemoryCurrentSize": "memory_used", "MemoryCached": "memory_cached", "MemoryDirty": "memory_dirty"}
+SWAP_PARTS = {"SwapCurrentSize": "swap_used"}
+
+
+def cpu_frame(stats: pl.DataFrame, lang: str = "en", max_points: int = 400) -> pl.DataFrame:
+    """CPU user, system, I/O wait and steal as % of the sample's CPU time (time, server, series, value)."""
+    total = column(stats, "CPUTotal")
+    parts = {c: t(k, lang) for name, k in CPU_PARTS.items() if (c := column(stats, name))}
+    if total is None or not parts:
+        return to_long(stats.clear(), {}, by=("server",))
+    share = stats.select("time", "server", *[
+        (100.0 * pl.col(c).cast(pl.Float64) / pl.col(total).cast(pl.Float64).replace(0, None)).alias(c) for c in parts])
+    return downsample(to_long(share, parts, by=("server",)), max_points=max_points)
+
+
+def family_frame(stats: pl.DataFrame, parts: dict[str, str], lang: str = "en", max_points: int = 400) -> pl.DataFrame:
+    """The fields of one family (e.g. :data:`MEMORY_PARTS`), as they are (bytes), bucketed."""
+    labels = {name: t(key, lang) for name, key in parts.items()}
+    return downsample(to_long(stats, labels, by=("server",)), max_points=max_points)
+
+
+def total_of(stats: pl.DataFrame, field: str) -> float | None:
+    """The largest total of a field over servers (MemoryTotalSize, SwapTotalSize): the family's limit line."""
+    col = column(stats, field)
+    return None if col is None or stats.is_empty() else stats[col].cast(pl.Float64).max()
+
+
 def limit_usage(stats: pl.DataFrame, lang: str = "en") -> pl.DataFrame:
     """Per server and resource: mean and max % of its limit, and the last limit."""
     rows = []
@@ -101,3 +130,45 @@ def anomalies(stats: pl.DataFrame, lang: str = "en", sigma: float = ANOMALY_SIGM
         .head(top)
         .select("time", "server", "series", pl.col("value").round(1), pl.col("mean").round(1), "zscore")
     )
+
+
+LIMIT_UNITS = {"memory": "B", "swap": "B", "threads": "count", "open_files": "count", "inodes": "count"}
+
+
+def usage_table(usage: pl.DataFrame, lang: str = "en") -> pl.DataFrame:
+    """:func:`limit_usage` for reading: the limit with its unit (16 GiB, 65,536), percentages as such."""
+    from clpkit.report.units import human
+
+    units = {t(k, lang): u for k, u in LIMIT_UNITS.items()}
+    return usage.with_columns(
+        pl.struct("resource", "limit").map_elements(lambda r: human(r["limit"], units.get(r["resource"], "")),
+                                                    return_dtype=pl.String).alias("limit"))
+
+
+def charts_for(stats: pl.DataFrame, lang: str = "en") -> list:
+    """The page's time charts, one per family (CPU, memory, swap, use of limits, counts), linked on one axis."""
+    from clpkit import charts
+
+    cpu = cpu_frame(stats, lang)
+    memory = family_frame(stats, MEMORY_PARTS, lang)
+    swap = family_frame(stats, SWAP_PARTS, lang)
+    util = utilisation_chart_frame(stats, lang)
+    counts = counts_frame(stats, lang)
+    mem_total, swap_total = total_of(stats, "MemoryTotalSize"), total_of(stats, "SwapTotalSize")
+    panels = [
+        (cpu, lambda z: charts.lines(cpu, label=t("cpu_share", lang), unit="%", title=t("cpu", lang), lang=lang, zoom=z)),
+        (memory, lambda z: charts.against_limit(memory, mem_total, label=t("size", lang), unit="B",
+                                                limit_label=t("memory_total", lang), title=t("memory", lang),
+                                                lang=lang, zoom=z)),
+        (swap, lambda z: charts.against_limit(swap, swap_total, label=t("size", lang), unit="B",
+                                              limit_label=t("swap_total", lang), title=t("swap", lang),
+                                              lang=lang, zoom=z)),
+        (util, lambda z: charts.lines(util, label=t("utilisation_pct", lang), unit="%", title=t("limits_use", lang),
+                                      lang=lang, zoom=z)),
+        (counts, lambda z: charts.lines(counts, label=t("count_of", lang), unit="count", title=t("processes_threads_files", lang),
+                                        lang=lang, zoom=z)),
+    ]
+    shown = [(f, p) for f, p in panels if f.height]
+    if not shown:
+        return []
+    return [charts.linked([p for _, p in shown], [f for f, _ in shown], lang=lang)]
