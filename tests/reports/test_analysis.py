@@ -129,9 +129,9 @@ def test_top_index_links_complete_runs_and_marks_failed_ones(tmp_path):
     (tmp_path / "junk" / "run.json").write_text("{not json")
     assert [r.folder for r in runs(tmp_path)] == ["2026-11-15T060000Z", "2026-11-01T060000Z"]
     page = top_index(tmp_path)
-    assert page.index("2026-11-15") < page.index("2026-11-08") < page.index("2026-11-01")
+    assert page.index("2026-11-15T06") < page.index("2026-11-08T06") < page.index("2026-11-01T06")
     assert 'href="2026-11-08T060000Z/index.html"' not in page, "a failed run has no index to link to"
-    assert "failed: summary" in page and page.count("clpkit-status-ok") == 2
+    assert "failed: summary" in page and page.count('class="clpkit-status-ok"') == 2
     assert "2026-10-25 06:00 – 2026-11-01 06:00" in page and "English" in page
     assert '<td class="num">2</td><td class="num">5</td>' in page, "findings counts per severity"
     assert "- – -" not in page
