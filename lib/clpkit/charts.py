@@ -161,7 +161,10 @@ def lines(frame: pl.DataFrame, *, label: str, unit: str, title: str = "", lang: 
 
     ``domain`` fixes the time axis (ISO bounds) so that charts of one window
     line up; ``zoom`` (from :func:`linked`) makes the axis follow its brush.
+    A downsampled frame (``bucket_s``, see :func:`clpkit.report.data.downsample`)
+    gets a subtitle saying the bucket size.
     """
+    title = _bucket_title(frame, title, lang)
     frame = frame.select("time", "server", "series", "value")
     x = _time_axis(lang, domain, zoom)
     y_title = axis_title(label, unit, lang)
@@ -172,6 +175,15 @@ def lines(frame: pl.DataFrame, *, label: str, unit: str, title: str = "", lang: 
         alt.StrokeDash("server:N", title=t("server", lang)),
     )
     return alt.layer(line, *_crosshair(frame, x, y_title, unit, lang), title=title)
+
+
+def _bucket_title(frame: pl.DataFrame, title: str, lang: str) -> str | alt.TitleParams:
+    """The title, with "lowest and highest of 15 min" below it when the frame was bucketed."""
+    from clpkit.report.data import bucket_text
+
+    if "bucket_s" not in frame.columns or frame.is_empty() or not frame["bucket_s"][0]:
+        return title
+    return alt.TitleParams(title, subtitle=t("per_bucket", lang).format(size=bucket_text(int(frame["bucket_s"][0]))))
 
 
 def against_limit(frame: pl.DataFrame, limit: float | None, *, label: str, unit: str, limit_label: str,

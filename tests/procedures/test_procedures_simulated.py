@@ -17,15 +17,11 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-SIM_DIR = Path(__file__).resolve().parents[1] / "simulator"
-sys.path.insert(0, str(SIM_DIR))
-
-import clpsim  # noqa: E402
+from clpkit.simulator import clpsim  # noqa: E402
 
 from clpkit.problems import ClpkitError  # noqa: E402
 from clpkit.runbook.engine import RunStopped, Runner, token  # noqa: E402

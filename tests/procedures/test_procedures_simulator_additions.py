@@ -5,14 +5,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "simulator"))
-
-import clpsim  # noqa: E402
+from clpkit.simulator import clpsim  # noqa: E402
 
 from clpkit.runbook.conditions import group_states, server_states  # noqa: E402
 

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-SIM_DIR = Path(__file__).resolve().parents[1] / "simulator"
-sys.path.insert(0, str(SIM_DIR))
-
-import clpsim  # noqa: E402
+from clpkit.simulator import clpsim  # noqa: E402
 
 from clpkit.runbook.transport import LocalTransport  # noqa: E402
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 
-import clpsim
+from clpkit.simulator import clpsim
 
 from clpkit.runbook.conditions import group_states, mirror_status, server_states
 

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 import click
 import polars as pl
 
+from clpkit import clock
 from clpkit import events as ev
 from clpkit.cli._group import main
 from clpkit.problems import ClpkitError
@@ -48,7 +49,10 @@ def parse_offsets(items: tuple[str, ...]) -> dict[str, float] | None:
 @click.option("--tz", default="UTC", show_default=True, help="Time zone the servers' clocks run on (IANA name).")
 @click.option("--offset", "offsets", multiple=True, metavar="SERVER=SECONDS",
               help="A server's clock lead over the reference; replaces the estimate (repeatable).")
-def events_command(bundle: str, since: str | None, until: str | None, as_json: bool, tz: str, offsets: tuple[str, ...]) -> None:
+@click.option("--clock", "clock_mode", type=click.Choice(clock.CLOCK_MODES), default="estimate", show_default=True,
+              help="estimate: correct each server's clock; raw: the times as the servers wrote them.")
+def events_command(bundle: str, since: str | None, until: str | None, as_json: bool, tz: str, offsets: tuple[str, ...],
+                   clock_mode: str) -> None:
     """One time-ordered event table for every server of BUNDLE, clocks corrected."""
     try:
         from clpkit.bundle import open_bundle
@@ -57,9 +61,9 @@ def events_command(bundle: str, since: str | None, until: str | None, as_json: b
     start, end = _instant(since, "--since"), _instant(until, "--until")
     given = parse_offsets(offsets)
     with open_bundle(bundle) as b:
-        raw = ev.raw_events(b, tz=tz)
-        estimate = ev.estimate_offsets(b, tz=tz, _events=raw)
-        table = ev.apply_offsets(raw, given if given is not None else estimate.offsets)
+        every = ev.raw_events(b, tz=tz, module_log_levels=None)
+        estimate, applied = clock.resolve(b, every, offsets=given, mode=clock_mode, tz=tz)
+        table = ev.apply_offsets(ev.keep_levels(every, ev.MODULE_LOG_LEVELS), applied)
     if start is not None:
         table = table.filter(pl.col("time") >= start)
     if end is not None:
@@ -69,7 +73,8 @@ def events_command(bundle: str, since: str | None, until: str | None, as_json: b
             json.dumps(
                 {
                     "reference": estimate.reference,
-                    "offsets_applied": given if given is not None else estimate.offsets,
+                    "clock": clock_mode,
+                    "offsets_applied": applied,
                     "offsets_given": given is not None,
                     "estimate": estimate.summary.to_dicts(),
                     "evidence": _jsonable(estimate.evidence),
@@ -79,7 +84,10 @@ def events_command(bundle: str, since: str | None, until: str | None, as_json: b
             )
         )
         return
-    click.echo(estimate.describe() if given is None else f"clock offsets given: {given}")
+    if clock_mode == "raw":
+        click.echo("clock: raw (times as each server wrote them, no offset applied)")
+    else:
+        click.echo(estimate.describe() if given is None else f"clock offsets given: {given}")
     with pl.Config(tbl_rows=200, tbl_cols=9, fmt_str_lengths=80, tbl_hide_dataframe_shape=True):
         click.echo(table.select("time", "server", "kind", "module", "event_id", "level", "group", "resource", "message"))
     click.echo(f"{table.height} event(s)")

@@ -1,9 +1,12 @@
 """Shared preparation for the reports: open, window, reshape, aggregate.
 
-Charts get frames that are already small: :func:`downsample` buckets a long
-frame (time, server, series, value) so that each line has at most
-``max_points`` points, whatever the length of the period (altair refuses
-more than 5,000 rows per chart).
+Charts get frames that are already small: :func:`downsample` cuts the
+period into a fixed number of equal buckets and keeps, per line (server,
+series), the lowest and the highest sample of each bucket at the moments
+they happened, so a one-minute peak stays visible on a 90-day chart. The
+result carries the bucket size (``bucket_s``) for the chart to state, and
+the number of buckets shrinks when there are many lines so that a chart
+never reaches altair's 5,000-row limit (:data:`MAX_CHART_ROWS`).
 
 >>> import datetime as dt
 >>> f = pl.DataFrame({"time": [dt.datetime(2026, 1, 1, 0, m) for m in range(10)],
@@ -13,8 +16,11 @@ more than 5,000 rows per chart).
 >>> column(f, "AB")
 'a_b'
 >>> long = to_long(f, {"a_b": "A"}).with_columns(server=pl.lit("sv1"))
->>> downsample(long, max_points=2)["value"].to_list()
-[4.0, 9.0]
+>>> small = downsample(long, max_points=2)
+>>> small["value"].to_list(), small["bucket_s"][0]
+([0.0, 9.0], 600)
+>>> bucket_text(300), bucket_text(7200), bucket_text(86400)
+('5 min', '2 h', '1 d')
 """
 
 from __future__ import annotations
@@ -24,9 +30,12 @@ from pathlib import Path
 
 import polars as pl
 
-# Bucket sizes tried in order; the first that keeps a line under max_points wins.
-_BUCKETS = [("1m", 60), ("5m", 300), ("15m", 900), ("30m", 1800), ("1h", 3600), ("3h", 10800),
-            ("6h", 21600), ("12h", 43200), ("1d", 86400), ("7d", 604800)]
+# Bucket sizes (seconds) tried in order; the first that gives at most the wanted buckets wins.
+_BUCKETS = (60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800, 2592000)
+#: Rows one chart may carry (altair refuses more than 5,000).
+MAX_CHART_ROWS = 4000
+#: Above this many servers a metric gets one chart per server (panels) instead of one crowded chart.
+PANEL_SERVERS = 3
 
 
 def resolve_bundle(path: str | Path) -> Path:
@@ -111,31 +120,64 @@ def to_long(frame: pl.DataFrame, series: dict[str, str], by: tuple[str, ...] = (
     )
 
 
-def bucket(frame: pl.DataFrame, max_points: int) -> str:
-    """The smallest bucket (polars duration) that keeps the time span under ``max_points``."""
+def bucket(frame: pl.DataFrame, max_points: int) -> int:
+    """The smallest bucket (seconds) that cuts the time span into at most ``max_points`` buckets."""
     if frame.is_empty():
-        return _BUCKETS[0][0]
+        return _BUCKETS[0]
     span = (frame["time"].max() - frame["time"].min()).total_seconds()
-    for every, seconds in _BUCKETS:
-        if span / seconds < max_points:
-            return every
-    return _BUCKETS[-1][0]
+    return next((s for s in _BUCKETS if span / s < max_points), _BUCKETS[-1])
 
 
-def downsample(long: pl.DataFrame, max_points: int = 500, how: str = "max") -> pl.DataFrame:
-    """Bucket a long frame per server and series, keeping the max (or mean) of each bucket.
+def bucket_text(seconds: int) -> str:
+    """A bucket size as the chart states it: ``5 min``, ``2 h``, ``1 d``."""
+    for unit, size in (("d", 86400), ("h", 3600)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size} {unit}"
+    return f"{seconds // 60} min"
 
-    Max is the default because the reports are about peaks against limits.
+
+def downsample(long: pl.DataFrame, max_points: int = 500) -> pl.DataFrame:
+    """A long frame reduced to the min and the max of each line in each bucket.
+
+    Each line (server, series, mirror) keeps at most ``max_points`` rows:
+    ``max_points // 2`` buckets of equal size, the bucket's lowest and highest
+    sample at their own times (one row when they are the same sample). The
+    bucket count also shrinks so that the whole frame stays within
+    :data:`MAX_CHART_ROWS`. ``bucket_s`` says the bucket size.
     """
-    if long.is_empty():
-        return long
-    every = bucket(long, max_points)
     keys = [c for c in ("server", "series", "mirror") if c in long.columns]
-    agg = pl.col("value").max() if how == "max" else pl.col("value").mean()
-    return (
-        long.sort("time")
-        .group_by_dynamic("time", every=every, group_by=keys)
-        .agg(agg.cast(pl.Float64))
-        .sort(*keys, "time")
-        .select("time", *keys, "value")
+    if long.is_empty():
+        return long.select("time", *keys, "value").with_columns(bucket_s=pl.lit(0, pl.Int64))
+    lines = max(1, long.select(keys).n_unique()) if keys else 1
+    buckets = max(1, min(max_points // 2, MAX_CHART_ROWS // (2 * lines)))
+    seconds = bucket(long, buckets)
+    start = long["time"].min()
+    slot = ((pl.col("time") - pl.lit(start)).dt.total_seconds() // seconds).alias("slot")
+    ends = (
+        long.drop_nulls("value")
+        .with_columns(slot, pl.col("value").cast(pl.Float64))
+        .group_by(*keys, "slot")
+        .agg(
+            lo_time=pl.col("time").get(pl.col("value").arg_min()), lo=pl.col("value").min(),
+            hi_time=pl.col("time").get(pl.col("value").arg_max()), hi=pl.col("value").max(),
+        )
     )
+    rows = pl.concat([
+        ends.select("lo_time", *keys, "lo").rename({"lo_time": "time", "lo": "value"}),
+        ends.select("hi_time", *keys, "hi").rename({"hi_time": "time", "hi": "value"}),
+    ])
+    return (
+        rows.unique(subset=["time", *keys], keep="first")
+        .sort(*keys, "time")
+        .with_columns(bucket_s=pl.lit(seconds, pl.Int64))
+    )
+
+
+def panels(long: pl.DataFrame, max_points: int = 500) -> list[tuple[str | None, pl.DataFrame]]:
+    """One metric's charts, downsampled: [(None, all servers)] or, above
+    :data:`PANEL_SERVERS` servers, one (server, frame) per server, so that
+    eight servers' lines stay readable and each keeps its bucket detail."""
+    if "server" not in long.columns or long["server"].n_unique() <= PANEL_SERVERS:
+        return [(None, downsample(long, max_points))]
+    names = sorted(long["server"].drop_nulls().unique())
+    return [(name, downsample(long.filter(pl.col("server") == name), max_points)) for name in names]

@@ -48,6 +48,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "metric": ("Metric", "項目"),
     "limit": ("Limit", "上限"),
     "count": ("Count", "件数"),
+    "per_bucket": ("each point: lowest and highest value of {size}", "各点: {size}ごとの最小値と最大値"),
     "no_data": ("No data in this period.", "この期間のデータはありません。"),
     "more_rows": ("… {n} more rows not shown", "… ほか {n} 行は省略"),
     "filter": ("Filter", "絞り込み"),

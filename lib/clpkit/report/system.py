@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from clpkit.report.data import column, downsample, to_long
+from clpkit.report.data import column, downsample, panels, to_long
 from clpkit.report.i18n import t
 
 # message key: (current field, limit field)
@@ -49,11 +49,16 @@ def utilisation_chart_frame(stats: pl.DataFrame, lang: str = "en", max_points: i
     return downsample(utilisation(stats, lang), max_points=max_points)
 
 
-def counts_frame(stats: pl.DataFrame, lang: str = "en", max_points: int = 400) -> pl.DataFrame:
-    """Processes, threads and open files as counts over time, bucketed."""
+def utilisation_panels(stats: pl.DataFrame, lang: str = "en", max_points: int = 400) -> list[tuple[str | None, pl.DataFrame]]:
+    """:func:`utilisation` as chart frames, one per server when there are many (:func:`~clpkit.report.data.panels`)."""
+    return panels(utilisation(stats, lang), max_points)
+
+
+def counts_panels(stats: pl.DataFrame, lang: str = "en", max_points: int = 400) -> list[tuple[str | None, pl.DataFrame]]:
+    """Processes, threads and open files as counts over time, as chart frames (see :func:`utilisation_panels`)."""
     series = {PROCESSES: t("processes", lang), LIMITS["threads"][0]: t("threads", lang),
               LIMITS["open_files"][0]: t("open_files", lang)}
-    return downsample(to_long(stats, series, by=("server",)), max_points=max_points)
+    return panels(to_long(stats, series, by=("server",)), max_points)
 
 
 # Metric families, one chart each (SPEC 3.3 names; CPU parts are in 10 ms per sample, shown as % of CPUTotal).
@@ -62,7 +67,7 @@ MEMORY_PARTS = {"MemoryCurrentSize": "memory_used", "MemoryCached": "memory_cach
 SWAP_PARTS = {"SwapCurrentSize": "swap_used"}
 
 
-def cpu_frame(stats: pl.DataFrame, lang: str = "en", max_points: int = 400) -> pl.DataFrame:
+def cpu_long(stats: pl.DataFrame, lang: str = "en") -> pl.DataFrame:
     """CPU user, system, I/O wait and steal as % of the sample's CPU time (time, server, series, value)."""
     total = column(stats, "CPUTotal")
     parts = {c: t(k, lang) for name, k in CPU_PARTS.items() if (c := column(stats, name))}
@@ -70,13 +75,12 @@ def cpu_frame(stats: pl.DataFrame, lang: str = "en", max_points: int = 400) -> p
         return to_long(stats.clear(), {}, by=("server",))
     share = stats.select("time", "server", *[
         (100.0 * pl.col(c).cast(pl.Float64) / pl.col(total).cast(pl.Float64).replace(0, None)).alias(c) for c in parts])
-    return downsample(to_long(share, parts, by=("server",)), max_points=max_points)
+    return to_long(share, parts, by=("server",))
 
 
-def family_frame(stats: pl.DataFrame, parts: dict[str, str], lang: str = "en", max_points: int = 400) -> pl.DataFrame:
-    """The fields of one family (e.g. :data:`MEMORY_PARTS`), as they are (bytes), bucketed."""
-    labels = {name: t(key, lang) for name, key in parts.items()}
-    return downsample(to_long(stats, labels, by=("server",)), max_points=max_points)
+def cpu_frame(stats: pl.DataFrame, lang: str = "en", max_points: int = 400) -> pl.DataFrame:
+    """:func:`cpu_long` bucketed for one chart."""
+    return downsample(cpu_long(stats, lang), max_points=max_points)
 
 
 def total_of(stats: pl.DataFrame, field: str) -> float | None:
@@ -146,29 +150,36 @@ def usage_table(usage: pl.DataFrame, lang: str = "en") -> pl.DataFrame:
 
 
 def charts_for(stats: pl.DataFrame, lang: str = "en") -> list:
-    """The page's time charts, one per family (CPU, memory, swap, use of limits, counts), linked on one axis."""
+    """The page's time charts, one per family (CPU, memory, swap, use of limits, counts), linked on one axis.
+
+    Above :data:`clpkit.report.data.PANEL_SERVERS` servers each family has
+    one chart per server (:func:`~clpkit.report.data.panels`), so lines do not crowd.
+    """
     from clpkit import charts
 
-    cpu = cpu_frame(stats, lang)
-    memory = family_frame(stats, MEMORY_PARTS, lang)
-    swap = family_frame(stats, SWAP_PARTS, lang)
-    util = utilisation_chart_frame(stats, lang)
-    counts = counts_frame(stats, lang)
     mem_total, swap_total = total_of(stats, "MemoryTotalSize"), total_of(stats, "SwapTotalSize")
-    panels = [
-        (cpu, lambda z: charts.lines(cpu, label=t("cpu_share", lang), unit="%", title=t("cpu", lang), lang=lang, zoom=z)),
-        (memory, lambda z: charts.against_limit(memory, mem_total, label=t("size", lang), unit="B",
-                                                limit_label=t("memory_total", lang), title=t("memory", lang),
-                                                lang=lang, zoom=z)),
-        (swap, lambda z: charts.against_limit(swap, swap_total, label=t("size", lang), unit="B",
-                                              limit_label=t("swap_total", lang), title=t("swap", lang),
-                                              lang=lang, zoom=z)),
-        (util, lambda z: charts.lines(util, label=t("utilisation_pct", lang), unit="%", title=t("limits_use", lang),
-                                      lang=lang, zoom=z)),
-        (counts, lambda z: charts.lines(counts, label=t("count_of", lang), unit="count", title=t("processes_threads_files", lang),
-                                        lang=lang, zoom=z)),
+    families = [
+        ("cpu", cpu_long(stats, lang), "cpu_share", "%", None, ""),
+        ("memory", to_long(stats, {k: t(v, lang) for k, v in MEMORY_PARTS.items()}, by=("server",)), "size", "B",
+         mem_total, "memory_total"),
+        ("swap", to_long(stats, {k: t(v, lang) for k, v in SWAP_PARTS.items()}, by=("server",)), "size", "B",
+         swap_total, "swap_total"),
+        ("limits_use", utilisation(stats, lang), "utilisation_pct", "%", None, ""),
+        ("processes_threads_files", to_long(stats, {PROCESSES: t("processes", lang), LIMITS["threads"][0]: t("threads", lang),
+                                                    LIMITS["open_files"][0]: t("open_files", lang)}, by=("server",)),
+         "count_of", "count", None, ""),
     ]
-    shown = [(f, p) for f, p in panels if f.height]
-    if not shown:
-        return []
-    return [charts.linked([p for _, p in shown], [f for f, _ in shown], lang=lang)]
+    made, frames = [], []
+    for key, long, label, unit, limit, limit_key in families:
+        if long.is_empty():
+            continue
+        for server, frame in panels(long, 400):
+            heading = f"{t(key, lang)}: {server}" if server else t(key, lang)
+
+            def chart(z, frame=frame, heading=heading, label=label, unit=unit, limit=limit, limit_key=limit_key):
+                return charts.against_limit(frame, limit, label=t(label, lang), unit=unit,
+                                            limit_label=t(limit_key, lang) if limit_key else "", title=heading,
+                                            lang=lang, zoom=z)
+            made.append(chart)
+            frames.append(frame)
+    return [charts.linked(made, frames, lang=lang)] if made else []

@@ -1,5 +1,5 @@
-"""A fake CLUSTERPRO for the runbook tests. It is a simulator: it never
-touches the real system, only its own state directory.
+"""A fake CLUSTERPRO for the runbook tests and rehearsals. It is a simulator:
+it never touches the real system, only its own state directory.
 
 :func:`install` writes one small executable per command (``clpstat``,
 ``clpmdctrl``, ``systemctl``, ``reboot``, ``dd``…) into a directory meant to
@@ -32,7 +32,7 @@ COMMANDS = (
     "reboot", "fdisk", "dd", "mkfs", "shutdown", "hostnamectl", "ping",
 )
 SERVICES = ("clusterpro_evt", "clusterpro_trn", "clusterpro_md", "clusterpro", "clusterpro_webmgr", "clusterpro_alertsync")
-BANNER = "clpkit CLUSTERPRO simulator (tests only; touches nothing real)"
+BANNER = "clpkit CLUSTERPRO simulator (not CLUSTERPRO; touches nothing real)"
 
 
 def install(bin_dir: Path, state_dir: Path, *, servers=("sv1", "sv2"), mirror="md1", group="failover1",
