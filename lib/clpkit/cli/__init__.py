@@ -13,5 +13,6 @@ from clpkit.cli import events  # noqa: F401  (registers `clpkit events`)
 from clpkit.cli import runbook  # noqa: F401  (registers `clpkit runbook`)
 from clpkit.cli import findings  # noqa: F401  (registers `clpkit findings`)
 from clpkit.cli import check_bundle  # noqa: F401  (registers `clpkit check-bundle`)
+from clpkit.cli import redact  # noqa: F401  (registers `clpkit redact`)
 
 __all__ = ["main"]
