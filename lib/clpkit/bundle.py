@@ -491,7 +491,7 @@ class Bundle:
     def problems_so_far(self) -> pl.DataFrame:
         """:attr:`problems` of the inputs and of the tables parsed until now (parses nothing)."""
         frames = [problems_frame(self._bundle_problems)]
-        for (kind, _server, _source), found in self._file_problems.items():
+        for found in self._file_problems.values():
             frames.append(problems_frame(found))
         frames += [rejected_rows(t) for t in self._tables.values()]
         return pl.concat(frames).cast(dict(PROBLEMS_SCHEMA)).unique(maintain_order=True)
