@@ -26,6 +26,7 @@ until: str = ""  # unused here, as since
 lang: str = "en"  # language of the page: en or ja
 
 # %%
+from clpkit import config
 from clpkit.catalog import SERVER_DOWN_CONDITIONS
 from clpkit.reference import inventory
 from clpkit.report import data, page
@@ -66,7 +67,10 @@ page.text(t("elog_note", lang))
 page.table(translate(elogs, ["why"], lang), lang)
 
 # %%
-if cfg is not None:
+if cfg is not None and cfg.is_windows:
+    page.heading("ports", lang)
+    page.text(f"{config.WINDOWS_REFUSAL} ({cfg.os_evidence()[1]})")
+elif cfg is not None:
     flows = inventory.ports_table(cfg)
     assert flows["port"].is_between(0, 65535).all()
     page.heading("ports", lang)
