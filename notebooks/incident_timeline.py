@@ -24,21 +24,24 @@ bundle: str = "data/samples/bundle"  # log collection to analyse (folder or arch
 since: str = ""  # ISO date/time; empty: from the start of the data
 until: str = ""  # ISO date/time, excluded; empty: to the end of the data
 lang: str = "en"  # language of the page: en or ja
+tz: str = ""  # zone the servers' clocks run on (IANA name or +09:00); empty: detected, else UTC
+problems: str = ""  # set by clpkit report: what it could not unpack from the archives (JSON file)
 
 # %%
 import polars as pl
 
-from clpkit import charts
+from clpkit import charts, zone
 from clpkit.events import events as bundle_events
 from clpkit.report import data, figures, mirror, page, system, timeline
 from clpkit.report.i18n import t
 
-b = data.open_bundle(bundle)
-all_events = bundle_events(b)
+b = data.open_bundle(bundle, tz, problems)
+all_events = zone.in_zone(bundle_events(b, tz=b.zone.name), b.zone)
 start, end = timeline.default_window(all_events, since, until)
-ev = timeline.events_in_window(all_events, start, end)
+ev = timeline.events_in_window(all_events, start, end, b.zone)
 assert ev["time"].is_sorted()
 page.heading("incident_timeline", lang, 1)
+page.notice(b, lang)
 axis = timeline.domain(start, end)
 page.text(timeline.window_text(start, end, lang))
 

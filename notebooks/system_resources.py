@@ -23,15 +23,18 @@ bundle: str = "data/samples/bundle"  # log collection to analyse (folder or arch
 since: str = ""  # ISO date/time; empty: from the start of the data
 until: str = ""  # ISO date/time, excluded; empty: to the end of the data
 lang: str = "en"  # language of the page: en or ja
+tz: str = ""  # zone the servers' clocks run on (IANA name or +09:00); empty: detected, else UTC
+problems: str = ""  # set by clpkit report: what it could not unpack from the archives (JSON file)
 
 # %%
 from clpkit import charts
 from clpkit.report import data, figures, page, system
 from clpkit.report.i18n import t
 
-b = data.open_bundle(bundle)
+b = data.open_bundle(bundle, tz, problems)
 stats = figures.table(b, "system_stats", since, until)
 page.heading("system_resources", lang, 1)
+page.notice(b, lang)
 page.text(page.period_text(stats, since, until, lang))
 
 # %%

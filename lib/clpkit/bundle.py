@@ -107,16 +107,24 @@ def open_bundle(
     path: str | os.PathLike | Sequence[str | os.PathLike],
     servers: dict[str, str] | Sequence[str] | None = None,
     limits: Limits | None = None,
+    tz: str | None = None,
+    problems: Sequence[Problem] = (),
 ) -> "Bundle":
     """Open one or several collections; see the module docstring for what is accepted.
 
     ``servers`` renames servers: a dict maps a found name (or an input path as
     given) to the name to use; a list names the servers found, in order.
     ``limits`` caps what each archive may inflate (:class:`clpkit.archive.Limits`).
+    ``tz`` is the zone the servers' clocks run on; without it :attr:`Bundle.zone`
+    is detected from the collection (:mod:`clpkit.zone`). ``problems`` are
+    problems met before this call (a caller that extracted the archives itself).
     """
+    from clpkit import zone as zones
+
     inputs = [path] if isinstance(path, (str, os.PathLike)) else list(path)
     if not inputs:
         raise ClpkitError("open_bundle: no input given")
+    chosen = zones.given(tz) if tz else None
     finder = _Finder(limits)
     try:
         roots: list[_Root] = []
@@ -126,8 +134,17 @@ def open_bundle(
     except BaseException:
         finder.cleanup()
         raise
-    problems = [dataclasses.replace(p, server=renames.get(p.server, p.server)) for p in finder.problems]
-    return Bundle(roots, problems, finder.tmpdirs)
+    problems = [dataclasses.replace(p, server=renames.get(p.server, p.server)) for p in [*problems, *finder.problems]]
+    bundle = Bundle(roots, problems, finder.tmpdirs)
+    bundle._zone = chosen
+    try:
+        from clpkit.health import require_clusterpro
+
+        require_clusterpro(bundle, ", ".join(str(i) for i in inputs))
+    except ClpkitError:
+        bundle.close()
+        raise
+    return bundle
 
 
 class _Finder:
@@ -279,6 +296,7 @@ class Bundle:
         self._skipped: dict[tuple[str, str], tuple[int, int]] = {}  # (server, source) -> (lines, skipped)
         self._config_done = False
         self._config = None
+        self._zone = None
         self._finalizer = weakref.finalize(self, _remove_all, list(tmpdirs))
         self._entries: list[BundleFile] = []
         self._confs: list[tuple[str, Path, str]] = []  # server, path, source of each clp.conf
@@ -438,6 +456,18 @@ class Bundle:
         """Problems met while opening the inputs: refused archive members, skipped folders."""
         return list(self._bundle_problems)
 
+    def has_config(self) -> bool:
+        """True when a clp.conf was found (read or not)."""
+        return bool(self._confs)
+
+    def problems_so_far(self) -> pl.DataFrame:
+        """:attr:`problems` of the inputs and of the tables parsed until now (parses nothing)."""
+        frames = [problems_frame(self._bundle_problems)]
+        for (kind, _server, _source), found in self._file_problems.items():
+            frames.append(problems_frame(found))
+        frames += [rejected_rows(t) for t in self._tables.values()]
+        return pl.concat(frames).cast(dict(PROBLEMS_SCHEMA)).unique(maintain_order=True)
+
     @property
     def problems(self) -> pl.DataFrame:
         """server, file, line, reason: refused archive members, unreadable files, rejected rows.
@@ -453,6 +483,28 @@ class Bundle:
             frames.append(problems_frame(found))
             frames.append(rejected_rows(table))
         return pl.concat(frames).cast(dict(PROBLEMS_SCHEMA)).unique(maintain_order=True)
+
+    @property
+    def zone(self):
+        """The zone the servers' clocks run on, with its basis (:class:`clpkit.zone.Zone`)."""
+        if self._zone is None:
+            from clpkit import zone as zones
+
+            self._zone = zones.detect(self)
+        return self._zone
+
+    def find_files(self, names: Iterable[str]) -> list[tuple[str, Path, str]]:
+        """(server, path, source) of the regular files with one of these base names (OS files such as etc/timezone)."""
+        wanted = set(names)
+        found = []
+        for root in self._roots:
+            for folder, dirs, files in os.walk(root.path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    path = Path(folder, name)
+                    if name in wanted and path.is_file() and not path.is_symlink():
+                        found.append((root.name, path, f"{root.label}/{path.relative_to(root.path).as_posix()}"))
+        return found
 
     @property
     def config(self):

@@ -115,6 +115,7 @@ def test_scheduled_runs_accumulate_and_a_failure_leaves_the_index(tmp_path):
 
     first = subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
+    assert first.stderr == "", "a scheduled run that succeeds is silent (no kernel warnings)"
     second = subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     done = runs(out)

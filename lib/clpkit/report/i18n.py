@@ -49,6 +49,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "no_data": ("No data in this period.", "この期間のデータはありません。"),
     "from_start": ("from the start", "先頭から"),
     "to_end": ("to the end", "末尾まで"),
+    # time model and input health (clpkit.zone, clpkit.health)
+    "zone_given": ("Times are the servers' clock in {zone} (given with --tz).",
+                   "時刻はサーバの時計 ({zone}、--tz で指定) によるものです。"),
+    "zone_file": ("Times are the servers' clock in {zone}, as the collection's {evidence} says.",
+                  "時刻はサーバの時計 ({zone}) によるものです。ログ内の {evidence} に基づきます。"),
+    "zone_syslog": ("Times are the servers' clock at UTC{zone}, the offset written in the system log ({evidence}); "
+                    "daylight saving is not known.",
+                    "時刻はサーバの時計 (UTC{zone}) によるものです。システムログ ({evidence}) に記録されたオフセットに"
+                    "基づきます。夏時間の有無は不明です。"),
+    "zone_assumed": ("Times are taken as UTC: nothing in the collection names the servers' time zone "
+                     "(run clpkit report with --tz).",
+                     "サーバのタイムゾーンを示す情報がログにないため、時刻を UTC とみなしています "
+                     "(clpkit report の --tz で指定してください)。"),
+    "incomplete_input": ("Incomplete input", "入力が不完全です"),
+    "incomplete_note": ("{count} archive(s), file(s) or member(s) were not read as they should be; "
+                        "what they held is missing from this page.",
+                        "{count} 件のアーカイブ・ファイル・メンバを正しく読み込めませんでした。"
+                        "その内容はこのページに含まれていません。"),
+    "reason": ("Reason", "理由"),
     # findings
     "findings": ("Findings", "検出事項"),
     "severity": ("Severity", "重要度"),
@@ -201,36 +220,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
 }
 
-# Findings of the report's own checks (clpkit.findings has the others):
-# title templates keyed by code, both languages.
-FINDING_TEXTS: dict[str, tuple[str, str]] = {
-    "mirror.send_queue_near_limit": (
-        "Send Queue reached {pct:.0f} % of the configured queue size",
-        "送信キューが設定値の {pct:.0f} % に達しました",
-    ),
-    "mirror.unmount_near_timeout": (
-        "Unmount took {pct:.0f} % of the unmount timeout",
-        "アンマウントにタイムアウトの {pct:.0f} % の時間がかかりました",
-    ),
-    "mirror.fsck_near_timeout": (
-        "fsck took {pct:.0f} % of the fsck timeout",
-        "fsck にタイムアウトの {pct:.0f} % の時間がかかりました",
-    ),
-    "mirror.mdc_hb_slow": (
-        "MDC heartbeat time exceeded 2 s",
-        "MDC ハートビート時間が 2 秒を超えました",
-    ),
-    "system.near_limit": (
-        "{resource} reached {pct:.0f} % of its limit",
-        "{resource} が上限の {pct:.0f} % に達しました",
-    ),
-    "monitor.near_timeout": (
-        "Monitor {name} used {pct:.0f} % of its timeout",
-        "監視 {name} がタイムアウトの {pct:.0f} % を使用しました",
-    ),
-}
-
-
 def check_lang(lang: str) -> str:
     """The language code, or ValueError naming the ones we have."""
     if lang not in LANGS:
@@ -250,13 +239,14 @@ def title(name: str, lang: str = "en") -> str:
 
 
 def finding_text(code: str, lang: str, **values) -> str:
-    """A finding's title from its code and values, in ``lang``.
+    """A finding's title from its code and values, in ``lang`` (from :data:`clpkit.findings.TEXTS`).
 
     >>> finding_text("system.near_limit", "en", resource="Open files", pct=91.2)
     'Open files reached 91 % of its limit'
     """
-    en, ja = FINDING_TEXTS[code]
-    return (ja if check_lang(lang) == "ja" else en).format(**values)
+    from clpkit.findings import TEXTS
+
+    return TEXTS[code][check_lang(lang)][0].format(**values)
 
 
 def translate(frame: pl.DataFrame, columns: list[str], lang: str) -> pl.DataFrame:

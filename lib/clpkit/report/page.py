@@ -18,7 +18,7 @@ import polars as pl
 from clpkit.report.html import show
 from clpkit.report.i18n import localise, t, title
 
-__all__ = ["heading", "text", "table", "show", "period_text", "links"]
+__all__ = ["heading", "text", "table", "show", "period_text", "links", "notice"]
 
 
 def _display_html(markup: str) -> None:
@@ -33,6 +33,23 @@ def heading(key_or_text: str, lang: str, level: int = 2) -> None:
 
     words = t(key_or_text, lang) if key_or_text in MESSAGES else key_or_text
     _display_html(f"<h{level}>{html.escape(words)}</h{level}>")
+
+
+def notice(bundle, lang: str) -> None:
+    """The top of every page: the time zone its times are in and, when input was lost, an "incomplete input" box."""
+    from clpkit.health import incomplete
+
+    zone = bundle.zone
+    text(t(f"zone_{zone.kind}", lang).format(zone=zone.name, evidence=zone.evidence))
+    lost = incomplete(bundle)
+    if lost.is_empty():
+        return
+    words = t("incomplete_note", lang).format(count=lost.height)
+    _display_html(
+        '<div class="clpkit-incomplete" role="alert" style="border:2px solid #b00020;padding:0.5em 1em;margin:0.5em 0">'
+        f"<strong>{html.escape(t('incomplete_input', lang))}</strong><p>{html.escape(words)}</p>"
+        f"{table_html(localise(lost, lang), rows=50)}</div>"
+    )
 
 
 def text(words: str) -> None:
@@ -69,7 +86,7 @@ def _cell(value) -> str:
     if isinstance(value, float):
         return f"{value:,.0f}" if abs(value) >= 1e5 else f"{value:,.2f}".rstrip("0").rstrip(".")
     if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
+        return value.isoformat(sep=" ", timespec="seconds") if value.tzinfo else value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, list):
         return ", ".join(map(str, value))
     return str(value)

@@ -23,6 +23,7 @@ import fcntl
 import html
 import json
 import os
+import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -30,13 +31,14 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from clpkit.problems import ClpkitError
-from clpkit.report import NOTEBOOKS
+from clpkit.problems import ClpkitError, Problem
+from clpkit.report import NOTEBOOKS, data
 from clpkit.report import html as pages
 from clpkit.report.figures import cluster_name as figures_cluster_name
 from clpkit.report.i18n import check_lang, t, title
 
 RUN_FILE = "run.json"
+KERNEL_LOG = "kernels.log"
 STAMP = "%Y-%m-%dT%H%M%SZ"
 
 
@@ -83,6 +85,7 @@ def run_reports(
     names: tuple[str, ...] = NOTEBOOKS,
     now: dt.datetime | None = None,
     jobs: int = 2,
+    tz: str = "",
 ) -> Path:
     """Run the reports of ``bundle`` into a new dated folder under ``out``; return it.
 
@@ -93,9 +96,13 @@ def run_reports(
     """
     import papermill
 
+    from clpkit import zone as zones
+
     check_lang(lang)
     for iso in (since, until):
         _check_iso(iso)
+    if tz:
+        zones.check(tz)
     bundle = Path(bundle).resolve()
     if not bundle.exists():
         raise ClpkitError(f"{bundle}: no such bundle (directory or log-collection archive)")
@@ -109,16 +116,23 @@ def run_reports(
         raise ClpkitError(f"{nb_dir}: no notebook {', '.join(f'{n}.ipynb' for n in missing)}")
     out = Path(out).resolve()
 
-    with tempfile.TemporaryDirectory(prefix="clpkit-report-") as work:
-        unpacked = unpack(bundle, Path(work))
-        cluster = _cluster_of(unpacked)  # a bundle that cannot be opened stops here, before any folder
+    with tempfile.TemporaryDirectory(prefix="clpkit-report-") as work, ThreadPoolExecutor(max_workers=1) as checker:
+        lost: list[Problem] = []
+        unpacked = unpack(bundle, Path(work), lost)
+        problems_file = Path(work) / "input-problems.json"
+        write_problems(problems_file, lost)
+        opened = data.open_bundle(unpacked, tz, str(problems_file))  # a bundle that cannot be opened stops here
+        cluster = figures_cluster_name(opened, unpacked)
+        # What the input lacked goes to stderr too; found while the notebooks run (it parses every table).
+        incomplete = checker.submit(_stderr_lines_and_close, opened)
         out.mkdir(parents=True, exist_ok=True)
         run_dir = _new_run_dir(out, now or dt.datetime.now(dt.UTC))
         run = Run(folder=run_dir.name, cluster=cluster, bundle=str(bundle), since=since, until=until, lang=lang,
                   started=_now())
         _write_run(run_dir, run)
-        values = {"bundle": str(unpacked), "since": since, "until": until, "lang": lang,
-                  "history": str(out), "run_dir": str(run_dir), "reports": ",".join(selected)}
+        values = {"bundle": str(unpacked), "since": since, "until": until, "lang": lang, "tz": tz,
+                  "problems": str(problems_file), "history": str(out), "run_dir": str(run_dir),
+                  "reports": ",".join(selected)}
         pages.vega_bundle()  # build the inlined JavaScript once, before the workers need it
 
         def execute(name: str) -> tuple[str, str, float]:
@@ -130,6 +144,7 @@ def run_reports(
                 papermill.execute_notebook(
                     str(source), str(target), kernel_name="python3", language="python", progress_bar=False,
                     parameters={k: v for k, v in values.items() if k in declared}, cwd=str(run_dir),
+                    kernel_manager_class=_ipc_kernel_manager(Path(work), run_dir / KERNEL_LOG),
                 )
             except Exception as exc:  # papermill saved the partial notebook at target
                 if target.exists():
@@ -141,6 +156,8 @@ def run_reports(
         # Each notebook has its own kernel (a process); threads only wait for them.
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             results = list(pool.map(execute, selected))
+        for line in incomplete.result():
+            print(line, file=sys.stderr)
     for name, error, seconds in results:
         run.seconds[name] = round(seconds, 2)
         if not error:
@@ -161,21 +178,28 @@ def run_reports(
     return run_dir
 
 
-def unpack(bundle: Path, work: Path) -> Path:
+def unpack(bundle: Path, work: Path, problems: list[Problem] | None = None) -> Path:
     """The bundle with its server archives extracted once, for every notebook to share.
 
     Each notebook opens the bundle in its own kernel; left as archives, each
     would inflate them again (seconds per notebook on a month of statistics).
     A folder without archives is used as it is. Extraction is the bundle's
-    own safe one (:func:`clpkit.archive.extract`); what it refuses is left
-    out here as it would be there. File sources in evidence read
-    ``sv1/...`` instead of ``sv1.tar.gz/...``.
+    own safe one (:func:`clpkit.archive.extract`); what it refuses or cannot
+    read is appended to ``problems`` (the pages' "incomplete input" notice
+    shows it). File sources in evidence read ``sv1/...`` instead of
+    ``sv1.tar.gz/...``.
     """
     from clpkit.archive import archive_stem, extract, is_archive
 
+    problems = problems if problems is not None else []
+
+    def take(archive: Path, dest: Path, label: str) -> None:
+        for p in extract(archive, dest):
+            problems.append(Problem(archive_stem(archive), label, p.line, p.reason))
+
     if bundle.is_file() and is_archive(bundle):
         dest = work / archive_stem(bundle)
-        extract(bundle, dest)
+        take(bundle, dest, bundle.name)
         return dest
     if not bundle.is_dir() or not any(is_archive(p) for p in bundle.iterdir() if p.is_file()):
         return bundle
@@ -183,23 +207,56 @@ def unpack(bundle: Path, work: Path) -> Path:
     target.mkdir()
     for entry in sorted(bundle.iterdir()):
         if entry.is_file() and is_archive(entry):
-            extract(entry, target / archive_stem(entry))
+            take(entry, target / archive_stem(entry), f"{bundle.name}/{entry.name}")
         else:
             (target / entry.name).symlink_to(entry)
     return target
 
 
-def _cluster_of(bundle: Path) -> str:
-    """The cluster name (clp.conf), read before the run starts; opening fails early on a bad bundle."""
-    from clpkit.report import data
+def _ipc_kernel_manager(folder: Path, log: Path):
+    """A kernel manager on local sockets (IPC) in ``folder``, the kernel's stderr in ``log``.
 
-    opened = data.open_bundle(bundle)
+    The kernel warns on stderr at every start that TCP is not encrypted;
+    six reports made six warnings, so a cron job mailed root every run.
+    Unix sockets in the run's private temporary folder are both private and
+    quiet; each kernel gets its own socket name (kernels run side by side).
+    What a kernel still prints (a message at shutdown) goes to the run's
+    ``kernels.log``; a notebook's failure is reported by the run itself.
+    """
+    import uuid
+
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class IPCKernelManager(AsyncKernelManager):
+        @default("transport")
+        def _transport_default(self):
+            return "ipc"
+
+        @default("ip")
+        def _ip_default(self):
+            return str(folder / f"k-{uuid.uuid4().hex[:12]}")
+
+        async def start_kernel(self, **kw):
+            with open(log, "ab") as err:  # the child keeps its own copy of the descriptor
+                kw.setdefault("stderr", err)
+                return await super().start_kernel(**kw)
+
+    return IPCKernelManager
+
+
+def write_problems(path: Path, problems: list[Problem]) -> None:
+    """The problems met while unpacking, for the notebooks (:func:`clpkit.report.data.open_bundle`)."""
+    path.write_text(json.dumps([asdict(p) for p in problems], ensure_ascii=False), encoding="utf-8")
+
+
+def _stderr_lines_and_close(opened) -> list[str]:
+    from clpkit.health import stderr_lines
+
     try:
-        return figures_cluster_name(opened, bundle)
+        return stderr_lines(opened, parse=True)
     finally:
-        close = getattr(opened, "close", None)
-        if close:
-            close()
+        opened.close()
 
 
 def runs(out: Path) -> list[Run]:

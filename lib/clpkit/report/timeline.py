@@ -6,10 +6,9 @@ error-level events of the :data:`DEFAULT_HOURS` hours before the last one
 opens on it rather than on months of routine lines.
 
 Events are UTC-aware (after the clock-offset correction); statistics are
-the servers' naive local time. The charts put both on one naive axis by
-dropping the zone (servers keep their clock in UTC on most clusters; when
-they do not, the overlay is shifted by the zone offset, and the tables say
-which times are which).
+the servers' naive local time. The incident page converts the events into
+the servers' zone (:attr:`clpkit.bundle.Bundle.zone`) first, so dropping
+the zone puts both on one naive local axis.
 
 >>> import datetime as dt
 >>> times = [dt.datetime(2026, 1, 1, h, tzinfo=dt.UTC) for h in (1, 10, 12)]
@@ -64,9 +63,12 @@ def naive(frame: pl.DataFrame, col: str = "time") -> pl.DataFrame:
     return frame
 
 
-def events_in_window(events: pl.DataFrame, since: str, until: str) -> pl.DataFrame:
-    """The events of the window, naive times, sorted."""
-    return naive(data.window(events, since, until)).sort("time")
+def events_in_window(events: pl.DataFrame, since: str, until: str, zone=None) -> pl.DataFrame:
+    """The events of the window, naive times (in the zone the events are in), sorted.
+
+    ``zone`` reads bounds without an offset (the servers' zone, :attr:`Bundle.zone`).
+    """
+    return naive(data.window(events, since, until, zone=zone)).sort("time")
 
 
 def chart_events(events: pl.DataFrame) -> pl.DataFrame:
