@@ -126,7 +126,7 @@ def test_cli_list_json_lang_and_at(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "clpkit", "explain", str(out), "--at", "yesterday"], capture_output=True, text=True)
     assert bad.returncode == 2 and "--at 'yesterday'" in bad.stderr and "Traceback" not in bad.stderr
     raw = subprocess.run([sys.executable, "-m", "clpkit", "explain", str(out), "--clock", "raw"], capture_output=True, text=True, check=True)
-    assert raw.stdout.startswith("clock: raw")
+    assert raw.stdout.splitlines()[0].startswith("times in UTC") and "\nclock: raw" in raw.stdout
 
 
 def test_default_sample_story(tmp_path):
