@@ -171,6 +171,47 @@ def run(name, params, config, bundle, plan_file, hosts, known_hosts, identity, e
                            "mode": "execute" if execute else "plan"}))
 
 
+@runbook.command()
+@click.argument("name")
+@PARAM
+@CONFIG
+@click.option("--bundle", type=click.Path(exists=True), help="A log collection folder: the simulated cluster starts in the "
+              "states its saved clpstat/clpmdstat outputs show (and a runbook with a bundle parameter gets it).")
+@click.option("--crash-every-step", is_flag=True, help="Also rehearse a crash right after every step, each followed by a resume.")
+@click.option("--keep", type=click.Path(file_okay=False), default=None, help="Keep the simulated cluster and the run record in DIR.")
+def rehearse(name, params, config, bundle, crash_every_step, keep) -> None:
+    """Dress rehearsal: run runbook NAME's plan against a simulated cluster built from clp.conf (touches nothing real)."""
+    from clpkit.runbook import rehearse as rh
+    from clpkit.runbook.params import load_config
+
+    raw = parse_pairs(params)
+    if bundle and "bundle" in {p.name for p in describe(procedures.get(name))}:
+        raw["bundle"] = str(Path(bundle).resolve())
+    the_plan = make_plan(name, raw, config)
+    parsed = load_config(config)
+    work = Path(keep) if keep else None
+    if work is not None and work.exists() and any(work.iterdir()):
+        raise ClpkitError(f"--keep {work}: the folder is not empty; give a new one")
+    click.echo(rh.NOTICE)
+    outcome = rh.rehearse(the_plan, parsed, work=work / "run-through" if work else None, bundle=bundle,
+                          echo=lambda s: click.echo(f"[rehearsal] {s}"))
+    for note in outcome.notes:
+        click.echo(f"[rehearsal] simulated cluster: {note}")
+    click.echo(f"{name}: {rh.summary(outcome)} (simulated)")
+    if outcome.reason and not outcome.ok:
+        click.echo(outcome.reason)
+    failed = not outcome.ok
+    if crash_every_step:
+        crashes = rh.rehearse_with_crashes(the_plan, parsed, work=work / "crashes" if work else None, bundle=bundle,
+                                           echo=lambda s: click.echo(f"[rehearsal] {s}"))
+        bad = [c for c in crashes if not c.ok]
+        click.echo(f"{name}: {len(crashes) - len(bad)} of {len(crashes)} crash-and-resume rehearsals reached the verified "
+                   "state with no destructive step repeated (simulated)")
+        failed = failed or bool(bad)
+    if failed:
+        sys.exit(1)
+
+
 def _next_notebook(run_dir: Path) -> Path:
     n = 1
     while (run_dir / f"notebook-{n}.ipynb").exists():

@@ -19,6 +19,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -57,9 +58,16 @@ class RunDir:
             return
         path = self.path / "run.lock"
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        # A few tries over 0.3 s: a child process forked by another thread holds a copy of a released
+        # lock until it executes its program; a real second run holds it for the whole run.
+        for attempt in range(7):
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if attempt < 6:
+                    time.sleep(0.05)
+        else:
             holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "another process"
             os.close(fd)
             raise ClpkitError(f"{self.path}: another run is using this run directory ({holder}); "

@@ -121,7 +121,7 @@ class Runner:
     def __init__(self, plan: Plan, transports: dict[str, Any], run_dir: str | Path | None, *, mode: str = "plan",
                  confirm: str = "", confirmed_steps: Iterable[int] = (), ask: Callable[[int, Step], bool] | None = None,
                  poll_interval: float | None = None, wait_limit: float | None = None,
-                 echo: Callable[[str], None] = print):
+                 echo: Callable[[str], None] = print, after_step: Callable[[int], None] | None = None):
         if mode not in MODES:
             raise ClpkitError(f"mode {mode!r}: must be one of {', '.join(MODES)}")
         if mode == "execute":
@@ -131,6 +131,7 @@ class Runner:
         self.confirmed = {int(n) for n in confirmed_steps}
         self.ask, self.poll_interval, self.echo = ask, poll_interval, echo
         self.wait_limit = wait_limit  # caps every wait step (rehearsals against a simulator)
+        self.after_step = after_step  # called once a step is recorded done (a rehearsal injects its crashes here)
         self.phase_of = phases(plan)
         if run_dir is None and mode == "execute":
             raise ClpkitError("execute needs a run directory for the audit log")
@@ -197,7 +198,7 @@ class Runner:
         self.record.append({"event": "preflight", "hosts": hosts, "ok": not problems, "problems": problems})
         if problems:
             self._stop(0, "preflight", "pre-flight check failed, nothing was changed on any server: " + "; ".join(problems))
-        self.echo(f"pre-flight: reached {', '.join(hosts) or 'no server'} with their host keys checked")
+        self.echo(f"pre-flight: every server answered ({', '.join(hosts) or 'none'}); nothing changed yet")
 
     def _require_preconditions(self) -> None:
         done = self.record.done_steps()
@@ -229,7 +230,12 @@ class Runner:
                 phase = self.phase_of[n]
                 tail = "; nothing was changed" if phase == "preconditions" else ""
                 self._stop(n, "failed", f"step {n} failed on {host}: {verdict.reason}{tail}\n{result.output.strip()[-2000:]}")
+        self._done(n)
+
+    def _done(self, n: int) -> None:
         self.record.append({"event": "step-done", "n": n})
+        if self.after_step is not None:
+            self.after_step(n)
 
     def _manual(self, n: int, step: Step) -> None:
         confirmed = n in self.confirmed or (self.ask is not None and self.ask(n, step))
@@ -238,7 +244,7 @@ class Runner:
             self.record.unlock()
             raise AwaitingConfirmation(n, step)
         self.record.append({"event": "manual-confirmed", "n": n, "text": step.text, "destructive": step.destructive})
-        self.record.append({"event": "step-done", "n": n})
+        self._done(n)
         self.echo(f"{n}. confirmed by the operator: {step.text}")
 
     def _on_host(self, n: int, step: Step, host: str, first_poll_at: float = 0.0) -> tuple[Verdict, Result]:

@@ -18,6 +18,11 @@ go first on ``PATH``. Each one calls :func:`main`, which:
   gave each simulated server: one ``<server>.tar.gz`` with the tree under
   ``<server>/``, the statistics only for the types the guide names (mirror
   statistics with ``type5``, cluster statistics with ``type6``);
+- in a rehearsal (``install(..., rehearsal=True)``) also plays ``mkdir``,
+  ``find`` and ``grep``, each server's file system being the folder
+  ``root/<server>/`` of the state directory, so that no command of a plan
+  ever reaches this machine's files (the rehearsal's PATH holds only the
+  simulator);
 - fails on purpose when ``fail.json`` says so: ``{"clpmdctrl": {"count": 1,
   "host": "sv1"}}`` makes the next ``clpmdctrl`` on sv1 exit 1 (once).
 """
@@ -37,10 +42,13 @@ COMMANDS = (
 )
 SERVICES = ("clusterpro_evt", "clusterpro_trn", "clusterpro_md", "clusterpro", "clusterpro_webmgr", "clusterpro_alertsync")
 BANNER = "clpkit CLUSTERPRO simulator (not CLUSTERPRO; touches nothing real)"
+#: Operating system commands a rehearsal also simulates, inside each server's own folder.
+SANDBOX_COMMANDS = ("mkdir", "find", "grep")
 
 
 def install(bin_dir: Path, state_dir: Path, *, servers=("sv1", "sv2"), mirror="md1", group="failover1",
-            fullcopy=1, copy_seconds=0.5, partitions=("/dev/sdb1", "/dev/sdb2"), autostart=False) -> Path:
+            fullcopy=1, copy_seconds=0.5, partitions=("/dev/sdb1", "/dev/sdb2"), autostart=False,
+            rehearsal=False) -> Path:
     """Write the fake commands into ``bin_dir`` and a healthy two-server cluster into ``state_dir``.
 
     ``autostart`` makes the group start by itself once every server is online
@@ -50,7 +58,7 @@ def install(bin_dir: Path, state_dir: Path, *, servers=("sv1", "sv2"), mirror="m
     bin_dir.mkdir(parents=True, exist_ok=True)
     state_dir.mkdir(parents=True, exist_ok=True)
     here = Path(__file__).resolve().parent
-    for name in COMMANDS:
+    for name in COMMANDS + (SANDBOX_COMMANDS if rehearsal else ()):
         script = bin_dir / name
         script.write_text(
             f"#!{sys.executable} -S\n# {BANNER}\n"
@@ -68,7 +76,7 @@ def install(bin_dir: Path, state_dir: Path, *, servers=("sv1", "sv2"), mirror="m
         "groups": {group: {"status": "Online", "current": servers[0], "resources": [mirror],
                            **({"autostart": True} if autostart else {})}},
         "mirrors": {mirror: {"status": "Normal", "fullcopy": fullcopy, "copy_seconds": copy_seconds, "until": None}},
-        "toratio": 1,
+        "toratio": 1, **({"sandbox": True} if rehearsal else {}),
     })
     return bin_dir
 
@@ -162,6 +170,15 @@ class Sim:
             self.me = self.servers[host]
         else:
             raise SystemExit(f"{BANNER}: CLPKIT_HOST={host!r} is not a simulated server ({', '.join(self.servers)})")
+
+    def path(self, given: str) -> Path:
+        """Where a path of this server is: itself, or in a rehearsal inside ``root/<server>/``."""
+        if not self.cluster.get("sandbox"):
+            return Path(given)
+        inside = os.path.normpath(given.lstrip("/") or ".")
+        if inside == ".." or inside.startswith("../"):
+            raise _Fail(f"{given}: outside the simulated server's file system (simulated)", 1)
+        return self.dir / "root" / self.host / inside
 
     def save(self) -> None:
         _save(self.dir / "cluster.json", self.cluster)
@@ -466,7 +483,7 @@ def clpcfctrl(sim: Sim, argv: list[str]) -> str:
     --dpush (dynamic addition, cluster suspended) adds the groups' resources it lists."""
     if "-x" not in argv or argv.index("-x") + 1 >= len(argv):
         raise _Fail("clpcfctrl: give -x DIRECTORY (simulated)", 2)
-    folder = Path(argv[argv.index("-x") + 1])
+    folder = sim.path(argv[argv.index("-x") + 1])
     conf = folder / "clp.conf"
     if "--pull" in argv:
         if not folder.is_dir():
@@ -537,6 +554,43 @@ def clplogcc(sim: Sim, argv: list[str]) -> str:
     return "\n".join(["Collect Log (clpkit simulator)", *lines])
 
 
+def mkdir(sim: Sim, argv: list[str]) -> str:
+    """``mkdir [-p] DIR…`` inside the rehearsal's folder of this server."""
+    for given in (a for a in argv if not a.startswith("-")):
+        sim.path(given).mkdir(parents=True, exist_ok=True)
+    return ""
+
+
+def find(sim: Sim, argv: list[str]) -> str:
+    """``find DIR -mindepth 1 [-type f] -delete`` (the only form a plan uses), inside this server's folder."""
+    if not argv or argv[-1] != "-delete" or "-mindepth" not in argv:
+        raise _Fail(f"find {' '.join(argv)}: not simulated", 1)
+    top = sim.path(argv[0])
+    if not top.is_dir():
+        raise _Fail(f"find: '{argv[0]}': No such file or directory", 1)
+    files_only = "-type" in argv and argv[argv.index("-type") + 1] == "f"
+    for path in sorted(top.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        if path.is_file() or path.is_symlink():
+            path.unlink()
+        elif not files_only:
+            path.rmdir()
+    return ""
+
+
+def grep(sim: Sim, argv: list[str]) -> str:
+    """``grep [-q] TEXT FILE`` inside this server's folder: exit 1 when TEXT is not in FILE."""
+    words = [a for a in argv if not a.startswith("-")]
+    if len(words) != 2:
+        raise _Fail(f"grep {' '.join(argv)}: not simulated", 2)
+    file = sim.path(words[1])
+    if not file.is_file():
+        raise _Fail(f"grep: {words[1]}: No such file or directory", 2)
+    found = [line for line in file.read_text(errors="replace").splitlines() if words[0] in line]
+    if not found:
+        raise _Fail("", 1)
+    return "" if "-q" in argv else "\n".join(found)
+
+
 HANDLERS = {
     "clpstat": clpstat, "clpcl": clpcl, "clpstdn": clpstdn, "clpdown": clpdown, "clpgrp": clpgrp,
     "clpmdstat": _mdstat, "clphdstat": _mdstat, "clpmdctrl": _mdctrl, "clphdctrl": _mdctrl,
@@ -544,4 +598,5 @@ HANDLERS = {
     "clpcfctrl": clpcfctrl, "clproset": _ok, "systemctl": systemctl, "chkconfig": chkconfig,
     "reboot": reboot, "fdisk": fdisk, "dd": dd, "mkfs": mkfs,
     "shutdown": shutdown, "hostnamectl": hostnamectl, "ping": ping, "clplogcc": clplogcc,
+    "mkdir": mkdir, "find": find, "grep": grep,
 }

@@ -8,8 +8,8 @@ with ``clpcfctrl --push``, the daemon is enabled again and every server
 reboots.
 
 >>> p = plan(Params(server="sv2", new_name="db2", servers="sv1,sv2"))
->>> [s.command for s in p.steps if s.kind == "command"][-4:]
-['hostnamectl set-hostname db2', 'clpcfctrl --push -l -x /var/tmp/clpkit/clpconf-new', 'systemctl enable clusterpro', 'reboot']
+>>> [s.command for s in p.steps if s.kind == "command"][-7:-4]
+['hostnamectl set-hostname db2', 'clpcfctrl --push -l -x /var/tmp/clpkit/clpconf-new', 'systemctl enable clusterpro_md']
 """
 
 from __future__ import annotations

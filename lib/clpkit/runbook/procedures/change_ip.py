@@ -11,9 +11,11 @@ the address, check it with ping, push the edited configuration with
 >>> p = plan(Params(server="sv2", new_ip="192.168.10.12", servers="sv1,sv2"))
 >>> [s.command for s in p.steps if s.kind != "manual"]  # doctest: +NORMALIZE_WHITESPACE
 ['clpstat', 'mkdir -p /var/tmp/clpkit/clpconf-backup',
- 'clpcfctrl --pull -l -x /var/tmp/clpkit/clpconf-backup', 'systemctl disable clusterpro', 'clpstdn -r',
+ 'clpcfctrl --pull -l -x /var/tmp/clpkit/clpconf-backup', 'systemctl disable clusterpro_alertsync',
+ 'systemctl disable clusterpro_webmgr', 'systemctl disable clusterpro', 'systemctl disable clusterpro_md', 'clpstdn -r',
  'ping -c 3 192.168.10.12', 'clpcfctrl --push -l -x /var/tmp/clpkit/clpconf-new',
- 'systemctl enable clusterpro', 'reboot', 'clpstat']
+ 'systemctl enable clusterpro_md', 'systemctl enable clusterpro', 'systemctl enable clusterpro_webmgr',
+ 'systemctl enable clusterpro_alertsync', 'reboot', 'clpstat']
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ clp.conf, the plan knows whether the mirror copies itself after the reboot
 
 >>> p = plan(Params(variant="mirror-new-disk", server="sv2", servers="sv1,sv2", resource="md1"))
 >>> [s.command for s in p.steps if s.kind != "manual"]
-['clpstat', 'reboot', 'clpmdstat --mirror md1']
+['clpstat', 'reboot', 'clpstat', 'clpmdstat --mirror md1']
 """
 
 from __future__ import annotations

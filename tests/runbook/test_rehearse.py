@@ -1,0 +1,112 @@
+"""`clpkit runbook rehearse`: the plan against a simulated cluster built from clp.conf, crashes and resumes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from clpkit import config as clpconfig
+from clpkit.runbook.params import make_plan
+from clpkit.runbook.plan import Plan, Step
+from clpkit.runbook.rehearse import NOTICE, build_cluster, rehearse, rehearse_with_crashes, repeated_destructive
+
+CONF = Path(__file__).resolve().parents[1] / "procedures" / "data" / "clp.conf"
+
+
+def quiet(_):
+    pass
+
+
+def test_the_simulated_cluster_is_built_from_clp_conf(tmp_path):
+    config = clpconfig.load(CONF)
+    _, state, _ = build_cluster(tmp_path, config)
+    cluster = json.loads((state / "cluster.json").read_text())
+    assert cluster["servers"] == ["sv1", "sv2"] and cluster["name"] == "cluster1"
+    assert set(cluster["groups"]) == {"failover1", "failover2"}
+    assert cluster["groups"]["failover1"]["resources"] == ["md1", "fip1", "exec1", "vip1"]
+    assert cluster["mirrors"]["md1"]["fullcopy"] == 0  # clp.conf turns initial mirror construction off
+    assert "/dev/sdc1" in json.loads((state / "sv1.json").read_text())["partitions"]  # disk1's device
+
+
+def test_replace_mirror_disk_rehearsal_changes_states_as_the_commands_say(tmp_path):
+    config = clpconfig.load(CONF)
+    plan = make_plan("replace-mirror-disk", {"copy": "offline"}, config=config)
+    seen = []
+    outcome = rehearse(plan, config, work=tmp_path, echo=seen.append)
+    assert outcome.ok, outcome.reason
+    state = tmp_path / "state"
+    from clpkit.simulator import clpsim
+
+    argv = [(c["host"], " ".join(c["argv"])) for c in clpsim.calls(state)]
+    # sv2 went down, came back with its services enabled, the copy was started by hand (fullcopy=0), the group restarted
+    assert ("sv2", "clpdown") in argv and ("sv2", "reboot") in argv and ("sv1", "clpmdctrl --force sv1 md1") in argv
+    assert argv.index(("sv2", "clpdown")) < argv.index(("sv2", "reboot")) < argv.index(("sv1", "clpmdctrl --force sv1 md1"))
+    sv2 = json.loads((state / "sv2.json").read_text())
+    cluster = json.loads((state / "cluster.json").read_text())
+    assert sv2["cluster"] == "online" and all(sv2["services"].values())
+    assert cluster["mirrors"]["md1"]["status"] in ("Normal", "Recovering")
+    assert cluster["groups"]["failover1"]["status"] == "Online"
+    assert any("simulated operator, step" in line and "powered sv2 on" in line for line in seen)
+
+
+def test_a_rehearsal_reports_the_step_where_the_plan_would_stop(tmp_path):
+    bundle = tmp_path / "bundle" / "sv1"
+    bundle.mkdir(parents=True)
+    (bundle / "clpstat.txt").write_text(
+        " ========================  CLUSTER STATUS  ===========================\n  Cluster : cluster1\n  <server>\n"
+        "   *sv1 ............: Online           sv1\n    sv2 ............: Offline          sv2\n"
+        "  <group>\n    failover1 ......: Online\n      current        : sv1\n"
+        " =====================================================================\n")
+    config = clpconfig.load(CONF)
+    plan = make_plan("delete-logs", {}, config=config)
+    outcome = rehearse(plan, config, work=tmp_path / "work", bundle=tmp_path / "bundle", echo=quiet)
+    assert not outcome.ok and outcome.stopped_at == 1
+    assert "not online: sv2 (Offline)" in outcome.reason
+    assert any("sv2 is Offline" in n for n in outcome.notes)
+
+
+def test_a_command_the_simulator_does_not_play_never_runs_for_real(tmp_path):
+    marker = tmp_path / "touched"
+    plan = Plan("t", {}, (Step("command", "x", hosts=("sv1",), command=f"touch {marker}"),))
+    outcome = rehearse(plan, None, work=tmp_path / "work", echo=quiet)
+    assert not outcome.ok and outcome.stopped_at == 1 and "exit status 127" in outcome.reason
+    assert not marker.exists()
+
+
+def test_a_repeated_destructive_command_is_caught():
+    plan = Plan("t", {}, (Step("command", "r", hosts=("sv1", "sv2"), command="reboot", destructive=True),))
+    calls = [{"host": "sv1", "argv": ["reboot"]}, {"host": "sv2", "argv": ["reboot"]}, {"host": "sv2", "argv": ["reboot"]}]
+    assert repeated_destructive(plan, calls) == ["reboot on sv2: planned 1, ran 2"]
+    assert repeated_destructive(plan, calls[:2]) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, params", [
+    # dd onto the cluster partition, a reboot, the copy started by hand, manual steps in between
+    ("replace-server", {"variant": "mirror-new-disk", "disk_used_before": "true", "cluster_partition": "/dev/sdb1"}),
+])
+def test_a_crash_after_every_step_and_a_resume_never_repeat_a_destructive_step(name, params, tmp_path):
+    config = clpconfig.load(CONF)
+    plan = make_plan(name, params, config=config)
+    outcomes = rehearse_with_crashes(plan, config, work=tmp_path, echo=quiet)
+    assert len(outcomes) == len(plan.steps)
+    for o in outcomes:
+        assert o.ok and not o.repeated, (o.crash_after, o.reason, o.repeated)
+        events = [json.loads(x) for x in (tmp_path / f"crash-after-{o.crash_after}" / "run" / "audit.jsonl").read_text().splitlines()]
+        assert [e["event"] for e in events].count("run-start") == 2  # the crashed run and the resume
+        assert events[-1]["event"] == "run-end"
+
+
+def test_the_cli_says_it_is_a_rehearsal_and_exits_1_when_the_plan_would_stop(tmp_path):
+    from click.testing import CliRunner
+
+    from clpkit.cli import main
+
+    res = CliRunner().invoke(main, ["runbook", "rehearse", "suppress-failover", "-p", "method=monitors"])
+    assert res.exit_code == 0, res.output
+    assert res.output.startswith(NOTICE) and "suppress-failover: the plan reached its verified state (simulated)" in res.output
+    res = CliRunner().invoke(main, ["runbook", "rehearse", "replace-mirror-disk", "-p", "server=sv1", "-p", "source=sv2",
+                                    "-p", "group=nosuchgroup"])
+    assert res.exit_code == 1 and "would stop at step 2" in res.output and "group nosuchgroup not in the clpstat output" in res.output
