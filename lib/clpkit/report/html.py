@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import html as html_lib
 import json
+import threading
 import uuid
 from pathlib import Path
 
@@ -27,6 +28,8 @@ import altair as alt
 import nbformat
 
 TEMPLATES = Path(__file__).parent / "templates"
+#: The bundle's file in a run folder: written once per run, referenced by every page of it.
+VEGA_FILE = "vega.js"
 
 # Finds every chart placeholder and draws it; errors go to the console and
 # into the placeholder so that a broken chart is visible, never silent.
@@ -81,12 +84,36 @@ def show(chart: alt.TopLevelMixin) -> None:
     display(bundle, raw=True)
 
 
-def export(notebook: Path | nbformat.NotebookNode, *, show_code: bool = False, lang: str = "en") -> str:
-    """The executed notebook as one offline HTML page (code cells hidden unless asked)."""
+def export(notebook: Path | nbformat.NotebookNode, *, show_code: bool = False, lang: str = "en",
+           vega_src: str | None = None) -> str:
+    """The executed notebook as one offline HTML page (code cells hidden unless asked).
+
+    With ``vega_src`` the page loads the Vega bundle from that relative file
+    (a run folder holds one :data:`VEGA_FILE` for all its pages) instead of
+    inlining 0.9 MB into every page.
+    """
+    nb = nbformat.read(notebook, as_version=4) if isinstance(notebook, (str, Path)) else notebook
+    vega = {"vega_src": vega_src} if vega_src else {"vega_js": vega_bundle()}
+    resources = {"clpkit": {**vega, "boot_js": _BOOT, "lang": lang}}
+    body, _ = _exporter(show_code).from_notebook_node(nb, resources=resources)
+    return body
+
+
+def _exporter(show_code: bool):
+    """One exporter per setting and thread: building one loads and compiles the templates each time."""
+    cache = _EXPORTERS.__dict__
+    if show_code not in cache:
+        cache[show_code] = _new_exporter(show_code)
+    return cache[show_code]
+
+
+_EXPORTERS = threading.local()
+
+
+def _new_exporter(show_code: bool):
     from nbconvert import HTMLExporter
 
-    nb = nbformat.read(notebook, as_version=4) if isinstance(notebook, (str, Path)) else notebook
-    exporter = HTMLExporter(
+    return HTMLExporter(
         template_name="clpkit",
         extra_template_basedirs=[str(TEMPLATES)],
         exclude_input=not show_code,
@@ -94,9 +121,6 @@ def export(notebook: Path | nbformat.NotebookNode, *, show_code: bool = False, l
         exclude_input_prompt=True,
         exclude_output_prompt=True,
     )
-    resources = {"clpkit": {"vega_js": vega_bundle(), "boot_js": _BOOT, "lang": lang}}
-    body, _ = exporter.from_notebook_node(nb, resources=resources)
-    return body
 
 
 def page(title: str, body_html: str, lang: str = "en") -> str:

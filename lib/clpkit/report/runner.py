@@ -35,6 +35,7 @@ from clpkit.report import NOTEBOOKS
 from clpkit.report import html as pages
 from clpkit.report.figures import cluster_name as figures_cluster_name
 from clpkit.report.i18n import check_lang, t, title
+from clpkit.report.kernels import ENGINE, KernelPool
 
 RUN_FILE = "run.json"
 STAMP = "%Y-%m-%dT%H%M%SZ"
@@ -108,39 +109,45 @@ def run_reports(
     if missing:
         raise ClpkitError(f"{nb_dir}: no notebook {', '.join(f'{n}.ipynb' for n in missing)}")
     out = Path(out).resolve()
-
     with tempfile.TemporaryDirectory(prefix="clpkit-report-") as work:
-        unpacked = unpack(bundle, Path(work))
-        cluster = _cluster_of(unpacked)  # a bundle that cannot be opened stops here, before any folder
-        out.mkdir(parents=True, exist_ok=True)
-        run_dir = _new_run_dir(out, now or dt.datetime.now(dt.UTC))
-        run = Run(folder=run_dir.name, cluster=cluster, bundle=str(bundle), since=since, until=until, lang=lang,
-                  started=_now())
-        _write_run(run_dir, run)
-        values = {"bundle": str(unpacked), "since": since, "until": until, "lang": lang,
-                  "history": str(out), "run_dir": str(run_dir), "reports": ",".join(selected)}
-        pages.vega_bundle()  # build the inlined JavaScript once, before the workers need it
+        # Kernels start first: they import their libraries while the bundle is prepared.
+        pool = KernelPool(min(max(1, jobs), len(selected)), Path(work))
+        try:
+            unpacked = unpack(bundle, Path(work))
+            cluster = _cluster_of(unpacked)  # a bundle that cannot be opened stops here, before any folder
+            out.mkdir(parents=True, exist_ok=True)
+            run_dir = _new_run_dir(out, now or dt.datetime.now(dt.UTC))
+            run = Run(folder=run_dir.name, cluster=cluster, bundle=str(bundle), since=since, until=until, lang=lang,
+                      started=_now())
+            _write_run(run_dir, run)
+            values = {"bundle": str(unpacked), "since": since, "until": until, "lang": lang,
+                      "history": str(out), "run_dir": str(run_dir), "reports": ",".join(selected)}
+            _write_atomic(run_dir / pages.VEGA_FILE, pages.vega_bundle())  # once per run; every page refers to it
 
-        def execute(name: str) -> tuple[str, str, float]:
-            """Run one notebook and write its page; the error text ('' on success)."""
-            clock = time.perf_counter()
-            source, target = nb_dir / f"{name}.ipynb", run_dir / f"{name}.ipynb"
-            declared = papermill.inspect_notebook(str(source))
-            try:
-                papermill.execute_notebook(
-                    str(source), str(target), kernel_name="python3", language="python", progress_bar=False,
-                    parameters={k: v for k, v in values.items() if k in declared}, cwd=str(run_dir),
-                )
-            except Exception as exc:  # papermill saved the partial notebook at target
-                if target.exists():
-                    _write_atomic(run_dir / f"{name}.html", pages.export(target, show_code=True, lang=lang))
-                return name, _first_line(exc), time.perf_counter() - clock
-            _write_atomic(run_dir / f"{name}.html", pages.export(target, show_code=show_code, lang=lang))
-            return name, "", time.perf_counter() - clock
+            def execute(name: str) -> tuple[str, str, float]:
+                """Run one notebook and write its page; the error text ('' on success)."""
+                clock = time.perf_counter()
+                source, target = nb_dir / f"{name}.ipynb", run_dir / f"{name}.ipynb"
+                declared = papermill.inspect_notebook(str(source))
+                try:
+                    with pool.kernel() as km:
+                        papermill.execute_notebook(
+                            str(source), str(target), engine_name=ENGINE, km=km, kernel_name="python3",
+                            language="python", progress_bar=False, request_save_on_cell_execute=False,
+                            parameters={k: v for k, v in values.items() if k in declared},
+                        )
+                except Exception as exc:  # papermill saved the partial notebook at target
+                    if target.exists():
+                        _write_page(run_dir, name, target, show_code=True, lang=lang)
+                    return name, _first_line(exc), time.perf_counter() - clock
+                _write_page(run_dir, name, target, show_code=show_code, lang=lang)
+                return name, "", time.perf_counter() - clock
 
-        # Each notebook has its own kernel (a process); threads only wait for them.
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            results = list(pool.map(execute, selected))
+            # Each kernel is a process; threads only wait for them.
+            with ThreadPoolExecutor(max_workers=max(1, jobs)) as workers:
+                results = list(workers.map(execute, selected))
+        finally:
+            pool.close()
     for name, error, seconds in results:
         run.seconds[name] = round(seconds, 2)
         if not error:
@@ -159,6 +166,11 @@ def run_reports(
     with _locked(out):
         _write_atomic(out / "index.html", top_index(out, lang))
     return run_dir
+
+
+def _write_page(run_dir: Path, name: str, notebook: Path, *, show_code: bool, lang: str) -> None:
+    html_text = pages.export(notebook, show_code=show_code, lang=lang, vega_src=pages.VEGA_FILE)
+    _write_atomic(run_dir / f"{name}.html", html_text)
 
 
 def unpack(bundle: Path, work: Path) -> Path:
