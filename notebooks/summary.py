@@ -41,6 +41,18 @@ page.notice(b, lang)
 page.text(f"{t('cluster', lang)}: {cluster} — {t('servers', lang)}: {', '.join(b.servers)}")
 page.text(page.period_text(figures.table(b, "mirror_stats", since, until), since, until, lang))
 
+# %% [markdown]
+# The incidents of the period, one paragraph each (clpkit explain), before the findings.
+
+# %%
+from clpkit.explain import outage, page as story
+
+incidents, estimate = story.for_period(b, since, until)
+page.heading("incidents", lang)
+page.markup(story.narrative_html(incidents, lang, b.zone))
+outages = outage.summary(outage.outages(b, incidents, estimate, b.zone.name))
+assert outages["count"].sum() <= len(incidents)
+
 # %%
 found = figures.report_findings(b, since, until, lang)
 counts = figures.severity_counts(found)
@@ -54,7 +66,7 @@ page.table(figures.localised_findings(found, lang), lang)
 # then compared with the earlier runs of the same cluster.
 
 # %%
-key = figures.key_figures(b, found, since, until)
+key = figures.key_figures(b, found, since, until, outages)
 assert key["metric"].is_unique().all()
 figures.write(key, run_dir, cluster=cluster)
 trend = figures.history(history, cluster, run_dir)

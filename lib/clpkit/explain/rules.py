@@ -223,7 +223,7 @@ def stop_link(ctx: Context, server: str, group: str, after, reason: dict) -> tup
         extra_ja += f"。{res} の停止に {n} 回失敗しリトライ (deact/retry {ctx.get(f'/root/resource/{rtype}@{res}/deact/retry')})"
     link = Link((begun or done)["time"], server, "stop",
                 T(f"{group} stopped on {server} in {took:.1f} s{extra_en}", f"{server} で {group} を停止 ({took:.1f} 秒){extra_ja}"),
-                ctx.where(begun, *failed, *retried, done), settings, timing)
+                ctx.where(begun, *failed, *retried, done), settings, timing, until=done["time"] if done else None)
     return link, t_done
 
 
@@ -255,7 +255,8 @@ def start_link(ctx: Context, group: str, after, *, not_server=None, server=None)
     else:
         text = T(f"{group} began to start on {dst} (failover policy order {order}) and did not complete",
                  f"{dst} で {group} の起動を開始したが完了しなかった (フェイルオーバポリシー順位 {order})")
-    return Link(begun["time"], dst, "start", text, ctx.where(begun, done), settings, timing), done
+    return Link(begun["time"], dst, "start", text, ctx.where(begun, done), settings, timing,
+                until=done["time"] if done else None), done
 
 
 def _mirror_names(ctx: Context, group: str) -> list[str]:
