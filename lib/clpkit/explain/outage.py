@@ -71,7 +71,7 @@ def outages(bundle, incidents: list[Incident], estimate, tz: str = "UTC") -> lis
         stops = [lk for lk in inc.links if lk.step == "stop" and lk.until]
         starts = [lk for lk in inc.links if lk.step == "start"]
         lost = [lk for lk in inc.links if lk.step == "heartbeat"]
-        if not stops and not lost:
+        if not stops and not lost and not any(lk.until for lk in starts):
             continue
         first = inc.links[0]
         # a monitor's error is reported some time after its last good run: the service was out since then
