@@ -46,7 +46,7 @@ page.heading("group_actions", lang)
 page.table(groups, lang)
 if groups.height:
     page.show(charts.bars(groups.with_columns(label=pl.col("name") + " " + pl.col("action")),
-                          x="max_s", y="label", x_title=t("max_s", lang), y_title=t("name", lang), lang=lang))
+                          x="max_s", y="label", label=t("max", lang), unit="s", y_title=t("name", lang), lang=lang))
 
 # %%
 fo = cluster.failovers(stats)
@@ -65,9 +65,9 @@ mon = cluster.monitor_headroom(stats, cluster.monitor_timeouts(b.config))
 assert (mon["headroom_pct"].drop_nulls() <= 100).all()
 page.heading("monitor_headroom", lang)
 page.table(mon, lang)
-known = mon.drop_nulls("headroom_pct")
+known = mon.drop_nulls("use_pct")
 if known.height:
-    page.show(charts.headroom(known, title=t("monitor_headroom", lang), lang=lang))
+    page.show(charts.timeout_use(known, title=t("monitor_headroom", lang), lang=lang))
 
 # %%
 res_counts = cluster.outcomes(stats)

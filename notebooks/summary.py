@@ -39,7 +39,9 @@ cluster = figures.cluster_name(b, data.resolve_bundle(bundle))
 page.heading("summary", lang, 1)
 page.notice(b, lang)
 page.text(f"{t('cluster', lang)}: {cluster} — {t('servers', lang)}: {', '.join(b.servers)}")
-page.text(page.period_text(figures.table(b, "mirror_stats", since, until), since, until, lang))
+shown_stats = figures.table(b, "mirror_stats", since, until)
+period = page.period_bounds(shown_stats, since, until)
+page.text(page.period_text(shown_stats, since, until, lang))
 
 # %% [markdown]
 # The incidents of the period, one paragraph each (clpkit explain), before the findings.
@@ -68,7 +70,7 @@ page.table(figures.localised_findings(found, lang), lang)
 # %%
 key = figures.key_figures(b, found, since, until, outages)
 assert key["metric"].is_unique().all()
-figures.write(key, run_dir, cluster=cluster)
+figures.write(key, run_dir, cluster=cluster, period=period)
 trend = figures.history(history, cluster, run_dir)
 assert trend["run_time"].null_count() == 0
 page.heading("trend", lang)

@@ -120,7 +120,7 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
     },
     "mirror_break": {
         "en": ("Mirror {resource} broke on {server}", "{message}"),
-        "ja": ("ミラー {resource} が破損 ({server})", "{message}"),
+        "ja": ("ミラー {resource} のミラーブレイク ({server})", "{message}"),
     },
     "mirror_recovered": {
         "en": ("Mirror {resource} recovered on {server}", "{message}"),

@@ -90,12 +90,16 @@ def key_figures(bundle, found: pl.DataFrame, since: str = "", until: str = "", o
     return pl.DataFrame(rows, schema=FIGURES_SCHEMA, orient="row")
 
 
-def write(figures: pl.DataFrame, run_dir: str | Path, *, cluster: str) -> Path | None:
-    """Store a run's figures in ``run_dir/figures.parquet`` (nothing when run_dir is "")."""
+def write(figures: pl.DataFrame, run_dir: str | Path, *, cluster: str, period: tuple[str, str] = ("", "")) -> Path | None:
+    """Store a run's figures in ``run_dir/figures.parquet`` (nothing when run_dir is "").
+
+    ``period`` (first, last) is kept beside them for the run indexes.
+    """
     if not run_dir:
         return None
     path = Path(run_dir) / "figures.parquet"
-    figures.with_columns(cluster=pl.lit(cluster), run=pl.lit(Path(run_dir).name)).write_parquet(path)
+    figures.with_columns(cluster=pl.lit(cluster), run=pl.lit(Path(run_dir).name),
+                         period_start=pl.lit(period[0]), period_end=pl.lit(period[1])).write_parquet(path)
     return path
 
 

@@ -70,6 +70,9 @@ class Run:
     failed: str = ""
     error: str = ""
     seconds: dict[str, float] = field(default_factory=dict)  # per step: figures, each report
+    period_start: str = ""  # the data's period as the summary showed it (since/until when given)
+    period_end: str = ""
+    findings: dict[str, int] = field(default_factory=dict)  # severity -> count, from the summary
 
 
 def run_reports(
@@ -135,6 +138,11 @@ def run_reports(
                   "reports": ",".join(selected)}
         pages.vega_bundle()  # build the inlined JavaScript once, before the workers need it
 
+        def page_of(name: str) -> dict:
+            """Title, language and the bar of links of one report page."""
+            return {"lang": lang, "title": f"{title(name, lang)} — {cluster}",
+                    "nav": pages.nav_html(nav_links(selected, lang), current=f"{name}.html")}
+
         def execute(name: str) -> tuple[str, str, float]:
             """Run one notebook and write its page; the error text ('' on success)."""
             clock = time.perf_counter()
@@ -148,9 +156,9 @@ def run_reports(
                 )
             except Exception as exc:  # papermill saved the partial notebook at target
                 if target.exists():
-                    _write_atomic(run_dir / f"{name}.html", pages.export(target, show_code=True, lang=lang))
+                    _write_atomic(run_dir / f"{name}.html", pages.export(target, show_code=True, **page_of(name)))
                 return name, _first_line(exc), time.perf_counter() - clock
-            _write_atomic(run_dir / f"{name}.html", pages.export(target, show_code=show_code, lang=lang))
+            _write_atomic(run_dir / f"{name}.html", pages.export(target, show_code=show_code, **page_of(name)))
             return name, "", time.perf_counter() - clock
 
         # Each notebook has its own kernel (a process); threads only wait for them.
@@ -170,8 +178,9 @@ def run_reports(
         names_failed = ", ".join(name for name, _ in failures)
         raise ClpkitError(f"report {names_failed} failed: {run.error} (partial output in {run_dir})")
 
-    _write_atomic(run_dir / "index.html", run_index(run))
     run.status, run.finished = "ok", _now()
+    read_summary(run_dir, run)
+    _write_atomic(run_dir / "index.html", run_index(run))
     _write_run(run_dir, run)
     with _locked(out):
         _write_atomic(out / "index.html", top_index(out, lang))
@@ -259,8 +268,31 @@ def _stderr_lines_and_close(opened) -> list[str]:
         opened.close()
 
 
-def runs(out: Path) -> list[Run]:
-    """The successful runs under ``out``, newest first."""
+def nav_links(names: list[str], lang: str) -> list[tuple[str, str]]:
+    """The links at the top of every page of a run: this run, its reports, every run."""
+    return [("index.html", t("this_run", lang)), *[(f"{n}.html", title(n, lang)) for n in names],
+            ("../index.html", t("back_to_runs", lang))]
+
+
+def read_summary(run_dir: Path, run: Run) -> None:
+    """The period and findings counts the summary stored (figures.parquet), into ``run``."""
+    import polars as pl
+
+    path = run_dir / "figures.parquet"
+    if not path.is_file():
+        return
+    try:
+        fig = pl.read_parquet(path)
+    except Exception:  # a damaged file leaves the index without counts, not the run failed
+        return
+    counts = fig.filter(pl.col("metric").str.starts_with("findings."))
+    run.findings = {m.removeprefix("findings."): int(v) for m, v in counts.select("metric", "value").iter_rows()}
+    if "period_start" in fig.columns and fig.height:
+        run.period_start, run.period_end = fig["period_start"][0] or "", fig["period_end"][0] or ""
+
+
+def runs(out: Path, *, failed: bool = False) -> list[Run]:
+    """The successful runs under ``out`` (and the failed ones when asked), newest first."""
     found = []
     for path in sorted(out.glob(f"*/{RUN_FILE}"), reverse=True):
         try:
@@ -268,40 +300,75 @@ def runs(out: Path) -> list[Run]:
             run = Run(**data)
         except (ValueError, TypeError):
             continue
-        if run.status == "ok":
+        if run.status == "ok" or (failed and run.status == "failed"):
             found.append(run)
     return found
 
 
+SEVERITY_ORDER = ("critical", "error", "warning", "info")
+
+
+def _period(run: Run, lang: str) -> str:
+    first = run.since or run.period_start or t("from_start", lang)
+    last = run.until or run.period_end or t("to_end", lang)
+    return f"{first} – {last}"
+
+
+def _findings_cells(run: Run) -> str:
+    if not run.findings:
+        return "".join('<td class="num">–</td>' for _ in SEVERITY_ORDER)
+    return "".join(f'<td class="num">{run.findings.get(s, 0)}</td>' for s in SEVERITY_ORDER)
+
+
+def _status_cell(run: Run, lang: str) -> str:
+    words = t("ok", lang) if run.status == "ok" else f"{t('failed', lang)}: {run.failed}"
+    return f'<td class="clpkit-status-{html.escape(run.status)}">{html.escape(words)}</td>'
+
+
 def run_index(run: Run) -> str:
-    """The page of one run: its reports, period and cluster."""
+    """The page of one run: cluster, period, status, findings, its reports."""
+    lang = run.lang
     items = "\n".join(
-        f'<li><a href="{name}.html">{html.escape(title(name, run.lang))}</a></li>'
-        for name in run.reports
+        f'<li><a href="{name}.html">{html.escape(title(name, lang))}</a></li>' for name in run.reports
     )
-    period = f"{run.since or t('from_start', run.lang)} – {run.until or t('to_end', run.lang)}"
+    head = "".join(f"<th>{t(k, lang)}</th>" for k in ("cluster", "period", "status", "language"))
+    sev = "".join(f"<th>{t('findings', lang)}: {t(s, lang)}</th>" for s in SEVERITY_ORDER)
+    row = (f"<tr><td>{html.escape(run.cluster)}</td><td>{html.escape(_period(run, lang))}</td>"
+           f"{_status_cell(run, lang)}<td>{LANGUAGE_NAMES.get(lang, lang)}</td>{_findings_cells(run)}</tr>")
     body = (
-        f"<p>{t('cluster', run.lang)}: {html.escape(run.cluster)}<br>{t('period', run.lang)}: {html.escape(period)}"
-        f"<br>{t('generated', run.lang)}: {html.escape(run.started)}</p>\n<ul>\n{items}\n</ul>\n"
-        f'<p><a href="../index.html">{t("back_to_runs", run.lang)}</a></p>'
+        f'<table class="clpkit-table"><thead><tr>{head}{sev}</tr></thead><tbody>{row}</tbody></table>\n'
+        f"<p>{t('generated', lang)}: {html.escape(run.started)}</p>\n<h2>{t('reports', lang)}</h2>\n<ul>\n{items}\n</ul>"
     )
-    return pages.page(f"{t('reports', run.lang)}: {run.cluster} {run.folder}", body, run.lang)
+    nav = pages.nav_html(nav_links(run.reports, lang), current="index.html")
+    return pages.page(f"{t('reports', lang)}: {run.cluster} {run.folder}", body, lang, nav=nav)
+
+
+LANGUAGE_NAMES = {"en": "English", "ja": "日本語"}
 
 
 def top_index(out: Path, lang: str = "en") -> str:
-    """The page listing every successful run under ``out``, newest first."""
+    """The page listing the runs under ``out``, newest first: period, status, language, findings, reports."""
     rows = "\n".join(
-        f'<tr><td><a href="{r.folder}/index.html">{r.folder}</a></td><td>{html.escape(r.cluster)}</td>'
-        f"<td>{html.escape(r.since or '-')} – {html.escape(r.until or '-')}</td>"
-        f"<td>{_report_links(r)}</td></tr>"
-        for r in runs(out)
+        f'<tr><td data-sort="{r.folder}">{_run_link(r)}</td><td>{html.escape(r.cluster)}</td>'
+        f"<td>{html.escape(_period(r, lang))}</td>{_status_cell(r, lang)}"
+        f"<td>{LANGUAGE_NAMES.get(r.lang, r.lang)}</td>{_findings_cells(r)}"
+        f"<td>{_report_links(r, lang)}</td></tr>"
+        for r in runs(out, failed=True)
     )
-    head = "".join(f"<th>{t(k, lang)}</th>" for k in ("run", "cluster", "period", "reports"))
-    return pages.page(t("runs", lang), f"<table><tr>{head}</tr>\n{rows}\n</table>", lang)
+    head = "".join(f"<th>{t(k, lang)}</th>" for k in ("run", "cluster", "period", "status", "language"))
+    head += "".join(f"<th>{t(s, lang)}</th>" for s in SEVERITY_ORDER) + f"<th>{t('reports', lang)}</th>"
+    return pages.page(t("runs", lang), f'<table class="clpkit-table"><thead><tr>{head}</tr></thead><tbody>\n{rows}\n</tbody></table>', lang)
 
 
-def _report_links(run: Run) -> str:
-    return " ".join(f'<a href="{run.folder}/{name}.html">{name}</a>' for name in run.reports)
+def _run_link(run: Run) -> str:
+    if run.status == "ok":
+        return f'<a href="{run.folder}/index.html">{run.folder}</a>'
+    return html.escape(run.folder)
+
+
+def _report_links(run: Run, lang: str) -> str:
+    names = run.reports if run.status == "ok" else [run.failed] if run.failed else []
+    return " · ".join(f'<a href="{run.folder}/{name}.html">{html.escape(title(name, lang))}</a>' for name in names)
 
 
 def _new_run_dir(out: Path, when: dt.datetime) -> Path:
