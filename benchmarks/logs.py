@@ -7,8 +7,6 @@ each with clpkit (polars string operations) and with a plain loop of
 and the ratio. Targets (issue 3 section 8): at least 8x the loop and at
 least 100 MB/s. Each timing is the best of ``--repeat`` runs; ``cpu ratio``
 compares CPU seconds (all threads) and is less affected by other load.
-The clpkit figures are for the compiled scanners when they are built;
-``CLPKIT_NATIVE=0`` measures the polars-only paths (the output says which).
 """
 
 from __future__ import annotations
@@ -22,7 +20,6 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from clpkit import native
 from clpkit.formats import module_log, syslog
 
 MODULES = ["rc", "nm", "rm", "pm", "apisv", "mdagent"]
@@ -142,7 +139,6 @@ def main() -> None:
             path.write_text(text)
         load = os.getloadavg()[0]
         print(f"{os.cpu_count()} CPUs, load average {load:.1f} (wall-clock figures drop when other work shares the CPUs)")
-        print(native.describe())
         print(
             f"{'format':<11} {'MB':>6} {'rows':>9} {'clpkit s':>9} {'MB/s':>7} {'loop s':>7} {'loop MB/s':>9} "
             f"{'ratio':>6} {'cpu ratio':>9}"

@@ -24,16 +24,20 @@ bundle: str = "data/samples/bundle"  # log collection to analyse (folder or arch
 since: str = ""  # unused here (the reference covers the whole collection); kept for a uniform command line
 until: str = ""  # unused here, as since
 lang: str = "en"  # language of the page: en or ja
+tz: str = ""  # zone the servers' clocks run on (IANA name or +09:00); empty: detected, else UTC
+problems: str = ""  # set by clpkit report: what it could not unpack from the archives (JSON file)
 
 # %%
+from clpkit import config
 from clpkit.catalog import SERVER_DOWN_CONDITIONS
 from clpkit.reference import inventory
 from clpkit.report import data, page
 from clpkit.report.i18n import t, translate
 
-b = data.open_bundle(bundle)
+b = data.open_bundle(bundle, tz, problems)
 cfg = b.config
 page.heading("cluster_reference", lang, 1)
+page.notice(b, lang)
 if cfg is None:
     page.text(t("no_config", lang))
 else:
@@ -66,7 +70,10 @@ page.text(t("elog_note", lang))
 page.table(translate(elogs, ["why"], lang), lang)
 
 # %%
-if cfg is not None:
+if cfg is not None and cfg.is_windows:
+    page.heading("ports", lang)
+    page.text(f"{config.WINDOWS_REFUSAL} ({cfg.os_evidence()[1]})")
+elif cfg is not None:
     flows = inventory.ports_table(cfg)
     assert flows["port"].is_between(0, 65535).all()
     page.heading("ports", lang)

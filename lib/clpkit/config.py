@@ -28,8 +28,11 @@ bookkeeping and are skipped.
 
 from __future__ import annotations
 
+import bisect
 import os
+import re
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import polars as pl
@@ -187,6 +190,48 @@ MIRROR_TYPES = ("md", "hd")
 
 
 # --- model -----------------------------------------------------------------
+#: Sections the typed model reads; everything else is reported raw (``other``).
+MODELLED_SECTIONS = ("cluster", "server", "heartbeat", "networkpartition", "group", "resource", "monitor", "pm",
+                     "servergroup", "haltp", "webmgr", "all")
+
+#: Group attributes (public clpcreate parameter documentation, [P]): code -> meaning, and the default.
+GROUP_START = ({"0": "manual", "1": "auto"}, "1")
+GROUP_FAILOVER = ({"0": "manual", "1": "auto"}, "1")
+GROUP_FAILBACK = ({"0": "manual", "1": "auto"}, "0")
+
+#: Type-specific monitor settings worth naming (relative paths under the monitor), [P] from
+#: the vendor's parameter documentation and the real files; every other value stays in ``params``.
+MONITOR_WATCHES: dict[str, dict[str, str]] = {
+    "mdw": {"mirror": "parameters/object"},
+    "mdnw": {"mirror": "parameters/object"},
+    "hdw": {"mirror": "parameters/object"},
+    "hdnw": {"mirror": "parameters/object"},
+    "diskw": {"device": "parameters/object", "method": "parameters/method", "size": "parameters/size"},
+    "genw": {"script": "parameters/path"},
+    "volmgrw": {"volume": "parameters/devname"},
+    "fipw": {"resource": "target"},
+    "mysqlw": {"database": "parameters/database", "address": "parameters/ipaddress", "port": "parameters/port",
+               "user": "parameters/username", "library": "parameters/libraryfullpath"},
+    "psqlw": {"database": "parameters/database", "address": "parameters/ipaddress", "port": "parameters/port",
+              "user": "parameters/username", "library": "parameters/libraryfullpath"},
+    "oraclew": {"database": "parameters/connectstring", "user": "parameters/username"},
+    "httpw": {"server": "parameters/servername", "port": "parameters/port"},
+    "userw": {"method": "parameters/method"},
+}
+#: Setting names whose values are secrets: ``to_dict`` shows that they are set, never the value.
+SECRET_KEYS = ("password", "passwd", "passphrase", "secret")
+
+
+def _is_secret(rel: str) -> bool:
+    last = rel.rsplit("/", 1)[-1].lower()
+    return any(k in last for k in SECRET_KEYS)
+
+
+def hide_secrets(values: dict[str, str | None]) -> dict[str, str | None]:
+    """``values`` with every password-like setting replaced by ``(set, hidden)``."""
+    return {k: ("(set, hidden)" if v and _is_secret(k) else v) for k, v in values.items()}
+
+
 @dataclass(frozen=True)
 class Address:
     """One network device of a server: ``lan`` devices are interconnects, ``mdc`` mirror disk connects."""
@@ -203,6 +248,11 @@ class Server:
     priority: int | None
     addresses: list[Address]
     devices: dict[str, dict[str, str | None]]  # every device@N: its type, info and other values
+    settings: dict[str, str | None] = field(default_factory=dict)  # every other value (survive, …), raw
+
+    def interconnects(self) -> list[Address]:
+        """The server's interconnect (``lan``) devices, in device-id order of the file."""
+        return [a for a in self.addresses if a.role == "interconnect"]
 
 
 @dataclass(frozen=True)
@@ -223,6 +273,20 @@ class Group:
     type: str | None
     resources: list[tuple[str, str]]  # (type, name) in file order
     servers: list[str]  # startup order; all servers by priority when the group names none
+    settings: dict[str, str | None] = field(default_factory=dict)  # start, failover, gid…, raw
+    start: str = "auto"  # start attribute: auto (default) or manual; "code N" when unknown
+    failover: str = "auto"
+    failback: str = "manual"
+    start_after: list[str] = field(default_factory=list)  # groups this one waits for (depend/act/depend@X)
+    stop_after: list[str] = field(default_factory=list)  # depend/deact/depend@X
+
+
+@dataclass(frozen=True)
+class ServerGroup:
+    """A server group (hybrid disks, ``/root/servergroup``; the element layout is inferred, [I])."""
+
+    name: str
+    servers: list[str]
 
 
 @dataclass(frozen=True)
@@ -231,6 +295,7 @@ class Resource:
     name: str
     group: str | None
     params: dict[str, str | None]  # every value below the resource, by relative path
+    depends: list[str] = field(default_factory=list)  # resources this one starts after (<depend name=…/>)
 
 
 @dataclass(frozen=True)
@@ -244,6 +309,7 @@ class Monitor:
     target: str | None
     recovery: dict[str, object]
     params: dict[str, str | None]
+    watches: dict[str, object] = field(default_factory=dict)  # type-specific: mirror, script, device, targets…
 
 
 def _int(value: str | None) -> int | None:
@@ -251,6 +317,15 @@ def _int(value: str | None) -> int | None:
         return int(value) if value is not None else None
     except ValueError:
         return None
+
+
+def _decode(table: tuple[dict[str, str], str], raw: str | None) -> str:
+    codes, default = table
+    value = (raw or "").strip() or default
+    return codes.get(value, f"code {value}")
+
+
+_WINDOWS_DEVICE = re.compile(r"^[A-Za-z]:?\\?$|^[A-Za-z]:[\\/]")
 
 
 @dataclass
@@ -261,16 +336,32 @@ class ClusterConfig:
     source: str = "<bytes>"
     replaced_chars: int = 0
     encoding: str | None = None
-    _children: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _children: dict[str, dict[str, None]] = field(default_factory=dict, repr=False)
+    _sorted: list[str] = field(default_factory=list, repr=False)
+    _order: dict[str, int] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
+        # Each path links itself to its parent, then climbs until a link already
+        # exists: linear in the number of elements (25,000 monitors load at once).
+        children = self._children
         for path in self.values:
-            parts = path.split("/")
-            for depth in range(2, len(parts)):
-                parent, child = "/".join(parts[:depth]), parts[depth]
-                kids = self._children.setdefault(parent, [])
-                if child not in kids:
-                    kids.append(child)
+            child_path = path
+            while True:
+                cut = child_path.rfind("/")
+                if cut <= 0:
+                    break
+                parent = child_path[:cut]
+                kids = children.get(parent)
+                seg = child_path[cut + 1:]
+                if kids is None:
+                    children[parent] = {seg: None}
+                elif seg in kids:
+                    break
+                else:
+                    kids[seg] = None
+                child_path = parent
+        self._order = {p: i for i, p in enumerate(self.values)}
+        self._sorted = sorted(self.values)
 
     # -- generic access ------------------------------------------------------
     def get(self, path: str, default: str | None = None) -> str | None:
@@ -286,12 +377,19 @@ class ClusterConfig:
 
     def children(self, path: str) -> list[str]:
         """The path segments directly below ``path``, in file order."""
-        return list(self._children.get("/" + path.strip("/"), []))
+        return list(self._children.get("/" + path.strip("/"), ()))
+
+    def _below(self, path: str) -> list[str]:
+        """Every path below ``path``, in file order (a range of the sorted paths)."""
+        prefix = "/" + path.strip("/") + "/"
+        lo = bisect.bisect_left(self._sorted, prefix)
+        hi = bisect.bisect_left(self._sorted, prefix[:-1] + "0")  # "0" sorts right after "/"
+        return sorted(self._sorted[lo:hi], key=self._order.__getitem__)
 
     def subtree(self, path: str) -> dict[str, str | None]:
         """Every value below ``path``, keyed by the path relative to it."""
-        prefix = "/" + path.strip("/") + "/"
-        return {p[len(prefix):]: v for p, v in self.values.items() if p.startswith(prefix) and v is not None}
+        cut = len("/" + path.strip("/")) + 1
+        return {p[cut:]: self.values[p] for p in self._below(path) if self.values[p] is not None}
 
     def _entries(self, section: str) -> list[tuple[str, str]]:
         """(type, name) of the keyed entries of a section, skipping ``types@`` bookkeeping."""
@@ -302,12 +400,40 @@ class ClusterConfig:
                 out.append((tag, name))
         return out
 
+    def _keys(self, path: str, tag: str) -> list[str]:
+        """The names of the ``tag@name`` children of ``path`` (key-only elements such as ``depend``)."""
+        return [c.partition("@")[2] for c in self.children(path) if c.partition("@")[0] == tag and "@" in c]
+
     # -- typed views ---------------------------------------------------------
     @property
     def name(self) -> str | None:
         return self.get("/root/cluster/name")
 
+    @cached_property
+    def os(self) -> str | None:
+        """``linux`` or ``windows``: ``/root/all/serveros``, else Windows when devices are drive letters."""
+        return self.os_evidence()[0]
+
+    def os_evidence(self) -> tuple[str | None, str]:
+        """The server OS and why it is believed (the setting, or the Windows-only values seen)."""
+        declared = (self.get("/root/all/serveros") or "").strip().lower()
+        if declared:
+            return declared, f"/root/all/serveros is {declared!r}"
+        for path, value in self.values.items():
+            if not path.startswith("/root/resource/") or not value:
+                continue
+            rel = path.rsplit("/", 1)[-1]
+            if rel in ("volumemountpoint", "cpvolumemountpoint", "volumeguid", "cpvolumeguid"):
+                return "windows", f"{path} is a Windows volume setting"
+            if rel in ("device", "dppath", "cppath") and _WINDOWS_DEVICE.match(value.strip()):
+                return "windows", f"{path} is the drive letter {value!r}"
+        return None, "clp.conf does not say (no /root/all/serveros)"
+
     @property
+    def is_windows(self) -> bool:
+        return self.os == "windows"
+
+    @cached_property
     def servers(self) -> list[Server]:
         """Servers ordered by priority (0 first), then by file order."""
         out = []
@@ -327,7 +453,8 @@ class ClusterConfig:
                 role = {"lan": "interconnect", "mdc": "mirror-connect"}.get(dtype or "")
                 if role:
                     addresses.append(Address(dev, dtype, role, values.get("info")))
-            out.append(Server(name, _int(self.get(f"{base}/priority")), addresses, devices))
+            settings = {k: v for k, v in self.subtree(base).items() if not k.startswith("device@") and k != "priority"}
+            out.append(Server(name, _int(self.get(f"{base}/priority")), addresses, devices, settings))
         order = {s.name: i for i, s in enumerate(out)}
         return sorted(out, key=lambda s: (s.priority if s.priority is not None else 1 << 30, order[s.name]))
 
@@ -339,15 +466,15 @@ class ClusterConfig:
             out.append(Heartbeat(kind, tag, name, _int(params.get("priority")), params.get("device"), params))
         return sorted(out, key=lambda h: (h.priority if h.priority is not None else 1 << 30))
 
-    @property
+    @cached_property
     def heartbeats(self) -> list[Heartbeat]:
         return self._heartbeat_like("/root/heartbeat", "heartbeat")
 
-    @property
+    @cached_property
     def network_partitions(self) -> list[Heartbeat]:
         return self._heartbeat_like("/root/networkpartition", "networkpartition")
 
-    @property
+    @cached_property
     def groups(self) -> list[Group]:
         all_servers = [s.name for s in self.servers]
         out = []
@@ -364,18 +491,37 @@ class ClusterConfig:
                 elif ctag == "policy" and ref:
                     policies.append((_int(self.get(f"{base}/{child}/order")), ref))
             servers = [s for _, s in sorted(policies, key=lambda p: (p[0] is None, p[0] or 0))] or all_servers
-            out.append(Group(name, self.get(f"{base}/type"), resources, servers))
+            settings = {k: v for k, v in self.subtree(base).items() if not k.startswith(("resource@", "policy@"))}
+            out.append(Group(
+                name, self.get(f"{base}/type"), resources, servers, settings,
+                start=_decode(GROUP_START, settings.get("start")),
+                failover=_decode(GROUP_FAILOVER, settings.get("failover")),
+                failback=_decode(GROUP_FAILBACK, settings.get("failback")),
+                start_after=self._keys(f"{base}/depend/act", "depend"),
+                stop_after=self._keys(f"{base}/depend/deact", "depend"),
+            ))
         return out
 
-    @property
+    @cached_property
+    def server_groups(self) -> list[ServerGroup]:
+        """Server groups under ``/root/servergroup`` (element layout inferred, [I]); empty when none."""
+        out = []
+        for tag, name in self._entries("/root/servergroup"):
+            base = f"/root/servergroup/{tag}@{name}"
+            members = [(_int(self.get(f"{base}/server@{s}/order")), i, s) for i, s in enumerate(self._keys(base, "server"))]
+            out.append(ServerGroup(name, [s for _, _, s in sorted(members, key=lambda m: (m[0] is None, m[0] or 0, m[1]))]))
+        return out
+
+    @cached_property
     def resources(self) -> list[Resource]:
         owner = {ref: g.name for g in self.groups for ref in g.resources}
         return [
-            Resource(rtype, name, owner.get((rtype, name)), self.subtree(f"/root/resource/{rtype}@{name}"))
+            Resource(rtype, name, owner.get((rtype, name)), self.subtree(f"/root/resource/{rtype}@{name}"),
+                     self._keys(f"/root/resource/{rtype}@{name}", "depend"))
             for rtype, name in self._entries("/root/resource")
         ]
 
-    @property
+    @cached_property
     def monitors(self) -> list[Monitor]:
         out = []
         for mtype, name in self._entries("/root/monitor"):
@@ -387,18 +533,17 @@ class ClusterConfig:
                 "restart_threshold": _int(p.get("emergency/threshold/restart")),
                 "failover_threshold": _int(p.get("emergency/threshold/fo")),
                 "final_action_code": _int(p.get("emergency/action")),
-                "final_action": action_name(MONITOR_ACTIONS, p.get("emergency/action")),
+                "final_action": self._action(MONITOR_ACTIONS, p.get("emergency/action")),
             }
+            watches: dict[str, object] = {
+                key: p[rel] for key, rel in MONITOR_WATCHES.get(mtype, {}).items() if p.get(rel) is not None
+            }
+            addresses = [v for k, v in p.items() if k.startswith("parameters/list@") and k.endswith("/ip") and v]
+            if addresses:
+                watches["addresses"] = addresses
             out.append(
-                Monitor(
-                    mtype,
-                    name,
-                    _int(p.get("polling/interval")),
-                    _int(p.get("polling/timeout")),
-                    p.get("target"),
-                    recovery,
-                    p,
-                )
+                Monitor(mtype, name, _int(p.get("polling/interval")), _int(p.get("polling/timeout")),
+                        p.get("target"), recovery, p, watches)
             )
         return out
 
@@ -406,6 +551,48 @@ class ClusterConfig:
     def cluster(self) -> dict[str, str | None]:
         """Settings under ``/root/cluster`` by relative path."""
         return self.subtree("/root/cluster")
+
+    @property
+    def heartbeat_settings(self) -> dict[str, int | None]:
+        """Heartbeat ``timeout`` and ``interval`` (cluster/heartbeat), milliseconds as written
+        (the unit is assumed: the values seen are like 50000 and 3000); None when the file leaves the default."""
+        return {k: _int(self.get(f"/root/cluster/heartbeat/{k}")) for k in ("timeout", "interval")}
+
+    @property
+    def survive(self) -> dict[str, object]:
+        """``cluster/survive`` (rscact, rscdeact, monitor) and each server's ``survive``, raw: their meaning
+        is not published, so they are shown as written."""
+        return {
+            "cluster": self.subtree("/root/cluster/survive"),
+            "servers": {s.name: s.settings["survive"] for s in self.servers if "survive" in s.settings},
+            "meaning": "not published: values shown as written",
+        }
+
+    @property
+    def shutdown_monitor(self) -> dict[str, str | None]:
+        """``/root/haltp``: the shutdown monitor's method (softdog, keepalive) and timeout action (RESET, PANIC)."""
+        return self.subtree("/root/haltp")
+
+    @property
+    def webui_clients(self) -> dict[str, object]:
+        """The Cluster WebUI client allow-list: ``iprest`` (1: connections limited by address) and the
+        addresses allowed with (``ip@X``) and without (``ipro@X``) operation rights."""
+        base = "/root/webmgr/security/clientlist"
+        return {
+            "restricted": self.get(f"{base}/iprest") == "1",
+            "operate": self._keys(base, "ip"),
+            "view_only": self._keys(base, "ipro"),
+        }
+
+    def other(self) -> dict[str, str | None]:
+        """Every value outside the sections the model reads, by full path: their meaning is not
+        modelled here, so they are shown raw."""
+        out = {}
+        for path, value in self.values.items():
+            top = path.split("/")[2] if path.count("/") >= 2 else ""
+            if top.partition("@")[0] not in MODELLED_SECTIONS:
+                out[path] = value
+        return out
 
     def resource(self, rtype: str, name: str) -> Resource:
         for r in self.resources:
@@ -422,6 +609,8 @@ class ClusterConfig:
 
         Numeric settings are ints. ``defaulted`` lists the keys that took the
         default. Timeouts and intervals are seconds (see :data:`MIRROR_SETTINGS`).
+        The defaults are the Linux ones; on a Windows cluster nothing is defaulted
+        (``defaults`` says so) and the Windows volume settings are listed raw.
         """
         for rtype in MIRROR_TYPES:
             base = f"/root/resource/{rtype}@{name}"
@@ -430,24 +619,38 @@ class ClusterConfig:
         else:
             known = ", ".join(self.mirrors()) or "none"
             raise ClpkitError(f"{self.source}: no mirror or hybrid disk resource named {name!r} (configured: {known})")
+        windows = self.is_windows
         out: dict[str, object] = {"name": name, "type": rtype}
         defaulted = []
         for key, (rel, default) in MIRROR_SETTINGS.items():
             raw = self.get(f"{base}/parameters/{rel}")
             if raw is None:
-                out[key] = default
-                if default is not None:
+                out[key] = None if windows else default
+                if default is not None and not windows:
                     defaulted.append(key)
             else:
                 out[key] = _int(raw) if isinstance(default, int) else raw
-        out["syncmode_name"] = {1: "sync", 0: "async"}.get(out["syncmode"], f"code {out['syncmode']}")
+        sync = out["syncmode"]
+        out["syncmode_name"] = None if sync is None else {1: "sync", 0: "async"}.get(sync, f"code {sync}")
         out["mirror_connects"] = [
             self.subtree(f"{base}/parameters/{child}")
             for child in self.children(f"{base}/parameters")
             if child.startswith("netdev@")
         ]
         out["defaulted"] = defaulted
+        if windows:
+            out["defaults"] = "none applied: the documented defaults are those of the Linux mirror driver"
+            out["windows"] = {
+                k: v for k, v in self.subtree(base).items()
+                if k.rsplit("/", 1)[-1] in ("volumemountpoint", "cpvolumemountpoint", "volumeguid", "cpvolumeguid")
+            }
         return out
+
+    def _action(self, table: dict[int, str], code: str | int | None) -> str | None:
+        """:func:`action_name`, except on Windows, whose codes are numbered differently: shown raw."""
+        if self.is_windows and code is not None and str(code).strip():
+            return f"code {str(code).strip()} (Windows numbering, not decoded)"
+        return action_name(table, code)
 
     def final_actions(self) -> list[dict[str, object]]:
         """Every configured final action, decoded: cluster stall and partition actions,
@@ -455,12 +658,15 @@ class ClusterConfig:
 
         Absent settings take the documented defaults (rsctoaction 2, npaction 2,
         pm recover 2, resource act 1, deact 4) and say so with ``default: True``.
+        The tables are the Linux ones: on a Windows cluster only written codes are
+        listed, undecoded, and no default is assumed.
         """
         out: list[dict[str, object]] = []
+        windows = self.is_windows
 
         def add(scope: str, name: str | None, setting: str, path: str, table: dict[int, str], default: int | None):
             raw = self.get(path)
-            if raw is None and default is None:
+            if raw is None and (default is None or windows):
                 return
             code = _int(raw) if raw is not None else default
             out.append(
@@ -470,7 +676,7 @@ class ClusterConfig:
                     "setting": setting,
                     "path": path,
                     "code": code,
-                    "action": action_name(table, raw if raw is not None else default),
+                    "action": self._action(table, raw if raw is not None else default),
                     "default": raw is None,
                 }
             )
@@ -488,17 +694,24 @@ class ClusterConfig:
         return out
 
     def to_dict(self) -> dict[str, object]:
-        """Plain data for ``clpkit config FILE --json``."""
+        """Plain data for ``clpkit config FILE --json``: every value of the file, the ones the model
+        does not interpret under ``other``; password-like settings say only that they are set."""
+        os_name, os_reason = self.os_evidence()
         return {
             "name": self.name,
             "source": self.source,
             "encoding": self.encoding,
             "replaced_chars": self.replaced_chars,
+            "os": os_name,
+            "os_evidence": os_reason,
             "servers": [
-                {"name": s.name, "priority": s.priority, "addresses": [asdict(a) for a in s.addresses]}
+                {"name": s.name, "priority": s.priority, "addresses": [asdict(a) for a in s.addresses],
+                 "devices": s.devices, "settings": s.settings}
                 for s in self.servers
             ],
+            "server_groups": [asdict(g) for g in self.server_groups],
             "heartbeats": [asdict(h) for h in self.heartbeats],
+            "heartbeat_settings": self.heartbeat_settings,
             "network_partitions": [asdict(h) for h in self.network_partitions],
             "groups": [
                 {
@@ -506,10 +719,20 @@ class ClusterConfig:
                     "type": g.type,
                     "servers": g.servers,
                     "resources": [{"type": t, "name": n} for t, n in g.resources],
+                    "start": g.start,
+                    "failover": g.failover,
+                    "failback": g.failback,
+                    "start_after": g.start_after,
+                    "stop_after": g.stop_after,
+                    "settings": g.settings,
                 }
                 for g in self.groups
             ],
-            "resources": [{"type": r.type, "name": r.name, "group": r.group, "parameters": r.params} for r in self.resources],
+            "resources": [
+                {"type": r.type, "name": r.name, "group": r.group, "depends": r.depends,
+                 "parameters": hide_secrets(r.params)}
+                for r in self.resources
+            ],
             "monitors": [
                 {
                     "type": m.type,
@@ -517,20 +740,47 @@ class ClusterConfig:
                     "interval": m.interval,
                     "timeout": m.timeout,
                     "target": m.target,
+                    "watches": m.watches,
                     "recovery": m.recovery,
+                    "parameters": hide_secrets(m.params),
                 }
                 for m in self.monitors
             ],
             "mirrors": [self.mirror(n) for n in self.mirrors()],
             "final_actions": self.final_actions(),
-            "cluster": self.cluster,
+            "cluster": hide_secrets(self.cluster),
+            "survive": self.survive,
+            "shutdown_monitor": self.shutdown_monitor,
+            "webui_clients": self.webui_clients,
+            "other": {
+                "meaning": "elements the model does not interpret (their meaning is not published or not "
+                           "modelled): shown raw by path",
+                "values": hide_secrets(self.other()),
+            },
         }
+
+
+class WindowsCluster(ClpkitError):
+    """A tool built on the Linux Maintenance Guide was given a Windows cluster's clp.conf."""
+
+
+#: The one line every Linux-only tool refuses a Windows cluster with.
+WINDOWS_REFUSAL = "this is a Windows cluster; the Linux Maintenance Guide procedures do not apply"
+
+
+def require_linux(cfg: ClusterConfig | None, what: str = "") -> None:
+    """Refuse a Windows cluster (``WindowsCluster``: source, the one line, what does not apply, why)."""
+    if cfg is None or not cfg.is_windows:
+        return
+    _, reason = cfg.os_evidence()
+    suffix = f" ({what})" if what else ""
+    raise WindowsCluster(f"{cfg.source}: {WINDOWS_REFUSAL}{suffix}; {reason}")
 
 
 def from_frame(frame: pl.DataFrame, *, source: str = "<frame>") -> ClusterConfig:
     """A model from the rows of :func:`clpkit.formats.clp_conf.parse` (first value wins on duplicates)."""
     values: dict[str, str | None] = {}
-    for path, value in frame.select("path", "value").iter_rows():
+    for path, value in zip(frame["path"].to_list(), frame["value"].to_list()):
         if path not in values or (values[path] is None and value is not None):
             values[path] = value
     replaced = int(frame["problem"].is_not_null().sum()) if "problem" in frame.columns else 0
@@ -551,11 +801,11 @@ def load(path_or_bytes: str | os.PathLike | bytes) -> ClusterConfig:
         except OSError as exc:
             raise ParseError(source, exc.strerror or str(exc)) from None
     if isinstance(data, bytes):
-        _, replaced = clp_conf.decode(data, source=source)
         encoding = clp_conf.declared_encoding(data)
+        text, replaced = clp_conf.decode(data, source=source)
     else:
-        replaced, encoding = data.count("\ufffd"), None
-    frame = clp_conf.parse(data, source=source)
+        text, replaced, encoding = data, data.count("\ufffd"), None
+    frame = clp_conf.parse(text, source=source)
     if frame.is_empty():
         raise ParseError(source, "empty configuration: no elements found", 1)
     cfg = from_frame(frame, source=source)

@@ -12,33 +12,11 @@ UTC unless told otherwise; syslog lines that wrote their own UTC offset
 (RFC 3339 / 5424) use it instead. ``time`` is timezone-aware UTC after the
 clock correction; ``local_time`` is the time as the server wrote it.
 
-Clock drift. Servers' clocks disagree, and a timeline that interleaves two
-servers is only right once that is corrected. :func:`estimate_offsets`
-measures each server's clock against a reference server from events that
-both servers record at (nearly) the same real moment:
-
-- ``alert_replica``: the alert-sync service copies every alert into every
-  server's alert log. The copy's ``logged`` time is taken to be the
-  receiving server's clock (an assumption: the alert-log layout is
-  inferred, SPEC 3.6), the original's ``logged`` time the sending server's;
-  their difference is the offset plus a transfer delay of milliseconds.
-- ``heartbeat_loss``: when a heartbeat link breaks, each server reports the
-  other's heartbeat as stopped (nm 4, ``Resource <hb> of server <peer> has
-  stopped``) after the same timeout.
-- ``failover``: a group stopping on one server and starting on the other
-  (cluster statistics Stop / Start-Move rows, or rc 21 / rc 10 messages).
-  The handover takes a moment, so each such pair over-states the offset in
-  its direction; failovers both ways cancel out, and this kind is used only
-  when the other two give nothing.
-
-Each pair yields ``clock(b) - clock(a)``; the estimate per server pair is
-the median of each direction (a to b, b to a), averaged so that a delay
-adding in the direction of travel cancels out, reported with the number of
-pairs and their spread (max - min), and every
-pair is listed as evidence (source and line on both sides). Servers are
-chained to the reference through the pairs available. :func:`events`
-applies the estimate unless ``offsets`` are given, and shows what it applied
-in ``clock_offset_s``.
+Clock drift. Servers' clocks disagree; :mod:`clpkit.clock` estimates each
+server's offset once, from every event of the bundle (all levels), with an
+interval and the pairs behind it. :func:`events` applies that estimate
+(or the ``offsets`` given, or none with ``clock="raw"``) and shows what it
+applied in ``clock_offset_s``.
 
 >>> sorted(SCHEMA)[:4]
 ['clock_offset_s', 'event_id', 'group', 'kind']
@@ -46,7 +24,6 @@ in ``clock_offset_s``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Iterable, Mapping
 
@@ -72,36 +49,6 @@ SCHEMA = pl.Schema(
     }
 )
 
-EVIDENCE_SCHEMA = pl.Schema(
-    {
-        "method": pl.String,
-        "what": pl.String,
-        "server_a": pl.String,
-        "time_a": pl.Datetime("ms", "UTC"),
-        "source_a": pl.String,
-        "line_a": pl.Int64,
-        "server_b": pl.String,
-        "time_b": pl.Datetime("ms", "UTC"),
-        "source_b": pl.String,
-        "line_b": pl.Int64,
-        "delta_s": pl.Float64,
-    }
-)
-
-SUMMARY_SCHEMA = pl.Schema(
-    {
-        "server": pl.String,
-        "offset_s": pl.Float64,
-        "via": pl.String,
-        "method": pl.String,
-        "pairs": pl.Int64,
-        "spread_s": pl.Float64,
-    }
-)
-
-#: Methods in order of trust; a weaker one is used for a server pair only when no stronger one has pairs.
-METHODS = ("alert_replica", "heartbeat_loss", "failover")
-
 #: Module-log levels taken into the event table by default (the info lines are the bulk of the logs).
 MODULE_LOG_LEVELS = ("W", "E")
 
@@ -120,60 +67,36 @@ _MONITOR_PATTERNS = (rf"(?i)\bmonitoring\s+{_NAME}", rf"(?i)\bmonitor(?: resourc
 _HEARTBEAT = rf"Resource\s+{_NAME}\s+of\s+server\s+{_NAME}\s+has\s+stopped"
 
 
-@dataclass
-class OffsetEstimate:
-    """Each server's clock offset against ``reference`` (seconds; positive = ahead), with its evidence."""
-
-    reference: str | None
-    offsets: dict[str, float]
-    summary: pl.DataFrame = field(repr=False)
-    evidence: pl.DataFrame = field(repr=False)
-
-    def describe(self) -> str:
-        """One line per server: offset, how it was found, how many pairs and their spread."""
-        lines = [f"reference clock: {self.reference}"]
-        for row in self.summary.iter_rows(named=True):
-            if row["server"] == self.reference:
-                continue
-            if row["offset_s"] is None:
-                lines.append(f"{row['server']}: no shared event with the other servers; offset unknown (0 applied)")
-                continue
-            lines.append(
-                f"{row['server']}: {row['offset_s']:+.3f} s via {row['via']} "
-                f"({row['method']}, {row['pairs']} pair(s), spread {row['spread_s']:.3f} s)"
-            )
-        return "\n".join(lines)
-
-
 def events(
     bundle,
     offsets: Mapping[str, float | timedelta] | None = None,
     *,
     tz: str | Mapping[str, str] = "UTC",
     module_log_levels: Iterable[str] | None = MODULE_LOG_LEVELS,
+    clock: str = "estimate",
 ) -> pl.DataFrame:
     """The bundle's events on one clock, sorted by time (see the module docstring).
 
     ``offsets`` maps a server to its clock's lead over the reference
     (seconds or timedelta); missing servers get 0. Without it the offsets
-    of :func:`estimate_offsets` are applied. ``module_log_levels`` picks the
-    module-log lines taken (None: every entry line).
+    of :func:`clpkit.clock.estimate_offsets` are applied, estimated once from
+    every event (all levels), whatever ``module_log_levels`` keeps for the
+    table; ``clock="raw"`` applies none (the times as the servers wrote them).
+    ``module_log_levels`` picks the module-log lines taken (None: every entry line).
     """
-    raw = raw_events(bundle, tz=tz, module_log_levels=module_log_levels)
-    if offsets is None:
-        applied = estimate_offsets(bundle, tz=tz, _events=raw).offsets
-    else:
-        applied = {k: (v.total_seconds() if isinstance(v, timedelta) else float(v)) for k, v in offsets.items()}
-    return apply_offsets(raw, applied)
+    from clpkit import clock as clock_mod
+
+    every = raw_events(bundle, tz=tz, module_log_levels=None)
+    applied = clock_mod.resolve(bundle, every, offsets=offsets, mode=clock, tz=tz)[1]
+    return apply_offsets(keep_levels(every, module_log_levels), applied)
 
 
-def apply_offsets(frame: pl.DataFrame, offsets: Mapping[str, float]) -> pl.DataFrame:
-    """Subtract each server's clock offset from ``time`` and record it in ``clock_offset_s``."""
-    shift = pl.col("server").replace_strict(dict(offsets), default=0.0, return_dtype=pl.Float64)
-    out = frame.with_columns(shift.alias("clock_offset_s")).with_columns(
-        (pl.col("time") - pl.duration(milliseconds=(pl.col("clock_offset_s") * 1000).round(0).cast(pl.Int64))).alias("time")
-    )
-    return out.sort("time", "server", "source", "line", nulls_last=True).select(SCHEMA.names()).cast(dict(SCHEMA))
+def keep_levels(frame: pl.DataFrame, module_log_levels: Iterable[str] | None) -> pl.DataFrame:
+    """Only the module-log lines of the given levels (letters as the logs write them); other kinds stay."""
+    if module_log_levels is None:
+        return frame
+    wanted = [_LEVELS.get(x.upper(), x.lower()) for x in module_log_levels]
+    return frame.filter((pl.col("kind") != "module_log") | pl.col("level").is_in(wanted))
 
 
 def raw_events(
@@ -183,17 +106,14 @@ def raw_events(
     module_log_levels: Iterable[str] | None = MODULE_LOG_LEVELS,
 ) -> pl.DataFrame:
     """The merged events before any clock correction (``clock_offset_s`` is 0)."""
-    present = set(bundle.tables())
-    parts = []
-    alerts = bundle.table("alert_log") if "alert_log" in present else None
-    if alerts is not None:
-        parts.append(_from_alerts(alerts, list(bundle.servers)))
-    if "syslog" in present:
-        parts.append(_from_syslog(bundle.table("syslog"), alerts))
-    if "module_log" in present:
-        parts.append(_from_module_log(bundle.table("module_log"), module_log_levels))
-    if "cluster_stats" in present:
-        parts.append(_from_cluster_stats(bundle.table("cluster_stats")))
+    # a kind the bundle lacks is its table's empty frame (clpkit.formats.table_schema): no branch per kind
+    alerts = bundle.table("alert_log")
+    parts = [
+        _from_alerts(alerts, list(bundle.servers)),
+        _from_syslog(bundle.table("syslog"), alerts),
+        _from_module_log(bundle.table("module_log"), module_log_levels),
+        _from_cluster_stats(bundle.table("cluster_stats")),
+    ]
     parts = [p for p in parts if p.height]
     if not parts:
         return SCHEMA.to_frame()
@@ -234,7 +154,7 @@ def _from_alerts(alerts: pl.DataFrame, servers: list[str]) -> pl.DataFrame:
     )
 
 
-def _from_syslog(syslog: pl.DataFrame, alerts: pl.DataFrame | None) -> pl.DataFrame:
+def _from_syslog(syslog: pl.DataFrame, alerts: pl.DataFrame) -> pl.DataFrame:
     """Cluster syslog lines; a line repeating an alert of the same server (same event and
     message within 5 s) is left out, the alert log holding it already."""
     df = syslog.filter(pl.col("time").is_not_null()).select(
@@ -248,9 +168,9 @@ def _from_syslog(syslog: pl.DataFrame, alerts: pl.DataFrame | None) -> pl.DataFr
         pl.lit(None, pl.String).alias("level"),
         "message",
         "utc_offset",
-        pl.col("year_from") if "year_from" in syslog.columns else pl.lit(None, pl.String).alias("year_from"),
+        "year_from",
     )
-    if alerts is not None and alerts.height and df.height:
+    if alerts.height and df.height:
         keys = alerts.filter(pl.col("time").is_not_null()).select(
             pl.col("server"), pl.col("module").str.to_lowercase(), "event_id", "message",
             pl.col("time").alias("alert_time"),
@@ -286,9 +206,7 @@ def _catalog_level() -> pl.Expr:
 def _from_module_log(logs: pl.DataFrame, levels: Iterable[str] | None) -> pl.DataFrame:
     """The loose module logs' lines. The copies inside emergency archives (``archive`` set) are left
     out: they are snapshots of the same logs, so their lines are already events of the loose files."""
-    df = logs.filter(pl.col("continues").is_null(), pl.col("time").is_not_null())
-    if "archive" in df.columns:
-        df = df.filter(pl.col("archive").is_null())
+    df = logs.filter(pl.col("continues").is_null(), pl.col("time").is_not_null(), pl.col("archive").is_null())
     if levels is not None:
         df = df.filter(pl.col("level").is_in(list(levels)))
     return df.select(
@@ -433,219 +351,14 @@ def _to_utc(df: pl.DataFrame, tz: str | Mapping[str, str]) -> pl.DataFrame:
     return pl.concat(parts, how="vertical_relaxed").drop("_zone")
 
 
-# --- clock offsets -----------------------------------------------------------------------------
 
 
-def estimate_offsets(
-    bundle,
-    *,
-    reference: str | None = None,
-    tz: str | Mapping[str, str] = "UTC",
-    window: timedelta = timedelta(minutes=30),
-    _events: pl.DataFrame | None = None,
-) -> OffsetEstimate:
-    """Each server's clock offset against ``reference`` (default: the first server with evidence).
-
-    ``window`` bounds how far apart two servers' records of the same moment
-    may be (the largest offset that can be found).
-    """
-    servers = list(bundle.servers)
-    ev = _events if _events is not None else raw_events(bundle, tz=tz, module_log_levels=None)
-    pairs = [_alert_pairs(bundle, servers, tz), _heartbeat_pairs(ev, window), _failover_pairs(bundle, ev, tz, window)]
-    evidence = pl.concat([p for p in pairs if p.height] or [EVIDENCE_SCHEMA.to_frame()], how="vertical_relaxed")
-    evidence = evidence.cast(dict(EVIDENCE_SCHEMA)).sort("method", "time_a")
-    return _solve(servers, evidence, reference)
-
-
-def _solve(servers: list[str], evidence: pl.DataFrame, reference: str | None) -> OffsetEstimate:
-    """Median per server pair (strongest method only), then chain from the reference."""
-    # every pair as clock(hi) - clock(lo) for the server pair (lo, hi) in name order
-    swap = pl.col("server_a") > pl.col("server_b")
-    canon = evidence.select(
-        "method",
-        pl.when(swap).then("server_b").otherwise("server_a").alias("lo"),
-        pl.when(swap).then("server_a").otherwise("server_b").alias("hi"),
-        pl.when(swap).then(-pl.col("delta_s")).otherwise("delta_s").alias("d"),
-        swap.alias("reverse"),
-    )
-    graph: dict[str, dict[str, tuple[float, str, int, float]]] = {s: {} for s in servers}
-    for (lo, hi), grp in canon.group_by(["lo", "hi"]):
-        for method in METHODS:
-            pick = grp.filter(pl.col("method") == method)
-            sel = pick["d"]
-            if sel.len():
-                # the median of each direction, averaged: a delay that always adds in the
-                # direction of travel (alert transfer, failover handover) cancels out
-                medians = [float(part["d"].median()) for _, part in pick.group_by("reverse")]
-                d, n, spread = sum(medians) / len(medians), sel.len(), float(sel.max() - sel.min())
-                graph.setdefault(lo, {})[hi] = (d, method, n, spread)
-                graph.setdefault(hi, {})[lo] = (-d, method, n, spread)
-                break
-    if reference is None:
-        reference = next((s for s in servers if graph.get(s)), servers[0] if servers else None)
-    offsets: dict[str, float] = {}
-    rows = []
-    if reference is not None:
-        offsets[reference] = 0.0
-        rows.append((reference, 0.0, "reference", None, 0, 0.0))
-        queue = [reference]
-        while queue:
-            x = queue.pop(0)
-            for y, (d, m, n, spread) in sorted(graph.get(x, {}).items()):
-                if y in offsets:
-                    continue
-                offsets[y] = offsets[x] + d
-                via = x if x == reference else f"{x} (chained)"
-                rows.append((y, round(offsets[y], 3), via, m, n, spread))
-                queue.append(y)
-    for s in servers:
-        if s not in offsets:
-            rows.append((s, None, None, None, 0, None))
-    summary = pl.DataFrame(rows, schema=SUMMARY_SCHEMA, orient="row")
-    return OffsetEstimate(reference, {k: round(v, 3) for k, v in offsets.items()}, summary, evidence)
-
-
-def _side(df: pl.DataFrame, suffix: str) -> list[pl.Expr]:
-    return [
-        pl.col("server").alias(f"server_{suffix}"),
-        pl.col("time").alias(f"time_{suffix}"),
-        pl.col("source").alias(f"source_{suffix}"),
-        pl.col("line").alias(f"line_{suffix}"),
-    ]
-
-
-def _delta() -> pl.Expr:
-    return ((pl.col("time_b") - pl.col("time_a")).dt.total_milliseconds() / 1000.0).alias("delta_s")
-
-
-def _alert_pairs(bundle, servers: list[str], tz) -> pl.DataFrame:
-    """An alert's original (host == file's server) and its replica on another server.
-
-    An alert line holds two times: the origin server's and the holder's
-    record of it. Which of the two columns is which is not published, so
-    the pair is found by the time the two copies share (the origin's), and
-    the offset is the difference of the other one: with both columns
-    compared, ``(t1' - t1) + (t2' - t2)`` is that difference whichever
-    column is shared. (The difference is taken on the written times, so
-    this method assumes both servers write in the same time zone.)
-    """
-    if "alert_log" not in set(bundle.tables()):
-        return EVIDENCE_SCHEMA.to_frame()
-    alerts = bundle.table("alert_log").filter(pl.col("logged").is_not_null(), pl.col("time").is_not_null())
-    if alerts.height == 0:
-        return EVIDENCE_SCHEMA.to_frame()
-    local = alerts.select(
-        "server", "source", "line", "host", "module", "event_id", "message",
-        pl.col("time").alias("t1"),
-        pl.col("logged").alias("t2"),
-        pl.col("time").alias("local_time"),
-        pl.lit(None, pl.Int32).alias("utc_offset"),
-    )
-    local = _to_utc(local, tz)
-    key = ["host", "module", "event_id", "message"]
-    original = local.filter(pl.col("host") == pl.col("server"))
-    replica = local.filter(pl.col("host") != pl.col("server"), pl.col("host").is_in(servers))
-    joined = original.select(*key, "t1", "t2", *_side(original, "a")).join(
-        replica.select(*key, pl.col("t1").alias("r1"), pl.col("t2").alias("r2"), *_side(replica, "b")),
-        on=key, how="inner", nulls_equal=True,
-    ).filter((pl.col("t1") == pl.col("r1")) | (pl.col("t2") == pl.col("r2")))
-    delta = ((pl.col("r1") - pl.col("t1")) + (pl.col("r2") - pl.col("t2"))).dt.total_milliseconds() / 1000.0
-    return joined.select(
-        pl.lit("alert_replica").alias("method"),
-        pl.format("{} {} {}", pl.col("module"), pl.col("event_id"), pl.col("message")).alias("what"),
-        *EVIDENCE_SCHEMA.names()[2:10],
-        delta.alias("delta_s"),
-    )
-
-
-def _nearest_pairs(left: pl.DataFrame, right: pl.DataFrame, by: list[str], window: timedelta, method: str, what: pl.Expr) -> pl.DataFrame:
-    """Each left row with the right row nearest in time (same ``by`` keys, within ``window``)."""
-    if left.height == 0 or right.height == 0:
-        return EVIDENCE_SCHEMA.to_frame()
-    a = left.select(*by, *_side(left, "a"), pl.col("time").alias("_t")).sort("_t")
-    b = right.select(*by, *_side(right, "b"), pl.col("time").alias("_t")).sort("_t")
-    joined = a.join_asof(b, on="_t", by=by, strategy="nearest", tolerance=window, check_sortedness=False).filter(pl.col("time_b").is_not_null())
-    # one right row answers one left row: keep the closest use of each
-    joined = joined.with_columns(_delta()).sort(pl.col("delta_s").abs()).unique(["source_b", "line_b"], keep="first")
-    return joined.select(pl.lit(method).alias("method"), what.alias("what"), *EVIDENCE_SCHEMA.names()[2:10], "delta_s")
-
-
-def _heartbeat_pairs(ev: pl.DataFrame, window: timedelta) -> pl.DataFrame:
-    """A heartbeat reported stopped by each side about the other."""
-    hb = ev.with_columns(pl.col("message").str.extract_groups(_HEARTBEAT).struct.rename_fields(["hb", "peer"]).alias("_h")).unnest("_h")
-    hb = hb.filter(pl.col("hb").is_not_null(), pl.col("peer") != pl.col("server"))
-    hb = hb.unique(["server", "hb", "peer", "time"], keep="first")
-    if hb.height == 0:
-        return EVIDENCE_SCHEMA.to_frame()
-    frames = []
-    servers = sorted(set(hb["server"]))
-    for i, a in enumerate(servers):
-        for b in servers[i + 1 :]:
-            left = hb.filter(pl.col("server") == a, pl.col("peer") == b)
-            right = hb.filter(pl.col("server") == b, pl.col("peer") == a)
-            frames.append(_nearest_pairs(left, right, ["hb"], window, "heartbeat_loss", pl.format("heartbeat {} lost", pl.col("hb"))))
-    return pl.concat(frames, how="vertical_relaxed") if frames else EVIDENCE_SCHEMA.to_frame()
-
-
-_STOP_MESSAGE = r"Stopping group\s+(\S+?)\s+has completed"
-_START_MESSAGE = r"Activating group\s+(\S+?)\s+has started"
-
-
-#: Resource and group actions closer together than this on one server belong to one run (a failover's stops).
-RUN_GAP = timedelta(seconds=60)
-
-
-def _failover_pairs(bundle, ev: pl.DataFrame, tz, window: timedelta) -> pl.DataFrame:
-    """Group resources stopping on one server, then starting on another.
-
-    Pairs: the end of a run of resource/group stops on server a with the
-    beginning of a run of starts on server b (cluster statistics), and the
-    messages rc 21 (group stop completed) with rc 10 (group start begun).
-    A failover row (Move) is not used: its start is the start of the whole
-    failover, before the stops.
-    """
-    msgs = ev.filter(pl.col("kind") != "cluster_stats").select(
-        "server", "source", "line", "time",
-        pl.col("message").str.extract(_STOP_MESSAGE, 1).alias("stop"),
-        pl.col("message").str.extract(_START_MESSAGE, 1).alias("start"),
-    )
-    stops = [msgs.filter(pl.col("stop").is_not_null()).select("server", "source", "line", "time", pl.col("stop").alias("g"))]
-    starts = [msgs.filter(pl.col("start").is_not_null()).select("server", "source", "line", "time", pl.col("start").alias("g"))]
-    if "cluster_stats" in set(bundle.tables()):
-        acts = bundle.table("cluster_stats").filter(
-            pl.col("category").is_in(["group", "resource"]), pl.col("start_time").is_not_null(), pl.col("end_time").is_not_null()
-        )
-        for action, out, last in (("Stop", stops, True), ("Start", starts, False)):
-            runs = _runs(acts.filter(pl.col("action") == action), last)
-            if runs.height:
-                out.append(_to_utc(runs, tz).select("server", "source", "line", "time", pl.lit("resources").alias("g")))
-    stop = pl.concat(stops, how="vertical_relaxed")
-    start = pl.concat(starts, how="vertical_relaxed")
-    frames = []
-    for a in sorted(set(stop["server"].drop_nulls())):
-        for b in sorted(set(start["server"].drop_nulls()) - {a}):
-            frames.append(
-                _nearest_pairs(
-                    stop.filter(pl.col("server") == a), start.filter(pl.col("server") == b), ["g"], window,
-                    "failover", pl.format("{} stopped on {}, started on {}", pl.col("g"), pl.col("server_a"), pl.col("server_b")),
-                )
-            )
-    return pl.concat(frames, how="vertical_relaxed") if frames else EVIDENCE_SCHEMA.to_frame()
-
-
-def _runs(rows: pl.DataFrame, last: bool) -> pl.DataFrame:
-    """Per server, runs of actions less than RUN_GAP apart: the end of the last (stops) or the start of the first."""
-    if rows.height == 0:
-        return rows.select("server", "source", "line", pl.col("end_time").alias("local_time"), pl.lit(None, pl.Int32).alias("utc_offset"))
-    rows = rows.sort("server", "start_time").with_columns(
-        ((pl.col("start_time") - pl.col("end_time").shift(1).over("server")) > RUN_GAP)
-        .fill_null(True)
-        .cum_sum()
-        .over("server")
-        .alias("_run")
-    )
-    pick = pl.col("end_time").arg_max() if last else pl.col("start_time").arg_min()
-    column = "end_time" if last else "start_time"
-    return rows.group_by("server", "_run", maintain_order=True).agg(
-        pl.col("source").get(pick), pl.col("line").get(pick), pl.col(column).get(pick).alias("local_time")
-    ).select("server", "source", "line", "local_time", pl.lit(None, pl.Int32).alias("utc_offset"))
+# The clock lives in clpkit.clock; these names stay importable from here.
+from clpkit.clock import (  # noqa: E402,F401
+    EVIDENCE_SCHEMA,
+    METHODS,
+    SUMMARY_SCHEMA,
+    OffsetEstimate,
+    apply_offsets,
+    estimate_offsets,
+)

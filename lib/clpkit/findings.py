@@ -53,7 +53,9 @@ FINDINGS_SCHEMA = pl.Schema(
     }
 )
 
+#: The one severity order, most severe first (CLI, reports, counts and charts).
 SEVERITY_ORDER = ("critical", "error", "warning", "info")
+LANGS = ("en", "ja")
 
 #: Title and detail of each finding code, in English and Japanese (our words).
 TEXTS: dict[str, dict[str, tuple[str, str]]] = {
@@ -118,7 +120,7 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
     },
     "mirror_break": {
         "en": ("Mirror {resource} broke on {server}", "{message}"),
-        "ja": ("ミラー {resource} が破損 ({server})", "{message}"),
+        "ja": ("ミラー {resource} のミラーブレイク ({server})", "{message}"),
     },
     "mirror_recovered": {
         "en": ("Mirror {resource} recovered on {server}", "{message}"),
@@ -137,6 +139,60 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "{resource} の Sync Ack Time 最大値が Ack タイムアウトの {pct:.0f} % に到達 ({server})",
             "最大 {peak:.0f} ms (Ack タイムアウト {limit:.0f} ms)。",
         ),
+    },
+    "heartbeat_lost": {
+        "en": ("Heartbeat {hb} from {peer} lost on {server}", "{message}{paths}"),
+        "ja": ("{server} で {peer} からのハートビート {hb} が途絶", "{message}{paths}"),
+    },
+    "heartbeat_restored": {
+        "en": ("Heartbeat {hb} from {peer} restored on {server}{after}", "{message}"),
+        "ja": ("{server} で {peer} からのハートビート {hb} が回復{after_ja}", "{message}"),
+    },
+    "server_left": {
+        "en": ("Server {peer} left the cluster ({how})", "Seen by {seen}."),
+        "ja": ("サーバ {peer} がクラスタから離脱 ({how_ja})", "検出: {seen}。"),
+    },
+    "server_joined": {
+        "en": ("Server {peer} joined the cluster", "Seen by {seen}."),
+        "ja": ("サーバ {peer} がクラスタに参加", "検出: {seen}。"),
+    },
+    "np_resolved": {
+        "en": ("Network partition resolved on {server}: {outcome}",
+               "Heartbeats lost before it: {paths}. NP action in clp.conf: {action}."),
+        "ja": ("{server} でネットワークパーティションを解決: {outcome}",
+               "直前に途絶したハートビート: {paths}。clp.conf の NP 発生時動作: {action}。"),
+    },
+    "out_of_service": {
+        "en": ("Group {group} out of service for {duration}", "Cause: {cause}. Phases: {phases}."),
+        "ja": ("グループ {group} が {duration} 停止", "原因: {cause}。内訳: {phases_ja}。"),
+    },
+    # Settings checks (observed peaks against clp.conf and system limits; formerly the reports' own).
+    "mirror.send_queue_near_limit": {
+        "en": ("Send Queue reached {pct:.0f} % of the configured queue size",
+               "{mirror}: {statistic} {observed:g}, {setting} {current:g}."),
+        "ja": ("送信キューが設定値の {pct:.0f} % に達しました", "{mirror}: {statistic} {observed:g}、{setting} {current:g}。"),
+    },
+    "mirror.unmount_near_timeout": {
+        "en": ("Unmount took {pct:.0f} % of the unmount timeout", "{mirror}: {statistic} {observed:g}, {setting} {current:g}."),
+        "ja": ("アンマウントにタイムアウトの {pct:.0f} % の時間がかかりました",
+               "{mirror}: {statistic} {observed:g}、{setting} {current:g}。"),
+    },
+    "mirror.fsck_near_timeout": {
+        "en": ("fsck took {pct:.0f} % of the fsck timeout", "{mirror}: {statistic} {observed:g}, {setting} {current:g}."),
+        "ja": ("fsck にタイムアウトの {pct:.0f} % の時間がかかりました",
+               "{mirror}: {statistic} {observed:g}、{setting} {current:g}。"),
+    },
+    "mirror.mdc_hb_slow": {
+        "en": ("MDC heartbeat time exceeded {limit:g} s", "{mirror}: {observed:g} s."),
+        "ja": ("MDC ハートビート時間が {limit:g} 秒を超えました", "{mirror}: {observed:g} 秒。"),
+    },
+    "system.near_limit": {
+        "en": ("{resource} reached {pct:.0f} % of its limit", "{resource}: max {pct:g} %."),
+        "ja": ("{resource} が上限の {pct:.0f} % に達しました", "{resource}: 最大 {pct:g} %。"),
+    },
+    "monitor.near_timeout": {
+        "en": ("Monitor {monitor} used {pct:.0f} % of its timeout", "{monitor}: max {max_s:g} s / {timeout_s:g} s."),
+        "ja": ("監視 {monitor} がタイムアウトの {pct:.0f} % を使用しました", "{monitor}: 最大 {max_s:g} 秒 / {timeout_s:g} 秒。"),
     },
 }
 
@@ -157,11 +213,28 @@ EPISODE_GAP = dt.timedelta(minutes=10)
 DEFAULT_SYNC_WAIT_S = 300.0
 #: Share of the Ack timeout from which a Sync Ack Time peak becomes a finding.
 ACK_WARN_RATIO = 0.7
+#: Share of a system limit (open files, threads…) from which its peak becomes a finding.
+NEAR_LIMIT_PCT = 80.0
+#: A monitor whose slowest run leaves less than this share of its timeout becomes a finding.
+HEADROOM_WARN_PCT = 20.0
 
 
-def _text(code: str, lang: str, **values: Any) -> tuple[str, str]:
-    title, detail = TEXTS[code].get(lang, TEXTS[code]["en"])
+def check_lang(lang: str) -> str:
+    """``lang`` when the texts have it (en, ja); else a one-line ClpkitError."""
+    from clpkit.problems import ClpkitError
+
+    if lang not in LANGS:
+        raise ClpkitError(f"unknown language {lang!r}; use one of {', '.join(LANGS)}")
+    return lang
+
+
+def text(code: str, lang: str, **values: Any) -> tuple[str, str]:
+    """The title and detail of a finding code in ``lang`` (the one translation table)."""
+    title, detail = TEXTS[code][check_lang(lang)]
     return title.format(**values), detail.format(**values)
+
+
+_text = text
 
 
 def _row(time, server, severity, code, lang, *, evidence, group=None, resource=None, monitor=None,
@@ -189,7 +262,8 @@ def _where(row: dict[str, Any]) -> str:
 
 
 def _fmt(t: dt.datetime) -> str:
-    return t.strftime("%Y-%m-%d %H:%M:%S")
+    """A time for a finding's text: with its offset when it has a zone (the servers' zone, see :func:`findings`)."""
+    return t.isoformat(sep=" ", timespec="seconds") if t.tzinfo else t.strftime("%Y-%m-%d %H:%M:%S")
 
 
 def group_failovers(stats: pl.DataFrame, lang: str = "en") -> pl.DataFrame:
@@ -349,12 +423,36 @@ def combine(parts: Iterable[pl.DataFrame]) -> pl.DataFrame:
     frames = [p for p in parts if not p.is_empty()]
     if not frames:
         return FINDINGS_SCHEMA.to_frame()
-    rank = {s: i for i, s in enumerate(SEVERITY_ORDER)}
     return (
         pl.concat(frames)
-        .with_columns(pl.col("severity").replace_strict(rank, default=len(rank)).alias("_rank"))
-        .sort("time", "_rank", maintain_order=True)
+        .with_columns(severity_rank().alias("_rank"))
+        .sort("time", "_rank", maintain_order=True, nulls_last=True)
         .drop("_rank")
+    )
+
+
+def severity_rank() -> pl.Expr:
+    """The severity's place in :data:`SEVERITY_ORDER` (0 = most severe), for sorting."""
+    rank = {s: i for i, s in enumerate(SEVERITY_ORDER)}
+    return pl.col("severity").replace_strict(rank, default=len(rank), return_dtype=pl.Int32)
+
+
+def most_severe_first(found: pl.DataFrame) -> pl.DataFrame:
+    """Findings ordered by severity, then time (a page's table)."""
+    return found.sort(severity_rank(), "time", nulls_last=True, maintain_order=True)
+
+
+def severity_counts(found: pl.DataFrame) -> pl.DataFrame:
+    """Findings per severity, every severity present (zero when none), in :data:`SEVERITY_ORDER`.
+
+    >>> dict(severity_counts(pl.DataFrame({"severity": ["error", "error"]})).iter_rows())
+    {'critical': 0, 'error': 2, 'warning': 0, 'info': 0}
+    """
+    counts = found.group_by("severity").agg(pl.len().cast(pl.Int64).alias("count"))
+    return (
+        pl.DataFrame({"severity": list(SEVERITY_ORDER)})
+        .join(counts, on="severity", how="left", maintain_order="left")
+        .with_columns(pl.col("count").fill_null(0))
     )
 
 
@@ -430,6 +528,113 @@ def mirror_breaks(ev: pl.DataFrame, mirror_monitors: dict[str, str], lang: str =
 # --- the whole bundle ------------------------------------------------------------------------
 
 
+_HB_TEXT = r"Resource\s+(\S+)\s+of\s+server\s+(\S+)\s+has\s+(?:stopped|started)"
+
+
+def heartbeat_paths(ev: pl.DataFrame, lang: str = "en") -> pl.DataFrame:
+    """Each heartbeat path lost (nm 4) and restored (nm 3), per reporting server and peer, with the loss's duration."""
+    rows = ev.filter(pl.col("module") == "nm", pl.col("event_id").is_in([3, 4])).sort("time")
+    out: list[dict[str, Any]] = []
+    open_: dict[tuple, dict] = {}
+    import re
+
+    for r in rows.iter_rows(named=True):
+        m = re.search(_HB_TEXT, r["message"] or "")
+        if not m:
+            continue
+        hb, peer = m.group(1), m.group(2)
+        key = (r["server"], hb, peer)
+        if r["event_id"] == 4:
+            same = rows.filter(pl.col("event_id") == 4, pl.col("server") == r["server"],
+                               pl.col("message").str.contains(f"of server {peer} "),
+                               (pl.col("time") - r["time"]).abs() <= dt.timedelta(seconds=10))
+            paths = f" ({same.height} path(s) lost from {peer} at once)" if same.height > 1 else ""
+            open_[key] = r
+            out.append(_row(r["time"], r["server"], "warning", "heartbeat_lost", lang, evidence=[_where(r)],
+                            hb=hb, peer=peer, message=r["message"], paths=paths))
+        else:
+            since = open_.pop(key, None)
+            took = (r["time"] - since["time"]).total_seconds() if since else None
+            out.append(_row(r["time"], r["server"], "info", "heartbeat_restored", lang,
+                            evidence=[_where(r)] + ([_where(since)] if since else []), hb=hb, peer=peer,
+                            duration_s=took, message=r["message"],
+                            after=f" after {took:.0f} s" if took is not None else "",
+                            after_ja=f" ({took:.0f} 秒後)" if took is not None else ""))
+    return _frame(out)
+
+
+def server_membership(ev: pl.DataFrame, lang: str = "en") -> pl.DataFrame:
+    """A server leaving (nm 2) or joining (nm 1) as the others saw it, one finding per server and minute.
+
+    A leave right after the server's own daemon stop (pm 2) is planned (info);
+    one without it is a server lost (warning).
+    """
+    import re
+
+    out = []
+    for eid, code, pattern in ((2, "server_left", r"Server\s+(\S+)\s+has been stopped"), (1, "server_joined", r"Server\s+(\S+)\s+has started")):
+        rows = ev.filter(pl.col("module") == "nm", pl.col("event_id") == eid).sort("time").to_dicts()
+        seen: dict[str, list[dict]] = {}
+        for r in rows:
+            m = re.search(pattern, r["message"] or "")
+            if not m or m.group(1) == r["server"]:
+                continue
+            peer = m.group(1)
+            batch = seen.setdefault(peer, [])
+            if batch and r["time"] - batch[-1][0]["time"] > dt.timedelta(minutes=1):
+                batch.append([r])
+            elif batch:
+                batch[-1].append(r)
+            else:
+                batch.append([r])
+        for peer, batches in seen.items():
+            for group in batches:
+                first = group[0]
+                values = dict(peer=peer, seen=", ".join(sorted({g["server"] for g in group})))
+                severity = "info"
+                if code == "server_left":
+                    planned = ev.filter(pl.col("server") == peer, pl.col("module") == "pm", pl.col("event_id") == 2,
+                                        pl.col("time") <= first["time"], pl.col("time") >= first["time"] - dt.timedelta(minutes=2))
+                    severity = "info" if planned.height else "warning"
+                    values.update(how="its cluster services stopped" if planned.height else "lost: no shutdown of its own was recorded",
+                                  how_ja="クラスタサービス停止による" if planned.height else "自身の停止記録なし")
+                out.append(_row(first["time"], peer, severity, code, lang, evidence=[_where(g) for g in group], **values))
+    return _frame(out)
+
+
+def np_resolutions(ev: pl.DataFrame, np_action: str, lang: str = "en") -> pl.DataFrame:
+    """Network partition resolution (nm 30/31/32/40/42/43): which heartbeats were lost before it and what was done."""
+    import re
+
+    rows = ev.filter(pl.col("module") == "nm", pl.col("event_id").is_in([30, 31, 32, 40, 42, 43])).sort("time")
+    out = []
+    for r in rows.iter_rows(named=True):
+        lost = ev.filter(pl.col("module") == "nm", pl.col("event_id") == 4, pl.col("time") <= r["time"],
+                         pl.col("time") >= r["time"] - dt.timedelta(minutes=5))
+        paths = sorted({f"{m.group(1)} ({row['server']} from {m.group(2)})" for row in lost.iter_rows(named=True)
+                        if (m := re.search(_HB_TEXT, row["message"] or ""))})
+        out.append(_row(r["time"], r["server"], "error", "np_resolved", lang,
+                        evidence=[_where(r)] + [_where(x) for x in lost.iter_rows(named=True)],
+                        outcome=r["message"], paths=", ".join(paths) or "none recorded", action=np_action))
+    return _frame(out)
+
+
+def out_of_service(records: list[dict], lang: str = "en") -> pl.DataFrame:
+    """One finding per incident that took a group out of service (see :mod:`clpkit.explain.outage`)."""
+    names = {"detection": "検出", "stop": "停止", "unmount": "アンマウント", "fsck": "fsck", "start": "起動"}
+    out = []
+    for r in records:
+        known = {k: v for k, v in r["phases"].items() if v is not None}
+        phases = ", ".join(f"{k} {v:.1f} s" for k, v in known.items()) or "not recorded"
+        phases_ja = "、".join(f"{names[k]} {v:.1f} 秒" for k, v in known.items()) or "記録なし"
+        duration = f"{r['duration_s']:.1f} s" if r["duration_s"] is not None else "until the end of the logs"
+        if lang == "ja":
+            duration = f"{r['duration_s']:.1f} 秒" if r["duration_s"] is not None else "ログの終わりまで"
+        out.append(_row(r["time"], r["server"], "warning", "out_of_service", lang, evidence=r["evidence"], group=r["group"],
+                        duration_s=r["duration_s"], duration=duration, cause=r["cause"], phases=phases, phases_ja=phases_ja))
+    return _frame(out)
+
+
 def _true_utc(frame: pl.DataFrame, columns: list[str], tz: str, offsets: dict[str, float]) -> pl.DataFrame:
     """Server-local naive times to true UTC: the zone, then minus the server's clock lead."""
     lead = pl.col("server").replace_strict(offsets, default=0.0, return_dtype=pl.Float64)
@@ -471,19 +676,122 @@ def _mirror_settings(config) -> tuple[dict[str, float], dict[str, str]]:
     return ack, monitors
 
 
-def findings(bundle, *, offsets: dict[str, float] | None = None, tz: str = "UTC", lang: str = "en",
-             sync_wait_s: float = DEFAULT_SYNC_WAIT_S) -> pl.DataFrame:
+def _stats(bundle, kind: str, lo: dt.datetime | None, hi: dt.datetime | None) -> pl.DataFrame:
+    """Good rows of a statistics table in the servers' local period [lo, hi) (naive bounds)."""
+    frame = bundle.table(kind).filter(pl.col("raw").is_null())
+    col = "time" if "time" in frame.columns else "end_time"
+    if lo is not None:
+        frame = frame.filter(pl.col(col) >= lo)
+    if hi is not None:
+        frame = frame.filter(pl.col(col) < hi)
+    return frame
+
+
+def _peak_row(frame: pl.DataFrame, column: str | None) -> dict[str, Any] | None:
+    if column is None or frame.is_empty():
+        return None
+    return frame.sort(column, descending=True, nulls_last=True).row(0, named=True)
+
+
+def settings_checks(bundle, lo: dt.datetime | None = None, hi: dt.datetime | None = None, *, tz: str = "UTC",
+                    offsets: dict[str, float] | None = None, lang: str = "en") -> pl.DataFrame:
+    """Observed peaks near what clp.conf or the system allows: mirror queue and timeouts, system limits, monitors.
+
+    ``lo``/``hi`` are naive bounds in the servers' local time (the statistics'
+    own clock). The comparisons themselves live with the report that shows
+    them (:mod:`clpkit.report.mirror`, ``system``, ``cluster``); this turns
+    their results into findings. Sync Ack Time peaks are
+    :func:`ack_near_timeout`'s, not repeated here.
+    """
+    from clpkit.report import cluster as cluster_report
+    from clpkit.report import data, mirror, system
+
+    tables = set(bundle.tables())
+    rows: list[dict[str, Any]] = []
+    offsets = offsets or {}
+    codes = {"sendqueuesize": "mirror.send_queue_near_limit", "umount_timeout": "mirror.unmount_near_timeout",
+             "fsck_timeout": "mirror.fsck_near_timeout"}
+    if "mirror_stats" in tables:
+        ms = _stats(bundle, "mirror_stats", lo, hi)
+        rec = mirror.recommendations(ms, mirror.mirror_settings(bundle.config), lang)
+        for r in mirror.needs_action(rec).iter_rows(named=True):
+            code = codes.get(r["setting"])
+            if code is None:
+                continue
+            peak = _peak_row(ms.filter(pl.col("mirror") == r["mirror"]), data.column(ms, r["statistic"]))
+            rows.append(_row(peak and peak["time"], peak and peak["server"], "warning", code, lang,
+                             evidence=[_where(peak)] if peak else [], resource=r["mirror"], mirror=r["mirror"],
+                             statistic=r["statistic"], observed=r["observed"], setting=r["setting"],
+                             current=r["current"], pct=r["usage_pct"]))
+        slow = rec.filter(pl.col("statistic").str.starts_with("MDC HB") & (pl.col("observed") > mirror.MDC_HB_LIMIT_S))
+        for r in slow.iter_rows(named=True):
+            peak = _peak_row(ms.filter(pl.col("mirror") == r["mirror"]), data.column(ms, r["statistic"]))
+            rows.append(_row(peak and peak["time"], peak and peak["server"], "warning", "mirror.mdc_hb_slow", lang,
+                             evidence=[_where(peak)] if peak else [], resource=r["mirror"], mirror=r["mirror"],
+                             observed=r["observed"], limit=mirror.MDC_HB_LIMIT_S))
+    if "system_stats" in tables:
+        ss = _stats(bundle, "system_stats", lo, hi)
+        for r in system.limit_usage(ss, lang).filter(pl.col("max_pct") >= NEAR_LIMIT_PCT).iter_rows(named=True):
+            sources = ss.filter(pl.col("server") == r["server"])["source"].unique(maintain_order=True).to_list()
+            rows.append(_row(None, r["server"], "warning", "system.near_limit", lang, evidence=sources,
+                             resource=r["resource"], pct=r["max_pct"]))
+    if "cluster_stats" in tables:
+        cs = _stats(bundle, "cluster_stats", lo, hi)
+        heads = cluster_report.monitor_headroom(cs, cluster_report.monitor_timeouts(bundle.config))
+        for r in heads.filter(pl.col("headroom_pct") < HEADROOM_WARN_PCT).iter_rows(named=True):
+            runs = cs.filter((pl.col("category") == "monitor") & (pl.col("name") == r["name"]))
+            peak = _peak_row(runs.with_columns((pl.col("end_time") - pl.col("start_time")).alias("_d")), "_d")
+            rows.append(_row(peak and peak["end_time"], peak and peak["server"], "warning", "monitor.near_timeout",
+                             lang, evidence=[_where(peak)] if peak else [], monitor=r["name"], max_s=r["max_s"],
+                             timeout_s=r["timeout_s"], pct=100.0 - r["headroom_pct"]))
+    found = _frame_local(rows)
+    return _true_utc(found, ["time"], tz, offsets) if found.height else FINDINGS_SCHEMA.to_frame()
+
+
+def _frame_local(rows: list[dict[str, Any]]) -> pl.DataFrame:
+    """Rows whose times are the servers' naive local time (converted by the caller)."""
+    if not rows:
+        return FINDINGS_SCHEMA.to_frame()
+    return pl.DataFrame(rows, schema={**FINDINGS_SCHEMA, "time": pl.Datetime("ms")})
+
+
+def _outages(bundle, tz: str, offsets, lang: str) -> pl.DataFrame:
+    """Time out of service per incident, from the explainer's causal chains."""
+    from clpkit.explain import explain
+    from clpkit.explain.outage import outages
+
+    incidents, estimate = explain(bundle, tz=tz, offsets=offsets)
+    return out_of_service(outages(bundle, incidents, estimate, tz), lang)
+
+
+def findings(bundle, *, offsets: dict[str, float] | None = None, tz: str | None = None, lang: str = "en",
+             sync_wait_s: float = DEFAULT_SYNC_WAIT_S, since: str | dt.datetime | None = None,
+             until: str | dt.datetime | None = None) -> pl.DataFrame:
     """Every finding of a bundle, on the event table's corrected clock (see the module docstring).
 
-    ``tz`` is the servers' time zone (their files carry none); ``offsets`` the
-    clock leads to apply instead of the estimate; ``sync_wait_s`` the startup
-    sync wait (the guide's default of 5 minutes: the clp.conf key is not
-    published, so it is not read from the configuration).
+    This is the one findings system: ``clpkit findings``, the summary and the
+    incident page all call it. ``tz`` is the servers' time zone (their files
+    carry none; default: the bundle's :attr:`~clpkit.bundle.Bundle.zone`);
+    ``offsets`` the clock leads to apply instead of the estimate;
+    ``sync_wait_s`` the startup sync wait (the guide's default of 5 minutes:
+    the clp.conf key is not published, so it is not read from the
+    configuration). ``since``/``until`` bound the period: an ISO text without
+    an offset is in the servers' zone, like ``--since``; a finding is kept
+    when its time is in ``[since, until)``; a settings check is computed
+    over the statistics of the period.
     """
     from clpkit import events as events_mod
+    from clpkit import zone as zones
 
+    check_lang(lang)
+    tz = zones.check(tz) if tz else bundle.zone.name
+    zone = zones.Zone(tz, "")
+    lo, hi = (zones.bound(b, zone, o) if isinstance(b, str) else b for b, o in ((since, "since"), (until, "until")))
+    lo_local, hi_local = (None if b is None else b.astimezone(zones.tzinfo(zone)).replace(tzinfo=None) for b in (lo, hi))
     ev = events_mod.events(bundle, offsets=offsets, tz=tz)
     applied = dict(ev.group_by("server").agg(pl.col("clock_offset_s").first()).iter_rows())
+    # Detectors see true times in the servers' zone, so the times in their texts read as the servers' clocks.
+    ev = ev.with_columns(pl.col("time").dt.convert_time_zone(tz))
     config = bundle.config
     tables = set(bundle.tables())
     ack, mirror_monitors = _mirror_settings(config)
@@ -491,16 +799,29 @@ def findings(bundle, *, offsets: dict[str, float] | None = None, tz: str = "UTC"
         mirror_monitors = {m: m for m in ev["monitor"].drop_nulls().unique() if m.startswith(("mdw", "hdw"))}
     final_actions = _final_actions(config)
     stall = final_actions.get(("activation_stall", None), "not known")
+    np_action = next((str(fa["action"]) for fa in (config.final_actions() if config is not None else []) if fa["setting"] == "npaction"), "not known")
     parts = [
         server_downs(ev, final_actions, lang),
         mirror_breaks(ev, mirror_monitors, lang),
+        heartbeat_paths(ev, lang),
+        server_membership(ev, lang),
+        np_resolutions(ev, np_action, lang),
+        _outages(bundle, tz, offsets, lang),
         startup_sync(ev.filter((pl.col("module") == "pm") & (pl.col("event_id") == 1)), sync_wait_s, lang),
     ]
     if "cluster_stats" in tables:
         stats = _true_utc(bundle.table("cluster_stats").filter(pl.col("raw").is_null()),
                           ["start_time", "end_time"], tz, applied)
+        stats = stats.with_columns(pl.col("start_time", "end_time").dt.convert_time_zone(tz))
         parts += [group_failovers(stats, lang), resource_failures(stats, stall, lang), monitor_errors(stats, lang)]
     if "mirror_stats" in tables and ack:
         mirror = _true_utc(bundle.table("mirror_stats").filter(pl.col("raw").is_null()), ["time"], tz, applied)
+        mirror = mirror.with_columns(pl.col("time").dt.convert_time_zone(tz))
         parts.append(ack_near_timeout(mirror, ack, lang))
-    return combine(parts)
+    timed = combine(parts)
+    if lo is not None:
+        timed = timed.filter(pl.col("time") >= lo)
+    if hi is not None:
+        timed = timed.filter(pl.col("time") < hi)
+    checks = settings_checks(bundle, lo_local, hi_local, tz=tz, offsets=applied, lang=lang)
+    return combine([timed, checks])

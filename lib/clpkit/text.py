@@ -31,8 +31,6 @@ from datetime import datetime, timezone
 
 import polars as pl
 
-from clpkit import native
-
 #: Encodings tried after UTF-8, in order. cp932 is the Windows superset of
 #: Shift_JIS (NEC and IBM extension characters such as ① and ㈱), which Japanese
 #: servers commonly emit under the Shift_JIS name.
@@ -90,7 +88,7 @@ def decode(data: bytes | str) -> Decoded:
         return Decoded(_newlines(data.removeprefix("\ufeff")), "str", 0)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    if b"\r" not in data and (data.isascii() or (native.available(len(data)) and native.utf8_valid(data))):
+    if b"\r" not in data and data.isascii():
         return Decoded(None, "utf-8", 0, data)  # the common case, checked without building a str
     try:
         text = data.decode("utf-8")

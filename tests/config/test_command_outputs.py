@@ -14,7 +14,7 @@ import pytest
 
 from clpkit import formats
 from clpkit.formats import clpmdstat, clpstat
-from clpkit.problems import ParseError
+from clpkit.problems import ClpkitError, ParseError
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -45,12 +45,14 @@ def test_clpstat_rows():
         ("monitor", "userw", "Normal", False),
     ]
     hb = df.filter(pl.col("section") == "heartbeat")
-    assert hb.height == 6
+    assert hb.height == 4
     assert hb.filter(pl.col("parent") == "sv2").select("name", "status", "comment").rows() == [
         ("lankhb1", "Normal", "Kernel Mode LAN Heartbeat"),
         ("lankhb2", "Error", "Kernel Mode LAN Heartbeat"),
-        ("pingnp1", "Normal", "ping resolution"),
     ]
+    np_rows = df.filter(pl.col("section") == "networkpartition")
+    assert np_rows.select("parent", "name", "status").rows() == [("sv1", "pingnp1", "Normal"), ("sv2", "pingnp1", "Normal")]
+    assert set(df["report"]) == {1} and set(df["kind"]) == {"status"}
     res = df.filter((pl.col("section") == "resource") & (pl.col("parent") == "failover1"))
     assert res.select("name", "status").rows() == [("current", "sv2"), ("fip1", "Online"), ("md1", "Online"), ("exec1", "Online")]
     assert df.filter(pl.col("name") == "genw1")["comment"].item() is None
@@ -101,8 +103,9 @@ def test_clpstat_several_reports_and_long_names():
     ]
 
 
-def test_clpstat_without_servers_is_not_online_and_empty_is_schema():
-    assert clpstat.servers_online(clpstat.parse("")) is False
+def test_clpstat_without_servers_says_so_and_empty_is_schema():
+    with pytest.raises(ClpkitError, match="cannot tell whether the servers are online: the input holds no clpstat report"):
+        clpstat.servers_online(clpstat.parse(""))
     assert clpstat.parse(b"").schema == clpstat.SCHEMA
     with pytest.raises(ParseError, match="no clpstat status lines"):
         clpstat.require(clpstat.parse_text("hello\n"), source="x.txt")

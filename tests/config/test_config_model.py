@@ -227,7 +227,9 @@ def test_load_from_bytes_text_and_errors(tmp_path):
 def test_to_dict_is_json_and_complete(cfg):
     d = json.loads(json.dumps(cfg.to_dict()))
     assert d["name"] == "mirror2"
-    assert d["servers"][0] == {
+    first = d["servers"][0]
+    assert first["devices"]["400"]["type"] == "mdc"
+    assert {k: first[k] for k in ("name", "priority", "addresses")} == {
         "name": "sv1",
         "priority": 0,
         "addresses": [
@@ -242,9 +244,12 @@ def test_to_dict_is_json_and_complete(cfg):
         {"type": "exec", "name": "exec1"},
     ]
     assert d["resources"][1]["parameters"]["parameters/mddriver/acktimeout"] == "30"
-    assert d["monitors"][2] | {"recovery": None} == {
-        "type": "genw", "name": "genw1", "interval": 30, "timeout": 60, "target": "exec1", "recovery": None
+    genw = d["monitors"][2]
+    assert {k: genw[k] for k in ("type", "name", "interval", "timeout", "target")} == {
+        "type": "genw", "name": "genw1", "interval": 30, "timeout": 60, "target": "exec1"
     }
+    assert genw["watches"] == {"script": "genw.sh"}
+    assert genw["parameters"]["parameters/path"] == "genw.sh"
     assert d["cluster"]["rsctimeout/rsctoaction"] == "3"
     assert d["mirrors"][0]["name"] == "md1"
 
@@ -281,8 +286,8 @@ def test_cli_config_summary_and_errors(tmp_path):
     res = run_cli("config", str(MIRROR2))
     assert res.returncode == 0, res.stderr
     assert "Cluster mirror2" in res.stdout
-    assert "192.168.30.1 (mirror-connect)" in res.stdout
-    assert "failover1        servers sv1, sv2  resources fip:fip1, md:md1, exec:exec1" in res.stdout
+    assert "192.168.30.1 (mirror-connect, device 400)" in res.stdout
+    assert "failover1        servers sv1, sv2  start auto  resources fip:fip1, md:md1, exec:exec1" in res.stdout
     assert "npaction           keepalive panic" in res.stdout
     bad = tmp_path / "clp.conf"
     bad.write_text("<root><cluster></root>")

@@ -76,10 +76,8 @@ def test_rows_without_a_month_stay_null_but_do_not_break_the_rollover():
     assert got == [2024, None, 2025]
 
 
-@pytest.mark.parametrize("native_on", ["1", "0"])
-def test_clean_utf8_keeps_its_bytes_with_or_without_the_compiled_check(native_on, monkeypatch):
-    """The compiled UTF-8 check only spares building a str: the decoded text is the same."""
-    monkeypatch.setenv("CLPKIT_NATIVE", native_on)
+def test_clean_utf8_keeps_its_bytes():
+    """A clean UTF-8 file keeps its own bytes (no re-encoding); a damaged one is encoded from the text."""
     data = "I 26/11/24 03:12:00.100[ 7] リソース exec1 の活性に失敗\n".encode() * 3
     decoded = decode(data)
     assert (decoded.encoding, decoded.replaced, decoded.text) == ("utf-8", 0, data.decode())

@@ -11,8 +11,7 @@ their header.
 
 Speed: a well-formed file is read in one strict pass by polars' CSV reader
 with the target dtypes (no Python loop over rows), and timestamps in the
-layout the cluster writes are parsed in one native pass (:mod:`clpkit.native`;
-by fixed width with polars when it is not built). Only when the strict read fails or its result does
+layout the cluster writes are parsed by fixed width. Only when the strict read fails or its result does
 not add up (short rows, blank lines, bad values, a bad timestamp) is the file
 read again on the careful path, which finds the bad lines with column
 operations and keeps each as a row with its text (``raw``) and the reason
@@ -32,16 +31,12 @@ writing it) goes through the careful path alone.
 from __future__ import annotations
 
 import csv
-import functools
-import os
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import polars as pl
 
-from clpkit import native
-from clpkit.formats import META_SCHEMA
+from clpkit.formats import META_SCHEMA, Parsed
 from clpkit.problems import ParseError
 
 #: The dtype of every timestamp of the statistics files (naive server local time).
@@ -104,6 +99,11 @@ class _Column:
     known: bool
 
 
+#: Reasons of the lines that are neither the header, rows nor rejected rows (the ``skipped`` side output).
+REPEATED_HEADER = "repeated header line"
+BLANK = "blank line"
+
+
 def read(
     data: bytes | str,
     fields: tuple[Field, ...],
@@ -113,31 +113,58 @@ def read(
     server: str | None,
     constants: dict[str, object] | None = None,
 ) -> pl.DataFrame:
-    """Parse one statistics CSV into a frame of ``schema`` (plus unknown columns).
+    """Parse one statistics CSV into a frame of ``schema`` (plus unknown columns); see :func:`scan`."""
+    return scan(data, fields, schema, source=source, server=server, constants=constants).frame
+
+
+def scan(
+    data: bytes | str,
+    fields: tuple[Field, ...],
+    schema: pl.Schema,
+    *,
+    source: str,
+    server: str | None,
+    constants: dict[str, object] | None = None,
+) -> Parsed:
+    """Parse one statistics CSV: the frame of ``schema`` (plus unknown columns) and the lines skipped.
 
     ``fields`` are the columns found through the header; ``constants`` fill
     schema columns that come from elsewhere (the mirror name of the file,
     say); any other schema column a file lacks is null. Unknown columns come
-    after the known ones, then the meta columns.
+    after the known ones, then the meta columns. Every line but the header
+    is a row (good or rejected) or a skipped line counted by reason: a
+    repetition of the header (a file appended to after a restart), a blank line.
+
+    >>> p = scan(b"\\nA,B\\n1,2\\n\\nA,B\\n3,4\\n", (Field("a", pl.Int64, ("A",)),), pl.Schema({"a": pl.Int64, **META_SCHEMA}),
+    ...          source="x.cur", server=None)
+    >>> p.frame["a"].to_list(), p.lines, p.skipped
+    ([1, 3], 6, {'repeated header line': 1, 'blank line': 2})
     """
     if isinstance(data, str):
         data = data.encode("utf-8")
     if data.startswith(_BOM):
         data = data[len(_BOM) :]
+    lines = data.count(b"\n") + (0 if not data or data.endswith(b"\n") else 1)
     if not data or data.isspace():
-        return schema.to_frame()
+        return Parsed(schema.to_frame(), lines, {BLANK: lines} if lines else {})
 
     header_line, header_no, start = _split_header(data, source)
     columns = _map_header(header_line, header_no, data[start : start + _MAX_HEADER_BYTES], fields, source)
     first = header_no + 1
     cut = max(data.rfind(b"\n") + 1, start)  # start of an unterminated last line, if any
     tail = data[cut:]
+    skipped = {REPEATED_HEADER: 0, BLANK: header_no - 1}
     frame = _read_fast(data, start, cut, header_no, columns)
     if frame is None:
-        frame = _read_careful(data[start:], columns, header_line, first)
-    elif tail and not tail.isspace():
-        frame = pl.concat([frame, _read_careful(tail, columns, header_line, first + frame.height)])
-    return _assemble(frame, columns, schema, source=source, server=server, constants=constants or {})
+        frame = _read_careful(data[start:], columns, header_line, first, skipped)
+    else:
+        skipped[BLANK] += data.count(b"\n", start, cut) - frame.height  # trailing blank lines
+        if tail and not tail.isspace():
+            frame = pl.concat([frame, _read_careful(tail, columns, header_line, first + frame.height, skipped)])
+        elif tail:
+            skipped[BLANK] += 1
+    frame = _assemble(frame, columns, schema, source=source, server=server, constants=constants or {})
+    return Parsed(frame, lines, {reason: n for reason, n in skipped.items() if n})
 
 
 def _split_header(data: bytes, source: str) -> tuple[str, int, int]:
@@ -228,13 +255,6 @@ def _read_fast(data: bytes, start: int, end: int, skip: int, columns: list[_Colu
     first_line = skip + 1
     if _BLANK.match(data, start, end).end() == end:
         return _empty(columns)
-    frame = _read_native(data, start, end, columns) if native.available(end - start) else None
-    if frame is not None:
-        return frame.with_columns(
-            pl.int_range(first_line, first_line + frame.height, dtype=pl.Int64).alias("line"),
-            pl.lit(None, pl.String).alias("raw"),
-            pl.lit(None, pl.String).alias("problem"),
-        )
     declared = pl.Schema({f"c{i}": (pl.String if c.dtype == DATETIME else c.dtype) for i, c in enumerate(columns)})
     if end < len(data) or data.endswith((b"\n\n", b"\n\r\n"), start, end):
         # an unterminated last line to leave out, or trailing blank lines (they would read as empty rows)
@@ -254,16 +274,13 @@ def _read_fast(data: bytes, start: int, end: int, skip: int, columns: list[_Colu
         return None
     if frame.is_empty():
         return _empty(columns)
-    if any(c.dtype == pl.String for c in columns) and frame.height != _count_lines(source, lo, hi):
+    if any(c.dtype == pl.String for c in columns) and frame.height != source.count(b"\n", lo, hi):
         return None  # a quoted line end inside a text value joined two lines
-    if native.available():
-        twin = {t: t for t in times}
-        parsed = pl.DataFrame(_map(native.parse_times, [frame[t] for t in times], parallel=frame.height >= _PARALLEL_ROWS))
-    else:  # a time column equal to an earlier one (cluster statistics: Date is EndTime) is parsed once
-        twin = {}
-        for i, t in enumerate(times):
-            twin[t] = next((u for u in times[:i] if twin[u] == u and frame[t].equals(frame[u])), t)
-        parsed = frame.select(_fast_time_expr(pl.col(t), frame[t]).alias(t) for t in times if twin[t] == t)
+    # a time column equal to an earlier one (cluster statistics: Date is EndTime) is parsed once
+    twin = {}
+    for i, t in enumerate(times):
+        twin[t] = next((u for u in times[:i] if twin[u] == u and frame[t].equals(frame[u])), t)
+    parsed = frame.select(_fast_time_expr(pl.col(t), frame[t]).alias(t) for t in times if twin[t] == t)
     distinct = parsed.columns
     retry = [t for t in distinct if parsed[t].null_count()]
     if retry:  # mixed layouts: every layout for every value
@@ -277,61 +294,6 @@ def _read_fast(data: bytes, start: int, end: int, skip: int, columns: list[_Colu
         pl.lit(None, pl.String).alias("raw"),
         pl.lit(None, pl.String).alias("problem"),
     )
-
-
-#: Below this many rows the native scanners run on the calling thread (handing off costs more).
-_PARALLEL_ROWS = 20_000
-#: Bodies larger than this are read natively in one part per CPU, split at line ends.
-_PARALLEL_BYTES = 1 << 20
-
-
-def _read_native(data: bytes, start: int, end: int, columns: list[_Column]) -> pl.DataFrame | None:
-    """The body read by the compiled reader, when the file is plain (see ``lib/native/stats.c``); else None.
-
-    It takes only files whose every value polars would read the same way, so
-    its frame equals the polars path's; any other file returns None here.
-    """
-    kinds = "".join(_native_kind(c.dtype) for c in columns)
-    if "?" in kinds:
-        return None
-    cuts = [start]
-    parts = min(os.cpu_count() or 1, 4) if end - start > _PARALLEL_BYTES else 1
-    for k in range(1, parts):
-        cut = data.find(b"\n", start + (end - start) * k // parts, end)
-        if cut > cuts[-1]:
-            cuts.append(cut + 1)
-    cuts.append(end)
-    ranges = [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
-    read = _map(lambda r: native.read_csv(data, r[0], r[1], kinds), ranges, parallel=True)
-    if any(r is None for r in read):
-        return None
-    return pl.DataFrame([pl.concat([r[i] for r in read]).alias(f"c{i}") for i in range(len(columns))])
-
-
-def _count_lines(data: bytes, start: int, end: int) -> int:
-    """Line feeds in ``data[start:end]``, without copying it."""
-    return native.count_lines(memoryview(data)[start:end]) if native.available() else data.count(b"\n", start, end)
-
-
-def _map(fn, items: list, *, parallel: bool) -> list:
-    """``fn`` over ``items``, on the helper threads when asked and worth it (the scanners release the GIL)."""
-    if parallel and len(items) > 1:
-        return list(_threads().map(fn, items))
-    return [fn(item) for item in items]
-
-
-def _native_kind(dtype: pl.DataType) -> str:
-    if dtype == DATETIME:
-        return "t"
-    return {"String": "s", "Int64": "i", "Float64": "f"}.get(str(dtype), "?")
-
-
-@functools.cache
-def _threads() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="clpkit-csv")
-
-
-os.register_at_fork(after_in_child=_threads.cache_clear)  # a forked child has none of the threads
 
 
 # the layouts of TIME_FORMATS only: a "T" goes with "-" dates
@@ -364,8 +326,11 @@ def _empty(columns: list[_Column]) -> pl.DataFrame:
     ).to_frame()
 
 
-def _read_careful(body: bytes, columns: list[_Column], header: str, first_line: int) -> pl.DataFrame:
-    """Every line judged on its own: good lines typed, bad ones kept with ``raw`` and ``problem``."""
+def _read_careful(body: bytes, columns: list[_Column], header: str, first_line: int, skipped: dict[str, int]) -> pl.DataFrame:
+    """Every line judged on its own: good lines typed, bad ones kept with ``raw`` and ``problem``.
+
+    Blank lines and repetitions of the header are left out and counted in ``skipped``.
+    """
     expected = len(columns)
     text = body.decode("utf-8", errors="replace")
     unterminated = not text.endswith("\n")
@@ -377,7 +342,12 @@ def _read_careful(body: bytes, columns: list[_Column], header: str, first_line: 
         pl.col("raw").str.strip_suffix("\r"),
     )
     last_line = first_line + lines.height - 1
-    lines = lines.filter(pl.col("raw").str.strip_chars() != "", pl.col("raw") != header)
+    blank = pl.col("raw").str.strip_chars() == ""
+    repeated = pl.col("raw") == header
+    counts = lines.select(blank.sum().alias("blank"), (repeated & ~blank).sum().alias("repeated")).row(0)
+    skipped[BLANK] += counts[0]
+    skipped[REPEATED_HEADER] += counts[1]
+    lines = lines.filter(~blank, ~repeated)
 
     outside_quotes = pl.col("raw").str.replace_all(_QUOTED, "")
     count = outside_quotes.str.count_matches(",", literal=True) + 1

@@ -32,11 +32,7 @@ year is a 4-digit date written anywhere in the file (some entries embed
 one), else the file's modification time.
 
 Speed: the canonical layout is recognised with one anchored regex and cut
-by position; only the other lines go through the general pattern. When
-the compiled scanners are built (:mod:`clpkit.native`), one C pass splits
-the lines and cuts the canonical ones of a cleanly decoded file; the lines
-it does not settle take the same polars expressions, so the frames are the
-same either way.
+by position; only the other lines go through the general pattern.
 """
 
 from __future__ import annotations
@@ -45,8 +41,8 @@ from datetime import datetime
 
 import polars as pl
 
-from clpkit import native
 from clpkit import text as textmod
+from clpkit.formats import Parsed
 from clpkit.problems import ParseError
 
 #: Columns every log-line frame has, before the format's own file-derived columns.
@@ -80,21 +76,12 @@ def parse_lines(data: bytes | str, *, source: str, mtime: datetime | None = None
     head = decoded.utf8[:4096].decode("ascii", "replace") if decoded.utf8 is not None else decoded.text[:4096]
     if head.count("\x00") > 64:
         raise ParseError(source, "binary data, not a text log", 1)
-    utf8 = None
-    if native.available() and decoded.replaced == 0:  # a lossy file needs the per-line counts of the polars path
-        utf8 = decoded.as_utf8()
-    scanned = utf8 is not None and native.available(len(utf8))
-    if scanned:
-        parts = _entries_native(utf8)
-        if parts.height == 0 or (parts.height == 1 and not utf8.decode("utf-8").strip()):
-            return _EMPTY.to_frame()
-    else:
-        lines = textmod.lines_frame(decoded)
-        if lines.height == 0 or (lines.height == 1 and not lines["text"][0].strip() and decoded.replaced == 0):
-            return _EMPTY.to_frame()
-        parts = _entries(lines)
+    lines = textmod.lines_frame(decoded)
+    if lines.height == 0 or (lines.height == 1 and not lines["text"][0].strip() and decoded.replaced == 0):
+        return _EMPTY.to_frame()
+    parts = _entries(lines)
     parts = parts.with_columns(_resolve_century(parts, source, mtime))
-    return _rows(parts, decoded, lines_in_body=scanned)
+    return _rows(parts, decoded)
 
 
 def _entries(lines: pl.DataFrame) -> pl.DataFrame:
@@ -107,35 +94,6 @@ def _entries(lines: pl.DataFrame) -> pl.DataFrame:
     """
     df = _cut_canonical(lines)
     return _general(df.with_columns(pl.col("canonical").alias("short_year"), pl.col("canonical").alias("is_head")))
-
-
-def _entries_native(data: bytes) -> pl.DataFrame:
-    """:func:`_entries` of a clean UTF-8 file, its canonical lines cut by the C scanner.
-
-    The scanner's ``text`` is the body of the canonical lines it settled and
-    the whole line elsewhere (one string column instead of a line column and
-    a body column: that copy was most of the cost). ``body`` shares it and
-    differs only on the heads cut here, so it keeps the whole line of every
-    other row (``_rows(..., lines_in_body=True)``). The canonical lines the
-    scanner left (a null time: impossible dates, leap seconds, huge ids) are
-    cut by :func:`_cut_canonical`, the others by the general pattern. The
-    4-digit-date search of :func:`_resolve_century` finds the same dates in
-    a body as in its line (the prefix holds none and ends with a space).
-    """
-    df = pl.DataFrame(list(native.scan_module_log(data).values()))
-    df = df.with_columns(
-        pl.int_range(1, df.height + 1, dtype=pl.Int64).alias("line"),
-        pl.col("text").alias("body"),
-        pl.col("canonical").alias("short_year"),
-        pl.col("canonical").alias("is_head"),
-    )
-    left = df.filter(pl.col("canonical") & pl.col("time").is_null()).select("line", "text")
-    if left.height:
-        cut = _cut_canonical(left)
-        index = cut["line"] - 1
-        names = ("level", "time", "pid", "tid", "body")
-        df = df.with_columns(**{name: df[name].scatter(index, cut[name]) for name in names})
-    return _general(df)
 
 
 def _cut_canonical(lines: pl.DataFrame) -> pl.DataFrame:
@@ -254,13 +212,11 @@ def _resolve_century(parts: pl.DataFrame, source: str, mtime: datetime | None) -
     ).to_series()
 
 
-def _rows(df: pl.DataFrame, decoded: textmod.Decoded, *, lines_in_body: bool = False) -> pl.DataFrame:
+def _rows(df: pl.DataFrame, decoded: textmod.Decoded) -> pl.DataFrame:
     """Head and continuation rows with the failure policy applied.
 
     Each part is built only when the file needs it (continuation lines,
     bad times, orphans, undecodable bytes), so a clean file costs one select.
-    ``lines_in_body``: ``body`` already holds the whole line on the rows that
-    are not heads (:func:`_entries_native`), so it is the text column as is.
     """
     is_head = df["is_head"]
     all_heads = bool(is_head.all())
@@ -304,7 +260,7 @@ def _rows(df: pl.DataFrame, decoded: textmod.Decoded, *, lines_in_body: bool = F
         inherited["tid"].cast(pl.Int64, strict=False).alias("tid"),
         (
             pl.col("body")
-            if all_heads or lines_in_body
+            if all_heads
             else pl.when(pl.col("is_head")).then(pl.col("body")).otherwise(pl.col("text"))
         ).alias("text"),
         (parent if all_heads else pl.when(pl.col("is_head")).then(None).otherwise(parent)).cast(pl.Int64).alias("continues"),
@@ -312,6 +268,17 @@ def _rows(df: pl.DataFrame, decoded: textmod.Decoded, *, lines_in_body: bool = F
         raw.alias("raw"),
         problem.alias("problem"),
     )
+
+
+def scanned(data: bytes | str, frame: pl.DataFrame) -> Parsed:
+    """``frame`` as the format contract's :class:`~clpkit.formats.Parsed`: every line is a row,
+    except the one blank line of a file holding nothing else (then skipped)."""
+    if frame.height:
+        return Parsed(frame, frame.height)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    lines = data.count(b"\n") + (0 if not data or data.endswith(b"\n") else 1)
+    return Parsed(frame, lines, {"blank line": lines} if lines else {})
 
 
 def file_fields(source: str, pattern: str, names: tuple[str, ...]) -> dict[str, str | None]:

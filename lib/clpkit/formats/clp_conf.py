@@ -77,8 +77,24 @@ _CODEC_FOR = {
     "x-euc-jp": "euc_jp",
 }
 
+#: Codecs a clp.conf may be written in (by their ``codecs`` name): Unicode, the
+#: single-byte and Asian multi-byte families. Python also "decodes" rot13, hex,
+#: zlib, base64, idna or unicode-escape; a prolog naming those is refused.
+_TEXT_CODEC = re.compile(
+    r"^(utf[-_]?(8|16|32)(_sig|[-_](le|be))?|ascii|latin[-_]?1|iso8859[-_]\d+|cp\d+|euc[-_].*|shift_jis.*|"
+    r"gb(k|2312|18030)|big5(hkscs)?|iso2022_.*|hz|johab|koi8[-_].*|mac[-_].*|tis[-_]?620)$"
+)
+#: Deeper elements are refused: a clp.conf nests fewer than ten levels, and every
+#: row holds its whole path, so unbounded nesting would grow memory with the square
+#: of the depth.
+MAX_DEPTH = 64
+
 _DECLARATION = re.compile(rb"""\A(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._\-]+)["']""")
 _DECLARED_TEXT = re.compile(r"""(\A\ufeff?<\?xml[^>]*?encoding\s*=\s*)(["'])[A-Za-z0-9._\-]+\2""")
+
+
+class _Refused(Exception):
+    """Raised inside the expat handlers; becomes a ParseError with the line."""
 
 
 def declared_encoding(data: bytes) -> str | None:
@@ -102,9 +118,14 @@ def decode(data: bytes, *, source: str = "<sample>") -> tuple[str, int]:
         name = (declared or "utf-8").lower()
         codec = _CODEC_FOR.get(name, name)
         try:
-            codecs.lookup(codec)
+            info = codecs.lookup(codec)
         except LookupError:
             raise ParseError(source, f"unknown encoding {declared!r} declared in the XML prolog", 1) from None
+        if not _TEXT_CODEC.match(info.name):
+            raise ParseError(
+                source, f"encoding {declared!r} declared in the XML prolog is not a character encoding", 1
+            )
+        codec = info.name
     try:
         return data.decode(codec).lstrip("\ufeff"), 0
     except UnicodeDecodeError:
@@ -137,6 +158,8 @@ def parse(data: bytes | str, *, source: str = "<sample>", server: str | None = N
     parser = xml.parsers.expat.ParserCreate()
 
     def start(tag: str, attrs: dict[str, str]) -> None:
+        if len(stack) >= MAX_DEPTH:
+            raise _Refused(f"elements nested deeper than {MAX_DEPTH} levels (a clp.conf nests fewer than ten)")
         seg, key = segment(tag, attrs)
         path = f"{stack[-1][0] if stack else ''}/{seg}"
         line = parser.CurrentLineNumber
@@ -163,11 +186,17 @@ def parse(data: bytes | str, *, source: str = "<sample>", server: str | None = N
         if stack:
             stack[-1][2].append(data)
 
+    def doctype(*_args) -> None:
+        raise _Refused("a DOCTYPE declaration: a clp.conf has none, and its entities are not expanded")
+
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = chars
+    parser.StartDoctypeDeclHandler = doctype
     try:
         parser.Parse(utf8, True)
+    except _Refused as exc:
+        raise ParseError(source, f"refused: {exc}", parser.CurrentLineNumber) from None
     except xml.parsers.expat.ExpatError as exc:
         reason = xml.parsers.expat.ErrorString(exc.code)
         raise ParseError(source, f"malformed XML: {reason} (column {exc.offset + 1})", exc.lineno) from None

@@ -23,8 +23,28 @@ leftmost name column; deeper lines (heartbeats under a server, ``current``
 and resources under a group) carry the entry as ``parent``. ``*`` marks the
 server the command ran on. Names are cut at 16 characters by the command
 (``--long`` widens them) and padded with dot leaders, which are dropped.
-Several reports in one file are kept apart by ``cluster``. A line that fits
-none of this is kept raw with a problem.
+Several reports in one file are kept apart by ``report`` (1, 2, … in file
+order) and ``cluster``. Lines under a server whose name is a network-partition
+resolution resource (``pingnp1``, ``httpnp1``: a name ending in ``np`` and a
+number, or a comment ending in "resolution") are ``networkpartition`` rows,
+not heartbeats.
+
+``clpstat -g`` prints a group map instead (``kind`` ``groupmap``; layout [P],
+seen in the vendor's public clpaic README)::
+
+     ======================  GROUPMAP INFORMATION  =======================
+      Cluster : cluster
+       *server0 : host1
+        server1 : host2
+      --------------------------------------------------------------------
+        server0 [o] : failover1[o]  failover2[o]
+        server1 [o] : failover3[o]
+
+Its servers become ``server`` rows (the index name ``server0`` in
+``comment``, the map's mark in ``status``, e.g. ``o``: the marks' meanings
+are not published, so they are kept as printed) and each group a ``group``
+row with a ``current`` row naming the server it is on, as in a status report.
+A line that fits none of this is kept raw with a problem.
 
 >>> df = parse(SAMPLE)
 >>> df.filter(pl.col("parent").is_null()).select("section", "name", "status", "local").rows()
@@ -40,12 +60,14 @@ import re
 import polars as pl
 
 from clpkit.formats import META_SCHEMA
-from clpkit.problems import ParseError
+from clpkit.problems import ClpkitError, ParseError
 
 KIND = "clpstat"
 
 SCHEMA = pl.Schema(
     {
+        "report": pl.Int32,
+        "kind": pl.String,
         "cluster": pl.String,
         "section": pl.String,
         "parent": pl.String,
@@ -77,7 +99,12 @@ SAMPLE = """\
 #: What the lines nested under a section's entries are.
 _CHILD_SECTION = {"server": "heartbeat", "group": "resource"}
 
-_BANNER = re.compile(r"^\s*=+(?:\s+CLUSTER STATUS\s+=+)?\s*$")
+_BANNER = re.compile(r"^\s*=+(?:\s+(?P<title>CLUSTER STATUS|GROUPMAP INFORMATION)\s+=+)?\s*$")
+_RULE = re.compile(r"^\s*-{10,}\s*$")
+_MAP_SERVER = re.compile(r"^\s*(?P<star>\*)?(?P<index>server\d+)\s*:\s*(?P<name>\S+)\s*$")
+_MAP_LINE = re.compile(r"^\s*(?P<index>server\d+)\s*\[(?P<mark>[^\]]*)\]\s*:\s*(?P<groups>.*?)\s*$")
+_MAP_GROUP = re.compile(r"(?P<name>[^\s\[\]]+)\[(?P<mark>[^\]]*)\]")
+_NP_NAME = re.compile(r"^[a-z]+np\d*$")
 _CLUSTER = re.compile(r"^\s*Cluster\s*:\s*(?P<name>\S.*?)\s*$")
 _SECTION = re.compile(r"^\s*<(?P<section>[A-Za-z][\w ]*)>\s*$")
 _ENTRY = re.compile(
@@ -93,18 +120,46 @@ def parse(data: bytes | str, *, source: str = "<sample>", server: str | None = N
     cluster = section = parent = None
     top_column: int | None = None
     seen_banner = False
+    report, kind = 0, None
+    aliases: dict[str, str] = {}  # groupmap: server0 -> host name
+    in_map = False
 
     def add(line_no: int, **fields) -> None:
-        rows.append({"cluster": cluster, "server": server, "source": source, "line": line_no, **fields})
+        rows.append({"report": report or None, "kind": kind, "cluster": cluster, "server": server,
+                     "source": source, "line": line_no, **fields})
 
     for line_no, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        if _BANNER.match(line):
+        if m := _BANNER.match(line):
             seen_banner = True
+            if m["title"]:  # an opening banner: a new report starts
+                report += 1
+                kind = "status" if m["title"] == "CLUSTER STATUS" else "groupmap"
+                cluster = section = parent = top_column = None
+                aliases, in_map = {}, False
             continue
         if m := _CLUSTER.match(line):
             cluster, section, parent, top_column = m["name"], None, None, None
+            continue
+        if kind == "groupmap":
+            if _RULE.match(line):
+                in_map = True
+                continue
+            if not in_map and (m := _MAP_SERVER.match(line)):
+                aliases[m["index"]] = m["name"]
+                add(line_no, section="server", name=m["name"], comment=m["index"], local=bool(m["star"]))
+                continue
+            if in_map and (m := _MAP_LINE.match(line)):
+                host = aliases.get(m["index"], m["index"])
+                for row in rows:
+                    if row["report"] == report and row.get("section") == "server" and row.get("name") == host:
+                        row["status"] = m["mark"]
+                for g in _MAP_GROUP.finditer(m["groups"]):
+                    add(line_no, section="group", name=g["name"], status=g["mark"], local=False)
+                    add(line_no, section="resource", parent=g["name"], name="current", status=host, local=False)
+                continue
+            add(line_no, raw=line, problem="not a clpstat -g group map line")
             continue
         if m := _SECTION.match(line):
             section, parent, top_column = m["section"].strip().lower(), None, None
@@ -125,13 +180,21 @@ def parse(data: bytes | str, *, source: str = "<sample>", server: str | None = N
                 parent = m["name"]
                 add(line_no, section=section, **fields)
             else:
-                add(line_no, section=_CHILD_SECTION.get(section, section), parent=parent, **fields)
+                child = _CHILD_SECTION.get(section, section)
+                if child == "heartbeat" and _is_network_partition(m["name"], fields["comment"]):
+                    child = "networkpartition"
+                add(line_no, section=child, parent=parent, **fields)
             continue
         reason = "not a clpstat status line" if seen_banner else "text before the CLUSTER STATUS banner"
         add(line_no, raw=line, problem=reason)
     if not rows:
         return SCHEMA.to_frame()
     return pl.DataFrame(rows, schema=SCHEMA)
+
+
+def _is_network_partition(name: str, comment: str | None) -> bool:
+    """pingnp1, httpnp1…: network-partition resolution resources, listed under each server like heartbeats."""
+    return bool(_NP_NAME.match(name)) or (comment or "").strip().lower().endswith("resolution")
 
 
 def parse_text(text: str, *, source: str = "<clpstat>") -> pl.DataFrame:
@@ -144,9 +207,19 @@ def _entries(frame: pl.DataFrame, section: str) -> pl.DataFrame:
 
 
 def servers_online(frame: pl.DataFrame) -> bool:
-    """True when the report lists at least one server and every server is ``Online``."""
-    servers = _entries(frame, "server").filter(pl.col("parent").is_null())
-    return servers.height > 0 and bool((servers["status"] == "Online").all())
+    """True when the report lists at least one server and every server is ``Online``.
+
+    A frame without a status report (a group map, other text) is an error that says
+    so: it cannot tell whether the servers are online.
+    """
+    status = frame.filter(pl.col("kind") == "status") if "kind" in frame.columns else frame
+    servers = _entries(status, "server").filter(pl.col("parent").is_null())
+    if servers.height == 0:
+        kinds = sorted({k for k in frame["kind"].drop_nulls().to_list()}) if "kind" in frame.columns else []
+        what = f"only a {', '.join(kinds)} report" if kinds else "no clpstat report"
+        raise ClpkitError(f"cannot tell whether the servers are online: the input holds {what}, "
+                          "no CLUSTER STATUS report with servers")
+    return bool((servers["status"] == "Online").all())
 
 
 def status_of(frame: pl.DataFrame, section: str, name: str, *, parent: str | None = None) -> str | None:
@@ -157,10 +230,31 @@ def status_of(frame: pl.DataFrame, section: str, name: str, *, parent: str | Non
     return rows["status"][0] if rows.height else None
 
 
-def group_server(frame: pl.DataFrame, group: str) -> str | None:
-    """The server a group is online on (its ``current`` line), or None when it runs nowhere."""
-    current = status_of(frame, "resource", "current", parent=group)
-    return None if current in (None, "None", "") else current
+def group_servers(frame: pl.DataFrame, group: str) -> dict[str, str | None]:
+    """Cluster name -> the server ``group`` is online on there (None: nowhere), from the last report
+    of each cluster in the frame that lists the group."""
+    rows = _entries(frame, "resource").filter((pl.col("name") == "current") & (pl.col("parent") == group))
+    out: dict[str, str | None] = {}
+    for cluster, current in zip(rows["cluster"].to_list(), rows["status"].to_list()):
+        out[cluster or ""] = None if current in (None, "None", "") else current
+    return out
+
+
+def group_server(frame: pl.DataFrame, group: str, *, cluster: str | None = None) -> str | None:
+    """The server a group is online on (its ``current`` line), or None when it runs nowhere.
+
+    With several reports, the last one of the cluster counts; when reports of several
+    clusters list the group, ``cluster=`` must say which (an error lists them).
+    """
+    answers = group_servers(frame, group)
+    if cluster is not None:
+        return answers.get(cluster)
+    if len(answers) > 1:
+        raise ClpkitError(
+            f"group {group!r} is in the reports of {len(answers)} clusters ({', '.join(answers)}): "
+            "say which with cluster="
+        )
+    return next(iter(answers.values()), None)
 
 
 def require(frame: pl.DataFrame, *, source: str = "<clpstat>") -> pl.DataFrame:

@@ -15,9 +15,10 @@ ident procid msgid [sd] msg``); the pid is optional in all of them.
 
 Only lines whose ident is ``clusterpro`` or ``expresscls`` become rows.
 Every other line of the file is unrelated: it is skipped, never taken as a
-cluster event, and counted. The count is the ``skipped`` field of
-:func:`scan` (``parse`` returns only the frame, as every format does);
-the bundle reports it from there. A cluster line without the
+cluster event, and counted, as are blank lines. The counts are the
+``skipped`` side output of :func:`scan` (a :class:`clpkit.formats.Parsed`;
+``parse`` returns only the frame, as every format does), by reason
+(:data:`UNRELATED`, :data:`BLANK`); the bundle reports them from there. A cluster line without the
 ``<type: ..><event: ..>`` head is still a row, with null ``module`` and
 ``event_id``.
 
@@ -33,8 +34,8 @@ wrote its own year), so that a caller with better knowledge (the event
 table, from the server's other logs) can correct a guessed year.
 
 >>> s = scan(SAMPLE, source="messages-20261125")
->>> s.skipped, s.frame.height
-(2, 3)
+>>> s.lines, s.skipped, s.frame.height
+(5, {'not a cluster line': 2}, 3)
 >>> s.frame.select("time", "ident", "pid", "module", "event_id").rows()[0]
 (datetime.datetime(2026, 11, 24, 3, 12, 1), 'clusterpro', 2412, 'rc', 32)
 >>> s.frame["message"][0]
@@ -48,14 +49,12 @@ True
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 
 import polars as pl
 
-from clpkit import native
 from clpkit import text as textmod
-from clpkit.formats import META_SCHEMA
+from clpkit.formats import META_SCHEMA, Parsed
 
 KIND = "syslog"
 
@@ -98,13 +97,9 @@ _MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct N
 _NAME_DATE = re.compile(r"-(\d{4})(\d{2})(\d{2})$")
 
 
-@dataclass(frozen=True)
-class Scan:
-    """A parsed system log: the cluster rows, the lines read and the unrelated lines skipped."""
-
-    frame: pl.DataFrame
-    lines: int
-    skipped: int
+#: Reasons of the skipped lines (the ``skipped`` keys of :func:`scan`).
+UNRELATED = "not a cluster line"
+BLANK = "blank line"
 
 
 def parse(data: bytes | str, *, source: str = "<sample>", server: str | None = None) -> pl.DataFrame:
@@ -114,43 +109,36 @@ def parse(data: bytes | str, *, source: str = "<sample>", server: str | None = N
 
 def scan(
     data: bytes | str, *, source: str = "<sample>", server: str | None = None, mtime: datetime | None = None
-) -> Scan:
-    """Parse a system log and count the unrelated lines skipped.
+) -> Parsed:
+    """Parse a system log and count the lines skipped (unrelated, blank).
 
-    Speed: when the compiled scanner is built (:mod:`clpkit.native`), one C
-    pass reads the cluster lines of the usual classic shape and drops the
-    unrelated ones; only the other lines that name an ident (or hold
-    non-ASCII text) go through the polars code below. Without it, every
-    line is screened for the idents on polars' streaming engine (all
-    cores); on the kept lines one short pattern captures the usual classic
-    prefix and the message is cut after it by position; only the other
-    lines go through the full patterns.
+    Speed: every line is screened for the idents on polars' streaming
+    engine (all cores); on the kept lines one short pattern captures the
+    usual classic prefix and the message is cut after it by position; only
+    the other lines go through the full patterns.
     """
     decoded = textmod.decode(data)
-    if native.available() and not decoded.replaced:  # undecodable bytes are reported line by line below
-        done = _scan_native(decoded, source, server, mtime)
-        if done is not None:
-            return done
     lines = textmod.lines_frame(decoded)
     total = lines.height
-    blank, candidates = _screen(lines, streaming=True)
+    blank, candidates = _screen(lines)
     rows = _cluster_rows(candidates)
-    skipped = total - blank - rows.height
+    skipped = {UNRELATED: total - blank - rows.height, BLANK: blank}
+    skipped = {reason: n for reason, n in skipped.items() if n}
     if rows.height == 0:
-        return Scan(SCHEMA.to_frame(), total, skipped)
+        return Parsed(SCHEMA.to_frame(), total, skipped)
     years, year_from = _years(rows, source, mtime)
     out = _finish(rows, years, year_from, decoded, source, server)
-    return Scan(out, total, skipped)
+    return Parsed(out, total, skipped)
 
 
-def _screen(lines: pl.DataFrame, *, streaming: bool) -> tuple[int, pl.DataFrame]:
+def _screen(lines: pl.DataFrame) -> tuple[int, pl.DataFrame]:
     """The number of blank lines and the lines naming a cluster ident (``line``, ``text``)."""
     text = pl.col("text")
     screened = (
         lines.lazy()
         .with_columns(text.str.contains(r"^\s*$").alias("_blank"))
         .filter(pl.col("_blank") | text.str.contains(r"(?i)clusterpro|expresscls"))
-        .collect(engine="streaming" if streaming else "auto")
+        .collect(engine="streaming")
     )
     blank = int(screened["_blank"].sum())
     # one chunk: a later string kernel panics on the streaming engine's chunks (polars 2.1)
@@ -212,64 +200,6 @@ def _finish(
         pl.when(problem.is_not_null()).then(pl.col("text")).alias("raw"),
         problem.alias("problem"),
     ).cast(dict(SCHEMA))
-
-
-_NATIVE_FIELDS = ("line", "month", "year_ms", "host", "ident", "pid", "module", "event_id", "message")
-
-
-def _scan_native(decoded: textmod.Decoded, source: str, server: str | None, mtime: datetime | None) -> Scan | None:
-    """:func:`scan` with the C scanner reading the usual classic lines; None to take the polars path instead.
-
-    The scanner (``lib/native/syslog.c``) returns those lines' fields, the
-    count of ASCII-blank lines and every other line that names an ident or
-    holds non-ASCII text; those go through the same polars code as without
-    the scanner. Years are resolved over all rows in line order, as there.
-    """
-    utf8 = decoded.as_utf8()
-    if not native.available(len(utf8)):
-        return None
-    found = native.scan_syslog(utf8)
-    total = found["lines"]
-    fast = pl.DataFrame([found[name] for name in _NATIVE_FIELDS])
-    candidates = pl.DataFrame([found["candidate_line"].alias("line"), found["candidate_text"].alias("text")])
-    blank, candidates = _screen(candidates, streaming=False)
-    blank += found["blank"]
-    rows = _cluster_rows(candidates)
-    skipped = total - blank - fast.height - rows.height
-    if fast.height + rows.height == 0:
-        return Scan(SCHEMA.to_frame(), total, skipped)
-    dated = fast.select("line", pl.col("month").cast(pl.Int32), pl.lit(None, pl.Datetime("ms")).alias("full_time"))
-    if rows.height:
-        both = pl.concat(
-            [dated.with_columns(_fast=pl.lit(True)), rows.select(*dated.columns, _fast=pl.lit(False))]
-        ).sort("line")
-        years, year_from = _years(both, source, mtime)
-        # one chunk each: a string kernel in _finish panics on a multi-chunk year column (polars 2.1)
-        fast_years, row_years = years.filter(both["_fast"]).rechunk(), years.filter(~both["_fast"]).rechunk()
-    else:
-        fast_years, year_from = _years(dated, source, mtime)
-        row_years = None
-    if not bool(fast_years.is_between(1000, 9999).all()):
-        return None  # a year strptime may read otherwise: leave the whole file to polars
-    out = fast.with_columns(fast_years.alias("_year")).select(
-        _year_start_ms(pl.col("_year"), pl.col("month")).add(pl.col("year_ms")).cast(pl.Datetime("ms")).alias("time"),
-        pl.lit(None, pl.Int32).alias("utc_offset"),
-        "host",
-        "ident",
-        "pid",
-        "module",
-        "event_id",
-        "message",
-        pl.lit(year_from, pl.String).alias("year_from"),
-        pl.lit(server, pl.String).alias("server"),
-        pl.lit(source, pl.String).alias("source"),
-        "line",
-        pl.lit(None, pl.String).alias("raw"),
-        pl.lit(None, pl.String).alias("problem"),
-    ).cast(dict(SCHEMA))
-    if rows.height:
-        out = pl.concat([out, _finish(rows, row_years, year_from, decoded, source, server)]).sort("line")
-    return Scan(out, total, skipped)
 
 
 _FAST_CLASSIC = (
@@ -383,18 +313,6 @@ def _events(rows: pl.DataFrame) -> pl.DataFrame:
             ),
         )
     return out
-
-
-def _year_start_ms(year: pl.Expr, month: pl.Expr) -> pl.Expr:
-    """Milliseconds from 1970 to 1 January of ``year``, plus a day after February in a leap year.
-
-    Added to the scanner's ``year_ms`` (the time since 1 January in a common
-    year) it gives the time strptime gives, in integer arithmetic only.
-    """
-    y = year.cast(pl.Int64)
-    days = 365 * (y - 1970) + (y - 1) // 4 - (y - 1) // 100 + (y - 1) // 400 - 477  # leap days before 1970: 477
-    leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
-    return (days + (leap & (month > 2)).cast(pl.Int64)) * 86_400_000
 
 
 def _offset_minutes(tz: pl.Expr) -> pl.Expr:

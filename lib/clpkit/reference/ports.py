@@ -36,7 +36,7 @@ from dataclasses import asdict, dataclass
 
 import polars as pl
 
-from clpkit.config import ClusterConfig
+from clpkit.config import ClusterConfig, require_linux
 
 #: Server-to-server ports every cluster uses (port, protocol, purpose).
 FIXED_SERVER_PORTS = (
@@ -148,7 +148,11 @@ def mirror_ports(cfg: ClusterConfig) -> dict[str, dict[str, int]]:
 
 
 def ports(cfg: ClusterConfig, *, log_udp_port: int | None = None) -> list[Port]:
-    """Every flow the configured cluster needs, in a stable order."""
+    """Every flow the configured cluster needs, in a stable order.
+
+    The table is the Linux guide's: a Windows cluster is refused (``config.WindowsCluster``).
+    """
+    require_linux(cfg, "its port table is the Linux one")
     out: list[Port] = []
     servers = [s.name for s in cfg.servers]
     interconnect_pairs = _pairs(cfg, _interconnects(cfg))

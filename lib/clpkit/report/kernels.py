@@ -57,8 +57,8 @@ papermill_engines.register(ENGINE, _SharedKernelEngine)
 
 
 class _Kernel:
-    def __init__(self, cwd: Path):
-        self.km = KernelManager(kernel_name="python3")
+    def __init__(self, cwd: Path, manager: type[KernelManager]):
+        self.km = manager(kernel_name="python3")
         self.km.start_kernel(cwd=str(cwd))
 
     def warm_up(self) -> None:
@@ -80,11 +80,11 @@ class _Kernel:
 
 
 class KernelPool:
-    """``size`` kernels working in ``cwd``; :meth:`kernel` lends one to a notebook."""
+    """``size`` kernels (of the synchronous ``manager`` class) working in ``cwd``; :meth:`kernel` lends one to a notebook."""
 
-    def __init__(self, size: int, cwd: Path):
-        self.cwd = cwd
-        self.started = [_Kernel(cwd) for _ in range(max(1, size))]
+    def __init__(self, size: int, cwd: Path, manager: type[KernelManager] = KernelManager):
+        self.cwd, self.manager = cwd, manager
+        self.started = [_Kernel(cwd, manager) for _ in range(max(1, size))]
         self.free: queue.Queue[_Kernel] = queue.Queue()
         for k in self.started:
             self.free.put(k)
@@ -108,7 +108,7 @@ class KernelPool:
             self.free.put(k)
 
     def _replace(self, old: _Kernel) -> _Kernel:
-        new = _Kernel(self.cwd)
+        new = _Kernel(self.cwd, self.manager)
         self.started[self.started.index(old)] = new
         return new
 
