@@ -17,7 +17,8 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-from jupyter_client import KernelManager
+from jupyter_client import AsyncKernelManager, BlockingKernelClient
+from jupyter_core.utils import run_sync
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 from papermill.log import logger
@@ -41,29 +42,24 @@ class _SharedKernelEngine(NBClientEngine):
         finally:
             if client.kc is not None:
                 try:
-                    if km.is_alive():  # with this client: clients of one kernel share a ZMQ identity, so only the last one connected gets replies
-                        _reply(client.kc, client.kc.execute(RESET, store_history=False))
+                    if run_sync(km.is_alive)():  # with this client: clients of one manager share a ZMQ identity
+                        client.wait_for_reply(client.kc.execute(RESET, store_history=False))
                 finally:
                     client.kc.stop_channels()
-
-
-def _reply(kc, msg_id: str) -> None:
-    """Wait for the shell reply to ``msg_id`` (its output is not wanted)."""
-    while kc.get_shell_msg(timeout=TIMEOUT_S)["parent_header"].get("msg_id") != msg_id:
-        pass
 
 
 papermill_engines.register(ENGINE, _SharedKernelEngine)
 
 
 class _Kernel:
-    def __init__(self, cwd: Path, manager: type[KernelManager]):
+    def __init__(self, cwd: Path, manager: type[AsyncKernelManager]):
         self.km = manager(kernel_name="python3")
-        self.km.start_kernel(cwd=str(cwd))
+        run_sync(self.km.start_kernel)(cwd=str(cwd))
 
     def warm_up(self) -> None:
         """Queue the imports; the notebook's own client waits for the kernel behind them."""
-        kc = self.km.client()
+        kc = BlockingKernelClient()  # its own session: replies to the manager's clients never come here
+        kc.load_connection_info(self.km.get_connection_info())
         kc.start_channels()
         try:
             kc.wait_for_ready(timeout=TIMEOUT_S)
@@ -72,17 +68,17 @@ class _Kernel:
             kc.stop_channels()
 
     def alive(self) -> bool:
-        return self.km.is_alive()
+        return run_sync(self.km.is_alive)()
 
     def close(self) -> None:
         if self.km.has_kernel:
-            self.km.shutdown_kernel(now=True)
+            run_sync(self.km.shutdown_kernel)(now=True)
 
 
 class KernelPool:
-    """``size`` kernels (of the synchronous ``manager`` class) working in ``cwd``; :meth:`kernel` lends one to a notebook."""
+    """``size`` kernels (of the ``manager`` class) working in ``cwd``; :meth:`kernel` lends one to a notebook."""
 
-    def __init__(self, size: int, cwd: Path, manager: type[KernelManager] = KernelManager):
+    def __init__(self, size: int, cwd: Path, manager: type[AsyncKernelManager] = AsyncKernelManager):
         self.cwd, self.manager = cwd, manager
         self.started = [_Kernel(cwd, manager) for _ in range(max(1, size))]
         self.free: queue.Queue[_Kernel] = queue.Queue()

@@ -248,10 +248,10 @@ def _ipc_kernel_manager(folder: Path, log: Path):
     """
     import uuid
 
-    from jupyter_client.manager import KernelManager
+    from jupyter_client.manager import AsyncKernelManager
     from traitlets import default
 
-    class IPCKernelManager(KernelManager):
+    class IPCKernelManager(AsyncKernelManager):
         @default("transport")
         def _transport_default(self):
             return "ipc"
@@ -260,10 +260,10 @@ def _ipc_kernel_manager(folder: Path, log: Path):
         def _ip_default(self):
             return str(folder / f"k-{uuid.uuid4().hex[:12]}")
 
-        def start_kernel(self, **kw):
+        async def start_kernel(self, **kw):
             with open(log, "ab") as err:  # the child keeps its own copy of the descriptor
                 kw.setdefault("stderr", err)
-                return super().start_kernel(**kw)
+                return await super().start_kernel(**kw)
 
     return IPCKernelManager
 
