@@ -64,6 +64,8 @@ class _Kernel:
         try:
             kc.wait_for_ready(timeout=TIMEOUT_S)
             kc.execute(WARM_UP, store_history=False)
+        except RuntimeError:  # died while starting: the pool replaces it before its first notebook
+            pass
         finally:
             kc.stop_channels()
 
