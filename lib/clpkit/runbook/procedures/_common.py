@@ -174,6 +174,7 @@ def resolve_servers(
                         f"{field}={value!r} is not a server of the cluster: clp.conf knows only {', '.join(known)}"
                     )
             return ClusterServers(known, ("Server names come from clp.conf.",))
+        raise ProcedureRefused(f"the cluster has no servers in clp.conf ({config.source}), so no plan applies")
     if given:
         return ClusterServers(given, (
             f"No clp.conf: the server names {', '.join(given)} come from the parameters and were not checked "

@@ -209,7 +209,7 @@ def plan(params: Params, config=None) -> Plan:
         notes.append(f"The services are switched in the order the guide gives for this procedure ({', '.join(SERVICES)}); "
                      "clusterpro_evt and clusterpro_trn stay on.")
     notes.extend(_estimate(params, settings))
-    return Plan(NAME, asdict(params), tuple(steps), cluster=config.name if config else None, guide_section=GUIDE,
+    return Plan(NAME, {**asdict(params), "resource": res, "server": server, "source": source}, tuple(steps), cluster=config.name if config else None, guide_section=GUIDE,
                 notes=tuple(notes))
 
 

@@ -342,7 +342,7 @@ def plan(params: Params, config: Any = None) -> Plan:
 
     return Plan(
         runbook=NAME,
-        params=asdict(params),
+        params={**asdict(params), "server": server, "resource": ",".join(names)},
         steps=tuple(steps),
         cluster=getattr(config, "name", None),
         guide_section=section,

@@ -270,7 +270,7 @@ def plan(params: Params, config: Any = None) -> Plan:
     )
     return Plan(
         runbook=NAME,
-        params=asdict(params),
+        params={**asdict(params), "resource": res},
         steps=tuple(steps),
         cluster=getattr(config, "name", None),
         guide_section=lines["section"],
