@@ -24,6 +24,8 @@ bundle: str = "data/samples/bundle"  # log collection to analyse (folder or arch
 since: str = ""  # unused here (the reference covers the whole collection); kept for a uniform command line
 until: str = ""  # unused here, as since
 lang: str = "en"  # language of the page: en or ja
+tz: str = ""  # zone the servers' clocks run on (IANA name or +09:00); empty: detected, else UTC
+problems: str = ""  # set by clpkit report: what it could not unpack from the archives (JSON file)
 
 # %%
 from clpkit import config
@@ -32,9 +34,10 @@ from clpkit.reference import inventory
 from clpkit.report import data, page
 from clpkit.report.i18n import t, translate
 
-b = data.open_bundle(bundle)
+b = data.open_bundle(bundle, tz, problems)
 cfg = b.config
 page.heading("cluster_reference", lang, 1)
+page.notice(b, lang)
 if cfg is None:
     page.text(t("no_config", lang))
 else:

@@ -23,6 +23,8 @@ bundle: str = "data/samples/bundle"  # log collection to analyse (folder or arch
 since: str = ""  # ISO date/time; empty: from the start of the data
 until: str = ""  # ISO date/time, excluded; empty: to the end of the data
 lang: str = "en"  # language of the page: en or ja
+tz: str = ""  # zone the servers' clocks run on (IANA name or +09:00); empty: detected, else UTC
+problems: str = ""  # set by clpkit report: what it could not unpack from the archives (JSON file)
 
 # %%
 import polars as pl
@@ -31,9 +33,10 @@ from clpkit import charts
 from clpkit.report import cluster, data, figures, page
 from clpkit.report.i18n import t
 
-b = data.open_bundle(bundle)
+b = data.open_bundle(bundle, tz, problems)
 stats = figures.table(b, "cluster_stats", since, until)
 page.heading("cluster_statistics", lang, 1)
+page.notice(b, lang)
 page.text(page.period_text(stats, since, until, lang))
 
 # %%
@@ -43,7 +46,7 @@ page.heading("group_actions", lang)
 page.table(groups, lang)
 if groups.height:
     page.show(charts.bars(groups.with_columns(label=pl.col("name") + " " + pl.col("action")),
-                          x="max_s", y="label", x_title=t("max_s", lang), y_title=t("name", lang), lang=lang))
+                          x="max_s", y="label", label=t("max", lang), unit="s", y_title=t("name", lang), lang=lang))
 
 # %%
 fo = cluster.failovers(stats)
@@ -62,9 +65,9 @@ mon = cluster.monitor_headroom(stats, cluster.monitor_timeouts(b.config))
 assert (mon["headroom_pct"].drop_nulls() <= 100).all()
 page.heading("monitor_headroom", lang)
 page.table(mon, lang)
-known = mon.drop_nulls("headroom_pct")
+known = mon.drop_nulls("use_pct")
 if known.height:
-    page.show(charts.headroom(known, title=t("monitor_headroom", lang), lang=lang))
+    page.show(charts.timeout_use(known, title=t("monitor_headroom", lang), lang=lang))
 
 # %%
 res_counts = cluster.outcomes(stats)

@@ -24,49 +24,39 @@ bundle: str = "data/samples/bundle"  # log collection to analyse (folder or arch
 since: str = ""  # ISO date/time; empty: from the start of the data
 until: str = ""  # ISO date/time, excluded; empty: to the end of the data
 lang: str = "en"  # language of the page: en or ja
+tz: str = ""  # zone the servers' clocks run on (IANA name or +09:00); empty: detected, else UTC
+problems: str = ""  # set by clpkit report: what it could not unpack from the archives (JSON file)
 
 # %%
 import polars as pl
 
-from clpkit import charts
+from clpkit import zone
 from clpkit.events import events as bundle_events
-from clpkit.report import data, figures, mirror, page, system, timeline
-from clpkit.report.i18n import t
+from clpkit.report import data, figures, page, timeline
 
-b = data.open_bundle(bundle)
-all_events = bundle_events(b)
+b = data.open_bundle(bundle, tz, problems)
+all_events = zone.in_zone(bundle_events(b, tz=b.zone.name), b.zone)
 start, end = timeline.default_window(all_events, since, until)
-ev = timeline.events_in_window(all_events, start, end)
+ev = timeline.events_in_window(all_events, start, end, b.zone)
 assert ev["time"].is_sorted()
 page.heading("incident_timeline", lang, 1)
+page.notice(b, lang)
 axis = timeline.domain(start, end)
 page.text(timeline.window_text(start, end, lang))
 
 # %%
 shown = timeline.chart_events(ev)
 assert shown.height <= timeline.MAX_EVENTS
-page.heading("events", lang)
-if shown.height:
-    page.show(charts.event_timeline(shown, title=t("events", lang), lang=lang, domain=axis))
-
-# %%
-rules = timeline.marks(ev)
 ms = figures.table(b, "mirror_stats", start, end)
-for name in sorted(ms["mirror"].drop_nulls().unique().to_list()):
-    ack = mirror.series(ms, name, "ack", lang)
-    if ack.height:
-        ack_chart = charts.lines(ack, y_title=t("ack_time", lang), title=f"{name}: {t('ack_time', lang)}", lang=lang, domain=axis)
-        page.show(charts.overlay(ack_chart, rules, lang=lang))
 ss = figures.table(b, "system_stats", start, end)
-util = system.utilisation_chart_frame(ss, lang)
-if util.height:
-    util_chart = charts.lines(util, y_title=t("utilisation_pct", lang), title=t("utilisation_pct", lang), lang=lang, domain=axis)
-    page.show(charts.overlay(util_chart, rules, lang=lang))
+page.heading("events", lang)
+for chart in timeline.charts_for(shown, timeline.marks(ev), ms, ss, lang, axis):
+    page.show(chart)
 
 # %%
 found = figures.report_findings(b, start, end, lang)
 assert found["severity"].is_in(figures.SEVERITIES).all()
 page.heading("findings", lang)
 page.table(figures.localised_findings(found, lang), lang)
-page.heading("events", lang)
-page.table(ev.select("time", "server", "level", "module", "event_id", "message").head(300), lang)
+page.heading("event_list", lang)
+page.table(timeline.event_table(ev, lang), lang, rows=500)

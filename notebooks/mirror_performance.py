@@ -23,19 +23,22 @@ bundle: str = "data/samples/bundle"  # log collection to analyse (folder or arch
 since: str = ""  # ISO date/time; empty: from the start of the data
 until: str = ""  # ISO date/time, excluded; empty: to the end of the data
 lang: str = "en"  # language of the page: en or ja
+tz: str = ""  # zone the servers' clocks run on (IANA name or +09:00); empty: detected, else UTC
+problems: str = ""  # set by clpkit report: what it could not unpack from the archives (JSON file)
 
 # %%
 import polars as pl
 
 from clpkit.report import data, figures, mirror, page
 
-b = data.open_bundle(bundle)
+b = data.open_bundle(bundle, tz, problems)
 stats = figures.table(b, "mirror_stats", since, until)
 settings = mirror.mirror_settings(b.config)
 mirrors = sorted(stats["mirror"].drop_nulls().unique().to_list())
 assert stats.filter(pl.col("mirror").is_null()).is_empty(), "every mirror sample names its mirror"
 
 page.heading("mirror_performance", lang, 1)
+page.notice(b, lang)
 page.text(page.period_text(stats, since, until, lang))
 
 # %% [markdown]

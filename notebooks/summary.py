@@ -23,6 +23,8 @@ bundle: str = "data/samples/bundle"  # log collection to analyse (folder or arch
 since: str = ""  # ISO date/time; empty: from the start of the data
 until: str = ""  # ISO date/time, excluded; empty: to the end of the data
 lang: str = "en"  # language of the page: en or ja
+tz: str = ""  # zone the servers' clocks run on (IANA name or +09:00); empty: detected, else UTC
+problems: str = ""  # set by clpkit report: what it could not unpack from the archives (JSON file)
 history: str = ""  # output folder of earlier runs (clpkit report --out); empty: no trend
 run_dir: str = ""  # this run's folder: its key figures are stored there; empty: not stored
 reports: str = ""  # comma-separated reports of this run; empty: every report
@@ -32,11 +34,14 @@ from clpkit import charts
 from clpkit.report import NOTEBOOKS, data, figures, page
 from clpkit.report.i18n import t
 
-b = data.open_bundle(bundle)
+b = data.open_bundle(bundle, tz, problems)
 cluster = figures.cluster_name(b, data.resolve_bundle(bundle))
 page.heading("summary", lang, 1)
+page.notice(b, lang)
 page.text(f"{t('cluster', lang)}: {cluster} — {t('servers', lang)}: {', '.join(b.servers)}")
-page.text(page.period_text(figures.table(b, "mirror_stats", since, until), since, until, lang))
+shown_stats = figures.table(b, "mirror_stats", since, until)
+period = page.period_bounds(shown_stats, since, until)
+page.text(page.period_text(shown_stats, since, until, lang))
 
 # %%
 found = figures.report_findings(b, since, until, lang)
@@ -53,7 +58,7 @@ page.table(figures.localised_findings(found, lang), lang)
 # %%
 key = figures.key_figures(b, found, since, until)
 assert key["metric"].is_unique().all()
-figures.write(key, run_dir, cluster=cluster)
+figures.write(key, run_dir, cluster=cluster, period=period)
 trend = figures.history(history, cluster, run_dir)
 assert trend["run_time"].null_count() == 0
 page.heading("trend", lang)

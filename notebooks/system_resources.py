@@ -23,32 +23,30 @@ bundle: str = "data/samples/bundle"  # log collection to analyse (folder or arch
 since: str = ""  # ISO date/time; empty: from the start of the data
 until: str = ""  # ISO date/time, excluded; empty: to the end of the data
 lang: str = "en"  # language of the page: en or ja
+tz: str = ""  # zone the servers' clocks run on (IANA name or +09:00); empty: detected, else UTC
+problems: str = ""  # set by clpkit report: what it could not unpack from the archives (JSON file)
 
 # %%
-from clpkit import charts
 from clpkit.report import data, figures, page, system
-from clpkit.report.i18n import t
 
-b = data.open_bundle(bundle)
+b = data.open_bundle(bundle, tz, problems)
 stats = figures.table(b, "system_stats", since, until)
 page.heading("system_resources", lang, 1)
+page.notice(b, lang)
 page.text(page.period_text(stats, since, until, lang))
 
 # %%
 usage = system.limit_usage(stats, lang)
 assert (usage["max_pct"] >= usage["mean_pct"]).all()
 assert usage["server"].n_unique() == stats["server"].n_unique() or usage.is_empty()
-page.heading("utilisation_pct", lang)
-page.table(usage, lang)
+page.heading("limits_use", lang)
+page.table(system.usage_table(usage, lang), lang)
 
 # %%
-for key, frames in (("utilisation_pct", system.utilisation_panels(stats, lang)),
-                    ("processes", system.counts_panels(stats, lang))):
-    for server, frame in frames:
-        assert frame.height <= data.MAX_CHART_ROWS, "charts get downsampled frames"
-        heading = f"{t(key, lang)}: {server}" if server else t(key, lang)
-        y_title = t("utilisation_pct" if key == "utilisation_pct" else "count", lang)
-        page.show(charts.lines(frame, y_title=y_title, title=heading, lang=lang))
+shown = system.charts_for(stats, lang)
+assert len(shown) == (1 if stats.height else 0)
+for chart in shown:
+    page.show(chart)
 
 # %%
 odd = system.anomalies(stats, lang)

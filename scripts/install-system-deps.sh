@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond Python packages: an OpenSSH
-# server (runbook integration tests on 127.0.0.1) and Chromium (offline
-# HTML report tests). Idempotent: does nothing when both are present.
+# server (runbook integration tests on 127.0.0.1), Chromium (offline
+# HTML report tests) and a CJK font (Japanese pages and their screenshots).
+# Idempotent: does nothing when all are present.
 set -euo pipefail
 
 need=()
 command -v sshd >/dev/null 2>&1 || [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
+ls /usr/share/fonts/opentype/noto/NotoSansCJK* >/dev/null 2>&1 || need+=(fonts-noto-cjk)
 
 if [ ${#need[@]} -eq 0 ]; then
     exit 0

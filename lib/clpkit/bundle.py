@@ -23,10 +23,14 @@ Every frame's ``source`` is the file's path below the input's own name
 so it is the same wherever the collection lies or is extracted;
 :mod:`clpkit.ingest` relies on that.
 
-The ``module_log`` table also holds the module logs inside the emergency
-archives ``elog_<mod><g>.tar.gz`` (their ``source`` is
-``<archive source>!<member>``), and syslog files report how many unrelated
-lines they skipped in :attr:`Bundle.skipped`.
+Tables are assembled from the format contract alone (:func:`clpkit.formats.scan_bytes`),
+with no code for any one kind: a file's rows for other tables (the module
+logs inside the emergency archives ``elog_<mod><g>.tar.gz``, whose
+``source`` is ``<archive source>!<member>``) join those tables, and the
+lines a file skipped (syslog's unrelated lines, blank lines, repeated
+headers) are counted by reason in :attr:`Bundle.skipped`.
+:meth:`Bundle.load` is the one step from a file to its rows, shared with
+:mod:`clpkit.ingest`.
 """
 
 from __future__ import annotations
@@ -45,7 +49,6 @@ import polars as pl
 
 from clpkit import formats
 from clpkit.archive import Limits, archive_stem, extract, is_archive, remove_tree
-from clpkit.formats import elog, syslog
 from clpkit.problems import PROBLEMS_SCHEMA, ClpkitError, ParseError, Problem, problems_frame, rejected_rows
 
 #: Folders of an install root (SPEC 2); two of them make a folder one server's root.
@@ -71,7 +74,9 @@ FILES_SCHEMA = pl.Schema(
     }
 )
 
-SKIPPED_SCHEMA = pl.Schema({"server": pl.String, "source": pl.String, "lines": pl.Int64, "skipped": pl.Int64})
+SKIPPED_SCHEMA = pl.Schema(
+    {"server": pl.String, "source": pl.String, "lines": pl.Int64, "skipped": pl.Int64, "reason": pl.String}
+)
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,27 @@ class BundleFile:
 
 
 @dataclass
+class FileRows:
+    """What one file gives the tables (:meth:`Bundle.load`).
+
+    ``tables``: its rows for each table it fills, its own kind first (empty
+    when the file could not be read); ``problems``: why it could not be read;
+    ``lines`` and ``skipped`` (by reason): the format contract's counts.
+    """
+
+    file: BundleFile
+    tables: dict[str, pl.DataFrame]
+    problems: list[Problem]
+    lines: int | None = None
+    skipped: dict[str, int] = dataclasses.field(default_factory=dict)
+
+    @property
+    def frame(self) -> pl.DataFrame | None:
+        """The rows of the file's own kind, or None when it could not be read."""
+        return self.tables.get(self.file.kind)
+
+
+@dataclass
 class _Root:
     """One server's root found in the inputs."""
 
@@ -107,16 +133,24 @@ def open_bundle(
     path: str | os.PathLike | Sequence[str | os.PathLike],
     servers: dict[str, str] | Sequence[str] | None = None,
     limits: Limits | None = None,
+    tz: str | None = None,
+    problems: Sequence[Problem] = (),
 ) -> "Bundle":
     """Open one or several collections; see the module docstring for what is accepted.
 
     ``servers`` renames servers: a dict maps a found name (or an input path as
     given) to the name to use; a list names the servers found, in order.
     ``limits`` caps what each archive may inflate (:class:`clpkit.archive.Limits`).
+    ``tz`` is the zone the servers' clocks run on; without it :attr:`Bundle.zone`
+    is detected from the collection (:mod:`clpkit.zone`). ``problems`` are
+    problems met before this call (a caller that extracted the archives itself).
     """
+    from clpkit import zone as zones
+
     inputs = [path] if isinstance(path, (str, os.PathLike)) else list(path)
     if not inputs:
         raise ClpkitError("open_bundle: no input given")
+    chosen = zones.given(tz) if tz else None
     finder = _Finder(limits)
     try:
         roots: list[_Root] = []
@@ -126,8 +160,17 @@ def open_bundle(
     except BaseException:
         finder.cleanup()
         raise
-    problems = [dataclasses.replace(p, server=renames.get(p.server, p.server)) for p in finder.problems]
-    return Bundle(roots, problems, finder.tmpdirs)
+    problems = [dataclasses.replace(p, server=renames.get(p.server, p.server)) for p in [*problems, *finder.problems]]
+    bundle = Bundle(roots, problems, finder.tmpdirs)
+    bundle._zone = chosen
+    try:
+        from clpkit.health import require_clusterpro
+
+        require_clusterpro(bundle, ", ".join(str(i) for i in inputs))
+    except ClpkitError:
+        bundle.close()
+        raise
+    return bundle
 
 
 class _Finder:
@@ -275,10 +318,12 @@ class Bundle:
         self._roots = roots
         self._bundle_problems = problems
         self._tables: dict[str, pl.DataFrame] = {}
-        self._file_problems: dict[tuple[str, str, str], list[Problem]] = {}  # (table, server, source)
-        self._skipped: dict[tuple[str, str], tuple[int, int]] = {}  # (server, source) -> (lines, skipped)
+        self._file_problems: dict[tuple[str, str], list[Problem]] = {}  # (server, source)
+        self._skipped: dict[tuple[str, str], tuple[int | None, dict[str, int]]] = {}  # -> (lines, skipped by reason)
+        self._side: dict[str, list[pl.DataFrame]] = {}  # kind -> rows other kinds' files hold for it
         self._config_done = False
         self._config = None
+        self._zone = None
         self._finalizer = weakref.finalize(self, _remove_all, list(tmpdirs))
         self._entries: list[BundleFile] = []
         self._confs: list[tuple[str, Path, str]] = []  # server, path, source of each clp.conf
@@ -336,107 +381,120 @@ class Bundle:
     def tables(self) -> list[str]:
         """The kinds present, in registry order."""
         present = {f.kind for f in self._entries}
-        if "elog" in present:
-            present.add("module_log")  # the logs inside the archives
+        present |= {kind for spec in formats.REGISTRY if spec.kind in present for kind in formats.feeds(spec.kind)}
         return [spec.kind for spec in formats.REGISTRY if spec.kind in present]
 
     # --- parsing ---
-    def read(self, f: BundleFile) -> tuple[pl.DataFrame | None, list[Problem]]:
-        """Parse one file; never raises: a file that cannot be read is (None, [its problem])."""
-        return self._guarded(f, self._parse)
+    def load(self, f: BundleFile, older: pl.DataFrame | None = None) -> FileRows:
+        """Parse one file into its rows for every table it fills; never raises.
 
-    def read_archived_logs(self, f: BundleFile) -> tuple[pl.DataFrame | None, list[Problem]]:
-        """The module logs inside one ``elog`` archive (``elog.LOGS_SCHEMA``); never raises, as :meth:`read`."""
-        return self._guarded(f, lambda f, data: elog.parse_logs(data, source=f.source, server=f.server))
-
-    def skipped_in(self, f: BundleFile) -> int:
-        """Unrelated lines a syslog file's parser skipped (0 for other kinds and for files not read yet)."""
-        return self._skipped.get((f.server, f.source), (0, 0))[1]
-
-    def _parse(self, f: BundleFile, data: bytes) -> pl.DataFrame:
-        if f.kind != "syslog":
-            return formats.parse_bytes(f.kind, data, source=f.source, server=f.server)
-        scan = syslog.scan(data, source=f.source, server=f.server)
-        self._skipped[f.server, f.source] = (scan.lines, scan.skipped)
-        return scan.frame
-
-    def _guarded(self, f: BundleFile, parse) -> tuple[pl.DataFrame | None, list[Problem]]:
+        ``older``: the rows kept from the generation before ``f`` in its
+        series; rows equal to them are dropped from ``f``'s own rows
+        (:func:`drop_boundary_duplicates`). Rows for other tables are never
+        deduplicated (an archive is a snapshot). A file that cannot be read
+        gives no tables and its problem.
+        """
         try:
             data = f.path.read_bytes()
         except OSError as exc:
-            return None, [Problem(f.server, f.source, None, f"cannot read: {exc.strerror or exc}")]
+            return FileRows(f, {}, [Problem(f.server, f.source, None, f"cannot read: {exc.strerror or exc}")])
         try:
-            frame = parse(f, data)
+            parsed = formats.scan_bytes(f.kind, data, source=f.source, server=f.server)
         except ParseError as exc:
-            return None, [Problem(f.server, f.source, exc.line, exc.reason)]
+            return FileRows(f, {}, [Problem(f.server, f.source, exc.line, exc.reason)])
         except (Exception, pl.exceptions.PanicException) as exc:  # a parser bug must not stop the other files
-            return None, [Problem(f.server, f.source, None, f"parser failed: {type(exc).__name__}: {exc}")]
-        return frame.with_columns(pl.lit(f.server, pl.String).alias("server")), []
+            return FileRows(f, {}, [Problem(f.server, f.source, None, f"parser failed: {type(exc).__name__}: {exc}")])
+        server = pl.lit(f.server, pl.String).alias("server")
+        own = parsed.frame.with_columns(server)
+        if older is not None:
+            own = drop_boundary_duplicates(older, own)
+        tables = {f.kind: own, **{kind: frame.with_columns(server) for kind, frame in parsed.tables.items()}}
+        self._skipped[f.server, f.source] = (parsed.lines, dict(parsed.skipped))
+        return FileRows(f, tables, [], parsed.lines, dict(parsed.skipped))
+
+    def read(self, f: BundleFile) -> tuple[pl.DataFrame | None, list[Problem]]:
+        """Parse one file (its own rows only); never raises: a file that cannot be read is (None, [its problem])."""
+        rows = self.load(f)
+        return rows.frame, rows.problems
+
+    def skipped_in(self, f: BundleFile) -> int:
+        """Lines of a file that are neither rows nor rejected rows (0 for a file not read yet)."""
+        return sum(self._skipped.get((f.server, f.source), (None, {}))[1].values())
 
     def table(self, kind: str) -> pl.DataFrame:
         """All servers' rows of one kind, each series' generations joined oldest → newest.
 
         Rows of a newer generation equal to rows kept from the one before it
         (all columns but source and line) are dropped as rotation-boundary
-        duplicates. A kind with no file gives the format's empty ``SCHEMA`` frame.
+        duplicates. A kind with no file gives the empty frame of
+        :func:`clpkit.formats.table_schema`.
 
-        ``module_log`` also holds the module logs inside the emergency archives
-        (``elog.LOGS_SCHEMA``: ``archive``, ``archive_module``,
-        ``archive_generation``, null on the loose logs). Each archive is a
-        snapshot of the logs taken when an error happened, so its rows are a
-        series of their own: they are not deduplicated against the loose logs
-        nor against the other archives, and the same line can appear in both.
+        The rows other formats' files hold for this table follow (the
+        ``module_log`` table holds the module logs inside the emergency
+        archives, with ``archive``, ``archive_module``, ``archive_generation``,
+        null on the loose logs). An archive is a snapshot of the logs taken
+        when an error happened, so its rows are a series of their own: they
+        are not deduplicated against the loose logs nor against the other
+        archives, and the same line can appear in both.
         """
         if kind not in self._tables:
-            spec = formats.by_kind(kind)
             frames = []
             for group in self.series(kind):
                 kept = None
                 for f in group:
-                    frame, problems = self.read(f)
-                    self._file_problems[kind, f.server, f.source] = problems
-                    if frame is None:
+                    rows = self.load(f, older=kept)
+                    self._file_problems[f.server, f.source] = rows.problems
+                    if rows.frame is None:
                         continue
-                    if kept is not None:
-                        frame = drop_boundary_duplicates(kept, frame)
-                    frames.append(frame)
-                    kept = frame
-            schema = spec.load().SCHEMA
-            if kind == "module_log":
-                frames += self._archived_logs()
-                schema = elog.LOGS_SCHEMA
-            table = combine(frames, schema)
-            if kind == "module_log":  # the archive columns even when no archive was found
-                table = combine([table, schema.to_frame()], schema)
-            self._tables[kind] = table
+                    frames.append(rows.frame)
+                    kept = rows.frame
+                    for other, frame in rows.tables.items():
+                        if other != kind:
+                            self._side.setdefault(other, []).append(frame)
+            for feeder in formats.feeders(kind):
+                self.table(feeder)  # its files' rows for this table are kept while it is built
+                frames += [frame for frame in self._side.pop(kind, []) if frame.height]
+            schema = formats.table_schema(kind)
+            self._tables[kind] = combine([*frames, schema.to_frame()], schema)
         return self._tables[kind]
-
-    def _archived_logs(self) -> list[pl.DataFrame]:
-        frames = []
-        for f in self.entries("elog"):
-            frame, problems = self.read_archived_logs(f)
-            self._file_problems["module_log", f.server, f.source] = problems
-            if frame is not None and frame.height:
-                frames.append(frame)
-        return frames
 
     @property
     def skipped(self) -> pl.DataFrame:
-        """server, source, lines, skipped: per syslog file, the lines read and the unrelated ones skipped.
+        """server, source, lines, skipped, reason: per file and reason, the lines that are neither rows nor rejected.
 
-        Unrelated lines (other programs' messages) are expected, so they are
-        counted here and never listed in :attr:`problems`. Parses the syslog table.
+        Skipped lines are expected (another program's syslog line, a blank
+        line, a repeated CSV header), so they are counted here and never
+        listed in :attr:`problems`; with them every line of every file is
+        accounted for: ``lines`` = rows (good and rejected) + skipped, plus
+        the header line of a statistics file. Parses every table.
         """
-        if "syslog" in self.tables():
-            self.table("syslog")
-        counts = [(f.server, f.source) for f in self.entries("syslog")]
-        rows = [(*key, *self._skipped[key]) for key in counts if key in self._skipped]
+        for kind in self.tables():
+            self.table(kind)
+        rows = [
+            (f.server, f.source, lines, n, reason)
+            for f in self._entries
+            if (f.server, f.source) in self._skipped
+            for lines, counts in [self._skipped[f.server, f.source]]
+            for reason, n in counts.items()
+        ]
         return pl.DataFrame(rows, schema=SKIPPED_SCHEMA, orient="row")
 
     @property
     def input_problems(self) -> list[Problem]:
         """Problems met while opening the inputs: refused archive members, skipped folders."""
         return list(self._bundle_problems)
+
+    def has_config(self) -> bool:
+        """True when a clp.conf was found (read or not)."""
+        return bool(self._confs)
+
+    def problems_so_far(self) -> pl.DataFrame:
+        """:attr:`problems` of the inputs and of the tables parsed until now (parses nothing)."""
+        frames = [problems_frame(self._bundle_problems)]
+        for found in self._file_problems.values():
+            frames.append(problems_frame(found))
+        frames += [rejected_rows(t) for t in self._tables.values()]
+        return pl.concat(frames).cast(dict(PROBLEMS_SCHEMA)).unique(maintain_order=True)
 
     @property
     def problems(self) -> pl.DataFrame:
@@ -447,12 +505,32 @@ class Bundle:
         frames = [problems_frame(self._bundle_problems)]
         for kind in self.tables():
             table = self.table(kind)
-            files = self.entries("elog") if kind == "module_log" else []
-            files += self.entries(kind)
-            found = [p for f in files for p in self._file_problems.get((kind, f.server, f.source), [])]
+            found = [p for f in self.entries(kind) for p in self._file_problems.get((f.server, f.source), [])]
             frames.append(problems_frame(found))
             frames.append(rejected_rows(table))
         return pl.concat(frames).cast(dict(PROBLEMS_SCHEMA)).unique(maintain_order=True)
+
+    @property
+    def zone(self):
+        """The zone the servers' clocks run on, with its basis (:class:`clpkit.zone.Zone`)."""
+        if self._zone is None:
+            from clpkit import zone as zones
+
+            self._zone = zones.detect(self)
+        return self._zone
+
+    def find_files(self, names: Iterable[str]) -> list[tuple[str, Path, str]]:
+        """(server, path, source) of the regular files with one of these base names (OS files such as etc/timezone)."""
+        wanted = set(names)
+        found = []
+        for root in self._roots:
+            for folder, dirs, files in os.walk(root.path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    path = Path(folder, name)
+                    if name in wanted and path.is_file() and not path.is_symlink():
+                        found.append((root.name, path, f"{root.label}/{path.relative_to(root.path).as_posix()}"))
+        return found
 
     @property
     def config(self):

@@ -106,17 +106,14 @@ def raw_events(
     module_log_levels: Iterable[str] | None = MODULE_LOG_LEVELS,
 ) -> pl.DataFrame:
     """The merged events before any clock correction (``clock_offset_s`` is 0)."""
-    present = set(bundle.tables())
-    parts = []
-    alerts = bundle.table("alert_log") if "alert_log" in present else None
-    if alerts is not None:
-        parts.append(_from_alerts(alerts, list(bundle.servers)))
-    if "syslog" in present:
-        parts.append(_from_syslog(bundle.table("syslog"), alerts))
-    if "module_log" in present:
-        parts.append(_from_module_log(bundle.table("module_log"), module_log_levels))
-    if "cluster_stats" in present:
-        parts.append(_from_cluster_stats(bundle.table("cluster_stats")))
+    # a kind the bundle lacks is its table's empty frame (clpkit.formats.table_schema): no branch per kind
+    alerts = bundle.table("alert_log")
+    parts = [
+        _from_alerts(alerts, list(bundle.servers)),
+        _from_syslog(bundle.table("syslog"), alerts),
+        _from_module_log(bundle.table("module_log"), module_log_levels),
+        _from_cluster_stats(bundle.table("cluster_stats")),
+    ]
     parts = [p for p in parts if p.height]
     if not parts:
         return SCHEMA.to_frame()
@@ -157,7 +154,7 @@ def _from_alerts(alerts: pl.DataFrame, servers: list[str]) -> pl.DataFrame:
     )
 
 
-def _from_syslog(syslog: pl.DataFrame, alerts: pl.DataFrame | None) -> pl.DataFrame:
+def _from_syslog(syslog: pl.DataFrame, alerts: pl.DataFrame) -> pl.DataFrame:
     """Cluster syslog lines; a line repeating an alert of the same server (same event and
     message within 5 s) is left out, the alert log holding it already."""
     df = syslog.filter(pl.col("time").is_not_null()).select(
@@ -171,9 +168,9 @@ def _from_syslog(syslog: pl.DataFrame, alerts: pl.DataFrame | None) -> pl.DataFr
         pl.lit(None, pl.String).alias("level"),
         "message",
         "utc_offset",
-        pl.col("year_from") if "year_from" in syslog.columns else pl.lit(None, pl.String).alias("year_from"),
+        "year_from",
     )
-    if alerts is not None and alerts.height and df.height:
+    if alerts.height and df.height:
         keys = alerts.filter(pl.col("time").is_not_null()).select(
             pl.col("server"), pl.col("module").str.to_lowercase(), "event_id", "message",
             pl.col("time").alias("alert_time"),
@@ -209,9 +206,7 @@ def _catalog_level() -> pl.Expr:
 def _from_module_log(logs: pl.DataFrame, levels: Iterable[str] | None) -> pl.DataFrame:
     """The loose module logs' lines. The copies inside emergency archives (``archive`` set) are left
     out: they are snapshots of the same logs, so their lines are already events of the loose files."""
-    df = logs.filter(pl.col("continues").is_null(), pl.col("time").is_not_null())
-    if "archive" in df.columns:
-        df = df.filter(pl.col("archive").is_null())
+    df = logs.filter(pl.col("continues").is_null(), pl.col("time").is_not_null(), pl.col("archive").is_null())
     if levels is not None:
         df = df.filter(pl.col("level").is_in(list(levels)))
     return df.select(

@@ -53,7 +53,9 @@ FINDINGS_SCHEMA = pl.Schema(
     }
 )
 
+#: The one severity order, most severe first (CLI, reports, counts and charts).
 SEVERITY_ORDER = ("critical", "error", "warning", "info")
+LANGS = ("en", "ja")
 
 #: Title and detail of each finding code, in English and Japanese (our words).
 TEXTS: dict[str, dict[str, tuple[str, str]]] = {
@@ -118,7 +120,7 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
     },
     "mirror_break": {
         "en": ("Mirror {resource} broke on {server}", "{message}"),
-        "ja": ("ミラー {resource} が破損 ({server})", "{message}"),
+        "ja": ("ミラー {resource} のミラーブレイク ({server})", "{message}"),
     },
     "mirror_recovered": {
         "en": ("Mirror {resource} recovered on {server}", "{message}"),
@@ -137,6 +139,34 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "{resource} の Sync Ack Time 最大値が Ack タイムアウトの {pct:.0f} % に到達 ({server})",
             "最大 {peak:.0f} ms (Ack タイムアウト {limit:.0f} ms)。",
         ),
+    },
+    # Settings checks (observed peaks against clp.conf and system limits; formerly the reports' own).
+    "mirror.send_queue_near_limit": {
+        "en": ("Send Queue reached {pct:.0f} % of the configured queue size",
+               "{mirror}: {statistic} {observed:g}, {setting} {current:g}."),
+        "ja": ("送信キューが設定値の {pct:.0f} % に達しました", "{mirror}: {statistic} {observed:g}、{setting} {current:g}。"),
+    },
+    "mirror.unmount_near_timeout": {
+        "en": ("Unmount took {pct:.0f} % of the unmount timeout", "{mirror}: {statistic} {observed:g}, {setting} {current:g}."),
+        "ja": ("アンマウントにタイムアウトの {pct:.0f} % の時間がかかりました",
+               "{mirror}: {statistic} {observed:g}、{setting} {current:g}。"),
+    },
+    "mirror.fsck_near_timeout": {
+        "en": ("fsck took {pct:.0f} % of the fsck timeout", "{mirror}: {statistic} {observed:g}, {setting} {current:g}."),
+        "ja": ("fsck にタイムアウトの {pct:.0f} % の時間がかかりました",
+               "{mirror}: {statistic} {observed:g}、{setting} {current:g}。"),
+    },
+    "mirror.mdc_hb_slow": {
+        "en": ("MDC heartbeat time exceeded {limit:g} s", "{mirror}: {observed:g} s."),
+        "ja": ("MDC ハートビート時間が {limit:g} 秒を超えました", "{mirror}: {observed:g} 秒。"),
+    },
+    "system.near_limit": {
+        "en": ("{resource} reached {pct:.0f} % of its limit", "{resource}: max {pct:g} %."),
+        "ja": ("{resource} が上限の {pct:.0f} % に達しました", "{resource}: 最大 {pct:g} %。"),
+    },
+    "monitor.near_timeout": {
+        "en": ("Monitor {monitor} used {pct:.0f} % of its timeout", "{monitor}: max {max_s:g} s / {timeout_s:g} s."),
+        "ja": ("監視 {monitor} がタイムアウトの {pct:.0f} % を使用しました", "{monitor}: 最大 {max_s:g} 秒 / {timeout_s:g} 秒。"),
     },
 }
 
@@ -157,11 +187,28 @@ EPISODE_GAP = dt.timedelta(minutes=10)
 DEFAULT_SYNC_WAIT_S = 300.0
 #: Share of the Ack timeout from which a Sync Ack Time peak becomes a finding.
 ACK_WARN_RATIO = 0.7
+#: Share of a system limit (open files, threads…) from which its peak becomes a finding.
+NEAR_LIMIT_PCT = 80.0
+#: A monitor whose slowest run leaves less than this share of its timeout becomes a finding.
+HEADROOM_WARN_PCT = 20.0
 
 
-def _text(code: str, lang: str, **values: Any) -> tuple[str, str]:
-    title, detail = TEXTS[code].get(lang, TEXTS[code]["en"])
+def check_lang(lang: str) -> str:
+    """``lang`` when the texts have it (en, ja); else a one-line ClpkitError."""
+    from clpkit.problems import ClpkitError
+
+    if lang not in LANGS:
+        raise ClpkitError(f"unknown language {lang!r}; use one of {', '.join(LANGS)}")
+    return lang
+
+
+def text(code: str, lang: str, **values: Any) -> tuple[str, str]:
+    """The title and detail of a finding code in ``lang`` (the one translation table)."""
+    title, detail = TEXTS[code][check_lang(lang)]
     return title.format(**values), detail.format(**values)
+
+
+_text = text
 
 
 def _row(time, server, severity, code, lang, *, evidence, group=None, resource=None, monitor=None,
@@ -189,7 +236,8 @@ def _where(row: dict[str, Any]) -> str:
 
 
 def _fmt(t: dt.datetime) -> str:
-    return t.strftime("%Y-%m-%d %H:%M:%S")
+    """A time for a finding's text: with its offset when it has a zone (the servers' zone, see :func:`findings`)."""
+    return t.isoformat(sep=" ", timespec="seconds") if t.tzinfo else t.strftime("%Y-%m-%d %H:%M:%S")
 
 
 def group_failovers(stats: pl.DataFrame, lang: str = "en") -> pl.DataFrame:
@@ -349,12 +397,36 @@ def combine(parts: Iterable[pl.DataFrame]) -> pl.DataFrame:
     frames = [p for p in parts if not p.is_empty()]
     if not frames:
         return FINDINGS_SCHEMA.to_frame()
-    rank = {s: i for i, s in enumerate(SEVERITY_ORDER)}
     return (
         pl.concat(frames)
-        .with_columns(pl.col("severity").replace_strict(rank, default=len(rank)).alias("_rank"))
-        .sort("time", "_rank", maintain_order=True)
+        .with_columns(severity_rank().alias("_rank"))
+        .sort("time", "_rank", maintain_order=True, nulls_last=True)
         .drop("_rank")
+    )
+
+
+def severity_rank() -> pl.Expr:
+    """The severity's place in :data:`SEVERITY_ORDER` (0 = most severe), for sorting."""
+    rank = {s: i for i, s in enumerate(SEVERITY_ORDER)}
+    return pl.col("severity").replace_strict(rank, default=len(rank), return_dtype=pl.Int32)
+
+
+def most_severe_first(found: pl.DataFrame) -> pl.DataFrame:
+    """Findings ordered by severity, then time (a page's table)."""
+    return found.sort(severity_rank(), "time", nulls_last=True, maintain_order=True)
+
+
+def severity_counts(found: pl.DataFrame) -> pl.DataFrame:
+    """Findings per severity, every severity present (zero when none), in :data:`SEVERITY_ORDER`.
+
+    >>> dict(severity_counts(pl.DataFrame({"severity": ["error", "error"]})).iter_rows())
+    {'critical': 0, 'error': 2, 'warning': 0, 'info': 0}
+    """
+    counts = found.group_by("severity").agg(pl.len().cast(pl.Int64).alias("count"))
+    return (
+        pl.DataFrame({"severity": list(SEVERITY_ORDER)})
+        .join(counts, on="severity", how="left", maintain_order="left")
+        .with_columns(pl.col("count").fill_null(0))
     )
 
 
@@ -471,19 +543,113 @@ def _mirror_settings(config) -> tuple[dict[str, float], dict[str, str]]:
     return ack, monitors
 
 
-def findings(bundle, *, offsets: dict[str, float] | None = None, tz: str = "UTC", lang: str = "en",
-             sync_wait_s: float = DEFAULT_SYNC_WAIT_S) -> pl.DataFrame:
+def _stats(bundle, kind: str, lo: dt.datetime | None, hi: dt.datetime | None) -> pl.DataFrame:
+    """Good rows of a statistics table in the servers' local period [lo, hi) (naive bounds)."""
+    frame = bundle.table(kind).filter(pl.col("raw").is_null())
+    col = "time" if "time" in frame.columns else "end_time"
+    if lo is not None:
+        frame = frame.filter(pl.col(col) >= lo)
+    if hi is not None:
+        frame = frame.filter(pl.col(col) < hi)
+    return frame
+
+
+def _peak_row(frame: pl.DataFrame, column: str | None) -> dict[str, Any] | None:
+    if column is None or frame.is_empty():
+        return None
+    return frame.sort(column, descending=True, nulls_last=True).row(0, named=True)
+
+
+def settings_checks(bundle, lo: dt.datetime | None = None, hi: dt.datetime | None = None, *, tz: str = "UTC",
+                    offsets: dict[str, float] | None = None, lang: str = "en") -> pl.DataFrame:
+    """Observed peaks near what clp.conf or the system allows: mirror queue and timeouts, system limits, monitors.
+
+    ``lo``/``hi`` are naive bounds in the servers' local time (the statistics'
+    own clock). The comparisons themselves live with the report that shows
+    them (:mod:`clpkit.report.mirror`, ``system``, ``cluster``); this turns
+    their results into findings. Sync Ack Time peaks are
+    :func:`ack_near_timeout`'s, not repeated here.
+    """
+    from clpkit.report import cluster as cluster_report
+    from clpkit.report import data, mirror, system
+
+    tables = set(bundle.tables())
+    rows: list[dict[str, Any]] = []
+    offsets = offsets or {}
+    codes = {"sendqueuesize": "mirror.send_queue_near_limit", "umount_timeout": "mirror.unmount_near_timeout",
+             "fsck_timeout": "mirror.fsck_near_timeout"}
+    if "mirror_stats" in tables:
+        ms = _stats(bundle, "mirror_stats", lo, hi)
+        rec = mirror.recommendations(ms, mirror.mirror_settings(bundle.config), lang)
+        for r in mirror.needs_action(rec).iter_rows(named=True):
+            code = codes.get(r["setting"])
+            if code is None:
+                continue
+            peak = _peak_row(ms.filter(pl.col("mirror") == r["mirror"]), data.column(ms, r["statistic"]))
+            rows.append(_row(peak and peak["time"], peak and peak["server"], "warning", code, lang,
+                             evidence=[_where(peak)] if peak else [], resource=r["mirror"], mirror=r["mirror"],
+                             statistic=r["statistic"], observed=r["observed"], setting=r["setting"],
+                             current=r["current"], pct=r["usage_pct"]))
+        slow = rec.filter(pl.col("statistic").str.starts_with("MDC HB") & (pl.col("observed") > mirror.MDC_HB_LIMIT_S))
+        for r in slow.iter_rows(named=True):
+            peak = _peak_row(ms.filter(pl.col("mirror") == r["mirror"]), data.column(ms, r["statistic"]))
+            rows.append(_row(peak and peak["time"], peak and peak["server"], "warning", "mirror.mdc_hb_slow", lang,
+                             evidence=[_where(peak)] if peak else [], resource=r["mirror"], mirror=r["mirror"],
+                             observed=r["observed"], limit=mirror.MDC_HB_LIMIT_S))
+    if "system_stats" in tables:
+        ss = _stats(bundle, "system_stats", lo, hi)
+        for r in system.limit_usage(ss, lang).filter(pl.col("max_pct") >= NEAR_LIMIT_PCT).iter_rows(named=True):
+            sources = ss.filter(pl.col("server") == r["server"])["source"].unique(maintain_order=True).to_list()
+            rows.append(_row(None, r["server"], "warning", "system.near_limit", lang, evidence=sources,
+                             resource=r["resource"], pct=r["max_pct"]))
+    if "cluster_stats" in tables:
+        cs = _stats(bundle, "cluster_stats", lo, hi)
+        heads = cluster_report.monitor_headroom(cs, cluster_report.monitor_timeouts(bundle.config))
+        for r in heads.filter(pl.col("headroom_pct") < HEADROOM_WARN_PCT).iter_rows(named=True):
+            runs = cs.filter((pl.col("category") == "monitor") & (pl.col("name") == r["name"]))
+            peak = _peak_row(runs.with_columns((pl.col("end_time") - pl.col("start_time")).alias("_d")), "_d")
+            rows.append(_row(peak and peak["end_time"], peak and peak["server"], "warning", "monitor.near_timeout",
+                             lang, evidence=[_where(peak)] if peak else [], monitor=r["name"], max_s=r["max_s"],
+                             timeout_s=r["timeout_s"], pct=100.0 - r["headroom_pct"]))
+    found = _frame_local(rows)
+    return _true_utc(found, ["time"], tz, offsets) if found.height else FINDINGS_SCHEMA.to_frame()
+
+
+def _frame_local(rows: list[dict[str, Any]]) -> pl.DataFrame:
+    """Rows whose times are the servers' naive local time (converted by the caller)."""
+    if not rows:
+        return FINDINGS_SCHEMA.to_frame()
+    return pl.DataFrame(rows, schema={**FINDINGS_SCHEMA, "time": pl.Datetime("ms")})
+
+
+def findings(bundle, *, offsets: dict[str, float] | None = None, tz: str | None = None, lang: str = "en",
+             sync_wait_s: float = DEFAULT_SYNC_WAIT_S, since: str | dt.datetime | None = None,
+             until: str | dt.datetime | None = None) -> pl.DataFrame:
     """Every finding of a bundle, on the event table's corrected clock (see the module docstring).
 
-    ``tz`` is the servers' time zone (their files carry none); ``offsets`` the
-    clock leads to apply instead of the estimate; ``sync_wait_s`` the startup
-    sync wait (the guide's default of 5 minutes: the clp.conf key is not
-    published, so it is not read from the configuration).
+    This is the one findings system: ``clpkit findings``, the summary and the
+    incident page all call it. ``tz`` is the servers' time zone (their files
+    carry none; default: the bundle's :attr:`~clpkit.bundle.Bundle.zone`);
+    ``offsets`` the clock leads to apply instead of the estimate;
+    ``sync_wait_s`` the startup sync wait (the guide's default of 5 minutes:
+    the clp.conf key is not published, so it is not read from the
+    configuration). ``since``/``until`` bound the period: an ISO text without
+    an offset is in the servers' zone, like ``--since``; a finding is kept
+    when its time is in ``[since, until)``; a settings check is computed
+    over the statistics of the period.
     """
     from clpkit import events as events_mod
+    from clpkit import zone as zones
 
+    check_lang(lang)
+    tz = zones.check(tz) if tz else bundle.zone.name
+    zone = zones.Zone(tz, "")
+    lo, hi = (zones.bound(b, zone, o) if isinstance(b, str) else b for b, o in ((since, "since"), (until, "until")))
+    lo_local, hi_local = (None if b is None else b.astimezone(zones.tzinfo(zone)).replace(tzinfo=None) for b in (lo, hi))
     ev = events_mod.events(bundle, offsets=offsets, tz=tz)
     applied = dict(ev.group_by("server").agg(pl.col("clock_offset_s").first()).iter_rows())
+    # Detectors see true times in the servers' zone, so the times in their texts read as the servers' clocks.
+    ev = ev.with_columns(pl.col("time").dt.convert_time_zone(tz))
     config = bundle.config
     tables = set(bundle.tables())
     ack, mirror_monitors = _mirror_settings(config)
@@ -499,8 +665,16 @@ def findings(bundle, *, offsets: dict[str, float] | None = None, tz: str = "UTC"
     if "cluster_stats" in tables:
         stats = _true_utc(bundle.table("cluster_stats").filter(pl.col("raw").is_null()),
                           ["start_time", "end_time"], tz, applied)
+        stats = stats.with_columns(pl.col("start_time", "end_time").dt.convert_time_zone(tz))
         parts += [group_failovers(stats, lang), resource_failures(stats, stall, lang), monitor_errors(stats, lang)]
     if "mirror_stats" in tables and ack:
         mirror = _true_utc(bundle.table("mirror_stats").filter(pl.col("raw").is_null()), ["time"], tz, applied)
+        mirror = mirror.with_columns(pl.col("time").dt.convert_time_zone(tz))
         parts.append(ack_near_timeout(mirror, ack, lang))
-    return combine(parts)
+    timed = combine(parts)
+    if lo is not None:
+        timed = timed.filter(pl.col("time") >= lo)
+    if hi is not None:
+        timed = timed.filter(pl.col("time") < hi)
+    checks = settings_checks(bundle, lo_local, hi_local, tz=tz, offsets=applied, lang=lang)
+    return combine([timed, checks])

@@ -24,10 +24,12 @@ newer generation of that series is parsed again; when only ``.cur`` grew, it
 alone is parsed and compared with the stored ``.pre`` part. Parts of files
 that left the bundle are removed.
 
-An emergency archive ``elog_*.tar.gz`` gives two parts: its member list
-(``elog``) and the module logs inside it (``module_log``, with the archive
-columns), as :meth:`clpkit.bundle.Bundle.table` does. The summary's
-``skipped`` is the number of unrelated lines the syslog files held.
+A file's rows come from :meth:`clpkit.bundle.Bundle.load`, the step the
+bundle's own tables are built with, so a file gives one part per table it
+fills: an emergency archive ``elog_*.tar.gz`` its member list (``elog``)
+and the module logs inside it (``module_log``, with the archive columns).
+The summary's ``skipped`` is the number of lines the files skipped (unrelated
+syslog lines, blank lines, repeated headers; see :attr:`clpkit.bundle.Bundle.skipped`).
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ from clpkit.bundle import Bundle, BundleFile, combine, drop_boundary_duplicates,
 from clpkit.problems import problems_frame, rejected_rows
 
 MANIFEST = "_clpkit_manifest.json"
-MANIFEST_VERSION = 3  # 3: logs_part (module logs inside elog archives), skipped (syslog)
+MANIFEST_VERSION = 4  # 4: parts and rows per table a file fills; skipped lines of every kind
 PROBLEMS_TABLE = "problems"
 HEAD_BYTES = 64 * 1024
 #: Partition value of rows without a server (Hive's and Spark's spelling of null).
@@ -170,58 +172,49 @@ class _Ingest:
             bar.update(1)
 
     def _parse(self, f: BundleFile, fp: dict, older: BundleFile | None, older_kept) -> pl.DataFrame | None:
-        """Parse one file, drop rows the older generation already holds, write its parts."""
+        """Parse one file (rows the older generation already holds dropped), write one part per table."""
         self.parsed += 1
-        self.touched.add(f.kind)
-        frame, problems = self.bundle.read(f)
-        if frame is not None and older_kept is not None:
-            frame = drop_boundary_duplicates(older_kept, frame)
-        part = problems_part = None
-        if frame is not None:
-            part = f"{partition(f.kind, f.server)}/{part_name(f.server, f.source)}"
-            self._write(frame.drop("server"), part)
-        found = problems_frame(problems)
-        if frame is not None:
-            found = pl.concat([found, rejected_rows(frame)])
-        logs_part, logs_rows = None, 0
-        if f.kind == "elog":
-            logs, log_problems = self.bundle.read_archived_logs(f)
-            found = pl.concat([found, problems_frame(log_problems)])
-            if logs is not None and logs.height:
-                self.touched.add("module_log")
-                logs_part, logs_rows = f"{partition('module_log', f.server)}/{part_name(f.server, f.source)}", logs.height
-                self._write(logs.drop("server"), logs_part)
-                found = pl.concat([found, rejected_rows(logs)])
-            found = found.unique(maintain_order=True)
+        loaded = self.bundle.load(f, older=older_kept)
+        parts, rows = {}, {}
+        found = [problems_frame(loaded.problems)]
+        for table, frame in loaded.tables.items():
+            if table != f.kind and frame.is_empty():
+                continue
+            self.touched.add(table)
+            parts[table] = f"{partition(table, f.server)}/{part_name(f.server, f.source)}"
+            rows[table] = frame.height
+            self._write(frame.drop("server"), parts[table])
+            found.append(rejected_rows(frame))
+        found = pl.concat(found).unique(maintain_order=True)
+        problems_part = None
         if found.height:
             problems_part = f"{partition(PROBLEMS_TABLE, f.server)}/{part_name(f.server, f.source)}"
             self._write(found.drop("server"), problems_part)
         previous = self.old.get((f.server, f.source))
         if previous:
-            pairs = ((previous["part"], part), (previous["problems_part"], problems_part), (previous.get("logs_part"), logs_part))
-            for old_part, new_part in pairs:
-                if old_part and old_part != new_part:
+            for old_part in _parts(previous):
+                if old_part not in (*parts.values(), problems_part):
                     (self.out / old_part).unlink(missing_ok=True)
+        self.touched.add(f.kind)
         self.new[f.server, f.source] = {
             "server": f.server,
             "source": f.source,
             "kind": f.kind,
             "fingerprint": fp,
             "older": older.source if older else None,
-            "part": part,
+            "parts": parts,
+            "rows": rows,
             "problems_part": problems_part,
-            "rows": 0 if frame is None else frame.height,
             "problems": found.height,
-            "logs_part": logs_part,
-            "logs_rows": logs_rows,
-            "skipped": self.bundle.skipped_in(f),
+            "skipped": sum(loaded.skipped.values()),
         }
-        return frame
+        return loaded.frame
 
     def _stored_rows(self, entry: dict, server: str) -> pl.DataFrame | None:
-        if not entry["part"]:
+        part = entry["parts"].get(entry["kind"])
+        if not part:
             return None
-        return pl.read_parquet(self.out / entry["part"]).with_columns(pl.lit(server, pl.String).alias("server"))
+        return pl.read_parquet(self.out / part).with_columns(pl.lit(server, pl.String).alias("server"))
 
     # --- files on disk ---
     def _write(self, frame: pl.DataFrame, rel: str) -> None:
@@ -233,8 +226,7 @@ class _Ingest:
 
     def _remove(self, entry: dict) -> None:
         self.touched.add(entry["kind"])
-        if entry.get("logs_part"):
-            self.touched.add("module_log")
+        self.touched.update(entry["parts"])
         for rel in _parts(entry):
             (self.out / rel).unlink(missing_ok=True)
 
@@ -255,7 +247,7 @@ class _Ingest:
         if not parts:
             return
         schemas = {p: pl.read_parquet_schema(p) for p in parts}
-        union = combine([pl.Schema(s).to_frame() for s in schemas.values()], formats.by_kind(kind).load().SCHEMA)
+        union = combine([pl.Schema(s).to_frame() for s in schemas.values()], formats.table_schema(kind))
         wanted = union.schema
         for path, schema in schemas.items():
             if pl.Schema(schema) != wanted:
@@ -290,13 +282,9 @@ class _Ingest:
     def _summary(self, removed: int) -> dict:
         tables: dict[str, dict] = {}
         for entry in self.new.values():
-            if entry["part"]:
-                t = tables.setdefault(entry["kind"], {"rows": 0, "files": 0})
-                t["rows"] += entry["rows"]
-                t["files"] += 1
-            if entry.get("logs_part"):
-                t = tables.setdefault("module_log", {"rows": 0, "files": 0})
-                t["rows"] += entry["logs_rows"]
+            for table, n in entry["rows"].items():
+                t = tables.setdefault(table, {"rows": 0, "files": 0})
+                t["rows"] += n
                 t["files"] += 1
         order = [spec.kind for spec in formats.REGISTRY]
         return {
@@ -311,7 +299,7 @@ class _Ingest:
 
 def _parts(entry: dict) -> list[str]:
     """The files a manifest entry wrote."""
-    return [p for p in (entry["part"], entry["problems_part"], entry.get("logs_part")) if p]
+    return [p for p in (*entry["parts"].values(), entry["problems_part"]) if p]
 
 
 def read_table(out: str | os.PathLike, table: str) -> pl.LazyFrame:

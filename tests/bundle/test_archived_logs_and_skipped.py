@@ -99,15 +99,20 @@ def test_member_log_problems_are_bundle_problems_and_skipped_lines_are_not(colle
         assert problems.filter(pl.col("file").str.contains("messages")).is_empty()
         # the elog table lists the unsafe member with its problem; nothing else is a problem
         assert problems.height == 2, problems
-        assert "unsafe member name" in problems.filter(pl.col("file") == ARCHIVE_SOURCE)["reason"][0]
+        assert "refused: '..' in the member name" in problems.filter(pl.col("file") == ARCHIVE_SOURCE)["reason"][0]
 
 
 def test_skipped_counts_the_unrelated_syslog_lines(collection):
     with clpkit.open_bundle(collection) as b:
-        assert b.skipped.rows() == [("sv1", "sv1/var/log/messages", 6, 3)]
-        assert b.table("syslog").height == 2
-        assert b.skipped_in(b.entries("syslog")[0]) == 3
+        messages = b.skipped.filter(pl.col("source") == "sv1/var/log/messages")
+        assert messages.rows() == [
+            ("sv1", "sv1/var/log/messages", 6, 3, "not a cluster line"),
+            ("sv1", "sv1/var/log/messages", 6, 1, "blank line"),
+        ]
+        assert b.table("syslog").height == 2  # 2 rows + 4 skipped = the 6 lines
+        assert b.skipped_in(b.entries("syslog")[0]) == 4
         assert b.skipped_in(b.entries("module_log")[0]) == 0
+        assert b.skipped.filter(pl.col("source") != "sv1/var/log/messages").is_empty()
 
 
 def test_skipped_is_empty_without_syslog(tmp_path):
@@ -116,7 +121,7 @@ def test_skipped_is_empty_without_syslog(tmp_path):
     (log / "rc.log.cur").write_text(LOOSE_RC)
     (tmp_path / "sv1" / "etc").mkdir()
     with clpkit.open_bundle(tmp_path / "sv1") as b:
-        assert b.skipped.is_empty() and b.skipped.columns == ["server", "source", "lines", "skipped"]
+        assert b.skipped.is_empty() and b.skipped.columns == ["server", "source", "lines", "skipped", "reason"]
         assert b.table("module_log").filter(pl.col("archive").is_not_null()).is_empty()
 
 
@@ -139,7 +144,7 @@ def test_broken_archive_is_one_problem_and_the_rest_loads(collection):
 def test_ingest_writes_the_archived_logs_and_the_skipped_total(collection, tmp_path):
     out = tmp_path / "ds"
     summary = ingest(collection, out, progress=False)
-    assert summary["skipped"] == 3
+    assert summary["skipped"] == 4
     assert summary["tables"]["module_log"] == {"rows": 5, "files": 2}
     with clpkit.open_bundle(collection) as b:
         expected = b.table("module_log").sort("source", "line")
@@ -148,7 +153,7 @@ def test_ingest_writes_the_archived_logs_and_the_skipped_total(collection, tmp_p
     assert got.equals(expected)
     again = ingest(collection, out, progress=False)
     assert again["files"] == {"parsed": 0, "reused": 3, "removed": 0}
-    assert again["skipped"] == 3 and again["tables"] == summary["tables"]
+    assert again["skipped"] == 4 and again["tables"] == summary["tables"]
     (collection / "log" / "elog_rc0.tar.gz").unlink()
     gone = ingest(collection, out, progress=False)
     assert gone["tables"]["module_log"] == {"rows": 2, "files": 1}
@@ -161,10 +166,12 @@ def run_parse(*args: str) -> dict:
     return json.loads(res.stdout)
 
 
-def test_cli_parse_summary_reports_skipped_for_syslog_only(collection):
+def test_cli_parse_summary_accounts_for_every_line(collection):
     messages = collection / "var" / "log" / "messages"
     summary = run_parse(str(messages), "--kind", "syslog", "--summary")
-    assert (summary["kind"], summary["rows"], summary["rejected"], summary["skipped"]) == ("syslog", 2, 0, 3)
-    assert run_parse(str(messages), "--summary")["skipped"] == 3, "detected from the name too"
+    assert (summary["kind"], summary["lines"], summary["rows"], summary["rejected"]) == ("syslog", 6, 2, 0)
+    assert (summary["skipped"], summary["skipped_by_reason"]) == (4, {"not a cluster line": 3, "blank line": 1})
+    assert run_parse(str(messages), "--summary")["skipped"] == 4, "detected from the name too"
     other = run_parse(str(collection / "log" / "rc.log.cur"), "--summary")
-    assert list(other) == ["kind", "rows", "rejected", "columns"]
+    assert list(other) == ["kind", "lines", "rows", "rejected", "skipped", "skipped_by_reason", "columns"]
+    assert (other["lines"], other["rows"], other["skipped"], other["skipped_by_reason"]) == (2, 2, 0, {})

@@ -73,8 +73,9 @@ def test_syslog_classic_with_and_without_pid_and_year_boundary():
 
 def test_unrelated_lines_are_skipped_and_counted_never_events():
     s = syslog.scan(SYSLOG, source="messages-20260102")
-    # kernel line mentioning clusterpro, sshd, clusterprox: 3 unrelated; the empty line is neither
-    assert (s.lines, s.skipped, s.frame.height) == (7, 3, 3)
+    # kernel line mentioning clusterpro, sshd, clusterprox: 3 unrelated; the empty line is a blank skip
+    assert (s.lines, s.skipped, s.frame.height) == (7, {"not a cluster line": 3, "blank line": 1}, 3)
+    assert s.lines == s.frame.height + s.skipped_total, "every line is a row or a counted skip"
     assert 6 not in s.frame["line"].to_list() and 7 not in s.frame["line"].to_list()
     assert s.frame.filter(pl.col("message").str.contains("not our ident")).height == 0
 
@@ -116,7 +117,7 @@ def test_syslog_bad_time_and_undecodable_bytes_kept_with_problem():
 def test_syslog_empty_and_no_cluster_lines():
     assert syslog.parse(b"", source="messages").schema == syslog.SCHEMA
     s = syslog.scan("Jan  1 00:00:03 sv1 sshd[999]: hello\n", source="messages")
-    assert s.frame.height == 0 and s.skipped == 1 and s.frame.schema == syslog.SCHEMA
+    assert s.frame.height == 0 and s.skipped == {"not a cluster line": 1} and s.frame.schema == syslog.SCHEMA
 
 
 def test_registry_names():
@@ -142,6 +143,6 @@ def test_syslog_mixing_fast_and_pattern_lines_at_scale():
     s = syslog.scan("\n".join(lines) + "\n", source="messages-20260101")
     expected_events = sum(1 for i in range(3000) if i % 7 == 0) + sum(1 for i in range(3000) if i % 301 == 0)
     assert s.frame.height == expected_events
-    assert s.skipped == len(lines) - expected_events
+    assert s.skipped == {"not a cluster line": len(lines) - expected_events}
     assert s.frame["problem"].null_count() == expected_events
     assert s.frame["time"].dt.year().unique().to_list() == [2025]

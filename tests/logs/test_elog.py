@@ -8,6 +8,7 @@ import tarfile
 import pytest
 
 from clpkit.formats import detect, elog, module_log
+from clpkit.archive import Limits
 from clpkit.problems import ParseError
 
 RC_LOG = b"I 26/11/24 03:12:00.100[ 5] rc: start exec1\nE 26/11/24 03:12:01.100[ 5] rc: exec1 failed\n  (99 : command is timeout)\n"
@@ -53,8 +54,9 @@ def test_unsafe_members_are_listed_with_a_problem_and_never_read():
     )
     df = elog.parse(data, source="elog_rc0.tar.gz")
     problems = df["problem"].to_list()
-    assert "absolute path" in problems[0]
-    assert "leaves the archive" in problems[1]
+    # the collection archives' policy (clpkit.archive.safe_parts), the same words
+    assert "refused: absolute member name" in problems[0]
+    assert "refused: '..' in the member name" in problems[1]
     assert "symlink" in problems[2] and "chardev" in problems[3]
     assert problems[4] is None
     assert df["raw"].to_list()[:4] == ["/etc/passwd", "a/../../escape.log.cur", "link.log.cur", "dev"]
@@ -68,13 +70,17 @@ def test_size_and_count_caps(monkeypatch):
     df = elog.parse(data, source="elog_pm1.tar.gz")
     assert all("over the 50-byte cap" in p for p in df["problem"])
     monkeypatch.setattr(elog, "MAX_MEMBER_BYTES", 10**6)
-    monkeypatch.setattr(elog, "MAX_MEMBERS", 3)
+    monkeypatch.setattr(elog, "LIMITS", Limits(max_members=3))
     df = elog.parse(data, source="elog_pm1.tar.gz")
-    assert df.height == 4 and "more than 3 members" in df["problem"][3]
-    monkeypatch.setattr(elog, "MAX_MEMBERS", 100)
-    monkeypatch.setattr(elog, "MAX_TOTAL_BYTES", 250)
+    assert df.height == 4 and "member-count cap of 3" in df["problem"][3]
+    monkeypatch.setattr(elog, "LIMITS", Limits(max_total_bytes=250))
     df = elog.parse(data, source="elog_pm1.tar.gz")
-    assert df.height == 3 and "more than 250 bytes" in df["problem"][2]
+    assert df.height == 3 and "uncompressed-size cap of 250 bytes" in df["problem"][2]
+
+
+def test_the_caps_are_the_collection_archives_caps():
+    """One archive-safety policy: elog's caps are clpkit.archive's defaults."""
+    assert elog.LIMITS == Limits()
 
 
 def test_truncated_archive_keeps_what_was_read():

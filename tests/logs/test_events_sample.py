@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import polars as pl
 import pytest
@@ -102,9 +102,12 @@ def test_cli_events_json_and_window(sample_dir):
     assert out["reference"] == "sv1" and out["offsets_given"] is False
     assert out["offsets_applied"]["sv2"] == pytest.approx(4.0, abs=0.1)
     assert out["evidence"] and out["estimate"]
-    times = [e["time"] for e in out["events"]]
+    # Times carry the servers' offset (the zone given with --tz): compare instants, not text.
+    times = [datetime.fromisoformat(e["time"]) for e in out["events"]]
     assert times == sorted(times) and times
-    assert all(since.isoformat()[:19] <= t[:19] <= until.isoformat()[:19] for t in times)
+    assert all(since <= t < until for t in times)
+    assert all(e["time"].endswith("+09:00") for e in out["events"])
+    assert out["zone"]["name"] == TZ and not out["zone"]["assumed"]
     assert any(e["event_id"] == 61 and e["group"] == INCIDENT.group for e in out["events"])
 
 

@@ -83,6 +83,11 @@ class OfflineBrowser:
                 marks: charts.map(e => e.querySelectorAll('svg g[class*="mark-"] > path, svg g[class*="mark-"] > line, svg g[class*="mark-"] > text').length),
                 text: document.body.innerText,
                 code_cells: document.querySelectorAll('.jp-InputArea').length,
+                title: document.title,
+                lang: document.documentElement.lang,
+                nav: [...document.querySelectorAll('nav.clpkit-nav a')].map(a => a.getAttribute('href')),
+                tables: document.querySelectorAll('table.clpkit-table').length,
+                filters: document.querySelectorAll('input.clpkit-filter').length,
               };
             }"""
         )

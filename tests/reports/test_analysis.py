@@ -75,7 +75,7 @@ def test_monitor_headroom_and_outcomes():
         "result": ["Success", "Timeout", "Success", "Failure"], "elapsed_time_ms": [1_000, 54_000, 7_140, 1_790_000],
     })
     head = cluster.monitor_headroom(cs, {"genw1": 60.0})
-    assert head.select("name", "max_s", "headroom_pct").row(0) == ("genw1", 54.0, 10.0)
+    assert head.select("name", "max_s", "headroom_pct", "use_pct").row(0) == ("genw1", 54.0, 10.0, 90.0)
     res = cluster.resources_against_timeouts(cs, {("exec1", "start"): 1800.0})
     assert res.select("name", "headroom_pct").row(0) == ("exec1", pytest.approx(0.6, abs=0.1))
     assert cluster.outcomes(cs).rows() == [("monitor", "Timeout", 1), ("resource", "Failure", 1)]
@@ -85,8 +85,8 @@ def test_window_domain_fixes_the_time_axis():
     from clpkit import charts
 
     spec = charts.lines(mirror_stats(sync_ack_time_max=[1.0]).select("time", "server", series=pl.lit("a"), value=pl.lit(1.0)),
-                        y_title="ms", domain=["2026-11-01T00:00:00", "2026-11-01T06:30:00"]).to_dict()
-    lo, hi = spec["encoding"]["x"]["scale"]["domain"]
+                        label="Ack time", unit="ms", domain=["2026-11-01T00:00:00", "2026-11-01T06:30:00"]).to_dict()
+    lo, hi = spec["layer"][0]["encoding"]["x"]["scale"]["domain"]
     assert (lo["hours"], hi["hours"], hi["minutes"]) == (0, 6, 30)
 
 
@@ -117,17 +117,24 @@ def test_every_report_title_has_both_languages():
         t("summary", "fr")
 
 
-def test_top_index_lists_only_complete_runs(tmp_path):
+def test_top_index_links_complete_runs_and_marks_failed_ones(tmp_path):
     for folder, status in [("2026-11-01T060000Z", "ok"), ("2026-11-08T060000Z", "failed"), ("2026-11-15T060000Z", "ok")]:
         (tmp_path / folder).mkdir()
         run = Run(folder=folder, cluster="cluster1", bundle="b", since="", until="", lang="en", started="",
-                  status=status, reports=["summary"])
+                  status=status, reports=["summary"] if status == "ok" else [], failed="" if status == "ok" else "summary",
+                  period_start="2026-10-25 06:00", period_end="2026-11-01 06:00",
+                  findings={"critical": 0, "error": 2, "warning": 5, "info": 1} if status == "ok" else {})
         (tmp_path / folder / "run.json").write_text(json.dumps(run.__dict__))
     (tmp_path / "junk").mkdir()
     (tmp_path / "junk" / "run.json").write_text("{not json")
     assert [r.folder for r in runs(tmp_path)] == ["2026-11-15T060000Z", "2026-11-01T060000Z"]
     page = top_index(tmp_path)
-    assert "2026-11-08" not in page and page.index("2026-11-15") < page.index("2026-11-01")
+    assert page.index("2026-11-15T06") < page.index("2026-11-08T06") < page.index("2026-11-01T06")
+    assert 'href="2026-11-08T060000Z/index.html"' not in page, "a failed run has no index to link to"
+    assert "failed: summary" in page and page.count('class="clpkit-status-ok"') == 2
+    assert "2026-10-25 06:00 – 2026-11-01 06:00" in page and "English" in page
+    assert '<td class="num">2</td><td class="num">5</td>' in page, "findings counts per severity"
+    assert "- – -" not in page
 
 
 def test_unpack_extracts_server_archives_once_and_keeps_the_rest(tmp_path):

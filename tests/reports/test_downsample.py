@@ -54,7 +54,7 @@ def test_many_lines_shrink_the_buckets_to_stay_under_the_row_limit():
     small = data.downsample(frame, max_points=400)
     assert small.height <= data.MAX_CHART_ROWS
     assert small["value"].max() == frame["value"].max()
-    charts.lines(small, y_title="%").to_dict()  # altair accepts it
+    charts.lines(small, label="CPU", unit="%").to_dict()  # altair accepts it
 
 
 def test_many_servers_get_one_panel_each_with_full_detail():
@@ -71,12 +71,12 @@ def test_many_servers_get_one_panel_each_with_full_detail():
 
 def test_the_chart_states_the_bucket_size():
     small = data.downsample(minutes(30, 2), max_points=400)
-    spec = charts.lines(small, y_title="%", title="CPU").to_dict()
+    spec = charts.lines(small, label="CPU", unit="%", title="CPU").to_dict()
     assert spec["title"]["text"] == "CPU"
     assert spec["title"]["subtitle"] == f"each point: lowest and highest value of {data.bucket_text(small['bucket_s'][0])}"
-    ja = charts.lines(small, y_title="%", title="CPU", lang="ja").to_dict()
+    ja = charts.lines(small, label="CPU", unit="%", title="CPU", lang="ja").to_dict()
     assert "最小値と最大値" in ja["title"]["subtitle"]
-    raw = charts.lines(minutes(1, 1).head(10), y_title="%", title="CPU").to_dict()
+    raw = charts.lines(minutes(1, 1).head(10), label="CPU", unit="%", title="CPU").to_dict()
     assert raw["title"] == "CPU", "a frame that was not bucketed claims no bucket"
 
 
@@ -93,4 +93,24 @@ def test_system_panels_of_eight_servers_serialise():
         assert len(frames) == 8
         for _, frame in frames:
             assert frame.height <= data.MAX_CHART_ROWS
-            charts.lines(frame, y_title="%").to_dict()
+            charts.lines(frame, label="Use", unit="%").to_dict()
+
+
+def test_system_page_of_eight_servers_has_a_panel_per_server_and_family():
+    times = pl.datetime_range(T0, T0 + dt.timedelta(days=2), "1m", eager=True, closed="left")
+    stats = pl.concat(
+        pl.DataFrame({"time": times}).with_columns(
+            server=pl.lit(f"sv{s}"), CPUTotal=pl.lit(6000), CPUUser=(pl.int_range(pl.len()) % 3000),
+            MemoryCurrentSize=pl.lit(10), MemoryTotalSize=pl.lit(100), ProcessCurrentCount=pl.lit(200),
+        )
+        for s in range(1, 9)
+    )
+    (page,) = system.charts_for(stats)
+    spec = page.to_dict()
+    def title_of(panel):
+        while "title" not in panel and "layer" in panel:  # a limit line wraps the chart in a layer
+            panel = panel["layer"][0]
+        return panel["title"]["text"] if isinstance(panel.get("title"), dict) else panel.get("title")
+    titles = [title_of(p) for p in spec["vconcat"][0]["vconcat"]]
+    assert {f"CPU: sv{s}" for s in range(1, 9)} <= set(titles)
+    assert {f"Memory: sv{s}" for s in range(1, 9)} <= set(titles)

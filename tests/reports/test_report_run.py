@@ -16,6 +16,7 @@ import polars as pl
 import pytest
 
 from clpkit.report import NOTEBOOKS, figures
+from clpkit.report.i18n import title
 from clpkit.report.runner import runs
 
 from .conftest import NOTEBOOKS_DIR, ROOT, SAMPLE
@@ -55,8 +56,58 @@ def test_reports_render_offline_in_chromium(full_run, offline_browser):
         assert all(n > 0 for n in result["marks"]), f"{name}: a chart drew no marks {result['marks']}"
         assert result["code_cells"] == 0, f"{name}: code shown without --show-code"
         drawn[name] = result["charts"]
-    for name in ("mirror_performance", "system_resources", "summary", "incident_timeline"):
+        if name != "index":
+            assert result["title"] == f"{title(name, 'en')} — cluster1", f"{name}: <title> {result['title']!r}"
+            assert "index.html" in result["nav"] and "../index.html" in result["nav"], f"{name}: no way back"
+            assert all(f"{n}.html" in result["nav"] for n in NOTEBOOKS if n != name), f"{name}: nav misses a page"
+        assert result["lang"] == "en"
+    for name in ("mirror_performance", "system_resources", "summary", "incident_timeline", "cluster_statistics"):
         assert drawn[name] > 0, f"{name} drew no chart"
+
+
+def test_every_chart_of_every_report_keeps_the_palette_and_units(full_run):
+    from clpkit.report.html import LAB_MIMETYPE
+
+    from .spec_rules import problems
+
+    seen = 0
+    for name in NOTEBOOKS:
+        nb = nbformat.read(full_run / f"{name}.ipynb", as_version=4)
+        for cell in nb.cells:
+            for out in cell.get("outputs", []):
+                spec = out.get("data", {}).get(LAB_MIMETYPE)
+                if spec:
+                    seen += 1
+                    assert problems(spec) == [], f"{name}: {problems(spec)[:3]}"
+    assert seen >= 6
+
+
+def test_tables_sort_and_filter_offline(full_run, offline_browser):
+    """Click a heading: rows sort (numbers as numbers); type in the box: rows filter."""
+    from playwright.sync_api import sync_playwright  # noqa: F401  (the fixture's browser)
+
+    page = offline_browser.browser.new_page()
+    page.goto((full_run / "cluster_statistics.html").as_uri())
+    page.wait_for_selector("input.clpkit-filter")
+    table = page.locator("table.clpkit-table").nth(3)  # monitors against their timeouts
+    heading = table.locator("th", has_text="Count")
+    heading.click()
+    counts = [int(v) for v in table.locator("tbody td:nth-child(2)").evaluate_all("cs => cs.map(c => c.dataset.sort)")]
+    assert counts == sorted(counts) and len(counts) > 2
+    heading.click()
+    again = [int(v) for v in table.locator("tbody td:nth-child(2)").evaluate_all("cs => cs.map(c => c.dataset.sort)")]
+    assert again == sorted(counts, reverse=True)
+    table.locator("xpath=preceding-sibling::input[1]").fill("genw1")
+    visible = table.locator("tbody tr:visible")
+    assert visible.count() == 1 and "genw1" in visible.inner_text()
+    page.close()
+
+
+def test_incident_events_collapse_repeats_with_file_and_line(full_run):
+    text = (full_run / "incident_timeline.html").read_text(encoding="utf-8")
+    assert re.search(r"×\d{2,}", text), "a monitor failing every minute is one row with its count"
+    assert re.search(r"sv\d/[^<]+:\d+</td>", text), "every event row says file:line"
+    assert text.count("<h2") == len(set(re.findall(r"<h2[^>]*>([^<]+)", text))), "no heading twice"
 
 
 def test_top_index_renders_offline(full_run, offline_browser):
@@ -69,6 +120,7 @@ def test_japanese_run(ja_run, offline_browser):
     run = json.loads((ja_run / "run.json").read_text())
     assert run["lang"] == "ja" and run["reports"] == ["mirror_performance", "cluster_reference", "summary"]
     mirror_page = offline_browser.load(ja_run / "mirror_performance.html")
+    assert mirror_page["lang"] == "ja" and mirror_page["title"].startswith("ミラー性能")
     assert "ミラー性能" in mirror_page["text"] and "推奨設定" in mirror_page["text"]
     assert mirror_page["charts"] > 0 and mirror_page["errors"] == [] and mirror_page["attempted"] == []
     summary = offline_browser.load(ja_run / "summary.html")
@@ -115,6 +167,7 @@ def test_scheduled_runs_accumulate_and_a_failure_leaves_the_index(tmp_path):
 
     first = subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
+    assert first.stderr == "", "a scheduled run that succeeds is silent (no kernel warnings)"
     second = subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     done = runs(out)

@@ -12,6 +12,9 @@ from clpkit.cli import samples  # noqa: F401  (registers `clpkit samples`)
 from clpkit.cli import events  # noqa: F401  (registers `clpkit events`)
 from clpkit.cli import runbook  # noqa: F401  (registers `clpkit runbook`)
 from clpkit.cli import findings  # noqa: F401  (registers `clpkit findings`)
+from clpkit.cli import explain  # noqa: F401  (registers `clpkit explain`)
 from clpkit.cli import check_bundle  # noqa: F401  (registers `clpkit check-bundle`)
+from clpkit.cli import redact  # noqa: F401  (registers `clpkit redact`)
+from clpkit.cli import collect  # noqa: F401  (registers `clpkit collect`)
 
 __all__ = ["main"]

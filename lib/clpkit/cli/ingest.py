@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from clpkit.archive import Limits
-from clpkit.bundle import open_bundle
+from clpkit.cli._bundle import opened
 from clpkit.cli._group import main
 from clpkit.ingest import ingest as write_dataset
 from clpkit.problems import ClpkitError
@@ -43,9 +43,9 @@ def ingest(bundle: tuple[Path, ...], out: Path, renames: tuple[str, ...], max_by
             raise ClpkitError(f"--server {item!r}: expected FOUND=NAME")
         servers[found] = name
     inputs = [str(p) for p in bundle]
-    with open_bundle(inputs if len(inputs) > 1 else inputs[0], servers=servers or None,
-                     limits=Limits(max_total_bytes=max_bytes, max_members=max_members)) as opened:
-        if not opened.entries():
+    with opened(inputs if len(inputs) > 1 else inputs[0], servers=servers or None,
+                limits=Limits(max_total_bytes=max_bytes, max_members=max_members)) as collection:
+        if not collection.entries():
             raise ClpkitError(f"{', '.join(inputs)}: no CLUSTERPRO file found")
-        summary = write_dataset(opened, out, progress=progress)
+        summary = write_dataset(collection, out, progress=progress)
     click.echo(json.dumps(summary))

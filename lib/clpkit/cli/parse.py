@@ -17,7 +17,9 @@ from clpkit.problems import ParseError
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--kind", help="Format of FILE; detected from its name when omitted.")
 @click.option(
-    "--summary", is_flag=True, help="Print one JSON object: kind, rows, rejected, columns (and skipped for syslog)."
+    "--summary",
+    is_flag=True,
+    help="Print one JSON object: kind, lines, rows, rejected, skipped (and by reason), columns.",
 )
 @click.option("--out", "out", type=click.Path(path_type=Path), help="Write the frame to FILE.parquet or FILE.csv.")
 def parse(file: Path, kind: str | None, summary: bool, out: Path | None) -> None:
@@ -27,40 +29,26 @@ def parse(file: Path, kind: str | None, summary: bool, out: Path | None) -> None
             formats.by_kind(kind)
         except KeyError as exc:
             raise ParseError(str(file), exc.args[0]) from None
-    spec = formats.by_kind(kind) if kind else formats.detect(file.name)
-    skipped = None
-    if spec is not None and spec.kind == "syslog":
-        scan = _scan_syslog(file)
-        frame, skipped = scan.frame, scan.skipped
-    else:
-        frame = formats.parse_file(file, kind=kind)
+    parsed = formats.scan_file(file, kind=kind)
+    frame = parsed.frame
     if out is not None:
         _write(frame, out)
     if summary:
-        rejected = int(frame["raw"].is_not_null().sum()) if "raw" in frame.columns else 0
+        spec = formats.by_kind(kind) if kind else formats.detect(file.name)
         result = {
             "kind": spec.kind,
+            "lines": parsed.lines,
             "rows": frame.height,
-            "rejected": rejected,
+            "rejected": int(frame["raw"].is_not_null().sum()) if "raw" in frame.columns else 0,
+            # lines that are neither rows nor rejected (unrelated syslog lines, blank lines, repeated headers)
+            "skipped": parsed.skipped_total,
+            "skipped_by_reason": parsed.skipped,
             "columns": {name: str(dtype) for name, dtype in frame.schema.items()},
         }
-        if skipped is not None:
-            result["skipped"] = skipped  # unrelated lines of the system log, not problems
-        click.echo(json.dumps(result))
+        click.echo(json.dumps(result, ensure_ascii=False))
     elif out is None:
         with pl.Config(tbl_rows=20, tbl_cols=12, fmt_str_lengths=60):
             click.echo(frame)
-
-
-def _scan_syslog(file: Path):
-    """The syslog parse with its count of unrelated lines (``parse_file`` returns only the frame)."""
-    from clpkit.formats import syslog
-
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        raise ParseError(str(file), exc.strerror or str(exc)) from None
-    return syslog.scan(data, source=str(file))
 
 
 def _write(frame: pl.DataFrame, out: Path) -> None:

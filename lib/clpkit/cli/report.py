@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from clpkit.cli._bundle import tz_option
 from clpkit.cli._group import main
 from clpkit.report import NOTEBOOKS
 
@@ -16,16 +17,18 @@ from clpkit.report import NOTEBOOKS
               help="Output folder; each run adds a dated folder and updates OUT/index.html.")
 @click.option("--only", "only", multiple=True, type=click.Choice(NOTEBOOKS),
               help="Run only this report (repeatable).")
-@click.option("--since", default="", help="ISO date/time: first moment to report on (default: start of data).")
-@click.option("--until", default="", help="ISO date/time: end of the period, excluded (default: end of data).")
+@click.option("--since", default="", help="ISO date/time: first moment to report on, in the servers' zone unless it has an offset (default: start of data).")
+@click.option("--until", default="", help="ISO date/time: end of the period, excluded, in the servers' zone unless it has an offset (default: end of data).")
+@tz_option
 @click.option("--lang", default="en", type=click.Choice(["en", "ja"]), help="Language of the reports.")
 @click.option("--show-code", is_flag=True, help="Keep the notebooks' code cells in the HTML pages.")
 @click.option("--jobs", default=2, show_default=True, type=click.IntRange(1, 16),
               help="Reports run at the same time (one kernel each).")
-def report(bundle: Path, out: Path, only: tuple[str, ...], since: str, until: str, lang: str, show_code: bool,
-           jobs: int) -> None:
+def report(bundle: Path, out: Path, only: tuple[str, ...], since: str, until: str, tz: str | None, lang: str,
+           show_code: bool, jobs: int) -> None:
     """Run the report notebooks on BUNDLE and write offline HTML pages under --out."""
     from clpkit.report.runner import run_reports
 
-    run_dir = run_reports(bundle, out, only=only, since=since, until=until, lang=lang, show_code=show_code, jobs=jobs)
+    run_dir = run_reports(bundle, out, only=only, since=since, until=until, lang=lang, show_code=show_code, jobs=jobs,
+                          tz=tz or "")
     click.echo(str(run_dir / "index.html"))

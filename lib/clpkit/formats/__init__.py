@@ -2,6 +2,13 @@
 
 Each format is one module of this package holding ``KIND``, ``SCHEMA``,
 ``SAMPLE`` and ``parse(data, *, source, server) -> pl.DataFrame`` (STYLE 1-3).
+A format whose files give more than one frame also has
+``scan(data, *, source, server) -> Parsed``: the frame, the lines the file
+held, the lines it skipped by reason (syslog's unrelated lines, blank lines)
+and the rows it holds for other tables (the module logs inside an
+``elog_*`` archive), declared in its ``TABLES`` (kind -> schema of those
+rows). :func:`scan_bytes` gives a :class:`Parsed` for any kind, so callers
+need no per-kind code.
 A registry entry maps the base names of the files the cluster writes to that
 module, so that a bundle can find files anywhere below a server's root and a
 user can run ``clpkit parse FILE`` without naming the kind.
@@ -21,7 +28,7 @@ from __future__ import annotations
 import importlib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
@@ -132,13 +139,82 @@ def generation(name: str) -> tuple[str, int]:
     return m["stem"], 1 if m["n"] == "" else int(m["n"]) + 1
 
 
+@dataclass(frozen=True)
+class Parsed:
+    """Everything one file gives: its frame and the side outputs of the format contract.
+
+    ``lines``: the lines the file held (None for formats that are not line
+    based). ``skipped``: lines that are neither rows nor rejected rows, by
+    reason (``{"blank line": 2}``); expected, never problems, but counted so
+    that every line is accounted for. ``tables``: rows the file holds for
+    other tables (kind -> frame of the schema the format declares in
+    ``TABLES``).
+    """
+
+    frame: pl.DataFrame
+    lines: int | None = None
+    skipped: dict[str, int] = field(default_factory=dict)
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+
+    @property
+    def skipped_total(self) -> int:
+        return sum(self.skipped.values())
+
+
+def scan_bytes(kind: str, data: bytes, *, source: str, server: str | None = None) -> Parsed:
+    """Parse the content of one file with the parser of ``kind``, side outputs included."""
+    module = by_kind(kind).load()
+    scan = getattr(module, "scan", None)
+    if scan is not None:
+        return scan(data, source=source, server=server)
+    return Parsed(module.parse(data, source=source, server=server))
+
+
 def parse_bytes(kind: str, data: bytes, *, source: str, server: str | None = None) -> pl.DataFrame:
-    """Parse the content of one file with the parser of ``kind``."""
+    """Parse the content of one file with the parser of ``kind`` (its frame only)."""
     return by_kind(kind).load().parse(data, source=source, server=server)
+
+
+def feeds(kind: str) -> list[str]:
+    """The other tables a file of ``kind`` holds rows of (its format's ``TABLES``).
+
+    >>> feeds("elog"), feeds("syslog")
+    (['module_log'], [])
+    """
+    return list(getattr(by_kind(kind).load(), "TABLES", {}))
+
+
+def feeders(kind: str) -> list[str]:
+    """The kinds whose files also hold rows of table ``kind`` (their ``TABLES``), in registry order.
+
+    >>> feeders("module_log"), feeders("mirror_stats")
+    (['elog'], [])
+    """
+    return [spec.kind for spec in REGISTRY if spec.kind != kind and kind in feeds(spec.kind)]
+
+
+def table_schema(kind: str) -> pl.Schema:
+    """The schema of table ``kind``: the format's own columns, the extra columns its feeders add, the meta columns.
+
+    >>> list(table_schema("module_log"))[-8:]
+    ['archive', 'archive_module', 'archive_generation', 'server', 'source', 'line', 'raw', 'problem']
+    """
+    own = by_kind(kind).load().SCHEMA
+    columns = {name: dtype for name, dtype in own.items() if name not in META_SCHEMA}
+    for feeder in feeders(kind):
+        for name, dtype in by_kind(feeder).load().TABLES[kind].items():
+            if name not in META_SCHEMA:
+                columns.setdefault(name, dtype)
+    return pl.Schema({**columns, **META_SCHEMA})
 
 
 def parse_file(path: str | os.PathLike, *, kind: str | None = None, server: str | None = None) -> pl.DataFrame:
     """Read and parse one file; the kind comes from its base name unless given."""
+    return scan_file(path, kind=kind, server=server).frame
+
+
+def scan_file(path: str | os.PathLike, *, kind: str | None = None, server: str | None = None) -> Parsed:
+    """Read and parse one file, side outputs included (see :class:`Parsed`)."""
     path = Path(path)
     spec = by_kind(kind) if kind else detect(path.name)
     if spec is None:
@@ -147,4 +223,4 @@ def parse_file(path: str | os.PathLike, *, kind: str | None = None, server: str 
         data = path.read_bytes()
     except OSError as exc:
         raise ParseError(str(path), exc.strerror or str(exc)) from None
-    return spec.load().parse(data, source=str(path), server=server)
+    return scan_bytes(spec.kind, data, source=str(path), server=server)

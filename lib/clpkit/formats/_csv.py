@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from clpkit.formats import META_SCHEMA
+from clpkit.formats import META_SCHEMA, Parsed
 from clpkit.problems import ParseError
 
 #: The dtype of every timestamp of the statistics files (naive server local time).
@@ -99,6 +99,11 @@ class _Column:
     known: bool
 
 
+#: Reasons of the lines that are neither the header, rows nor rejected rows (the ``skipped`` side output).
+REPEATED_HEADER = "repeated header line"
+BLANK = "blank line"
+
+
 def read(
     data: bytes | str,
     fields: tuple[Field, ...],
@@ -108,31 +113,58 @@ def read(
     server: str | None,
     constants: dict[str, object] | None = None,
 ) -> pl.DataFrame:
-    """Parse one statistics CSV into a frame of ``schema`` (plus unknown columns).
+    """Parse one statistics CSV into a frame of ``schema`` (plus unknown columns); see :func:`scan`."""
+    return scan(data, fields, schema, source=source, server=server, constants=constants).frame
+
+
+def scan(
+    data: bytes | str,
+    fields: tuple[Field, ...],
+    schema: pl.Schema,
+    *,
+    source: str,
+    server: str | None,
+    constants: dict[str, object] | None = None,
+) -> Parsed:
+    """Parse one statistics CSV: the frame of ``schema`` (plus unknown columns) and the lines skipped.
 
     ``fields`` are the columns found through the header; ``constants`` fill
     schema columns that come from elsewhere (the mirror name of the file,
     say); any other schema column a file lacks is null. Unknown columns come
-    after the known ones, then the meta columns.
+    after the known ones, then the meta columns. Every line but the header
+    is a row (good or rejected) or a skipped line counted by reason: a
+    repetition of the header (a file appended to after a restart), a blank line.
+
+    >>> p = scan(b"\\nA,B\\n1,2\\n\\nA,B\\n3,4\\n", (Field("a", pl.Int64, ("A",)),), pl.Schema({"a": pl.Int64, **META_SCHEMA}),
+    ...          source="x.cur", server=None)
+    >>> p.frame["a"].to_list(), p.lines, p.skipped
+    ([1, 3], 6, {'repeated header line': 1, 'blank line': 2})
     """
     if isinstance(data, str):
         data = data.encode("utf-8")
     if data.startswith(_BOM):
         data = data[len(_BOM) :]
+    lines = data.count(b"\n") + (0 if not data or data.endswith(b"\n") else 1)
     if not data or data.isspace():
-        return schema.to_frame()
+        return Parsed(schema.to_frame(), lines, {BLANK: lines} if lines else {})
 
     header_line, header_no, start = _split_header(data, source)
     columns = _map_header(header_line, header_no, data[start : start + _MAX_HEADER_BYTES], fields, source)
     first = header_no + 1
     cut = max(data.rfind(b"\n") + 1, start)  # start of an unterminated last line, if any
     tail = data[cut:]
+    skipped = {REPEATED_HEADER: 0, BLANK: header_no - 1}
     frame = _read_fast(data, start, cut, header_no, columns)
     if frame is None:
-        frame = _read_careful(data[start:], columns, header_line, first)
-    elif tail and not tail.isspace():
-        frame = pl.concat([frame, _read_careful(tail, columns, header_line, first + frame.height)])
-    return _assemble(frame, columns, schema, source=source, server=server, constants=constants or {})
+        frame = _read_careful(data[start:], columns, header_line, first, skipped)
+    else:
+        skipped[BLANK] += data.count(b"\n", start, cut) - frame.height  # trailing blank lines
+        if tail and not tail.isspace():
+            frame = pl.concat([frame, _read_careful(tail, columns, header_line, first + frame.height, skipped)])
+        elif tail:
+            skipped[BLANK] += 1
+    frame = _assemble(frame, columns, schema, source=source, server=server, constants=constants or {})
+    return Parsed(frame, lines, {reason: n for reason, n in skipped.items() if n})
 
 
 def _split_header(data: bytes, source: str) -> tuple[str, int, int]:
@@ -294,8 +326,11 @@ def _empty(columns: list[_Column]) -> pl.DataFrame:
     ).to_frame()
 
 
-def _read_careful(body: bytes, columns: list[_Column], header: str, first_line: int) -> pl.DataFrame:
-    """Every line judged on its own: good lines typed, bad ones kept with ``raw`` and ``problem``."""
+def _read_careful(body: bytes, columns: list[_Column], header: str, first_line: int, skipped: dict[str, int]) -> pl.DataFrame:
+    """Every line judged on its own: good lines typed, bad ones kept with ``raw`` and ``problem``.
+
+    Blank lines and repetitions of the header are left out and counted in ``skipped``.
+    """
     expected = len(columns)
     text = body.decode("utf-8", errors="replace")
     unterminated = not text.endswith("\n")
@@ -307,7 +342,12 @@ def _read_careful(body: bytes, columns: list[_Column], header: str, first_line: 
         pl.col("raw").str.strip_suffix("\r"),
     )
     last_line = first_line + lines.height - 1
-    lines = lines.filter(pl.col("raw").str.strip_chars() != "", pl.col("raw") != header)
+    blank = pl.col("raw").str.strip_chars() == ""
+    repeated = pl.col("raw") == header
+    counts = lines.select(blank.sum().alias("blank"), (repeated & ~blank).sum().alias("repeated")).row(0)
+    skipped[BLANK] += counts[0]
+    skipped[REPEATED_HEADER] += counts[1]
+    lines = lines.filter(~blank, ~repeated)
 
     outside_quotes = pl.col("raw").str.replace_all(_QUOTED, "")
     count = outside_quotes.str.count_matches(",", literal=True) + 1

@@ -42,6 +42,7 @@ from datetime import datetime
 import polars as pl
 
 from clpkit import text as textmod
+from clpkit.formats import Parsed
 from clpkit.problems import ParseError
 
 #: Columns every log-line frame has, before the format's own file-derived columns.
@@ -267,6 +268,17 @@ def _rows(df: pl.DataFrame, decoded: textmod.Decoded) -> pl.DataFrame:
         raw.alias("raw"),
         problem.alias("problem"),
     )
+
+
+def scanned(data: bytes | str, frame: pl.DataFrame) -> Parsed:
+    """``frame`` as the format contract's :class:`~clpkit.formats.Parsed`: every line is a row,
+    except the one blank line of a file holding nothing else (then skipped)."""
+    if frame.height:
+        return Parsed(frame, frame.height)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    lines = data.count(b"\n") + (0 if not data or data.endswith(b"\n") else 1)
+    return Parsed(frame, lines, {"blank line": lines} if lines else {})
 
 
 def file_fields(source: str, pattern: str, names: tuple[str, ...]) -> dict[str, str | None]:

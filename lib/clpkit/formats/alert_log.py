@@ -19,7 +19,8 @@ replica they differ by the clock offset plus the transfer delay, and
 :mod:`clpkit.events` uses that without needing to know the order. The
 fields are found by pattern, not by position alone: the sequence number
 and the second time may be missing. A line that does not fit is kept
-with ``raw`` and ``problem``; empty lines carry nothing and are skipped.
+with ``raw`` and ``problem``; empty lines carry nothing and are skipped,
+counted by :func:`scan` (the ``skipped`` side output).
 
 >>> df = parse(SAMPLE)
 >>> df.select("seq", "host", "module", "event_id", "level").rows()
@@ -35,7 +36,7 @@ from __future__ import annotations
 import polars as pl
 
 from clpkit import text as textmod
-from clpkit.formats import META_SCHEMA
+from clpkit.formats import META_SCHEMA, Parsed
 
 KIND = "alert_log"
 
@@ -76,12 +77,23 @@ def _time(col: str) -> pl.Expr:
     )
 
 
+#: Reason of the skipped lines.
+BLANK = "blank line"
+
+
 def parse(data: bytes | str, *, source: str = "<sample>", server: str | None = None) -> pl.DataFrame:
     """One row per alert; a line that does not fit is kept raw."""
+    return scan(data, source=source, server=server).frame
+
+
+def scan(data: bytes | str, *, source: str = "<sample>", server: str | None = None) -> Parsed:
+    """The alerts (see :func:`parse`), the lines of the file and the blank lines skipped."""
     decoded = textmod.decode(data)
-    lines = textmod.lines_frame(decoded).filter(pl.col("text").str.strip_chars() != "")
+    every = textmod.lines_frame(decoded)
+    lines = every.filter(pl.col("text").str.strip_chars() != "")
+    skipped = {BLANK: every.height - lines.height} if every.height > lines.height else {}
     if lines.height == 0:
-        return SCHEMA.to_frame()
+        return Parsed(SCHEMA.to_frame(), every.height, skipped)
     names = ["seq", "t1", "t2", "host", "module", "event", "level", "message"]
     df = lines.with_columns(
         pl.col("text").str.extract_groups(_PATTERN).struct.rename_fields(names).alias("g")
@@ -111,4 +123,4 @@ def parse(data: bytes | str, *, source: str = "<sample>", server: str | None = N
         pl.when(problem.is_not_null()).then(pl.col("text")).alias("raw"),
         problem.alias("problem"),
     )
-    return out.cast(dict(SCHEMA))
+    return Parsed(out.cast(dict(SCHEMA)), every.height, skipped)

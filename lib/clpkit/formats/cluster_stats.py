@@ -46,8 +46,8 @@ from pathlib import PurePosixPath
 
 import polars as pl
 
-from clpkit.formats import META_SCHEMA
-from clpkit.formats._csv import DATETIME, Field, read
+from clpkit.formats import META_SCHEMA, Parsed
+from clpkit.formats._csv import DATETIME, Field, scan as scan_csv
 
 KIND = "cluster_stats"
 
@@ -101,7 +101,12 @@ def category_and_type(source: str) -> tuple[str | None, str | None]:
     return ("monitor" if stem.endswith("w") else "resource"), stem
 
 
+def scan(data: bytes | str, *, source: str = "<sample>", server: str | None = None) -> Parsed:
+    """The file's frame (see :func:`parse`) with its line count and skipped lines (blank, repeated header)."""
+    category, type_ = category_and_type(source)
+    return scan_csv(data, FIELDS, SCHEMA, source=source, server=server, constants={"category": category, "type": type_})
+
+
 def parse(data: bytes | str, *, source: str = "<sample>", server: str | None = None) -> pl.DataFrame:
     """One cluster statistics file as a frame of :data:`SCHEMA` (plus unknown columns)."""
-    category, type_ = category_and_type(source)
-    return read(data, FIELDS, SCHEMA, source=source, server=server, constants={"category": category, "type": type_})
+    return scan(data, source=source, server=server).frame

@@ -13,22 +13,26 @@ zone). :func:`parse_logs` parses the module logs inside with
 :mod:`clpkit.formats.module_log` and returns that table's schema plus
 ``archive``, ``archive_module`` and ``archive_generation`` (see
 :data:`LOGS_SCHEMA`); each row's ``source`` is ``<archive>!<member>``.
+:func:`scan` gives both from one read: the member list as its frame and
+the logs as its ``module_log`` table (the format contract's side output,
+:data:`TABLES`), so the bundle and ingest need no code of their own for it.
 
-Safety (the same rules as :mod:`clpkit.archive`, which is being written
-on another branch; these checks are local until the two are unified):
-the archive is read as a stream and nothing is written to disk; a member
-whose name is absolute, climbs out with ``..`` or is a link or a device is
-listed with a ``problem`` and never read; a member larger than
-:data:`MAX_MEMBER_BYTES` is not read; listing stops with a problem row
-after :data:`MAX_MEMBERS` members or :data:`MAX_TOTAL_BYTES` declared
-bytes. A file that is not a gzip'd tar raises :class:`ParseError`; an
-archive cut short keeps the members read and adds a problem row.
+Safety: the policy of :mod:`clpkit.archive` (one policy for every
+archive): member names checked by :func:`clpkit.archive.safe_parts`, the
+member count and total bytes capped by :data:`LIMITS` (an
+:class:`clpkit.archive.Limits`). The archive is read as a stream and
+nothing is written to disk; a member whose name is refused, or that is a
+link or a device, is listed with a ``problem`` and never read. As members
+are held in memory here, one larger than :data:`MAX_MEMBER_BYTES` is not
+read either. Listing stops with a problem row at a cap. A file that is not
+a gzip'd tar raises :class:`ParseError`; an archive cut short keeps the
+members read and adds a problem row.
 
 >>> df = parse(SAMPLE, source="elog_rc0.tar.gz")
 >>> df.select("archive_module", "archive_generation", "member", "type", "size").rows()
 [('rc', 0, 'log/rc.log.cur', 'file', 91), ('rc', 0, '../../etc/passwd', 'file', 5)]
 >>> df["problem"][1]
-"unsafe member name '../../etc/passwd' (leaves the archive): not read"
+"member '../../etc/passwd': refused: '..' in the member name"
 >>> logs = parse_logs(SAMPLE, source="elog_rc0.tar.gz", server="sv1")
 >>> logs.select("archive_module", "archive_generation", "module", "level", "source").rows()[0]
 ('rc', 0, 'rc', 'E', 'elog_rc0.tar.gz!log/rc.log.cur')
@@ -48,15 +52,16 @@ from datetime import datetime, timezone
 
 import polars as pl
 
-from clpkit.formats import META_SCHEMA, module_log
+from clpkit.archive import Limits, safe_parts
+from clpkit.formats import META_SCHEMA, Parsed, module_log
 from clpkit.problems import ParseError
 
 KIND = "elog"
 
-#: Caps on what one archive may make us read (compressed-bomb and runaway guards).
-MAX_MEMBERS = 10_000
+#: Caps on the members and bytes one archive may make us read: the collection archives' policy.
+LIMITS = Limits()
+#: The most one member may hold, as it is read into memory (module logs rotate at a few MB).
 MAX_MEMBER_BYTES = 256 * 1024 * 1024
-MAX_TOTAL_BYTES = 1024 * 1024 * 1024
 
 NAME_PATTERN = r"elog_(?P<mod>[a-z]+)(?P<gen>\d+)\.tar\.gz"
 
@@ -81,6 +86,9 @@ LOGS_SCHEMA = pl.Schema(
         **META_SCHEMA,
     }
 )
+
+#: The other tables an archive holds rows of (the format contract's side output, see :func:`scan`).
+TABLES = {"module_log": LOGS_SCHEMA}
 
 
 def _make_sample() -> bytes:
@@ -113,15 +121,14 @@ _TYPES = {
 def unsafe_reason(info: tarfile.TarInfo) -> str | None:
     """Why a member must not be read, or None when it is a plain, contained file or directory."""
     name = info.name
-    if name.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", name):
-        return f"unsafe member name '{name}' (absolute path): not read"
-    parts = posixpath.normpath(name.replace("\\", "/")).split("/")
-    if ".." in parts:
-        return f"unsafe member name '{name}' (leaves the archive): not read"
+    try:
+        safe_parts(name)
+    except ValueError as exc:
+        return f"member {name!r}: refused: {exc}"
     if not (info.isfile() or info.isdir()):
-        return f"member '{name}' is a {_TYPES.get(info.type, 'special file')}: not read"
+        return f"member {name!r}: refused: a {_TYPES.get(info.type, 'special file')}, not read"
     if info.size > MAX_MEMBER_BYTES:
-        return f"member '{name}' is {info.size} bytes, over the {MAX_MEMBER_BYTES}-byte cap: not read"
+        return f"member {name!r}: refused: {info.size} bytes, over the {MAX_MEMBER_BYTES}-byte cap for one member"
     return None
 
 
@@ -141,12 +148,12 @@ def _walk(data: bytes, source: str):
         with tarfile.open(fileobj=io.BytesIO(data), mode="r|gz") as tar:
             for info in tar:
                 count += 1
-                if count > MAX_MEMBERS:
-                    yield count, None, None, f"more than {MAX_MEMBERS} members: listing stopped"
+                if count > LIMITS.max_members:
+                    yield count, None, None, f"member-count cap of {LIMITS.max_members} reached: listing stopped"
                     return
                 total += max(info.size, 0)
-                if total > MAX_TOTAL_BYTES:
-                    yield count, info, None, f"members add up to more than {MAX_TOTAL_BYTES} bytes: listing stopped"
+                if total > LIMITS.max_total_bytes:
+                    yield count, info, None, f"uncompressed-size cap of {LIMITS.max_total_bytes} bytes reached: listing stopped"
                     return
                 reason = unsafe_reason(info)
                 content = None
@@ -160,15 +167,15 @@ def _walk(data: bytes, source: str):
         yield count + 1, None, None, f"archive cut short after {count} member(s): {exc}"
 
 
-def parse(data: bytes | str, *, source: str = "<sample>", server: str | None = None) -> pl.DataFrame:
-    """One row per archive member (see the module docstring for the safety rules)."""
+def scan(data: bytes | str, *, source: str = "<sample>", server: str | None = None) -> Parsed:
+    """The member list (the frame) and the module logs inside (table ``module_log``), from one read."""
     if isinstance(data, str):
         data = data.encode("latin-1", errors="replace")
     if not data:
-        return SCHEMA.to_frame()
+        return Parsed(SCHEMA.to_frame(), tables={"module_log": LOGS_SCHEMA.to_frame()})
     archive, mod, gen = _archive_fields(source)
-    rows = []
-    for ordinal, info, _content, problem in _walk(data, source):
+    rows, logs = [], []
+    for ordinal, info, content, problem in _walk(data, source):
         rows.append(
             {
                 "archive": archive,
@@ -185,7 +192,23 @@ def parse(data: bytes | str, *, source: str = "<sample>", server: str | None = N
                 "problem": problem,
             }
         )
-    return pl.DataFrame(rows, schema=SCHEMA, orient="row") if rows else SCHEMA.to_frame()
+        if problem is None and content is not None and re.fullmatch(module_log.NAME_PATTERN, posixpath.basename(info.name)):
+            frame = module_log.parse(content, source=f"{source}!{info.name}", server=server)
+            logs.append(
+                frame.with_columns(
+                    pl.lit(archive, pl.String).alias("archive"),
+                    pl.lit(mod, pl.String).alias("archive_module"),
+                    pl.lit(gen, pl.Int64).alias("archive_generation"),
+                ).select(LOGS_SCHEMA.names())
+            )
+    members = pl.DataFrame(rows, schema=SCHEMA, orient="row") if rows else SCHEMA.to_frame()
+    logs_frame = pl.concat(logs).cast(dict(LOGS_SCHEMA)) if logs else LOGS_SCHEMA.to_frame()
+    return Parsed(members, tables={"module_log": logs_frame})
+
+
+def parse(data: bytes | str, *, source: str = "<sample>", server: str | None = None) -> pl.DataFrame:
+    """One row per archive member (see the module docstring for the safety rules)."""
+    return scan(data, source=source, server=server).frame
 
 
 def parse_logs(data: bytes | str, *, source: str = "<sample>", server: str | None = None) -> pl.DataFrame:
@@ -193,25 +216,4 @@ def parse_logs(data: bytes | str, *, source: str = "<sample>", server: str | Non
 
     Members that are not module logs (by name) are only listed by :func:`parse`.
     """
-    if isinstance(data, str):
-        data = data.encode("latin-1", errors="replace")
-    if not data:
-        return LOGS_SCHEMA.to_frame()
-    archive, mod, gen = _archive_fields(source)
-    frames = []
-    for _ordinal, info, content, problem in _walk(data, source):
-        if problem or info is None or content is None:
-            continue
-        if not re.fullmatch(module_log.NAME_PATTERN, posixpath.basename(info.name)):
-            continue
-        frame = module_log.parse(content, source=f"{source}!{info.name}", server=server)
-        frames.append(
-            frame.with_columns(
-                pl.lit(archive, pl.String).alias("archive"),
-                pl.lit(mod, pl.String).alias("archive_module"),
-                pl.lit(gen, pl.Int64).alias("archive_generation"),
-            ).select(LOGS_SCHEMA.names())
-        )
-    if not frames:
-        return LOGS_SCHEMA.to_frame()
-    return pl.concat(frames).cast(dict(LOGS_SCHEMA))
+    return scan(data, source=source, server=server).tables["module_log"]

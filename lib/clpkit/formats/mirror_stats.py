@@ -53,8 +53,8 @@ import re
 
 import polars as pl
 
-from clpkit.formats import META_SCHEMA
-from clpkit.formats._csv import DATETIME, Field, read
+from clpkit.formats import META_SCHEMA, Parsed
+from clpkit.formats._csv import DATETIME, Field, scan as scan_csv
 
 KIND = "mirror_stats"
 
@@ -152,6 +152,11 @@ def mirror_name(source: str) -> str | None:
     return m.group(0).lower() if m else None
 
 
+def scan(data: bytes | str, *, source: str = "<sample>", server: str | None = None) -> Parsed:
+    """The file's frame (see :func:`parse`) with its line count and skipped lines (blank, repeated header)."""
+    return scan_csv(data, FIELDS, SCHEMA, source=source, server=server, constants={"mirror": mirror_name(source)})
+
+
 def parse(data: bytes | str, *, source: str = "<sample>", server: str | None = None) -> pl.DataFrame:
     """One mirror statistics file as a frame of :data:`SCHEMA` (plus any unknown columns)."""
-    return read(data, FIELDS, SCHEMA, source=source, server=server, constants={"mirror": mirror_name(source)})
+    return scan(data, source=source, server=server).frame

@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from clpkit.formats import META_SCHEMA
-from clpkit.formats._logline import LINE_SCHEMA, file_fields, parse_lines
+from clpkit.formats import META_SCHEMA, Parsed
+from clpkit.formats._logline import LINE_SCHEMA, file_fields, parse_lines, scanned
 
 KIND = "module_log"
 
@@ -60,6 +60,11 @@ def parse(data: bytes | str, *, source: str = "<sample>", server: str | None = N
     rows = parse_lines(data, source=source)
     fields = file_fields(source, NAME_PATTERN, ("module", "stream"))
     return finish(rows, SCHEMA, source=source, server=server, **fields)
+
+
+def scan(data: bytes | str, *, source: str = "<sample>", server: str | None = None) -> Parsed:
+    """The rows (see :func:`parse`) and the lines of the file (each line is a row; a lone blank line is skipped)."""
+    return scanned(data, parse(data, source=source, server=server))
 
 
 def finish(rows: pl.DataFrame, schema: pl.Schema, *, source: str, server: str | None, **constants) -> pl.DataFrame:

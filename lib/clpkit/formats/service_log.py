@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from clpkit.formats import META_SCHEMA
-from clpkit.formats._logline import file_fields, parse_lines
+from clpkit.formats import META_SCHEMA, Parsed
+from clpkit.formats._logline import file_fields, parse_lines, scanned
 from clpkit.formats.module_log import finish
 
 KIND = "service_log"
@@ -66,3 +66,8 @@ def parse(data: bytes | str, *, source: str = "<sample>", server: str | None = N
     fields = file_fields(source, NAME_PATTERN, ("svc", "phase"))
     service = SERVICES.get(fields["svc"] or "", fields["svc"] and f"clusterpro_{fields['svc']}")
     return finish(rows, SCHEMA, source=source, server=server, service=service, **fields)
+
+
+def scan(data: bytes | str, *, source: str = "<sample>", server: str | None = None) -> Parsed:
+    """The rows (see :func:`parse`) and the lines of the file (each line is a row; a lone blank line is skipped)."""
+    return scanned(data, parse(data, source=source, server=server))

@@ -15,9 +15,10 @@ ident procid msgid [sd] msg``); the pid is optional in all of them.
 
 Only lines whose ident is ``clusterpro`` or ``expresscls`` become rows.
 Every other line of the file is unrelated: it is skipped, never taken as a
-cluster event, and counted. The count is the ``skipped`` field of
-:func:`scan` (``parse`` returns only the frame, as every format does);
-the bundle reports it from there. A cluster line without the
+cluster event, and counted, as are blank lines. The counts are the
+``skipped`` side output of :func:`scan` (a :class:`clpkit.formats.Parsed`;
+``parse`` returns only the frame, as every format does), by reason
+(:data:`UNRELATED`, :data:`BLANK`); the bundle reports them from there. A cluster line without the
 ``<type: ..><event: ..>`` head is still a row, with null ``module`` and
 ``event_id``.
 
@@ -33,8 +34,8 @@ wrote its own year), so that a caller with better knowledge (the event
 table, from the server's other logs) can correct a guessed year.
 
 >>> s = scan(SAMPLE, source="messages-20261125")
->>> s.skipped, s.frame.height
-(2, 3)
+>>> s.lines, s.skipped, s.frame.height
+(5, {'not a cluster line': 2}, 3)
 >>> s.frame.select("time", "ident", "pid", "module", "event_id").rows()[0]
 (datetime.datetime(2026, 11, 24, 3, 12, 1), 'clusterpro', 2412, 'rc', 32)
 >>> s.frame["message"][0]
@@ -48,13 +49,12 @@ True
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 
 import polars as pl
 
 from clpkit import text as textmod
-from clpkit.formats import META_SCHEMA
+from clpkit.formats import META_SCHEMA, Parsed
 
 KIND = "syslog"
 
@@ -97,13 +97,9 @@ _MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct N
 _NAME_DATE = re.compile(r"-(\d{4})(\d{2})(\d{2})$")
 
 
-@dataclass(frozen=True)
-class Scan:
-    """A parsed system log: the cluster rows, the lines read and the unrelated lines skipped."""
-
-    frame: pl.DataFrame
-    lines: int
-    skipped: int
+#: Reasons of the skipped lines (the ``skipped`` keys of :func:`scan`).
+UNRELATED = "not a cluster line"
+BLANK = "blank line"
 
 
 def parse(data: bytes | str, *, source: str = "<sample>", server: str | None = None) -> pl.DataFrame:
@@ -113,8 +109,8 @@ def parse(data: bytes | str, *, source: str = "<sample>", server: str | None = N
 
 def scan(
     data: bytes | str, *, source: str = "<sample>", server: str | None = None, mtime: datetime | None = None
-) -> Scan:
-    """Parse a system log and count the unrelated lines skipped.
+) -> Parsed:
+    """Parse a system log and count the lines skipped (unrelated, blank).
 
     Speed: every line is screened for the idents on polars' streaming
     engine (all cores); on the kept lines one short pattern captures the
@@ -126,12 +122,13 @@ def scan(
     total = lines.height
     blank, candidates = _screen(lines)
     rows = _cluster_rows(candidates)
-    skipped = total - blank - rows.height
+    skipped = {UNRELATED: total - blank - rows.height, BLANK: blank}
+    skipped = {reason: n for reason, n in skipped.items() if n}
     if rows.height == 0:
-        return Scan(SCHEMA.to_frame(), total, skipped)
+        return Parsed(SCHEMA.to_frame(), total, skipped)
     years, year_from = _years(rows, source, mtime)
     out = _finish(rows, years, year_from, decoded, source, server)
-    return Scan(out, total, skipped)
+    return Parsed(out, total, skipped)
 
 
 def _screen(lines: pl.DataFrame) -> tuple[int, pl.DataFrame]:

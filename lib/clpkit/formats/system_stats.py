@@ -43,8 +43,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from clpkit.formats import META_SCHEMA
-from clpkit.formats._csv import DATETIME, Field, read
+from clpkit.formats import META_SCHEMA, Parsed
+from clpkit.formats._csv import DATETIME, Field, scan as scan_csv
 
 KIND = "system_stats"
 
@@ -105,6 +105,11 @@ SAMPLE = (
 )
 
 
+def scan(data: bytes | str, *, source: str = "<sample>", server: str | None = None) -> Parsed:
+    """The file's frame (see :func:`parse`) with its line count and skipped lines (blank, repeated header)."""
+    return scan_csv(data, FIELDS, SCHEMA, source=source, server=server)
+
+
 def parse(data: bytes | str, *, source: str = "<sample>", server: str | None = None) -> pl.DataFrame:
     """One system resource statistics file as a frame of :data:`SCHEMA` (plus unknown columns)."""
-    return read(data, FIELDS, SCHEMA, source=source, server=server)
+    return scan(data, source=source, server=server).frame

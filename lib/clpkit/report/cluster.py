@@ -94,13 +94,14 @@ def resources_against_timeouts(stats: pl.DataFrame, timeouts: dict[tuple[str, st
 
 
 def monitor_headroom(stats: pl.DataFrame, timeouts: dict[str, float]) -> pl.DataFrame:
-    """Per monitor: runs, mean/max elapsed seconds, timeout, headroom % = 1 − max/timeout."""
+    """Per monitor: runs, mean/max elapsed seconds, timeout, use % = max/timeout, headroom % = 100 − use."""
     d = durations(stats, "monitor")
     d = d.group_by("name").agg(pl.col("count").sum(), pl.col("mean_s").mean().round(2), pl.col("max_s").max())
     t = pl.DataFrame(list(timeouts.items()), schema={"name": pl.String, "timeout_s": pl.Float64}, orient="row")
     return (
         d.join(t, on="name", how="left")
-        .with_columns(headroom_pct=(100.0 * (1 - pl.col("max_s") / pl.col("timeout_s"))).round(1))
+        .with_columns(use_pct=(100.0 * pl.col("max_s") / pl.col("timeout_s")).round(1))
+        .with_columns(headroom_pct=(100.0 - pl.col("use_pct")).round(1))
         .sort("headroom_pct", nulls_last=True)
     )
 

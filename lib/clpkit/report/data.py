@@ -54,39 +54,54 @@ def resolve_bundle(path: str | Path) -> Path:
     return p
 
 
-def open_bundle(path: str | Path):
-    """The bundle at ``path`` (see :func:`resolve_bundle`)."""
+def open_bundle(path: str | Path, tz: str = "", problems: str = ""):
+    """The bundle at ``path`` (see :func:`resolve_bundle`); ``tz`` "" detects the servers' zone.
+
+    ``problems`` is the JSON file of what ``clpkit report`` could not unpack
+    from the archives (it extracts them once for every notebook): those
+    problems are the bundle's own, so every page's notice shows them.
+    """
+    import json
+
     import clpkit
+    from clpkit.problems import Problem
 
-    return clpkit.open_bundle(resolve_bundle(path))
+    lost = []
+    if problems and Path(problems).is_file():
+        lost = [Problem(**p) for p in json.loads(Path(problems).read_text(encoding="utf-8"))]
+    return clpkit.open_bundle(resolve_bundle(path), tz=tz or None, problems=lost)
 
 
-def parse_time(value: str, tz: str | None = None) -> dt.datetime | None:
-    """An ISO string as a datetime (None for ""); in ``tz`` when naive and tz is given."""
+def parse_time(value: str, tz: str | None = None, zone=None) -> dt.datetime | None:
+    """An ISO bound as a datetime (None for ""): aware UTC when ``tz`` is set, else naive local.
+
+    A bound without an offset is in the servers' ``zone`` (:class:`clpkit.zone.Zone`,
+    UTC when not given); one with an offset is converted into it.
+    """
+    from clpkit import zone as zones
+
     if not value:
         return None
-    when = dt.datetime.fromisoformat(value)
-    if tz is not None and when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    if tz is None and when.tzinfo is not None:
-        when = when.replace(tzinfo=None)
-    return when
+    zone = zone or zones.Zone(zones.UTC, "")
+    return zones.bound(value, zone, "since/until") if tz is not None else zones.local_bound(value, zone, "since/until")
 
 
-def window(frame: pl.DataFrame, since: str, until: str, col: str = "time") -> pl.DataFrame:
+def window(frame: pl.DataFrame, since: str, until: str, col: str = "time", zone=None) -> pl.DataFrame:
     """Rows with ``since <= col < until``; empty bounds are open.
 
-    Statistics times are the server's naive local time; the event table is
-    UTC-aware: a naive bound is taken as UTC there.
+    Bounds without an offset are in the servers' ``zone`` (UTC when not
+    given). Statistics times are the server's naive local time, so a bound
+    is compared as local time there; the event table is UTC-aware, so the
+    bound is converted to UTC there.
     """
     dtype = frame.schema[col]
     tz = getattr(dtype, "time_zone", None)
-    lo, hi = parse_time(since, tz), parse_time(until, tz)
+    lo, hi = parse_time(since, tz, zone), parse_time(until, tz, zone)
     cond = pl.lit(True)
-    if lo is not None:
-        cond = cond & (pl.col(col) >= lo)
-    if hi is not None:
-        cond = cond & (pl.col(col) < hi)
+    for value, keep in ((lo, lambda c, v: c >= v), (hi, lambda c, v: c < v)):
+        if value is not None:
+            literal = pl.lit(value).dt.convert_time_zone(tz) if tz else pl.lit(value)
+            cond = cond & keep(pl.col(col), literal.dt.cast_time_unit(dtype.time_unit))
     return frame.filter(cond)
 
 

@@ -1,14 +1,15 @@
-"""Findings for the reports and each run's key figures (kept for the trend).
+"""The reports' view of the findings, and each run's key figures (kept for the trend).
 
-:func:`report_findings` joins the findings of :func:`clpkit.findings` (logs
-and events) with the report's own checks (mirror peaks against settings,
-system limits, monitor headroom) in one frame of the findings shape, with
-titles in the report language.
+There is one findings system, :mod:`clpkit.findings`: :func:`report_findings`
+is its result for the page's period, times shown in the servers' zone, most
+severe first; the schema, the severity order and the texts are that
+module's (:data:`FINDINGS_SCHEMA`, :data:`SEVERITIES` are the same objects).
 
 :func:`key_figures` reduces a bundle to a few numbers (metric, value); the
 ``summary`` notebook stores them in its run's folder (``figures.parquet``)
 and draws their trend across the earlier runs of the same cluster
-(:func:`history`).
+(:func:`history`). Its finding counts and failovers are counted from the
+same findings the page lists, so the figures and the list always agree.
 
 >>> counts = severity_counts(pl.DataFrame({"severity": ["error", "error"]}))
 >>> dict(counts.iter_rows())
@@ -22,104 +23,41 @@ from pathlib import Path
 
 import polars as pl
 
-from clpkit.report import cluster as cluster_stats
+from clpkit import findings as findings_mod
+from clpkit import zone as zones
 from clpkit.report import data, mirror, system
-from clpkit.report.i18n import check_lang, finding_text, t
+from clpkit.report.i18n import t
 
-FINDINGS_SCHEMA = pl.Schema({
-    "time": pl.Datetime("ms"), "server": pl.String, "severity": pl.String, "code": pl.String,
-    "title": pl.String, "detail": pl.String, "evidence": pl.List(pl.String),
-})
-SEVERITIES = ("critical", "error", "warning", "info")
+FINDINGS_SCHEMA = findings_mod.FINDINGS_SCHEMA
+SEVERITIES = findings_mod.SEVERITY_ORDER
 FIGURES_SCHEMA = pl.Schema({"metric": pl.String, "value": pl.Float64})
-NEAR_LIMIT_PCT = 80.0
-HEADROOM_WARN_PCT = 20.0
 
 
 def table(bundle, kind: str, since: str = "", until: str = "") -> pl.DataFrame:
-    """A bundle table restricted to the period, good rows only (bad lines are in problems)."""
+    """A bundle table restricted to the period, good rows only (bad lines are in problems).
+
+    Bounds without an offset are in the servers' zone (:attr:`Bundle.zone`), as everywhere.
+    """
     frame = bundle.table(kind)
     if "problem" in frame.columns:
         frame = frame.filter(pl.col("problem").is_null())
     time_col = "time" if "time" in frame.columns else ("end_time" if "end_time" in frame.columns else None)
     if time_col and not frame.is_empty():
-        frame = data.window(frame, since, until, col=time_col)
+        frame = data.window(frame, since, until, col=time_col, zone=bundle.zone)
     if time_col and time_col != "time":
         frame = frame.with_columns(pl.col(time_col).alias("time"))
     return frame
 
 
-def _finding(time, server, severity, code, lang, detail, **values) -> tuple:
-    return (time, server, severity, code, finding_text(code, lang, **values), detail, [])
-
-
-def own_findings(bundle, since: str = "", until: str = "", lang: str = "en") -> pl.DataFrame:
-    """The report's checks as findings: settings near their limits."""
-    check_lang(lang)
-    rows = []
-    ms = table(bundle, "mirror_stats", since, until)
-    rec = mirror.recommendations(ms, mirror.mirror_settings(bundle.config), lang)
-    for r in mirror.needs_action(rec).iter_rows(named=True):
-        # Ack time peaks are clpkit.findings' own (ack_near_timeout); not repeated here.
-        code = {"sendqueuesize": "mirror.send_queue_near_limit",
-                "umount_timeout": "mirror.unmount_near_timeout", "fsck_timeout": "mirror.fsck_near_timeout"}.get(r["setting"])
-        if code is None:
-            continue
-        when = _peak_time(ms.filter(pl.col("mirror") == r["mirror"]), r["statistic"])
-        rows.append(_finding(when, None, "warning", code, lang,
-                             f"{r['mirror']}: {r['statistic']} {r['observed']:g}, {r['setting']} {r['current']:g}",
-                             statistic=r["statistic"], pct=r["usage_pct"]))
-    hb = rec.filter(pl.col("statistic").str.starts_with("MDC HB") & (pl.col("observed") > mirror.MDC_HB_LIMIT_S))
-    for r in hb.iter_rows(named=True):
-        rows.append(_finding(None, None, "warning", "mirror.mdc_hb_slow", lang, f"{r['mirror']}: {r['observed']:g} s"))
-    ss = table(bundle, "system_stats", since, until)
-    for r in system.limit_usage(ss, lang).filter(pl.col("max_pct") >= NEAR_LIMIT_PCT).iter_rows(named=True):
-        rows.append(_finding(None, r["server"], "warning", "system.near_limit", lang,
-                             f"{r['resource']}: max {r['max_pct']:g} %", resource=r["resource"], pct=r["max_pct"]))
-    cs = table(bundle, "cluster_stats", since, until)
-    heads = cluster_stats.monitor_headroom(cs, cluster_stats.monitor_timeouts(bundle.config))
-    for r in heads.filter(pl.col("headroom_pct") < HEADROOM_WARN_PCT).iter_rows(named=True):
-        rows.append(_finding(None, None, "warning", "monitor.near_timeout", lang,
-                             f"{r['name']}: max {r['max_s']:g} s / {r['timeout_s']:g} s",
-                             name=r["name"], pct=100.0 - r["headroom_pct"]))
-    return pl.DataFrame(rows, schema=FINDINGS_SCHEMA, orient="row")
-
-
-def _peak_time(frame: pl.DataFrame, statistic: str):
-    col = data.column(frame, statistic)
-    if col is None or frame.is_empty():
-        return None
-    return frame.sort(col, descending=True, nulls_last=True)["time"][0]
-
-
 def report_findings(bundle, since: str = "", until: str = "", lang: str = "en") -> pl.DataFrame:
-    """:func:`clpkit.findings.findings` of the period plus :func:`own_findings`, most severe first.
-
-    Findings times are UTC-aware; they are shown without the zone, like the
-    statistics (see :mod:`clpkit.report.timeline`).
-    """
-    from clpkit.findings import findings as logged_findings
-
-    logged = logged_findings(bundle, lang=lang)
-    if not logged.is_empty():
-        logged = data.window(logged, since, until)
-    if getattr(logged.schema["time"], "time_zone", None):
-        logged = logged.with_columns(pl.col("time").dt.replace_time_zone(None))
-    both = pl.concat([logged.select(FINDINGS_SCHEMA.names()).cast(dict(FINDINGS_SCHEMA)),
-                      own_findings(bundle, since, until, lang)])
-    rank = {s: i for i, s in enumerate(SEVERITIES)}
-    return both.sort(pl.col("severity").replace_strict(rank, default=len(rank), return_dtype=pl.Int32),
-                     "time", nulls_last=True)
+    """:func:`clpkit.findings.findings` of the period, times in the servers' zone, most severe first."""
+    found = findings_mod.findings(bundle, lang=lang, since=since or None, until=until or None)
+    return findings_mod.most_severe_first(zones.in_zone(found, bundle.zone))
 
 
-def severity_counts(findings: pl.DataFrame) -> pl.DataFrame:
+def severity_counts(found: pl.DataFrame) -> pl.DataFrame:
     """Findings per severity, every severity present (zero when none)."""
-    counts = findings.group_by("severity").agg(pl.len().cast(pl.Int64).alias("count"))
-    return (
-        pl.DataFrame({"severity": list(SEVERITIES)})
-        .join(counts, on="severity", how="left")
-        .with_columns(pl.col("count").fill_null(0))
-    )
+    return findings_mod.severity_counts(found)
 
 
 def cluster_name(bundle, bundle_path: str | Path) -> str:
@@ -144,17 +82,20 @@ def key_figures(bundle, found: pl.DataFrame, since: str = "", until: str = "") -
     for r in system.limit_usage(ss).iter_rows(named=True):
         if r["max_pct"] is not None:
             rows.append((f"{r['server']}.{r['resource']} max %", r["max_pct"]))
-    cs = table(bundle, "cluster_stats", since, until)
-    rows.append(("failovers", float(cluster_stats.failovers(cs).height)))
+    rows.append(("failovers", float(found.filter(pl.col("code") == "failover").height)))
     return pl.DataFrame(rows, schema=FIGURES_SCHEMA, orient="row")
 
 
-def write(figures: pl.DataFrame, run_dir: str | Path, *, cluster: str) -> Path | None:
-    """Store a run's figures in ``run_dir/figures.parquet`` (nothing when run_dir is "")."""
+def write(figures: pl.DataFrame, run_dir: str | Path, *, cluster: str, period: tuple[str, str] = ("", "")) -> Path | None:
+    """Store a run's figures in ``run_dir/figures.parquet`` (nothing when run_dir is "").
+
+    ``period`` (first, last) is kept beside them for the run indexes.
+    """
     if not run_dir:
         return None
     path = Path(run_dir) / "figures.parquet"
-    figures.with_columns(cluster=pl.lit(cluster), run=pl.lit(Path(run_dir).name)).write_parquet(path)
+    figures.with_columns(cluster=pl.lit(cluster), run=pl.lit(Path(run_dir).name),
+                         period_start=pl.lit(period[0]), period_end=pl.lit(period[1])).write_parquet(path)
     return path
 
 
@@ -214,6 +155,9 @@ def localised_findings(findings: pl.DataFrame, lang: str) -> pl.DataFrame:
         pl.when(pl.col("evidence").list.len() > 3)
         .then(pl.col("evidence").list.head(3).list.join(", ") + pl.format(" (+{})", pl.col("evidence").list.len() - 3))
         .otherwise(pl.col("evidence").list.join(", ")),
-    ).rename({c: t(c, lang) for c in FINDINGS_SCHEMA.names()})
+    ).select(_SHOWN).rename({c: t(c, lang) for c in _SHOWN})
+
+
+_SHOWN = ["time", "server", "severity", "code", "title", "detail", "evidence"]
 
 

@@ -29,7 +29,9 @@ import nbformat
 TEMPLATES = Path(__file__).parent / "templates"
 
 # Finds every chart placeholder and draws it; errors go to the console and
-# into the placeholder so that a broken chart is visible, never silent.
+# into the placeholder so that a broken chart is visible, never silent. Then
+# makes every table sortable (click a heading) and filterable (the box above
+# it), offline: a few lines, no library.
 _BOOT = """
 document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("div.clpkit-chart").forEach(function (el) {
@@ -39,7 +41,45 @@ document.addEventListener("DOMContentLoaded", function () {
       console.error("clpkit chart " + el.id + ": " + err);
     });
   });
+  document.querySelectorAll("table.clpkit-table").forEach(clpkitTable);
 });
+function clpkitKey(cell) {
+  var v = cell.getAttribute("data-sort");
+  if (v === null) v = cell.textContent;
+  return v !== "" && !isNaN(Number(v)) ? Number(v) : v.toLowerCase();
+}
+function clpkitTable(table) {
+  var body = table.tBodies[0], head = table.tHead && table.tHead.rows[0];
+  if (!body || !head || body.rows.length < 2) return;
+  var box = document.createElement("input");
+  box.type = "search"; box.className = "clpkit-filter";
+  box.placeholder = table.getAttribute("data-filter") || "Filter";
+  box.setAttribute("aria-label", box.placeholder);
+  box.addEventListener("input", function () {
+    var q = box.value.toLowerCase();
+    Array.prototype.forEach.call(body.rows, function (r) {
+      r.style.display = r.textContent.toLowerCase().indexOf(q) >= 0 ? "" : "none";
+    });
+  });
+  table.parentNode.insertBefore(box, table);
+  Array.prototype.forEach.call(head.cells, function (th, col) {
+    th.className += " clpkit-sortable"; th.tabIndex = 0;
+    function sort() {
+      var up = th.getAttribute("aria-sort") !== "ascending";
+      Array.prototype.forEach.call(head.cells, function (h) { h.removeAttribute("aria-sort"); });
+      th.setAttribute("aria-sort", up ? "ascending" : "descending");
+      var rows = Array.prototype.slice.call(body.rows);
+      rows.sort(function (a, b) {
+        var x = clpkitKey(a.cells[col]), y = clpkitKey(b.cells[col]);
+        if (typeof x !== typeof y) { x = String(x); y = String(y); }
+        return (x < y ? -1 : x > y ? 1 : 0) * (up ? 1 : -1);
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
+    }
+    th.addEventListener("click", sort);
+    th.addEventListener("keydown", function (e) { if (e.key === "Enter") sort(); });
+  });
+}
 """
 
 
@@ -69,23 +109,49 @@ def chart_html(spec: dict, element_id: str) -> str:
 
 
 def show(chart: alt.TopLevelMixin) -> None:
-    """Display ``chart`` in a notebook so that both JupyterLab and the export draw it."""
+    """Display ``chart`` in a notebook so that both JupyterLab and the export draw it.
+
+    JupyterLab 4 renders Vega-Lite through its own extension, which knows the
+    mimetypes up to ``vnd.vegalite.v5`` (Vega-Lite 5); altair 6 writes v6
+    specs, which JupyterLab would leave blank. The charts use nothing v6 added,
+    so the notebook gets the same spec under the v5 mimetype (:func:`lab_spec`),
+    and the exported page gets its own placeholder (``text/html``).
+    """
     from IPython.display import display
 
     spec = chart.to_dict()
     bundle = {
-        f"application/vnd.vegalite.v{vega_lite_version().split('.')[0]}+json": spec,
+        LAB_MIMETYPE: lab_spec(spec),
         "text/html": chart_html(spec, f"chart-{uuid.uuid4().hex[:12]}"),
         "text/plain": f"<{type(chart).__name__}>",
     }
     display(bundle, raw=True)
 
 
-def export(notebook: Path | nbformat.NotebookNode, *, show_code: bool = False, lang: str = "en") -> str:
-    """The executed notebook as one offline HTML page (code cells hidden unless asked)."""
+LAB_MIMETYPE = "application/vnd.vegalite.v5+json"
+
+
+def lab_spec(spec: dict) -> dict:
+    """The spec as JupyterLab's Vega-Lite 5 renderer takes it (its schema URL says v5).
+
+    >>> lab_spec({"$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json", "mark": "bar"})["$schema"]
+    'https://vega.github.io/schema/vega-lite/v5.json'
+    """
+    return {**spec, "$schema": "https://vega.github.io/schema/vega-lite/v5.json"}
+
+
+def export(notebook: Path | nbformat.NotebookNode, *, show_code: bool = False, lang: str = "en",
+           title: str = "", nav: str = "") -> str:
+    """The executed notebook as one offline HTML page (code cells hidden unless asked).
+
+    ``title`` is the page's ``<title>``; ``nav`` the links bar shown at its top
+    (see :func:`nav_html`); the page says ``lang`` and uses a CJK font stack.
+    """
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(notebook, as_version=4) if isinstance(notebook, (str, Path)) else notebook
+    if title:
+        nb.metadata["title"] = title
     exporter = HTMLExporter(
         template_name="clpkit",
         extra_template_basedirs=[str(TEMPLATES)],
@@ -93,23 +159,63 @@ def export(notebook: Path | nbformat.NotebookNode, *, show_code: bool = False, l
         exclude_markdown=not show_code,  # notes for readers of the source; the page speaks via clpkit.report.page
         exclude_input_prompt=True,
         exclude_output_prompt=True,
+        language_code=lang,
     )
-    resources = {"clpkit": {"vega_js": vega_bundle(), "boot_js": _BOOT, "lang": lang}}
+    resources = {"clpkit": {"vega_js": vega_bundle(), "boot_js": _BOOT, "lang": lang, "nav": nav,
+                            "css": PAGE_CSS, "font_stack": FONT_STACK}}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     return body
 
 
-def page(title: str, body_html: str, lang: str = "en") -> str:
-    """A small standalone page (run indexes): inline style, no script, no network."""
+def nav_html(links: list[tuple[str, str]], current: str = "") -> str:
+    """A bar of links (href, text); the current page is plain text.
+
+    >>> nav_html([("index.html", "Run"), ("summary.html", "Summary")], current="summary.html")
+    '<nav class="clpkit-nav"><a href="index.html">Run</a> <span aria-current="page">Summary</span></nav>'
+    """
+    items = [
+        f'<span aria-current="page">{html_lib.escape(text)}</span>' if href == current
+        else f'<a href="{html_lib.escape(href)}">{html_lib.escape(text)}</a>'
+        for href, text in links
+    ]
+    return f'<nav class="clpkit-nav">{" ".join(items)}</nav>'
+
+
+FONT_STACK = ('system-ui, -apple-system, "Segoe UI", "Noto Sans", "Noto Sans CJK JP", "Hiragino Sans", '
+              '"Hiragino Kaku Gothic ProN", "Yu Gothic UI", "Yu Gothic", Meiryo, sans-serif')
+
+# Shared by report pages and run indexes: CJK fonts, tables that never break a value.
+# (The doubled class outranks JupyterLab's right-aligned table cells.)
+PAGE_CSS = (
+    f"body{{font-family:{FONT_STACK}}}"
+    "nav.clpkit-nav{margin:.5em 0 1em 0;padding:.4em 0;border-bottom:1px solid #ddd;font-size:14px}"
+    "nav.clpkit-nav a,nav.clpkit-nav span{margin-right:1.2em;white-space:nowrap;display:inline-block}nav.clpkit-nav span{font-weight:bold}"
+    "div.clpkit-table-wrap{overflow-x:auto;margin:.5em 0 1em 0}"
+    "table.clpkit-table{border-collapse:collapse;font-size:12px}"
+    "table.clpkit-table.clpkit-table th,table.clpkit-table.clpkit-table td{text-align:left;border:1px solid #d0d0d0;padding:2px 6px;"
+    "vertical-align:top;white-space:nowrap}"
+    "table.clpkit-table.clpkit-table th{background:#f2f2f2;position:sticky;top:0}"
+    "table.clpkit-table.clpkit-table td.num{text-align:right;font-variant-numeric:tabular-nums}"
+    "table.clpkit-table.clpkit-table td.wrap{white-space:normal;overflow-wrap:normal;word-break:normal;min-width:18em;max-width:44em}"
+    "th.clpkit-sortable{cursor:pointer}th[aria-sort=ascending]::after{content:' \\25B2'}"
+    "th[aria-sort=descending]::after{content:' \\25BC'}"
+    "input.clpkit-filter{display:block;margin:.3em 0;padding:2px 6px;font:inherit;font-size:12px;width:18em}"
+    ".clpkit-status-ok{color:#2ca02c}.clpkit-status-failed{color:#d62728}"
+)
+
+
+def page(title: str, body_html: str, lang: str = "en", nav: str = "") -> str:
+    """A small standalone page (run indexes): inline style and table script, no network."""
     return (
         f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
-        f"<title>{html_lib.escape(title)}</title><style>{INDEX_CSS}</style></head>"
-        f"<body><h1>{html_lib.escape(title)}</h1>\n{body_html}\n</body></html>\n"
+        f"<title>{html_lib.escape(title)}</title><style>{INDEX_CSS}{PAGE_CSS}</style>"
+        f"<script>{_BOOT}</script></head>"
+        f"<body>{nav}<h1>{html_lib.escape(title)}</h1>\n{body_html}\n</body></html>\n"
     )
 
 
 INDEX_CSS = (
-    "body{font-family:sans-serif;margin:2em;max-width:60em}"
+    "body{margin:2em;max-width:72em}"
     "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}"
     "th{background:#f2f2f2}"
 )

@@ -35,6 +35,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "status": ("Status", "状態"),
     "ok": ("complete", "完了"),
     "back_to_runs": ("All runs", "実行履歴一覧"),
+    "this_run": ("This run", "この実行"),
+    "failed": ("failed", "失敗"),
+    "language": ("Language", "言語"),
     # common labels
     "cluster": ("Cluster", "クラスタ"),
     "period": ("Period", "期間"),
@@ -47,8 +50,47 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "count": ("Count", "件数"),
     "per_bucket": ("each point: lowest and highest value of {size}", "各点: {size}ごとの最小値と最大値"),
     "no_data": ("No data in this period.", "この期間のデータはありません。"),
+    "more_rows": ("… {n} more rows not shown", "… ほか {n} 行は省略"),
+    "filter": ("Filter", "絞り込み"),
+    "unit_count": ("count", "件"),
+    "count_of": ("Count", "件数"),
+    "zoom_hint": ("Drag here to zoom every chart above; double-click to reset", "ここをドラッグすると上のすべてのグラフを拡大します (ダブルクリックで元に戻す)"),
+    "timeout": ("Timeout", "タイムアウト"),
+    "timeout_use": ("Use of timeout", "タイムアウトに対する使用率"),
+    "timeout_reached": ("timeout reached", "タイムアウト到達"),
+    "timeout_near": ("near the timeout", "タイムアウト間近"),
+    "timeout_fine": ("within the timeout", "余裕あり"),
+    "use_pct": ("Use of timeout (%)", "タイムアウトに対する使用率 (%)"),
+    "Failure": ("Failure", "失敗"),
+    "Timeout": ("Timeout", "タイムアウト"),
+    "Warning": ("Warning", "警告"),
+    "Cancel": ("Cancel", "キャンセル"),
+    "result_success": ("Success", "成功"),
+    "result_failure": ("Failure", "失敗"),
+    "result_timeout": ("Timeout", "タイムアウト"),
+    "result_warning": ("Warning", "警告"),
+    "result_cancel": ("Cancel", "キャンセル"),
     "from_start": ("from the start", "先頭から"),
     "to_end": ("to the end", "末尾まで"),
+    # time model and input health (clpkit.zone, clpkit.health)
+    "zone_given": ("Times are the servers' clock in {zone} (given with --tz).",
+                   "時刻はサーバの時計 ({zone}、--tz で指定) によるものです。"),
+    "zone_file": ("Times are the servers' clock in {zone}, as the collection's {evidence} says.",
+                  "時刻はサーバの時計 ({zone}) によるものです。ログ内の {evidence} に基づきます。"),
+    "zone_syslog": ("Times are the servers' clock at UTC{zone}, the offset written in the system log ({evidence}); "
+                    "daylight saving is not known.",
+                    "時刻はサーバの時計 (UTC{zone}) によるものです。システムログ ({evidence}) に記録されたオフセットに"
+                    "基づきます。夏時間の有無は不明です。"),
+    "zone_assumed": ("Times are taken as UTC: nothing in the collection names the servers' time zone "
+                     "(run clpkit report with --tz).",
+                     "サーバのタイムゾーンを示す情報がログにないため、時刻を UTC とみなしています "
+                     "(clpkit report の --tz で指定してください)。"),
+    "incomplete_input": ("Incomplete input", "入力が不完全です"),
+    "incomplete_note": ("{count} archive(s), file(s) or member(s) were not read as they should be; "
+                        "what they held is missing from this page.",
+                        "{count} 件のアーカイブ・ファイル・メンバを正しく読み込めませんでした。"
+                        "その内容はこのページに含まれていません。"),
+    "reason": ("Reason", "理由"),
     # findings
     "findings": ("Findings", "検出事項"),
     "severity": ("Severity", "重要度"),
@@ -63,22 +105,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "trend": ("Trend across runs", "実行ごとの推移"),
     # mirror
     "mirror": ("Mirror", "ミラー"),
-    "throughput": ("Throughput (bytes/s)", "スループット (バイト/秒)"),
+    "throughput": ("Throughput", "スループット"),
     "direction": ("Direction", "種別"),
     "write": ("Write", "書き込み"),
     "read": ("Read", "読み込み"),
     "send": ("Send", "送信"),
-    "ack_time": ("Ack time (ms)", "Ack 時間 (ms)"),
+    "ack_time": ("Ack time", "Ack 時間"),
     "sync_ack": ("Sync Ack time max", "Sync Ack 時間 最大"),
     "recovery_ack": ("Recovery Ack time max", "Recovery Ack 時間 最大"),
     "ack_timeout": ("Ack timeout", "Ack タイムアウト"),
-    "queue": ("Queue (count)", "キュー (個数)"),
+    "queue": ("Queue", "キュー"),
     "send_queue": ("Send Queue max", "送信キュー 最大"),
     "request_queue": ("Request Queue max", "リクエストキュー 最大"),
-    "sync_diff": ("Sync Diff max", "差分 最大"),
-    "mdc_hb": ("MDC HB time max (s)", "MDC HB 時間 最大 (秒)"),
-    "unmount_time": ("Unmount time max (s)", "アンマウント時間 最大 (秒)"),
-    "fsck_time": ("Fsck time max (s)", "fsck 時間 最大 (秒)"),
+    "sync_diff": ("Sync Diff max (unsynchronised data)", "差分量 最大"),
+    "mdc_hb": ("MDC HB time max", "MDC HB 時間 最大"),
+    "send_queue_size": ("Send queue size (setting)", "送信キューサイズ (設定値)"),
+    "mdc_hb_limit": ("alarm level", "警告レベル"),
+    "unmount_timeout": ("Unmount timeout", "アンマウントタイムアウト"),
+    "fsck_timeout": ("Fsck timeout", "fsck タイムアウト"),
+    "unmount_time": ("Unmount time max", "アンマウント時間 最大"),
+    "fsck_time": ("Fsck time max", "fsck 時間 最大"),
     "seconds": ("Seconds", "秒"),
     "statistic": ("Statistic", "統計項目"),
     "observed": ("Observed max", "観測最大値"),
@@ -91,12 +137,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # system
     "cpu_pct": ("CPU utilisation (%)", "CPU 使用率 (%)"),
     "memory": ("Memory", "メモリ"),
+    "cpu": ("CPU", "CPU"),
+    "cpu_share": ("Share of CPU time", "CPU 時間の割合"),
+    "cpu_user": ("user", "ユーザ"),
+    "cpu_system": ("system", "システム"),
+    "cpu_iowait": ("I/O wait", "I/O 待ち"),
+    "cpu_steal": ("steal", "スチール"),
+    "memory_used": ("used", "使用中"),
+    "memory_cached": ("cached", "キャッシュ"),
+    "memory_dirty": ("dirty", "ダーティ"),
+    "memory_total": ("total", "合計"),
+    "swap_used": ("used", "使用中"),
+    "swap_total": ("total", "合計"),
+    "size": ("Size", "サイズ"),
+    "limits_use": ("Use of each limit", "各上限に対する使用率"),
     "swap": ("Swap", "スワップ"),
     "threads": ("Threads", "スレッド"),
     "open_files": ("Open files", "オープンファイル"),
     "inodes": ("Inodes", "inode"),
     "processes": ("Processes", "プロセス"),
-    "utilisation_pct": ("Use of limit (%)", "上限に対する使用率 (%)"),
+    "utilisation_pct": ("Use of limit", "上限に対する使用率"),
+    "processes_threads_files": ("Processes, threads and open files", "プロセス・スレッド・オープンファイル"),
     "resource": ("Resource", "リソース"),
     "anomalies": ("Anomalies", "異常値"),
     "mean": ("Mean", "平均"),
@@ -126,11 +187,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "outcomes": ("Outcomes other than Success", "Success 以外の結果"),
     # timeline
     "events": ("Events", "イベント"),
+    "event_list": ("Event list (repeats collapsed)", "イベント一覧 (繰り返しはまとめて表示)"),
+    "last_time": ("Last repeat", "最後の発生"),
     "level": ("Level", "レベル"),
     "module": ("Module", "モジュール"),
     "message": ("Message", "メッセージ"),
     "event_id": ("Event id", "イベント ID"),
-    "source": ("Source", "ファイル"),
+    "source": ("File:line", "ファイル:行"),
     "window": ("Window", "対象期間"),
     # cluster reference
     "layout": ("Files against the install layout", "インストール構成に対するファイル"),
@@ -201,34 +264,39 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
 }
 
-# Findings of the report's own checks (clpkit.findings has the others):
-# title templates keyed by code, both languages.
-FINDING_TEXTS: dict[str, tuple[str, str]] = {
-    "mirror.send_queue_near_limit": (
-        "Send Queue reached {pct:.0f} % of the configured queue size",
-        "送信キューが設定値の {pct:.0f} % に達しました",
-    ),
-    "mirror.unmount_near_timeout": (
-        "Unmount took {pct:.0f} % of the unmount timeout",
-        "アンマウントにタイムアウトの {pct:.0f} % の時間がかかりました",
-    ),
-    "mirror.fsck_near_timeout": (
-        "fsck took {pct:.0f} % of the fsck timeout",
-        "fsck にタイムアウトの {pct:.0f} % の時間がかかりました",
-    ),
-    "mirror.mdc_hb_slow": (
-        "MDC heartbeat time exceeded 2 s",
-        "MDC ハートビート時間が 2 秒を超えました",
-    ),
-    "system.near_limit": (
-        "{resource} reached {pct:.0f} % of its limit",
-        "{resource} が上限の {pct:.0f} % に達しました",
-    ),
-    "monitor.near_timeout": (
-        "Monitor {name} used {pct:.0f} % of its timeout",
-        "監視 {name} がタイムアウトの {pct:.0f} % を使用しました",
-    ),
+# Final-action names (clpkit.config) as the product's Japanese screens and the
+# guide name them (the guide's server-down tables, SPEC §4).
+FINAL_ACTIONS_JA: dict[str, str] = {
+    "no operation": "何もしない",
+    "no operation (activate/deactivate next resource)": "何もしない (次のリソースを活性/非活性する)",
+    "no operation (do not activate/deactivate next resource)": "何もしない (次のリソースを活性/非活性しない)",
+    "stop group": "グループ停止",
+    "stop resource": "リソース停止",
+    "stop cluster service": "クラスタサービス停止",
+    "stop cluster service and shut down OS": "クラスタサービス停止と OS シャットダウン",
+    "stop cluster service and reboot OS": "クラスタサービス停止と OS 再起動",
+    "shut down OS": "OS シャットダウン",
+    "reboot OS": "OS 再起動",
+    "sysrq panic": "sysrq パニック",
+    "keepalive reset": "keepalive リセット",
+    "keepalive panic": "keepalive パニック",
+    "BMC reset": "BMC リセット",
+    "BMC power off": "BMC パワーオフ",
+    "BMC power cycle": "BMC パワーサイクル",
+    "BMC NMI": "BMC NMI",
+    "I/O fencing": "I/O Fencing",
 }
+
+
+def final_action(name: str | None, lang: str) -> str | None:
+    """A final action's name in ``lang`` (unknown names as written).
+
+    >>> final_action("stop cluster service and reboot OS", "ja")
+    'クラスタサービス停止と OS 再起動'
+    """
+    if name is None or check_lang(lang) == "en":
+        return name
+    return FINAL_ACTIONS_JA.get(name, name)
 
 
 def check_lang(lang: str) -> str:
@@ -250,23 +318,26 @@ def title(name: str, lang: str = "en") -> str:
 
 
 def finding_text(code: str, lang: str, **values) -> str:
-    """A finding's title from its code and values, in ``lang``.
+    """A finding's title from its code and values, in ``lang`` (from :data:`clpkit.findings.TEXTS`).
 
     >>> finding_text("system.near_limit", "en", resource="Open files", pct=91.2)
     'Open files reached 91 % of its limit'
     """
-    en, ja = FINDING_TEXTS[code]
-    return (ja if check_lang(lang) == "ja" else en).format(**values)
+    from clpkit.findings import TEXTS
+
+    return TEXTS[code][check_lang(lang)][0].format(**values)
 
 
 def translate(frame: pl.DataFrame, columns: list[str], lang: str) -> pl.DataFrame:
-    """Cell values of ``columns`` that are message keys, as their text in ``lang``.
+    """Cell values of ``columns`` that are message keys (or final-action names), as their text in ``lang``.
 
     >>> translate(pl.DataFrame({"status": ["missing", "sv1"]}), ["status"], "ja")["status"].to_list()
     ['なし', 'sv1']
     """
     check_lang(lang)
     words = {k: t(k, lang) for k in MESSAGES}
+    if lang == "ja":
+        words.update(FINAL_ACTIONS_JA)
     return frame.with_columns(pl.col(c).replace(words) for c in columns)
 
 

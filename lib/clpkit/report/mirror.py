@@ -153,9 +153,37 @@ def needs_action(rec: pl.DataFrame) -> pl.DataFrame:
     return rec.filter(pl.col("suggested").is_not_null())
 
 
+# Units of the statistics (SPEC 3.2) and of the settings they are compared with.
+STATISTIC_UNITS = {"Sync Ack Time, Max": "ms", "Recovery Ack Time, Max": "ms", "Send Queue, Max": "count",
+                   "Request Queue, Max": "count", "Unmount Time, Max": "s", "Fsck Time, Max": "s",
+                   "MDC HB Time, Max2": "s", "Local-Write Waiting Recovery-Read Time, Total": "s",
+                   "Recovery-Read Waiting Local-Write Time, Total": "s"}
+SETTING_UNITS = {"acktimeout": "s", "sendqueuesize": "count", "reqqueuesize": "count",
+                 "umount_timeout": "s", "fsck_timeout": "s"}
+
+
 def display_table(rec: pl.DataFrame, lang: str) -> pl.DataFrame:
-    """The recommendations with headings in ``lang`` and rounded numbers."""
-    return rec.with_columns(pl.col("observed", "usage_pct").round(1)).rename(
+    """The recommendations for reading: every number with its unit, headings in ``lang``.
+
+    >>> rec = recommendations(pl.DataFrame({"mirror": ["nmp1"], "sync_ack_time_max": [82_417.4]}),
+    ...                       {"nmp1": {"acktimeout": 100}})
+    >>> display_table(rec, "en").row(0)[2:6]
+    ('82,417 ms', 'acktimeout', '100 s', '82.4 %')
+    """
+    from clpkit.report.units import human
+
+    def fmt(col: str, units) -> pl.Expr:
+        return pl.struct(col, "statistic", "setting").map_elements(
+            lambda r: human(r[col], units(r)), return_dtype=pl.String).alias(col)
+
+    shown = rec.with_columns(
+        fmt("observed", lambda r: STATISTIC_UNITS.get(r["statistic"], "")),
+        fmt("current", lambda r: SETTING_UNITS.get(r["setting"] or "", "")),
+        fmt("suggested", lambda r: SETTING_UNITS.get(r["setting"] or "", "")),
+        pl.col("usage_pct").map_elements(lambda v: human(None if v is None else round(v, 1), "%"), return_dtype=pl.String,
+                                         skip_nulls=False),
+    )
+    return shown.rename(
         {c: t(c, lang) for c in ("mirror", "statistic", "observed", "setting", "current", "usage_pct", "suggested", "why")}
     )
 
@@ -202,27 +230,38 @@ def mirror_settings(config) -> dict[str, dict]:
     return found
 
 
+# The unit of each chart's values (SPEC 3.2: averages in bytes/s, Ack times in ms, other times in s).
+UNITS: dict[str, str] = {"throughput": "B/s", "ack": "ms", "queue": "count", "sync_diff": "B", "mdc_hb": "s",
+                         "unmount": "s", "fsck": "s"}
+LABELS: dict[str, str] = {"throughput": "throughput", "ack": "ack_time", "queue": "queue", "sync_diff": "sync_diff",
+                          "mdc_hb": "mdc_hb", "unmount": "unmount_time", "fsck": "fsck_time"}
+
+
 def charts_for(stats: pl.DataFrame, mirror: str, settings, lang: str = "en") -> list:
-    """Every chart of one mirror, each against its configured limit when clp.conf has it."""
+    """The time charts of one mirror, linked on one zoomable time axis, each against its limit when known."""
     from clpkit import charts
 
     ack = settings_value(settings, "acktimeout")
     queue = settings_value(settings, "sendqueuesize") if settings_value(settings, "syncmode") == 0 else None
     limits = {
-        "ack": (ack * 1000 if ack else None, "ack_timeout", "ack_time"),
-        "queue": (queue or None, "send_queue", "queue"),
-        "mdc_hb": (MDC_HB_LIMIT_S, "mdc_hb", "seconds"),
-        "unmount": (settings_value(settings, "umount_timeout"), "unmount_time", "seconds"),
-        "fsck": (settings_value(settings, "fsck_timeout"), "fsck_time", "seconds"),
+        "ack": (ack * 1000 if ack else None, "ack_timeout"),
+        "queue": (queue or None, "send_queue_size"),
+        "mdc_hb": (MDC_HB_LIMIT_S, "mdc_hb_limit"),
+        "unmount": (settings_value(settings, "umount_timeout"), "unmount_timeout"),
+        "fsck": (settings_value(settings, "fsck_timeout"), "fsck_timeout"),
     }
-    out = [charts.lines(series(stats, mirror, "throughput", lang), y_title=t("throughput", lang),
-                        title=t("throughput", lang), lang=lang)]
-    for chart in ("ack", "queue", "sync_diff", "mdc_hb", "unmount", "fsck"):
+    panels, frames = [], []
+    for chart in SERIES:
         frame = series(stats, mirror, chart, lang)
-        if frame.is_empty():
+        if frame.is_empty() and chart != "throughput":
             continue
-        limit, limit_key, y_key = limits.get(chart, (None, chart, "value"))
+        limit, limit_key = limits.get(chart, (None, ""))
         title = " / ".join(t(v, lang) for v in SERIES[chart].values())
-        out.append(charts.against_limit(frame, limit, y_title=t(y_key, lang), limit_label=t(limit_key, lang),
-                                        title=title, lang=lang))
-    return out
+
+        def panel(zoom, frame=frame, chart=chart, limit=limit, limit_key=limit_key, title=title):
+            return charts.against_limit(frame, limit, label=t(LABELS[chart], lang), unit=UNITS[chart],
+                                        limit_label=t(limit_key, lang) if limit_key else "", title=title,
+                                        lang=lang, zoom=zoom)
+        panels.append(panel)
+        frames.append(frame)
+    return [charts.linked(panels, frames, lang=lang)]

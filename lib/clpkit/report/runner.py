@@ -23,6 +23,7 @@ import fcntl
 import html
 import json
 import os
+import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -30,13 +31,14 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from clpkit.problems import ClpkitError
-from clpkit.report import NOTEBOOKS
+from clpkit.problems import ClpkitError, Problem
+from clpkit.report import NOTEBOOKS, data
 from clpkit.report import html as pages
 from clpkit.report.figures import cluster_name as figures_cluster_name
 from clpkit.report.i18n import check_lang, t, title
 
 RUN_FILE = "run.json"
+KERNEL_LOG = "kernels.log"
 STAMP = "%Y-%m-%dT%H%M%SZ"
 
 
@@ -68,6 +70,9 @@ class Run:
     failed: str = ""
     error: str = ""
     seconds: dict[str, float] = field(default_factory=dict)  # per step: figures, each report
+    period_start: str = ""  # the data's period as the summary showed it (since/until when given)
+    period_end: str = ""
+    findings: dict[str, int] = field(default_factory=dict)  # severity -> count, from the summary
 
 
 def run_reports(
@@ -83,6 +88,7 @@ def run_reports(
     names: tuple[str, ...] = NOTEBOOKS,
     now: dt.datetime | None = None,
     jobs: int = 2,
+    tz: str = "",
 ) -> Path:
     """Run the reports of ``bundle`` into a new dated folder under ``out``; return it.
 
@@ -93,9 +99,13 @@ def run_reports(
     """
     import papermill
 
+    from clpkit import zone as zones
+
     check_lang(lang)
     for iso in (since, until):
         _check_iso(iso)
+    if tz:
+        zones.check(tz)
     bundle = Path(bundle).resolve()
     if not bundle.exists():
         raise ClpkitError(f"{bundle}: no such bundle (directory or log-collection archive)")
@@ -109,17 +119,29 @@ def run_reports(
         raise ClpkitError(f"{nb_dir}: no notebook {', '.join(f'{n}.ipynb' for n in missing)}")
     out = Path(out).resolve()
 
-    with tempfile.TemporaryDirectory(prefix="clpkit-report-") as work:
-        unpacked = unpack(bundle, Path(work))
-        cluster = _cluster_of(unpacked)  # a bundle that cannot be opened stops here, before any folder
+    with tempfile.TemporaryDirectory(prefix="clpkit-report-") as work, ThreadPoolExecutor(max_workers=1) as checker:
+        lost: list[Problem] = []
+        unpacked = unpack(bundle, Path(work), lost)
+        problems_file = Path(work) / "input-problems.json"
+        write_problems(problems_file, lost)
+        opened = data.open_bundle(unpacked, tz, str(problems_file))  # a bundle that cannot be opened stops here
+        cluster = figures_cluster_name(opened, unpacked)
+        # What the input lacked goes to stderr too; found while the notebooks run (it parses every table).
+        incomplete = checker.submit(_stderr_lines_and_close, opened)
         out.mkdir(parents=True, exist_ok=True)
         run_dir = _new_run_dir(out, now or dt.datetime.now(dt.UTC))
         run = Run(folder=run_dir.name, cluster=cluster, bundle=str(bundle), since=since, until=until, lang=lang,
                   started=_now())
         _write_run(run_dir, run)
-        values = {"bundle": str(unpacked), "since": since, "until": until, "lang": lang,
-                  "history": str(out), "run_dir": str(run_dir), "reports": ",".join(selected)}
+        values = {"bundle": str(unpacked), "since": since, "until": until, "lang": lang, "tz": tz,
+                  "problems": str(problems_file), "history": str(out), "run_dir": str(run_dir),
+                  "reports": ",".join(selected)}
         pages.vega_bundle()  # build the inlined JavaScript once, before the workers need it
+
+        def page_of(name: str) -> dict:
+            """Title, language and the bar of links of one report page."""
+            return {"lang": lang, "title": f"{title(name, lang)} — {cluster}",
+                    "nav": pages.nav_html(nav_links(selected, lang), current=f"{name}.html")}
 
         def execute(name: str) -> tuple[str, str, float]:
             """Run one notebook and write its page; the error text ('' on success)."""
@@ -130,17 +152,20 @@ def run_reports(
                 papermill.execute_notebook(
                     str(source), str(target), kernel_name="python3", language="python", progress_bar=False,
                     parameters={k: v for k, v in values.items() if k in declared}, cwd=str(run_dir),
+                    kernel_manager_class=_ipc_kernel_manager(Path(work), run_dir / KERNEL_LOG),
                 )
             except Exception as exc:  # papermill saved the partial notebook at target
                 if target.exists():
-                    _write_atomic(run_dir / f"{name}.html", pages.export(target, show_code=True, lang=lang))
+                    _write_atomic(run_dir / f"{name}.html", pages.export(target, show_code=True, **page_of(name)))
                 return name, _first_line(exc), time.perf_counter() - clock
-            _write_atomic(run_dir / f"{name}.html", pages.export(target, show_code=show_code, lang=lang))
+            _write_atomic(run_dir / f"{name}.html", pages.export(target, show_code=show_code, **page_of(name)))
             return name, "", time.perf_counter() - clock
 
         # Each notebook has its own kernel (a process); threads only wait for them.
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             results = list(pool.map(execute, selected))
+        for line in incomplete.result():
+            print(line, file=sys.stderr)
     for name, error, seconds in results:
         run.seconds[name] = round(seconds, 2)
         if not error:
@@ -153,29 +178,37 @@ def run_reports(
         names_failed = ", ".join(name for name, _ in failures)
         raise ClpkitError(f"report {names_failed} failed: {run.error} (partial output in {run_dir})")
 
-    _write_atomic(run_dir / "index.html", run_index(run))
     run.status, run.finished = "ok", _now()
+    read_summary(run_dir, run)
+    _write_atomic(run_dir / "index.html", run_index(run))
     _write_run(run_dir, run)
     with _locked(out):
         _write_atomic(out / "index.html", top_index(out, lang))
     return run_dir
 
 
-def unpack(bundle: Path, work: Path) -> Path:
+def unpack(bundle: Path, work: Path, problems: list[Problem] | None = None) -> Path:
     """The bundle with its server archives extracted once, for every notebook to share.
 
     Each notebook opens the bundle in its own kernel; left as archives, each
     would inflate them again (seconds per notebook on a month of statistics).
     A folder without archives is used as it is. Extraction is the bundle's
-    own safe one (:func:`clpkit.archive.extract`); what it refuses is left
-    out here as it would be there. File sources in evidence read
-    ``sv1/...`` instead of ``sv1.tar.gz/...``.
+    own safe one (:func:`clpkit.archive.extract`); what it refuses or cannot
+    read is appended to ``problems`` (the pages' "incomplete input" notice
+    shows it). File sources in evidence read ``sv1/...`` instead of
+    ``sv1.tar.gz/...``.
     """
     from clpkit.archive import archive_stem, extract, is_archive
 
+    problems = problems if problems is not None else []
+
+    def take(archive: Path, dest: Path, label: str) -> None:
+        for p in extract(archive, dest):
+            problems.append(Problem(archive_stem(archive), label, p.line, p.reason))
+
     if bundle.is_file() and is_archive(bundle):
         dest = work / archive_stem(bundle)
-        extract(bundle, dest)
+        take(bundle, dest, bundle.name)
         return dest
     if not bundle.is_dir() or not any(is_archive(p) for p in bundle.iterdir() if p.is_file()):
         return bundle
@@ -183,27 +216,83 @@ def unpack(bundle: Path, work: Path) -> Path:
     target.mkdir()
     for entry in sorted(bundle.iterdir()):
         if entry.is_file() and is_archive(entry):
-            extract(entry, target / archive_stem(entry))
+            take(entry, target / archive_stem(entry), f"{bundle.name}/{entry.name}")
         else:
             (target / entry.name).symlink_to(entry)
     return target
 
 
-def _cluster_of(bundle: Path) -> str:
-    """The cluster name (clp.conf), read before the run starts; opening fails early on a bad bundle."""
-    from clpkit.report import data
+def _ipc_kernel_manager(folder: Path, log: Path):
+    """A kernel manager on local sockets (IPC) in ``folder``, the kernel's stderr in ``log``.
 
-    opened = data.open_bundle(bundle)
+    The kernel warns on stderr at every start that TCP is not encrypted;
+    six reports made six warnings, so a cron job mailed root every run.
+    Unix sockets in the run's private temporary folder are both private and
+    quiet; each kernel gets its own socket name (kernels run side by side).
+    What a kernel still prints (a message at shutdown) goes to the run's
+    ``kernels.log``; a notebook's failure is reported by the run itself.
+    """
+    import uuid
+
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class IPCKernelManager(AsyncKernelManager):
+        @default("transport")
+        def _transport_default(self):
+            return "ipc"
+
+        @default("ip")
+        def _ip_default(self):
+            return str(folder / f"k-{uuid.uuid4().hex[:12]}")
+
+        async def start_kernel(self, **kw):
+            with open(log, "ab") as err:  # the child keeps its own copy of the descriptor
+                kw.setdefault("stderr", err)
+                return await super().start_kernel(**kw)
+
+    return IPCKernelManager
+
+
+def write_problems(path: Path, problems: list[Problem]) -> None:
+    """The problems met while unpacking, for the notebooks (:func:`clpkit.report.data.open_bundle`)."""
+    path.write_text(json.dumps([asdict(p) for p in problems], ensure_ascii=False), encoding="utf-8")
+
+
+def _stderr_lines_and_close(opened) -> list[str]:
+    from clpkit.health import stderr_lines
+
     try:
-        return figures_cluster_name(opened, bundle)
+        return stderr_lines(opened, parse=True)
     finally:
-        close = getattr(opened, "close", None)
-        if close:
-            close()
+        opened.close()
 
 
-def runs(out: Path) -> list[Run]:
-    """The successful runs under ``out``, newest first."""
+def nav_links(names: list[str], lang: str) -> list[tuple[str, str]]:
+    """The links at the top of every page of a run: this run, its reports, every run."""
+    return [("index.html", t("this_run", lang)), *[(f"{n}.html", title(n, lang)) for n in names],
+            ("../index.html", t("back_to_runs", lang))]
+
+
+def read_summary(run_dir: Path, run: Run) -> None:
+    """The period and findings counts the summary stored (figures.parquet), into ``run``."""
+    import polars as pl
+
+    path = run_dir / "figures.parquet"
+    if not path.is_file():
+        return
+    try:
+        fig = pl.read_parquet(path)
+    except Exception:  # a damaged file leaves the index without counts, not the run failed
+        return
+    counts = fig.filter(pl.col("metric").str.starts_with("findings."))
+    run.findings = {m.removeprefix("findings."): int(v) for m, v in counts.select("metric", "value").iter_rows()}
+    if "period_start" in fig.columns and fig.height:
+        run.period_start, run.period_end = fig["period_start"][0] or "", fig["period_end"][0] or ""
+
+
+def runs(out: Path, *, failed: bool = False) -> list[Run]:
+    """The successful runs under ``out`` (and the failed ones when asked), newest first."""
     found = []
     for path in sorted(out.glob(f"*/{RUN_FILE}"), reverse=True):
         try:
@@ -211,40 +300,75 @@ def runs(out: Path) -> list[Run]:
             run = Run(**data)
         except (ValueError, TypeError):
             continue
-        if run.status == "ok":
+        if run.status == "ok" or (failed and run.status == "failed"):
             found.append(run)
     return found
 
 
+SEVERITY_ORDER = ("critical", "error", "warning", "info")
+
+
+def _period(run: Run, lang: str) -> str:
+    first = run.since or run.period_start or t("from_start", lang)
+    last = run.until or run.period_end or t("to_end", lang)
+    return f"{first} – {last}"
+
+
+def _findings_cells(run: Run) -> str:
+    if not run.findings:
+        return "".join('<td class="num">–</td>' for _ in SEVERITY_ORDER)
+    return "".join(f'<td class="num">{run.findings.get(s, 0)}</td>' for s in SEVERITY_ORDER)
+
+
+def _status_cell(run: Run, lang: str) -> str:
+    words = t("ok", lang) if run.status == "ok" else f"{t('failed', lang)}: {run.failed}"
+    return f'<td class="clpkit-status-{html.escape(run.status)}">{html.escape(words)}</td>'
+
+
 def run_index(run: Run) -> str:
-    """The page of one run: its reports, period and cluster."""
+    """The page of one run: cluster, period, status, findings, its reports."""
+    lang = run.lang
     items = "\n".join(
-        f'<li><a href="{name}.html">{html.escape(title(name, run.lang))}</a></li>'
-        for name in run.reports
+        f'<li><a href="{name}.html">{html.escape(title(name, lang))}</a></li>' for name in run.reports
     )
-    period = f"{run.since or t('from_start', run.lang)} – {run.until or t('to_end', run.lang)}"
+    head = "".join(f"<th>{t(k, lang)}</th>" for k in ("cluster", "period", "status", "language"))
+    sev = "".join(f"<th>{t('findings', lang)}: {t(s, lang)}</th>" for s in SEVERITY_ORDER)
+    row = (f"<tr><td>{html.escape(run.cluster)}</td><td>{html.escape(_period(run, lang))}</td>"
+           f"{_status_cell(run, lang)}<td>{LANGUAGE_NAMES.get(lang, lang)}</td>{_findings_cells(run)}</tr>")
     body = (
-        f"<p>{t('cluster', run.lang)}: {html.escape(run.cluster)}<br>{t('period', run.lang)}: {html.escape(period)}"
-        f"<br>{t('generated', run.lang)}: {html.escape(run.started)}</p>\n<ul>\n{items}\n</ul>\n"
-        f'<p><a href="../index.html">{t("back_to_runs", run.lang)}</a></p>'
+        f'<table class="clpkit-table"><thead><tr>{head}{sev}</tr></thead><tbody>{row}</tbody></table>\n'
+        f"<p>{t('generated', lang)}: {html.escape(run.started)}</p>\n<h2>{t('reports', lang)}</h2>\n<ul>\n{items}\n</ul>"
     )
-    return pages.page(f"{t('reports', run.lang)}: {run.cluster} {run.folder}", body, run.lang)
+    nav = pages.nav_html(nav_links(run.reports, lang), current="index.html")
+    return pages.page(f"{t('reports', lang)}: {run.cluster} {run.folder}", body, lang, nav=nav)
+
+
+LANGUAGE_NAMES = {"en": "English", "ja": "日本語"}
 
 
 def top_index(out: Path, lang: str = "en") -> str:
-    """The page listing every successful run under ``out``, newest first."""
+    """The page listing the runs under ``out``, newest first: period, status, language, findings, reports."""
     rows = "\n".join(
-        f'<tr><td><a href="{r.folder}/index.html">{r.folder}</a></td><td>{html.escape(r.cluster)}</td>'
-        f"<td>{html.escape(r.since or '-')} – {html.escape(r.until or '-')}</td>"
-        f"<td>{_report_links(r)}</td></tr>"
-        for r in runs(out)
+        f'<tr><td data-sort="{r.folder}">{_run_link(r)}</td><td>{html.escape(r.cluster)}</td>'
+        f"<td>{html.escape(_period(r, lang))}</td>{_status_cell(r, lang)}"
+        f"<td>{LANGUAGE_NAMES.get(r.lang, r.lang)}</td>{_findings_cells(r)}"
+        f"<td>{_report_links(r, lang)}</td></tr>"
+        for r in runs(out, failed=True)
     )
-    head = "".join(f"<th>{t(k, lang)}</th>" for k in ("run", "cluster", "period", "reports"))
-    return pages.page(t("runs", lang), f"<table><tr>{head}</tr>\n{rows}\n</table>", lang)
+    head = "".join(f"<th>{t(k, lang)}</th>" for k in ("run", "cluster", "period", "status", "language"))
+    head += "".join(f"<th>{t(s, lang)}</th>" for s in SEVERITY_ORDER) + f"<th>{t('reports', lang)}</th>"
+    return pages.page(t("runs", lang), f'<table class="clpkit-table"><thead><tr>{head}</tr></thead><tbody>\n{rows}\n</tbody></table>', lang)
 
 
-def _report_links(run: Run) -> str:
-    return " ".join(f'<a href="{run.folder}/{name}.html">{name}</a>' for name in run.reports)
+def _run_link(run: Run) -> str:
+    if run.status == "ok":
+        return f'<a href="{run.folder}/index.html">{run.folder}</a>'
+    return html.escape(run.folder)
+
+
+def _report_links(run: Run, lang: str) -> str:
+    names = run.reports if run.status == "ok" else [run.failed] if run.failed else []
+    return " · ".join(f'<a href="{run.folder}/{name}.html">{html.escape(title(name, lang))}</a>' for name in names)
 
 
 def _new_run_dir(out: Path, when: dt.datetime) -> Path:

@@ -61,6 +61,34 @@ def counts_panels(stats: pl.DataFrame, lang: str = "en", max_points: int = 400) 
     return panels(to_long(stats, series, by=("server",)), max_points)
 
 
+# Metric families, one chart each (SPEC 3.3 names; CPU parts are in 10 ms per sample, shown as % of CPUTotal).
+CPU_PARTS = {"CPUUser": "cpu_user", "CPUSystem": "cpu_system", "CPUIOWait": "cpu_iowait", "CPUSteal": "cpu_steal"}
+MEMORY_PARTS = {"MemoryCurrentSize": "memory_used", "MemoryCached": "memory_cached", "MemoryDirty": "memory_dirty"}
+SWAP_PARTS = {"SwapCurrentSize": "swap_used"}
+
+
+def cpu_long(stats: pl.DataFrame, lang: str = "en") -> pl.DataFrame:
+    """CPU user, system, I/O wait and steal as % of the sample's CPU time (time, server, series, value)."""
+    total = column(stats, "CPUTotal")
+    parts = {c: t(k, lang) for name, k in CPU_PARTS.items() if (c := column(stats, name))}
+    if total is None or not parts:
+        return to_long(stats.clear(), {}, by=("server",))
+    share = stats.select("time", "server", *[
+        (100.0 * pl.col(c).cast(pl.Float64) / pl.col(total).cast(pl.Float64).replace(0, None)).alias(c) for c in parts])
+    return to_long(share, parts, by=("server",))
+
+
+def cpu_frame(stats: pl.DataFrame, lang: str = "en", max_points: int = 400) -> pl.DataFrame:
+    """:func:`cpu_long` bucketed for one chart."""
+    return downsample(cpu_long(stats, lang), max_points=max_points)
+
+
+def total_of(stats: pl.DataFrame, field: str) -> float | None:
+    """The largest total of a field over servers (MemoryTotalSize, SwapTotalSize): the family's limit line."""
+    col = column(stats, field)
+    return None if col is None or stats.is_empty() else stats[col].cast(pl.Float64).max()
+
+
 def limit_usage(stats: pl.DataFrame, lang: str = "en") -> pl.DataFrame:
     """Per server and resource: mean and max % of its limit, and the last limit."""
     rows = []
@@ -106,3 +134,52 @@ def anomalies(stats: pl.DataFrame, lang: str = "en", sigma: float = ANOMALY_SIGM
         .head(top)
         .select("time", "server", "series", pl.col("value").round(1), pl.col("mean").round(1), "zscore")
     )
+
+
+LIMIT_UNITS = {"memory": "B", "swap": "B", "threads": "count", "open_files": "count", "inodes": "count"}
+
+
+def usage_table(usage: pl.DataFrame, lang: str = "en") -> pl.DataFrame:
+    """:func:`limit_usage` for reading: the limit with its unit (16 GiB, 65,536), percentages as such."""
+    from clpkit.report.units import human
+
+    units = {t(k, lang): u for k, u in LIMIT_UNITS.items()}
+    return usage.with_columns(
+        pl.struct("resource", "limit").map_elements(lambda r: human(r["limit"], units.get(r["resource"], "")),
+                                                    return_dtype=pl.String).alias("limit"))
+
+
+def charts_for(stats: pl.DataFrame, lang: str = "en") -> list:
+    """The page's time charts, one per family (CPU, memory, swap, use of limits, counts), linked on one axis.
+
+    Above :data:`clpkit.report.data.PANEL_SERVERS` servers each family has
+    one chart per server (:func:`~clpkit.report.data.panels`), so lines do not crowd.
+    """
+    from clpkit import charts
+
+    mem_total, swap_total = total_of(stats, "MemoryTotalSize"), total_of(stats, "SwapTotalSize")
+    families = [
+        ("cpu", cpu_long(stats, lang), "cpu_share", "%", None, ""),
+        ("memory", to_long(stats, {k: t(v, lang) for k, v in MEMORY_PARTS.items()}, by=("server",)), "size", "B",
+         mem_total, "memory_total"),
+        ("swap", to_long(stats, {k: t(v, lang) for k, v in SWAP_PARTS.items()}, by=("server",)), "size", "B",
+         swap_total, "swap_total"),
+        ("limits_use", utilisation(stats, lang), "utilisation_pct", "%", None, ""),
+        ("processes_threads_files", to_long(stats, {PROCESSES: t("processes", lang), LIMITS["threads"][0]: t("threads", lang),
+                                                    LIMITS["open_files"][0]: t("open_files", lang)}, by=("server",)),
+         "count_of", "count", None, ""),
+    ]
+    made, frames = [], []
+    for key, long, label, unit, limit, limit_key in families:
+        if long.is_empty():
+            continue
+        for server, frame in panels(long, 400):
+            heading = f"{t(key, lang)}: {server}" if server else t(key, lang)
+
+            def chart(z, frame=frame, heading=heading, label=label, unit=unit, limit=limit, limit_key=limit_key):
+                return charts.against_limit(frame, limit, label=t(label, lang), unit=unit,
+                                            limit_label=t(limit_key, lang) if limit_key else "", title=heading,
+                                            lang=lang, zoom=z)
+            made.append(chart)
+            frames.append(frame)
+    return [charts.linked(made, frames, lang=lang)] if made else []

@@ -6,10 +6,9 @@ error-level events of the :data:`DEFAULT_HOURS` hours before the last one
 opens on it rather than on months of routine lines.
 
 Events are UTC-aware (after the clock-offset correction); statistics are
-the servers' naive local time. The charts put both on one naive axis by
-dropping the zone (servers keep their clock in UTC on most clusters; when
-they do not, the overlay is shifted by the zone offset, and the tables say
-which times are which).
+the servers' naive local time. The incident page converts the events into
+the servers' zone (:attr:`clpkit.bundle.Bundle.zone`) first, so dropping
+the zone puts both on one naive local axis.
 
 >>> import datetime as dt
 >>> times = [dt.datetime(2026, 1, 1, h, tzinfo=dt.UTC) for h in (1, 10, 12)]
@@ -64,9 +63,12 @@ def naive(frame: pl.DataFrame, col: str = "time") -> pl.DataFrame:
     return frame
 
 
-def events_in_window(events: pl.DataFrame, since: str, until: str) -> pl.DataFrame:
-    """The events of the window, naive times, sorted."""
-    return naive(data.window(events, since, until)).sort("time")
+def events_in_window(events: pl.DataFrame, since: str, until: str, zone=None) -> pl.DataFrame:
+    """The events of the window, naive times (in the zone the events are in), sorted.
+
+    ``zone`` reads bounds without an offset (the servers' zone, :attr:`Bundle.zone`).
+    """
+    return naive(data.window(events, since, until, zone=zone)).sort("time")
 
 
 def chart_events(events: pl.DataFrame) -> pl.DataFrame:
@@ -91,3 +93,81 @@ def marks(events: pl.DataFrame, every: str = "5m") -> pl.DataFrame:
         "time",
         label=pl.concat_str(pl.col("server"), pl.lit(": "), pl.col("message").cast(pl.String).str.slice(0, 80), ignore_nulls=True),
     ).head(200)
+
+
+REPEAT_KEY = ("server", "level", "module", "event_id", "message")
+# Numbers standing alone in a message (times, durations, return codes), not those in names such as mdw1.
+NUMBERS = r"\b\d+(?:[.:/]\d+)*\b"
+
+
+def event_table(events: pl.DataFrame, lang: str = "en") -> pl.DataFrame:
+    """The events of the window for reading: repeats collapsed into one row with a count, file:line of each.
+
+    A monitor failing every minute writes the same line a hundred times (only
+    its times and durations differ); one row says when it started, when it
+    last happened and how often ("×128"), and where the first one is written
+    (file:line). Lines that differ only in their standalone numbers count as
+    repeats; names such as ``mdw1`` and ``mdw2`` stay apart.
+
+    >>> import datetime as dt
+    >>> ev = pl.DataFrame({"time": [dt.datetime(2026, 1, 1, 0, m) for m in range(3)], "server": ["sv1"] * 3,
+    ...     "level": ["ERROR"] * 3, "module": ["rm"] * 3, "event_id": [9, 9, 9],
+    ...     "message": ["mdw1 failed in 112 ms", "mdw1 failed in 98 ms", "mdw2 failed in 98 ms"],
+    ...     "source": ["sv1/log/alert.log"] * 3, "line": [10, 11, 12]})
+    >>> event_table(ev).select("count", "source").rows()
+    [('×2', 'sv1/log/alert.log:10'), ('', 'sv1/log/alert.log:12')]
+    """
+    from clpkit.report.i18n import t
+
+    keys = [c for c in REPEAT_KEY if c in events.columns and c != "message"]
+    where = (pl.col("source").cast(pl.String) + pl.lit(":") + pl.col("line").cast(pl.String)) \
+        if {"source", "line"} <= set(events.columns) else pl.lit(None, pl.String)
+    shape = pl.col("message").cast(pl.String).str.replace_all(NUMBERS, "#") if "message" in events.columns else pl.lit("")
+    grouped = (
+        events.sort("time").with_columns(_where=where, _shape=shape)
+        .group_by([*keys, "_shape"], maintain_order=True)
+        .agg(pl.col("time").min().alias("time"), pl.col("time").max().alias("last_time"),
+             pl.len().alias("_n"), pl.col("_where").first().alias("source"),
+             *([pl.col("message").first()] if "message" in events.columns else []))
+        .sort("time")
+        .with_columns(count=pl.when(pl.col("_n") > 1).then(pl.format("×{}", pl.col("_n"))).otherwise(pl.lit("")),
+                      last_time=pl.when(pl.col("_n") > 1).then(pl.col("last_time")))
+    )
+    return grouped.select("time", "last_time", "count", *keys, *(["message"] if "message" in events.columns else []),
+                          "source")
+
+
+def charts_for(shown: pl.DataFrame, rules: pl.DataFrame, mirror_stats: pl.DataFrame, system_stats: pl.DataFrame,
+               lang: str, axis: list[str] | None) -> list:
+    """The window's time charts linked on one axis: events, each mirror's Ack time, CPU and use of limits.
+
+    Error events are labelled markers on the metric charts.
+    """
+    from clpkit import charts
+    from clpkit.report import mirror, system
+    from clpkit.report.i18n import t
+
+    panels, frames = [], []
+    if shown.height:
+        panels.append(lambda z: charts.event_timeline(shown, title=t("events", lang), lang=lang, zoom=z))
+        frames.append(shown)
+    names = sorted(mirror_stats["mirror"].drop_nulls().unique().to_list()) if "mirror" in mirror_stats.columns else []
+    for name in names:
+        ack = mirror.series(mirror_stats, name, "ack", lang)
+        if ack.height:
+            panels.append(lambda z, ack=ack, name=name: charts.overlay(charts.lines(
+                ack, label=t("ack_time", lang), unit="ms", title=f"{name}: {t('ack_time', lang)}", lang=lang, zoom=z),
+                rules, lang=lang))
+            frames.append(ack)
+    cpu = system.cpu_frame(system_stats, lang)
+    if cpu.height:
+        panels.append(lambda z: charts.overlay(charts.lines(
+            cpu, label=t("cpu_share", lang), unit="%", title=t("cpu", lang), lang=lang, zoom=z), rules, lang=lang))
+        frames.append(cpu)
+    util = system.utilisation_chart_frame(system_stats, lang)
+    if util.height:
+        panels.append(lambda z: charts.overlay(charts.lines(
+            util, label=t("utilisation_pct", lang), unit="%", title=t("limits_use", lang), lang=lang, zoom=z),
+            rules, lang=lang))
+        frames.append(util)
+    return [charts.linked(panels, frames, lang=lang, domain=axis)] if panels else []

@@ -1,0 +1,43 @@
+"""Numbers as people read them: bytes in KiB/MiB/GiB, thousands separated, the unit beside.
+
+Charts and tables of the reports print every number through :func:`human`
+so that "17,179,869,184" reads "16 GiB" and a limit line says what it is.
+
+>>> human(17_179_869_184, "B"), human(20_000_000, "B/s"), human(82417.4, "ms"), human(3, "count")
+('16 GiB', '19.1 MiB/s', '82,417 ms', '3')
+>>> human(0.25, "s"), human(None, "s")
+('0.25 s', '–')
+"""
+
+from __future__ import annotations
+
+import math
+
+_BINARY = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
+
+
+def human(value: float | int | None, unit: str = "") -> str:
+    """``value`` with ``unit`` ('count' and '' print the bare number)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if unit in ("B", "B/s"):
+        return _bytes(float(value)) + ("/s" if unit == "B/s" else "")
+    text = _number(float(value))
+    return text if unit in ("", "count") else f"{text} {unit}" if unit != "%" else f"{text} %"
+
+
+def _bytes(value: float) -> str:
+    step = 0
+    while abs(value) >= 1024 and step < len(_BINARY) - 1:
+        value /= 1024
+        step += 1
+    digits = 0 if step == 0 or abs(value) >= 100 or value == int(value) else 1
+    return f"{value:,.{digits}f} {_BINARY[step]}"
+
+
+def _number(value: float) -> str:
+    if value == int(value) or abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:,.1f}".rstrip("0").rstrip(".")
+    return f"{value:.3g}"
