@@ -21,9 +21,9 @@
 # (`scripts/new-runbook-notebook.py add-resource-online`): edit the procedure, not this file.
 
 # %% tags=["parameters"]
-group: str = "failover1"  # the group that gets the resource
+group: str = ""  # the group that gets the resource; empty: the cluster's only group (example failover1)
 type: str = "exec"  # the new resource's type: exec, disk, fip, vip or volmgr
-name: str = "exec2"  # the new resource's name
+name: str = ""  # the new resource's name; empty: the type and the first free number (example exec2)
 xml: str = "/var/tmp/clpkit/clpconf-new"  # directory on the console server holding the saved clp.conf
 os: str = "linux"  # linux | windows: where Cluster WebUI saved the configuration: linux or windows
 servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)

@@ -21,7 +21,7 @@
 # (`scripts/new-runbook-notebook.py add-server`): edit the procedure, not this file.
 
 # %% tags=["parameters"]
-server: str = "sv3"  # the server to add
+server: str = ""  # the server to add; required with a clp.conf (example sv3)
 servers: str = ""  # the servers already in the cluster; empty: those of clp.conf (example sv1,sv2)
 mirror: str = "config"  # config | yes | no: mirror or hybrid disk resources exist: config, yes or no
 hybrid: bool = False  # the new server will run hybrid disk resources (joins a server group)

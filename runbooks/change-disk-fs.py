@@ -21,9 +21,9 @@
 # (`scripts/new-runbook-notebook.py change-disk-fs`): edit the procedure, not this file.
 
 # %% tags=["parameters"]
-device: str = "/dev/sdb5"  # the disk resource's partition (clp.conf's value wins when given)
+device: str = ""  # the disk resource's partition; empty: clp.conf's (example /dev/sdb5)
 fs: str = "ext4"  # the new file system, as mkfs -t takes it
-resource: str = "disk1"  # the disk resource whose file system changes
+resource: str = ""  # the disk resource whose file system changes; empty: the cluster's only one (example disk1)
 servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)
 server: str = ""  # where clproset and mkfs run; empty: the first server
 config: str = ""  # the cluster's clp.conf; empty: example names and defaults

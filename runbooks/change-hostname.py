@@ -21,8 +21,8 @@
 # (`scripts/new-runbook-notebook.py change-hostname`): edit the procedure, not this file.
 
 # %% tags=["parameters"]
-server: str = "sv2"  # the server's current host name
-new_name: str = "sv2-new"  # its new host name
+server: str = ""  # the server's current host name; empty: the cluster's only one (example sv2)
+new_name: str = ""  # its new host name; required with a clp.conf (example sv2-new)
 init: str = "systemd"  # systemd | initd: systemd or initd
 suse: bool = False  # SUSE: chkconfig --del takes --force
 servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)

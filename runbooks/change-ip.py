@@ -21,8 +21,10 @@
 # (`scripts/new-runbook-notebook.py change-ip`): edit the procedure, not this file.
 
 # %% tags=["parameters"]
-server: str = "sv2"  # the server whose address changes
-new_ip: str = "192.168.10.12"  # the new address; for a netmask change, address/prefix (e.g. 192.168.10.12/25)
+server: str = ""  # the server whose address changes; empty: the cluster's only candidate (example sv2)
+new_ip: str = ""  # the new address (required with a clp.conf; example 192.168.10.12); for a netmask change, address/prefix
+device: str = ""  # the device id in clp.conf whose address changes; empty: the server's only address
+subnet_check: bool = True  # refuse a new address outside the subnet of the other servers' same device
 change: str = "address"  # address | netmask: address (interconnect or mirror connect) or netmask (subnet mask only)
 init: str = "systemd"  # systemd | initd: systemd or initd
 suse: bool = False  # SUSE: chkconfig --del takes --force
@@ -46,7 +48,7 @@ from clpkit.runbook.notebook import open_runbook
 
 rb = open_runbook(
     "change-ip",
-    dict(server=server, new_ip=new_ip, change=change, init=init, suse=suse, servers=servers, console=console, backup_dir=backup_dir, edited_dir=edited_dir),
+    dict(server=server, new_ip=new_ip, device=device, subnet_check=subnet_check, change=change, init=init, suse=suse, servers=servers, console=console, backup_dir=backup_dir, edited_dir=edited_dir),
     config=config, mode=mode, confirm=confirm, hosts=hosts, known_hosts=known_hosts, identity=identity,
     run_dir=run_dir, confirmed_steps=confirmed_steps, transport=transport, poll_interval=poll_interval or None,
 )

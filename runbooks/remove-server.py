@@ -21,7 +21,7 @@
 # (`scripts/new-runbook-notebook.py remove-server`): edit the procedure, not this file.
 
 # %% tags=["parameters"]
-server: str = "sv3"  # the server to remove
+server: str = ""  # the server to remove; empty: the cluster's only candidate (example sv3)
 servers: str = ""  # sv1,sv2,sv3; empty: the servers of clp.conf (example sv1,sv2,sv3 without one)
 mirror: str = "config"  # config | yes | no: mirror or hybrid disk resources exist: config, yes or no
 config: str = ""  # the cluster's clp.conf; empty: example names and defaults

@@ -22,9 +22,9 @@
 
 # %% tags=["parameters"]
 variant: str = "mirror-new-disk"  # shared-disk | mirror-new-disk | mirror-reuse-disk | hybrid-new-disk | hybrid-shared-disk | hybrid-reuse-disk | hybrid-shared-server: see VARIANTS
-server: str = "sv2"  # the server being replaced
+server: str = ""  # the server being replaced; empty: the cluster's only candidate (example sv2)
 servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)
-resource: str = "md1"  # the mirror (md) or hybrid (hd) disk resource; unused for shared-disk
+resource: str = ""  # the mirror (md) or hybrid (hd) disk resource; empty: every one of the server (example md1/hd1)
 partner: str = ""  # hybrid-shared-disk: the server sharing the disk with the replaced one
 disk_used_before: bool = False  # mirror-new-disk: the new disk once served as a mirror disk
 cluster_partition: str = ""  # its cluster partition (diskdev/cppath), when no clp.conf is given

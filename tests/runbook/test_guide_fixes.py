@@ -42,7 +42,7 @@ def test_replacing_both_disks_brings_every_stopped_server_back(tmp_path):
         + "".join(f'<server name="{s}"><priority>{i}</priority></server>' for i, s in enumerate(THREE))
         + '<group name="g"><resource name="md@md1"/></group><resource><md name="md1"><parameters>'
         '<diskdev><dppath>/dev/sdb2</dppath><cppath>/dev/sdb1</cppath></diskdev></parameters></md></resource></root>\n')
-    p = replace_mirror_disk.plan(replace_mirror_disk.Params(layout="both"), clpconfig.load(conf))
+    p = replace_mirror_disk.plan(replace_mirror_disk.Params(layout="both", server="sv2", source="sv1"), clpconfig.load(conf))
     assert all(set(h) == set(THREE) for h in on(p, "systemctl"))
     assert [set(h) for h in on(p, "reboot")] == [set(THREE)]
     wait = next(s for s in p.steps if s.kind == "wait" and s.command == "clpstat")
@@ -117,4 +117,4 @@ def test_shared_disk_variant_is_refused_on_a_mirror_cluster():
 
     config = clpconfig.load(Path(__file__).resolve().parents[1] / "procedures" / "data" / "clp.conf")
     with pytest.raises(ClpkitError, match="choose the mirror-\\* or hybrid-\\* variant"):
-        replace_server.plan(replace_server.Params(variant="shared-disk"), config)
+        replace_server.plan(replace_server.Params(variant="shared-disk", server="sv2"), config)

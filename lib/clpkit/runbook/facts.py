@@ -33,6 +33,27 @@ def human_duration(seconds: float) -> str:
     return f"{minutes // 60} h {minutes % 60} min"
 
 
+def copy_seconds(mirror_stats, size_bytes: int, mirror: str | None = None) -> tuple[float, float] | None:
+    """(best, median) seconds a full copy of ``size_bytes`` takes at the Send rates seen; None without a rate.
+
+    >>> import polars as pl
+    >>> copy_seconds(pl.DataFrame({"mirror": ["nmp1"] * 2, "send_avg": [0.0, 2**20]}), 60 * 2**20, "nmp1")
+    (60.0, 60.0)
+    """
+    import polars as pl
+
+    frame = mirror_stats
+    if "send_avg" not in frame.columns:
+        return None
+    if mirror is not None and "mirror" in frame.columns:
+        frame = frame.filter(pl.col("mirror") == mirror)
+    rates = frame.get_column("send_avg").cast(pl.Float64).drop_nulls()
+    rates = rates.filter(rates > 0)
+    if rates.len() == 0:
+        return None
+    return size_bytes / float(rates.max()), size_bytes / float(rates.median())
+
+
 def copy_estimate(mirror_stats, size_bytes: int, mirror: str | None = None) -> str:
     """How long a full copy of ``size_bytes`` takes at the Send rates seen.
 

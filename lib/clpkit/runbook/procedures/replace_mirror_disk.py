@@ -39,10 +39,10 @@ class Params:
     copy: str = "online"  # online: copy while the group runs on the source (A); offline: group stopped (B)
     init: str = "systemd"  # systemd | initd
     suse: bool = False  # SUSE: chkconfig --del takes --force
-    resource: str = "md1"  # mirror (md) or hybrid (hd) disk resource
+    resource: str = ""  # mirror (md) or hybrid (hd) disk resource; empty: the cluster's only one (example md1)
     group: str = ""  # the group holding the resource; empty: from clp.conf, else failover1
-    server: str = "sv2"  # the server whose disk is replaced
-    source: str = "sv1"  # the server the data is copied from
+    server: str = ""  # the server whose disk is replaced; empty: the only one that fits (example sv2)
+    source: str = ""  # the server the data is copied from; empty: the other server of the resource (example sv1)
     raid_method: str = "mkinit"  # raid: mkinit (clpmdinit --create force) | dd (dd + --create quick)
     reuse: bool = False  # the new disk was a mirror/hybrid disk before: clear its cluster partition
     cppath: str = ""  # cluster partition device; empty: from clp.conf (diskdev/cppath)
@@ -59,12 +59,26 @@ def plan(params: Params, config=None) -> Plan:
     copy = c.choice("copy", params.copy, ("online", "offline"))
     init = c.choice("init", params.init, c.INIT_SYSTEMS)
     raid_method = c.choice("raid_method", params.raid_method, ("mkinit", "dd"))
-    server, source, res = c.name("server", params.server), c.name("source", params.source), c.name("resource", params.resource)
-    if server == source:
-        raise c.ProcedureRefused(f"server and source are both {server!r}: the copy source must be the other server")
     md = c.resource_type(disk)
+    c.refuse_windows(config)
+    picked = c.resolve_one("resource", params.resource and c.name("resource", params.resource),
+                           c.mirror_candidates(config, md), f"{disk} disk resource", f"{md}1")
+    res = picked.value
+    resource = c.require_resource(config, md, res)
+    on = None if config is None else c.group_servers(config, resource)
+    given_server = params.server and c.name("server", params.server)
+    given_source = params.source and c.name("source", params.source)
+    if given_server and given_server == given_source:
+        raise c.ProcedureRefused(f"server and source are both {given_server!r}: the copy source must be the other server")
+    c.resolve_servers("", config, server=given_server, source=given_source)  # unknown names: the one refusal
+    server_pick = c.resolve_one("server", given_server, on and [s for s in on if s != given_source],
+                                "server", "sv2", how=f"holding {res}")
+    server = server_pick.value
+    source_pick = c.resolve_one("source", given_source, on and [s for s in on if s != server],
+                                "server", "sv1" if server != "sv1" else "sv2", how=f"to copy {res} from")
+    source = source_pick.value
     cluster_servers, servers_said = c.resolve_servers(f"{source},{server}", config, server=server, source=source)
-    notes: list[str] = [*servers_said]
+    notes: list[str] = [*servers_said, picked.note, server_pick.note, source_pick.note]
     if disk == "mirror" and params.shared_with:
         raise c.ProcedureRefused("shared_with= only applies to disk=hybrid: a mirror disk is never shared")
     # A hybrid disk on shared storage: every server connected to it goes down with the replaced one (L2534-2535).
@@ -79,7 +93,6 @@ def plan(params: Params, config=None) -> Plan:
         notes.append(f"{', '.join(sharing)} share the disk of {server}: they are stopped and started with it.")
     elif disk == "hybrid":
         notes.append(f"No server shares the disk of {server} (no shared_with= and no server group in clp.conf says so).")
-    resource = c.require_resource(config, md, res)
     settings = c.mirror_settings(config, res)
     fullcopy, mkfs = settings.get("fullcopy", 1), settings.get("mkfs", 0)
     if config is None:
@@ -91,6 +104,7 @@ def plan(params: Params, config=None) -> Plan:
     fs = c.filesystem("fs", params.fs or settings.get("fs") or "ext4")
     group = c.name("group", params.group) if params.group else (resource.group if resource is not None and resource.group else "failover1")
     pair = (source, server)
+    estimate_notes, copy_timeout = _estimate(params, settings)
 
     def need(device: str | None, what: str, key: str) -> str:
         if not device:
@@ -108,24 +122,29 @@ def plan(params: Params, config=None) -> Plan:
         if params.copy != "online":
             notes.append("copy does not apply when both disks are replaced: there is nothing to copy from.")
         add(Step("check", "The cluster answers", hosts=(source,), command="clpstat", expect=Expect("exit_zero")))
-        add(Step("manual", f"Take a backup of the data on {res}: it is lost with both disks", destructive=False, guide="L2960"))
+        raw = (f" It is a raw device (fs none): back it up through the application that uses it, or copy the mirror "
+               f"device {settings.get('nmppath') or '(NMP device)'} block by block on the active server with the "
+               "application stopped" if c.raw_device(fs) else "")
+        add(Step("manual", f"Take a backup of the data on {res}: it is lost with both disks.{raw}", destructive=False, guide="L2960"))
         # clpstdn stops every server of the cluster: all of them are kept down and all come back (L2966-2970, L3041).
         everyone = tuple(dict.fromkeys((*pair, *cluster_servers)))
         steps.extend(c.disable_services(SERVICES, init, everyone, "L2970", params.suse))
         add(Step("command", "Shut both servers down (cluster shutdown)", hosts=(source,), command="clpstdn", destructive=True, guide="L2966"))
         add(Step("manual", "Install the new disk in both servers", guide="L2999"))
         add(Step("manual", "Start both servers; CLUSTERPRO stays down because its services are disabled", guide="L3001"))
-        add(Step("manual", "Partition the new disk of both servers exactly like the old one (fdisk): "
-                 f"cluster partition {cppath or '(as before)'}, data partition {dppath or '(as before)'}",
+        add(Step("manual", c.prepare_devices_text(cppath, dppath, "both servers"),
                  hosts=pair, destructive=True, guide="L3007"))
         steps.extend(_partition_check(pair, cppath, dppath))
         if params.reuse:
             add(Step("command", "Clear the cluster partition left from the disk's earlier use", hosts=pair,
                      command=f"dd if=/dev/zero of={need(cppath, 'cluster partition', 'cppath')}", expect=DD_FILLED, destructive=True, guide="L3011"))
-        if disk == "hybrid":
+        if disk == "hybrid" and not c.raw_device(fs):
             add(Step("command", f"Create the {fs} filesystem on the data partition, from {source} only (one server "
                      "connected to the shared storage makes the partitions and the file system)", hosts=(source,),
                      command=f"mkfs -t {fs} {need(dppath, 'data partition', 'dppath')}", destructive=True, guide="L3013"))
+        if c.raw_device(fs):
+            notes.append(f"{res} holds a raw device (fs none): there is no file system to create; the application "
+                         "that uses the device (an iSCSI target, a database) writes it again from its backup.")
         steps.extend(c.enable_services(SERVICES, init, everyone, "L3041"))
         notes.append("The guide prints the systemd enable commands of this variant in reverse (alertsync first, around L3050); "
                      "the plan enables in the dependency order used everywhere else: clusterpro_md, clusterpro, "
@@ -135,7 +154,7 @@ def plan(params: Params, config=None) -> Plan:
         if fullcopy == 0:
             add(Step("command", f"Start the full mirror recovery from {source} by hand (initial mirror construction is off)",
                      hosts=(source,), command=f"clp{md}ctrl --force {source} {res}", destructive=True, guide="L3080"))
-        add(_mirror_normal(md, res, source, "L3076"))
+        add(_mirror_normal(md, res, source, "L3076", timeout=copy_timeout))
         add(Step("manual", f"Restore the data of {res} from the backup if needed", guide="L3082"))
         add(_mirror_normal(md, res, source, None, verify=True))
     else:
@@ -158,13 +177,12 @@ def plan(params: Params, config=None) -> Plan:
             add(Step("manual", f"Start {server} and rebuild the RAID before the OS boots", guide=g["rebuild"]))
             add(Step("manual", f"Let the OS of {server} boot; CLUSTERPRO stays down because its services are disabled. "
                      "Back up the data partition now if you need it", guide=g["boot"]))
-            add(Step("manual", "If the RAID rebuild left the LUN empty, create the cluster and data partitions with fdisk: "
-                     f"cluster partition {cppath or '(as before)'}, data partition {dppath or '(as before)'}",
+            add(Step("manual", "If the RAID rebuild left the LUN empty: " + c.prepare_devices_text(cppath, dppath, server),
                      hosts=(server,), destructive=True, guide=g["fdisk"]))
             steps.extend(_partition_check((server,), cppath, dppath))
             if raid_method == "mkinit":
                 text = "Initialise the cluster partition"
-                if disk == "mirror" and mkfs == 1:
+                if disk == "mirror" and mkfs == 1 and not c.raw_device(fs):
                     text += " (initial mkfs is on in clp.conf: this also runs mkfs and erases the data partition)"
                 add(Step("command", text, hosts=(server,), command=f"clp{md}init --create force {res}", destructive=True, guide=g["init"]))
             else:
@@ -176,8 +194,7 @@ def plan(params: Params, config=None) -> Plan:
         else:
             add(Step("manual", f"Start {', '.join(down)}; CLUSTERPRO stays down because its services are disabled",
                      hosts=down, guide=g["boot"]))
-            add(Step("manual", f"Partition the new disk of {server} exactly like the old one (fdisk): "
-                     f"cluster partition {cppath or '(as before)'}, data partition {dppath or '(as before)'}"
+            add(Step("manual", c.prepare_devices_text(cppath, dppath, server)
                      + (" (hybrid disk on shared storage: on one server connected to it)" if disk == "hybrid" else ""),
                      hosts=(server,), destructive=True, guide=g["fdisk"]))
             steps.extend(_partition_check((server,), cppath, dppath))
@@ -185,7 +202,7 @@ def plan(params: Params, config=None) -> Plan:
                 add(Step("command", f"Clear the cluster partition left from the disk's earlier use. {c.DD_WARNING}",
                          hosts=(server,), command=f"dd if=/dev/zero of={need(cppath, 'cluster partition', 'cppath')}",
                          expect=DD_FILLED, destructive=True, guide="L2560"))
-            if disk == "hybrid" and sharing:
+            if disk == "hybrid" and sharing and not c.raw_device(fs):
                 add(Step("command", f"Create the {fs} filesystem on the data partition of the shared storage, from {server} "
                          "only (one server connected to it makes the partitions and the file system)", hosts=(server,),
                          command=f"mkfs -t {fs} {need(dppath, 'data partition', 'dppath')}", destructive=True, guide="L2554"))
@@ -203,7 +220,7 @@ def plan(params: Params, config=None) -> Plan:
                      command=f"clp{md}ctrl --force {source} {res}", destructive=True, guide=g["force"]))
         else:
             notes.append(f"fullcopy=1: the copy from {source} starts by itself when {server} rejoins (A); the plan waits for it.")
-        add(_mirror_normal(md, res, source, g["force"]))
+        add(_mirror_normal(md, res, source, g["force"], timeout=copy_timeout))
         if copy == "offline":
             add(Step("command", f"Start the group {group} on {source} now that the copy is complete", hosts=(source,),
                      command=f"clpgrp -s {group} -h {source}", guide=g["start"]))
@@ -215,8 +232,8 @@ def plan(params: Params, config=None) -> Plan:
         notes.append(f"Shutting {server} down uses clpdown; the guide does not name a command.")
         notes.append(f"The services are switched in the order the guide gives for this procedure ({', '.join(SERVICES)}); "
                      "clusterpro_evt and clusterpro_trn stay on.")
-    notes.extend(_estimate(params, settings))
-    return Plan(NAME, asdict(params), tuple(steps), cluster=config.name if config else None, guide_section=GUIDE,
+    notes.extend(estimate_notes)
+    return Plan(NAME, {**asdict(params), "resource": res, "server": server, "source": source}, tuple(steps), cluster=config.name if config else None, guide_section=GUIDE,
                 notes=tuple(notes))
 
 
@@ -229,27 +246,25 @@ def _guide_lines(raid: bool) -> dict[str, str]:
 
 
 def _partition_check(hosts: tuple[str, ...], cppath: str | None, dppath: str | None) -> list[Step]:
-    found = [d for d in (cppath, dppath) if d]
-    return [
-        Step("check", f"The partition {device} exists", hosts=hosts, command="fdisk -l",
-             expect=Expect("output_contains", {"text": device}))
-        for device in found
-    ]
+    return c.device_checks(hosts, (cppath, dppath))
 
 
-def _mirror_normal(md: str, res: str, host: str, guide: str | None, verify: bool = False) -> Step:
+def _mirror_normal(md: str, res: str, host: str, guide: str | None, verify: bool = False,
+                   timeout: float = c.MIRROR_TIMEOUT) -> Step:
     disk = "mirror" if md == "md" else "hybrid"
     if verify:
         return Step("check", f"{res} is Normal", hosts=(host,), command=c.mirror_status_command(disk, res),
                     expect=Expect("mirror_status", {"mirror": res, "status": "Normal"}))
-    return c.wait_mirror_normal(disk, res, host, guide, f"Wait until the copy ends and {res} is Normal")
+    return c.wait_mirror_normal(disk, res, host, guide, f"Wait until the copy ends and {res} is Normal", timeout=timeout)
 
 
-def _estimate(params: Params, settings: dict) -> list[str]:
+def _estimate(params: Params, settings: dict) -> tuple[list[str], float]:
+    """The copy-time notes and the timeout of the waits for the copy: at least three times the estimate at
+    the median Send rate (the copy competes with the application), never below :data:`c.MIRROR_TIMEOUT`."""
     if not params.bundle:
-        return []
+        return [], c.MIRROR_TIMEOUT
     if not params.data_size:
-        return ["A bundle was given but no data_size: give -p data_size=500G (the data partition size) for a copy-time estimate."]
+        return ["A bundle was given but no data_size: give -p data_size=500G (the data partition size) for a copy-time estimate."], c.MIRROR_TIMEOUT
     from clpkit import open_bundle
 
     try:
@@ -259,6 +274,12 @@ def _estimate(params: Params, settings: dict) -> list[str]:
     nmp = (settings.get("nmppath") or "").rsplit("/", 1)[-1].lower() or None
     with open_bundle(params.bundle) as bundle:
         if "mirror_stats" not in bundle.tables():
-            return [f"No copy-time estimate: {params.bundle} holds no mirror statistics."]
+            return [f"No copy-time estimate: {params.bundle} holds no mirror statistics."], c.MIRROR_TIMEOUT
         frame = bundle.table("mirror_stats")
-    return ["Copy time: " + facts.copy_estimate(frame, size, nmp) + ". Choose copy=online to keep the application running meanwhile."]
+    notes = ["Copy time: " + facts.copy_estimate(frame, size, nmp) + ". Choose copy=online to keep the application running meanwhile."]
+    seconds = facts.copy_seconds(frame, size, nmp)
+    timeout = max(c.MIRROR_TIMEOUT, 3 * seconds[1]) if seconds else c.MIRROR_TIMEOUT
+    notes.append(f"The waits for the copy allow {facts.human_duration(timeout)}"
+                 + (f", at least three times the estimate at the median rate ({facts.human_duration(seconds[1])})." if seconds
+                    else "."))
+    return notes, timeout
