@@ -32,7 +32,7 @@ def test_the_simulated_cluster_is_built_from_clp_conf(tmp_path):
 
 def test_replace_mirror_disk_rehearsal_changes_states_as_the_commands_say(tmp_path):
     config = clpconfig.load(CONF)
-    plan = make_plan("replace-mirror-disk", {"copy": "offline"}, config=config)
+    plan = make_plan("replace-mirror-disk", {"copy": "offline", "server": "sv2"}, config=config)
     seen = []
     outcome = rehearse(plan, config, work=tmp_path, echo=seen.append)
     assert outcome.ok, outcome.reason
@@ -85,7 +85,8 @@ def test_a_repeated_destructive_command_is_caught():
 @pytest.mark.slow
 @pytest.mark.parametrize("name, params", [
     # dd onto the cluster partition, a reboot, the copy started by hand, manual steps in between
-    ("replace-server", {"variant": "mirror-new-disk", "disk_used_before": "true", "cluster_partition": "/dev/sdb1"}),
+    ("replace-server", {"variant": "mirror-new-disk", "server": "sv2", "disk_used_before": "true",
+                        "cluster_partition": "/dev/sdb1"}),
 ])
 def test_a_crash_after_every_step_and_a_resume_never_repeat_a_destructive_step(name, params, tmp_path):
     config = clpconfig.load(CONF)
