@@ -16,4 +16,6 @@ from clpkit.cli import explain  # noqa: F401  (registers `clpkit explain`)
 from clpkit.cli import check_bundle  # noqa: F401  (registers `clpkit check-bundle`)
 from clpkit.cli import redact  # noqa: F401  (registers `clpkit redact`)
 
+from clpkit.cli import summary  # noqa: F401  (registers `clpkit summary`)
+
 __all__ = ["main"]
