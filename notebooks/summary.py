@@ -43,6 +43,18 @@ shown_stats = figures.table(b, "mirror_stats", since, until)
 period = page.period_bounds(shown_stats, since, until)
 page.text(page.period_text(shown_stats, since, until, lang))
 
+# %% [markdown]
+# The incidents of the period, one paragraph each (clpkit explain), before the findings.
+
+# %%
+from clpkit.explain import outage, page as story
+
+incidents, estimate = story.for_period(b, since, until)
+page.heading("incidents", lang)
+page.markup(story.narrative_html(incidents, lang, b.zone))
+outages = outage.summary(outage.outages(b, incidents, estimate, b.zone.name))
+assert outages["count"].sum() <= len(incidents)
+
 # %%
 found = figures.report_findings(b, since, until, lang)
 counts = figures.severity_counts(found)
@@ -56,7 +68,7 @@ page.table(figures.localised_findings(found, lang), lang)
 # then compared with the earlier runs of the same cluster.
 
 # %%
-key = figures.key_figures(b, found, since, until)
+key = figures.key_figures(b, found, since, until, outages)
 assert key["metric"].is_unique().all()
 figures.write(key, run_dir, cluster=cluster, period=period)
 trend = figures.history(history, cluster, run_dir)

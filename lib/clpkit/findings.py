@@ -140,6 +140,32 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "最大 {peak:.0f} ms (Ack タイムアウト {limit:.0f} ms)。",
         ),
     },
+    "heartbeat_lost": {
+        "en": ("Heartbeat {hb} from {peer} lost on {server}", "{message}{paths}"),
+        "ja": ("{server} で {peer} からのハートビート {hb} が途絶", "{message}{paths}"),
+    },
+    "heartbeat_restored": {
+        "en": ("Heartbeat {hb} from {peer} restored on {server}{after}", "{message}"),
+        "ja": ("{server} で {peer} からのハートビート {hb} が回復{after_ja}", "{message}"),
+    },
+    "server_left": {
+        "en": ("Server {peer} left the cluster ({how})", "Seen by {seen}."),
+        "ja": ("サーバ {peer} がクラスタから離脱 ({how_ja})", "検出: {seen}。"),
+    },
+    "server_joined": {
+        "en": ("Server {peer} joined the cluster", "Seen by {seen}."),
+        "ja": ("サーバ {peer} がクラスタに参加", "検出: {seen}。"),
+    },
+    "np_resolved": {
+        "en": ("Network partition resolved on {server}: {outcome}",
+               "Heartbeats lost before it: {paths}. NP action in clp.conf: {action}."),
+        "ja": ("{server} でネットワークパーティションを解決: {outcome}",
+               "直前に途絶したハートビート: {paths}。clp.conf の NP 発生時動作: {action}。"),
+    },
+    "out_of_service": {
+        "en": ("Group {group} out of service for {duration}", "Cause: {cause}. Phases: {phases}."),
+        "ja": ("グループ {group} が {duration} 停止", "原因: {cause}。内訳: {phases_ja}。"),
+    },
     # Settings checks (observed peaks against clp.conf and system limits; formerly the reports' own).
     "mirror.send_queue_near_limit": {
         "en": ("Send Queue reached {pct:.0f} % of the configured queue size",
@@ -502,6 +528,113 @@ def mirror_breaks(ev: pl.DataFrame, mirror_monitors: dict[str, str], lang: str =
 # --- the whole bundle ------------------------------------------------------------------------
 
 
+_HB_TEXT = r"Resource\s+(\S+)\s+of\s+server\s+(\S+)\s+has\s+(?:stopped|started)"
+
+
+def heartbeat_paths(ev: pl.DataFrame, lang: str = "en") -> pl.DataFrame:
+    """Each heartbeat path lost (nm 4) and restored (nm 3), per reporting server and peer, with the loss's duration."""
+    rows = ev.filter(pl.col("module") == "nm", pl.col("event_id").is_in([3, 4])).sort("time")
+    out: list[dict[str, Any]] = []
+    open_: dict[tuple, dict] = {}
+    import re
+
+    for r in rows.iter_rows(named=True):
+        m = re.search(_HB_TEXT, r["message"] or "")
+        if not m:
+            continue
+        hb, peer = m.group(1), m.group(2)
+        key = (r["server"], hb, peer)
+        if r["event_id"] == 4:
+            same = rows.filter(pl.col("event_id") == 4, pl.col("server") == r["server"],
+                               pl.col("message").str.contains(f"of server {peer} "),
+                               (pl.col("time") - r["time"]).abs() <= dt.timedelta(seconds=10))
+            paths = f" ({same.height} path(s) lost from {peer} at once)" if same.height > 1 else ""
+            open_[key] = r
+            out.append(_row(r["time"], r["server"], "warning", "heartbeat_lost", lang, evidence=[_where(r)],
+                            hb=hb, peer=peer, message=r["message"], paths=paths))
+        else:
+            since = open_.pop(key, None)
+            took = (r["time"] - since["time"]).total_seconds() if since else None
+            out.append(_row(r["time"], r["server"], "info", "heartbeat_restored", lang,
+                            evidence=[_where(r)] + ([_where(since)] if since else []), hb=hb, peer=peer,
+                            duration_s=took, message=r["message"],
+                            after=f" after {took:.0f} s" if took is not None else "",
+                            after_ja=f" ({took:.0f} 秒後)" if took is not None else ""))
+    return _frame(out)
+
+
+def server_membership(ev: pl.DataFrame, lang: str = "en") -> pl.DataFrame:
+    """A server leaving (nm 2) or joining (nm 1) as the others saw it, one finding per server and minute.
+
+    A leave right after the server's own daemon stop (pm 2) is planned (info);
+    one without it is a server lost (warning).
+    """
+    import re
+
+    out = []
+    for eid, code, pattern in ((2, "server_left", r"Server\s+(\S+)\s+has been stopped"), (1, "server_joined", r"Server\s+(\S+)\s+has started")):
+        rows = ev.filter(pl.col("module") == "nm", pl.col("event_id") == eid).sort("time").to_dicts()
+        seen: dict[str, list[dict]] = {}
+        for r in rows:
+            m = re.search(pattern, r["message"] or "")
+            if not m or m.group(1) == r["server"]:
+                continue
+            peer = m.group(1)
+            batch = seen.setdefault(peer, [])
+            if batch and r["time"] - batch[-1][0]["time"] > dt.timedelta(minutes=1):
+                batch.append([r])
+            elif batch:
+                batch[-1].append(r)
+            else:
+                batch.append([r])
+        for peer, batches in seen.items():
+            for group in batches:
+                first = group[0]
+                values = dict(peer=peer, seen=", ".join(sorted({g["server"] for g in group})))
+                severity = "info"
+                if code == "server_left":
+                    planned = ev.filter(pl.col("server") == peer, pl.col("module") == "pm", pl.col("event_id") == 2,
+                                        pl.col("time") <= first["time"], pl.col("time") >= first["time"] - dt.timedelta(minutes=2))
+                    severity = "info" if planned.height else "warning"
+                    values.update(how="its cluster services stopped" if planned.height else "lost: no shutdown of its own was recorded",
+                                  how_ja="クラスタサービス停止による" if planned.height else "自身の停止記録なし")
+                out.append(_row(first["time"], peer, severity, code, lang, evidence=[_where(g) for g in group], **values))
+    return _frame(out)
+
+
+def np_resolutions(ev: pl.DataFrame, np_action: str, lang: str = "en") -> pl.DataFrame:
+    """Network partition resolution (nm 30/31/32/40/42/43): which heartbeats were lost before it and what was done."""
+    import re
+
+    rows = ev.filter(pl.col("module") == "nm", pl.col("event_id").is_in([30, 31, 32, 40, 42, 43])).sort("time")
+    out = []
+    for r in rows.iter_rows(named=True):
+        lost = ev.filter(pl.col("module") == "nm", pl.col("event_id") == 4, pl.col("time") <= r["time"],
+                         pl.col("time") >= r["time"] - dt.timedelta(minutes=5))
+        paths = sorted({f"{m.group(1)} ({row['server']} from {m.group(2)})" for row in lost.iter_rows(named=True)
+                        if (m := re.search(_HB_TEXT, row["message"] or ""))})
+        out.append(_row(r["time"], r["server"], "error", "np_resolved", lang,
+                        evidence=[_where(r)] + [_where(x) for x in lost.iter_rows(named=True)],
+                        outcome=r["message"], paths=", ".join(paths) or "none recorded", action=np_action))
+    return _frame(out)
+
+
+def out_of_service(records: list[dict], lang: str = "en") -> pl.DataFrame:
+    """One finding per incident that took a group out of service (see :mod:`clpkit.explain.outage`)."""
+    names = {"detection": "検出", "stop": "停止", "unmount": "アンマウント", "fsck": "fsck", "start": "起動"}
+    out = []
+    for r in records:
+        known = {k: v for k, v in r["phases"].items() if v is not None}
+        phases = ", ".join(f"{k} {v:.1f} s" for k, v in known.items()) or "not recorded"
+        phases_ja = "、".join(f"{names[k]} {v:.1f} 秒" for k, v in known.items()) or "記録なし"
+        duration = f"{r['duration_s']:.1f} s" if r["duration_s"] is not None else "until the end of the logs"
+        if lang == "ja":
+            duration = f"{r['duration_s']:.1f} 秒" if r["duration_s"] is not None else "ログの終わりまで"
+        out.append(_row(r["time"], r["server"], "warning", "out_of_service", lang, evidence=r["evidence"], group=r["group"],
+                        duration_s=r["duration_s"], duration=duration, cause=r["cause"], phases=phases, phases_ja=phases_ja))
+    return _frame(out)
+
+
 def _true_utc(frame: pl.DataFrame, columns: list[str], tz: str, offsets: dict[str, float]) -> pl.DataFrame:
     """Server-local naive times to true UTC: the zone, then minus the server's clock lead."""
     lead = pl.col("server").replace_strict(offsets, default=0.0, return_dtype=pl.Float64)
@@ -533,6 +666,8 @@ def _mirror_settings(config) -> tuple[dict[str, float], dict[str, str]]:
         return ack, monitors
     for name in config.mirrors():
         m = config.mirror(name)
+        if m["acktimeout"] is None:  # a Windows cluster: no Linux default is assumed
+            continue
         limit = float(m["acktimeout"]) * 1000  # clp.conf: seconds; statistics: ms
         ack[name] = limit
         if m.get("nmppath"):
@@ -622,6 +757,15 @@ def _frame_local(rows: list[dict[str, Any]]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={**FINDINGS_SCHEMA, "time": pl.Datetime("ms")})
 
 
+def _outages(bundle, tz: str, offsets, lang: str) -> pl.DataFrame:
+    """Time out of service per incident, from the explainer's causal chains."""
+    from clpkit.explain import explain
+    from clpkit.explain.outage import outages
+
+    incidents, estimate = explain(bundle, tz=tz, offsets=offsets)
+    return out_of_service(outages(bundle, incidents, estimate, tz), lang)
+
+
 def findings(bundle, *, offsets: dict[str, float] | None = None, tz: str | None = None, lang: str = "en",
              sync_wait_s: float = DEFAULT_SYNC_WAIT_S, since: str | dt.datetime | None = None,
              until: str | dt.datetime | None = None) -> pl.DataFrame:
@@ -657,9 +801,14 @@ def findings(bundle, *, offsets: dict[str, float] | None = None, tz: str | None 
         mirror_monitors = {m: m for m in ev["monitor"].drop_nulls().unique() if m.startswith(("mdw", "hdw"))}
     final_actions = _final_actions(config)
     stall = final_actions.get(("activation_stall", None), "not known")
+    np_action = next((str(fa["action"]) for fa in (config.final_actions() if config is not None else []) if fa["setting"] == "npaction"), "not known")
     parts = [
         server_downs(ev, final_actions, lang),
         mirror_breaks(ev, mirror_monitors, lang),
+        heartbeat_paths(ev, lang),
+        server_membership(ev, lang),
+        np_resolutions(ev, np_action, lang),
+        _outages(bundle, tz, offsets, lang),
         startup_sync(ev.filter((pl.col("module") == "pm") & (pl.col("event_id") == 1)), sync_wait_s, lang),
     ]
     if "cluster_stats" in tables:

@@ -15,6 +15,7 @@ from clpkit.cli import findings  # noqa: F401  (registers `clpkit findings`)
 from clpkit.cli import explain  # noqa: F401  (registers `clpkit explain`)
 from clpkit.cli import check_bundle  # noqa: F401  (registers `clpkit check-bundle`)
 from clpkit.cli import redact  # noqa: F401  (registers `clpkit redact`)
+from clpkit.cli import collect  # noqa: F401  (registers `clpkit collect`)
 
 from clpkit.cli import summary  # noqa: F401  (registers `clpkit summary`)
 

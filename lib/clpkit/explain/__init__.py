@@ -46,6 +46,7 @@ class Link:
     timing: Timing | None = None
     note: dict[str, str] | None = None  # lang -> remark (unpublished facts, skew)
     skew: dict | None = None
+    until: datetime | None = None  # when the step ended (a group's stop or start completed)
 
 
 @dataclass
@@ -70,6 +71,7 @@ class Incident:
         out["start"], out["end"] = _iso(self.start), _iso(self.end)
         for link, raw in zip(self.links, out["links"]):
             raw["time"] = _iso(link.time)
+            raw["until"] = _iso(link.until) if link.until else None
             if link.timing is not None:
                 raw["timing"]["inside"] = link.timing.inside
         return out

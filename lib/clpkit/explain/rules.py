@@ -223,7 +223,7 @@ def stop_link(ctx: Context, server: str, group: str, after, reason: dict) -> tup
         extra_ja += f"。{res} の停止に {n} 回失敗しリトライ (deact/retry {ctx.get(f'/root/resource/{rtype}@{res}/deact/retry')})"
     link = Link((begun or done)["time"], server, "stop",
                 T(f"{group} stopped on {server} in {took:.1f} s{extra_en}", f"{server} で {group} を停止 ({took:.1f} 秒){extra_ja}"),
-                ctx.where(begun, *failed, *retried, done), settings, timing)
+                ctx.where(begun, *failed, *retried, done), settings, timing, until=done["time"] if done else None)
     return link, t_done
 
 
@@ -255,7 +255,8 @@ def start_link(ctx: Context, group: str, after, *, not_server=None, server=None)
     else:
         text = T(f"{group} began to start on {dst} (failover policy order {order}) and did not complete",
                  f"{dst} で {group} の起動を開始したが完了しなかった (フェイルオーバポリシー順位 {order})")
-    return Link(begun["time"], dst, "start", text, ctx.where(begun, done), settings, timing), done
+    return Link(begun["time"], dst, "start", text, ctx.where(begun, done), settings, timing,
+                until=done["time"] if done else None), done
 
 
 def _mirror_names(ctx: Context, group: str) -> list[str]:
@@ -472,18 +473,23 @@ def rule_mirror(ctx: Context, row: dict) -> Incident:
     return Incident("mirror_disconnect", ctx.group_of(target), sorted({lk.server for lk in links}), links, state)
 
 
+def _attempts(ctx: Context, row: dict, eid: int, kind: str):
+    """A resource's failed start (rc 32, ``act``) or stop (rc 42, ``deact``) attempts against its retry count."""
+    res, src, t = row["resource"], row["server"], row["time"]
+    base = f"/root/resource/{ctx.resource_type(res) or '?'}@{res}"
+    fails = [r for r in ctx.find_all("rc", eid, server=src, after=t, before=t + 600 * S)
+             if r["resource"] == res and _STALL not in (r["message"] or "")]
+    retry = int(ctx.get(f"{base}/{kind}/retry") or 0)
+    note = None if len(fails) == retry + 1 else T(f"{kind}/retry {retry} means {retry + 1} attempts; {len(fails)} were recorded.",
+                                                  f"{kind}/retry {retry} なら試行は {retry + 1} 回ですが、記録は {len(fails)} 回です。")
+    return res, src, t, base, ctx.group_of(res), fails, retry, note
+
+
 def rule_activation(ctx: Context, row: dict) -> Incident | None:
     if _STALL in (row["message"] or ""):
         return None
-    res, src, t = row["resource"], row["server"], row["time"]
-    rtype = ctx.resource_type(res) or "?"
-    base = f"/root/resource/{rtype}@{res}"
-    group = ctx.group_of(res)
-    fails = [r for r in ctx.find_all("rc", 32, server=src, after=t, before=t + 600 * S) if r["resource"] == res and _STALL not in (r["message"] or "")]
-    retry = int(ctx.get(f"{base}/act/retry") or 0)
+    res, src, t, base, group, fails, retry, note = _attempts(ctx, row, 32, "act")
     begun = ctx.find("rc", 10, server=src, after=t - 600 * S, before=t, text=group)
-    note = None if len(fails) == retry + 1 else T(f"act/retry {retry} means {retry + 1} attempts; {len(fails)} were recorded.",
-                                                  f"act/retry {retry} なら試行は {retry + 1} 回ですが、記録は {len(fails)} 回です。")
     links = [Link(t, src, "detection",
                   T(f"{res} failed to start on {src} {len(fails)} time(s) (retry count {retry}): {row['message']}",
                     f"{src} で {res} の活性に {len(fails)} 回失敗 (リトライ回数 {retry}): {row['message']}"),
@@ -506,19 +512,12 @@ def rule_activation(ctx: Context, row: dict) -> Incident | None:
 def rule_deactivation(ctx: Context, row: dict, move: dict | None = None) -> Incident | None:
     if _STALL in (row["message"] or ""):
         return None
-    res, src, t = row["resource"], row["server"], row["time"]
-    rtype = ctx.resource_type(res) or "?"
-    base = f"/root/resource/{rtype}@{res}"
-    group = ctx.group_of(res)
-    fails = [r for r in ctx.find_all("rc", 42, server=src, after=t, before=t + 600 * S) if r["resource"] == res and _STALL not in (r["message"] or "")]
-    retry = int(ctx.get(f"{base}/deact/retry") or 0)
+    res, src, t, base, group, fails, retry, note = _attempts(ctx, row, 42, "deact")
     links = []
     if move is not None:
         links.append(Link(move["time"], src, "request", T(f"{group} began to move away from {src}", f"{src} から {group} の移動を開始"),
                           ctx.where(move), [ctx.setting(f"/root/group@{group}/policy@{src}/order")]))
     again = ctx.find_all("rc", 220, server=src, after=t, before=t + 600 * S)
-    note = None if len(fails) == retry + 1 else T(f"deact/retry {retry} means {retry + 1} attempts; {len(fails)} were recorded.",
-                                                  f"deact/retry {retry} なら試行は {retry + 1} 回ですが、記録は {len(fails)} 回です。")
     links.append(Link(t, src, "detection",
                       T(f"{res} failed to stop on {src} {len(fails)} time(s) (retry count {retry}): {row['message']}",
                         f"{src} で {res} の非活性に {len(fails)} 回失敗 (リトライ回数 {retry}): {row['message']}"),

@@ -65,7 +65,7 @@ def cluster_name(bundle, bundle_path: str | Path) -> str:
     return getattr(bundle.config, "name", None) or Path(bundle_path).name
 
 
-def key_figures(bundle, found: pl.DataFrame, since: str = "", until: str = "") -> pl.DataFrame:
+def key_figures(bundle, found: pl.DataFrame, since: str = "", until: str = "", outages=None) -> pl.DataFrame:
     """The numbers a run keeps for the trend (metric, value).
 
     ``found`` is the period's :func:`report_findings` (the summary has them
@@ -83,6 +83,10 @@ def key_figures(bundle, found: pl.DataFrame, since: str = "", until: str = "") -
         if r["max_pct"] is not None:
             rows.append((f"{r['server']}.{r['resource']} max %", r["max_pct"]))
     rows.append(("failovers", float(found.filter(pl.col("code") == "failover").height)))
+    if outages is not None:  # per group: time out of service, count, p50, p95 and its phases (clpkit.explain.outage)
+        from clpkit.explain.page import outage_figures
+
+        rows += outage_figures(outages)
     return pl.DataFrame(rows, schema=FIGURES_SCHEMA, orient="row")
 
 

@@ -103,6 +103,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "warning": ("warning", "警告"),
     "info": ("info", "情報"),
     "trend": ("Trend across runs", "実行ごとの推移"),
+    "incidents": ("What happened", "何が起きたか"),
     # mirror
     "mirror": ("Mirror", "ミラー"),
     "throughput": ("Throughput", "スループット"),

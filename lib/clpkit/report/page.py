@@ -18,7 +18,7 @@ import polars as pl
 from clpkit.report.html import show
 from clpkit.report.i18n import localise, t, title
 
-__all__ = ["heading", "text", "table", "show", "period_text", "links", "notice"]
+__all__ = ["heading", "text", "markup", "table", "show", "period_text", "links", "notice"]
 
 
 def _display_html(markup: str) -> None:
@@ -50,6 +50,11 @@ def notice(bundle, lang: str) -> None:
         f"<strong>{html.escape(t('incomplete_input', lang))}</strong><p>{html.escape(words)}</p>"
         f"{table_html(localise(lost, lang), rows=50)}</div>"
     )
+
+
+def markup(escaped_html: str) -> None:
+    """A block its maker already escaped (e.g. the incident narrative with links to its evidence)."""
+    _display_html(escaped_html)
 
 
 def text(words: str) -> None:

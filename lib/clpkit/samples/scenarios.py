@@ -277,11 +277,17 @@ def _primary(sim: Sim) -> tuple[str, str]:
     return sim.c.policy[0], sim.c.policy[1]
 
 
-def s_monitor_restart(sim: Sim, fault: datetime) -> Truth:
-    src, _ = _primary(sim)
+def _genw_error(sim: Sim, fault: datetime, restart: int, fo: int, action: int, result: str = "Failure"):
+    """genw1 configured with these recovery settings fails on the group's server: (source, next server, rm 9 time)."""
+    src, dst = _primary(sim)
     m = sim.c.monitors["genw1"]
-    m.restart, m.fo, m.action = 1, 1, 1
-    t = sim.monitor_failure(src, "genw1", fault)
+    m.restart, m.fo, m.action = restart, fo, action
+    return src, dst, sim.monitor_failure(src, "genw1", fault, result=result)
+
+
+def s_monitor_restart(sim: Sim, fault: datetime) -> Truth:
+    src, _, t = _genw_error(sim, fault, 1, 1, 1)
+    m = sim.c.monitors["genw1"]
     sim.event(sim.at(t, 0.05), src, "rm", 13, "exec1", "genw1")
     sim.event(sim.at(t, 0.06), src, "rc", 80, "exec1")
     t1 = sim.stop_resource(src, "exec", "exec1", sim.at(t, 0.07))
@@ -293,31 +299,22 @@ def s_monitor_restart(sim: Sim, fault: datetime) -> Truth:
 
 
 def s_monitor_failover(sim: Sim, fault: datetime, result="Failure") -> Truth:
-    src, dst = _primary(sim)
-    m = sim.c.monitors["genw1"]
-    m.restart, m.fo, m.action = 0, 1, 1
-    t = sim.monitor_failure(src, "genw1", fault, result=result)
+    src, dst, t = _genw_error(sim, fault, 0, 1, 1, result)
     sim.event(sim.at(t, 0.05), src, "rm", 14, GROUP, "genw1")
     end = sim.failover(src, dst, sim.at(t, 0.1), "genw1 error")
     return Truth("monitor_failover", sim.c.servers, {}, fault, src, dst, {"detected": t, "end": end})
 
 
 def s_monitor_stop_group(sim: Sim, fault: datetime) -> Truth:
-    src, _ = _primary(sim)
-    m = sim.c.monitors["genw1"]
-    m.restart, m.fo, m.action = 0, 0, 2
-    t = sim.monitor_failure(src, "genw1", fault)
+    src, _, t = _genw_error(sim, fault, 0, 0, 2)
     sim.event(sim.at(t, 0.05), src, "rm", 12, GROUP, "genw1")
     end = sim.group_stop(src, sim.at(t, 0.1))
     return Truth("monitor_stop_group", sim.c.servers, {}, fault, src, None, {"detected": t, "end": end})
 
 
 def s_monitor_shutdown(sim: Sim, fault: datetime) -> Truth:
-    src, dst = _primary(sim)
     reboot = sim.rng.random() < 0.5
-    m = sim.c.monitors["genw1"]
-    m.restart, m.fo, m.action = 0, 0, 5 if reboot else 4
-    t = sim.monitor_failure(src, "genw1", fault)
+    src, dst, t = _genw_error(sim, fault, 0, 0, 5 if reboot else 4)
     sim.event(sim.at(t, 0.05), src, "rm", 17 if reboot else 16, "genw1")
     t = sim.group_stop(src, sim.at(t, 0.1))
     left = sim.shutdown(src, t, reboot=reboot)
@@ -474,10 +471,7 @@ def s_group_move(sim: Sim, fault: datetime) -> Truth:
 
 
 def s_cluster_stop_during_failover(sim: Sim, fault: datetime) -> Truth:
-    src, dst = _primary(sim)
-    m = sim.c.monitors["genw1"]
-    m.restart, m.fo, m.action = 0, 1, 1
-    t = sim.monitor_failure(src, "genw1", fault)
+    src, dst, t = _genw_error(sim, fault, 0, 1, 1)
     sim.event(sim.at(t, 0.05), src, "rm", 14, GROUP, "genw1")
     sim.event(sim.at(t, 0.1), src, "rc", 64, dst, GROUP, "genw1 error")
     t = sim.group_stop(src, sim.at(t, 0.15))

@@ -6,6 +6,8 @@ directory. :mod:`clpkit.simulator.clpsim` imports only the standard library,
 because its commands run under ``python -S``.
 """
 
-from clpkit.simulator.clpsim import BANNER, COMMANDS, add_server, calls, fail_next, install, power_on, remove_server, update_server
+from clpkit.simulator.clpsim import (BANNER, COMMANDS, add_server, calls, fail_next, install, install_files, power_on,
+                                     remove_server, update_server)
 
-__all__ = ["BANNER", "COMMANDS", "add_server", "calls", "fail_next", "install", "power_on", "remove_server", "update_server"]
+__all__ = ["BANNER", "COMMANDS", "add_server", "calls", "fail_next", "install", "install_files", "power_on", "remove_server",
+           "update_server"]

@@ -14,6 +14,10 @@ go first on ``PATH``. Each one calls :func:`main`, which:
 - appends every call (time, server, argv, exit status) to ``calls.jsonl``;
 - simulates the operating system commands the procedures call (``shutdown``,
   ``hostnamectl``, ``ping``) so that none of them ever reaches this machine;
+- plays ``clplogcc`` (log collection) from the files :func:`install_files`
+  gave each simulated server: one ``<server>.tar.gz`` with the tree under
+  ``<server>/``, the statistics only for the types the guide names (mirror
+  statistics with ``type5``, cluster statistics with ``type6``);
 - fails on purpose when ``fail.json`` says so: ``{"clpmdctrl": {"count": 1,
   "host": "sv1"}}`` makes the next ``clpmdctrl`` on sv1 exit 1 (once).
 """
@@ -29,7 +33,7 @@ from pathlib import Path
 COMMANDS = (
     "clpstat", "clpcl", "clpstdn", "clpdown", "clpgrp", "clpmdstat", "clpmdctrl", "clpmdinit", "clphdstat",
     "clphdctrl", "clphdinit", "clptoratio", "clpmonctrl", "clpcfctrl", "clproset", "systemctl", "chkconfig",
-    "reboot", "fdisk", "dd", "mkfs", "shutdown", "hostnamectl", "ping",
+    "reboot", "fdisk", "dd", "mkfs", "shutdown", "hostnamectl", "ping", "clplogcc", "lsblk",
 )
 SERVICES = ("clusterpro_evt", "clusterpro_trn", "clusterpro_md", "clusterpro", "clusterpro_webmgr", "clusterpro_alertsync")
 BANNER = "clpkit CLUSTERPRO simulator (not CLUSTERPRO; touches nothing real)"
@@ -67,6 +71,20 @@ def install(bin_dir: Path, state_dir: Path, *, servers=("sv1", "sv2"), mirror="m
         "toratio": 1,
     })
     return bin_dir
+
+
+def install_files(state_dir: Path, collection: Path) -> None:
+    """Give each simulated server the files of ``collection/<server>/`` (a folder per server,
+    such as ``clpkit samples --dir`` writes): its install root plus ``var/log``.
+    ``clplogcc`` collects from them; ``files/<server>`` below the state folder is that root."""
+    import shutil
+
+    for server in _load(Path(state_dir) / "cluster.json")["servers"]:
+        source = Path(collection) / server
+        if source.is_dir():
+            target = Path(state_dir) / "files" / server
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(source, target)
 
 
 def calls(state_dir: Path) -> list[dict]:
@@ -404,6 +422,14 @@ def fdisk(sim: Sim, argv: list[str]) -> str:
     return "\n".join(f"{p}   2048 2099199 2097152 1G 83 Linux" for p in sim.me["partitions"])
 
 
+def lsblk(sim: Sim, argv: list[str]) -> str:
+    """``lsblk -no NAME,TYPE,SIZE DEV``: a simulated partition, or lsblk's exit status 32 for another path."""
+    device = argv[-1] if argv else ""
+    if device not in sim.me["partitions"]:
+        raise _Fail(f"lsblk: {device}: not a block device", 32)
+    return f"{device.rsplit('/', 1)[-1]} part 1G"
+
+
 def dd(sim: Sim, argv: list[str]) -> str:
     target = next((a[3:] for a in argv if a.startswith("of=")), None)
     if target is None:
@@ -483,11 +509,47 @@ def _conf_xml(sim: Sim) -> str:
             f"{servers}{groups}</root>\n")
 
 
+#: What each clplogcc type adds to the logs every type collects (guide L555-565: mirror
+#: statistics with type5; L1544-1553: cluster statistics with type6). The other types'
+#: extra contents are not in the guide; here they collect what type1 does.
+LOGCC_EXTRA = {"type5": ("perf/disk/",), "type6": ("perf/cluster/",)}
+LOGCC_TYPES = ("type1", "type2", "type3", "type4", "type5", "type6")
+
+
+def clplogcc(sim: Sim, argv: list[str]) -> str:
+    """``clplogcc [-t TYPE] [-o DIR] [-l]``: this server's collection as DIR/<server>.tar.gz
+    (-l: this server only; without it every online server of the simulated cluster)."""
+    import tarfile
+
+    ctype = argv[argv.index("-t") + 1] if "-t" in argv and argv.index("-t") + 1 < len(argv) else "type1"
+    if ctype not in LOGCC_TYPES:
+        raise _Fail(f"clplogcc: invalid collect type {ctype!r} (simulated)", 2)
+    if "-o" not in argv or argv.index("-o") + 1 >= len(argv):
+        raise _Fail("clplogcc: give -o DIRECTORY (the simulator writes nowhere else)", 2)
+    out = Path(argv[argv.index("-o") + 1])
+    if not out.is_dir():
+        raise _Fail(f"clplogcc: {out}: no such directory (simulated)", 2)
+    targets = [sim.host] if "-l" in argv else sim.online()
+    lines = []
+    for server in targets:
+        root = sim.dir / "files" / server
+        if not root.is_dir():
+            raise _Fail(f"clplogcc: the simulated server {server} has no files (install_files first)", 1)
+        extra = LOGCC_EXTRA.get(ctype, ())
+        with tarfile.open(out / f"{server}.tar.gz", "w:gz", compresslevel=1) as tar:
+            for path in sorted(root.rglob("*")):
+                rel = path.relative_to(root).as_posix()
+                if path.is_file() and (not rel.startswith("perf/") or rel.startswith(extra)):
+                    tar.add(path, arcname=f"{server}/{rel}")
+        lines.append(f"{server:<16}: Normal ({ctype}, simulated)")
+    return "\n".join(["Collect Log (clpkit simulator)", *lines])
+
+
 HANDLERS = {
     "clpstat": clpstat, "clpcl": clpcl, "clpstdn": clpstdn, "clpdown": clpdown, "clpgrp": clpgrp,
     "clpmdstat": _mdstat, "clphdstat": _mdstat, "clpmdctrl": _mdctrl, "clphdctrl": _mdctrl,
     "clpmdinit": _mdinit, "clphdinit": _mdinit, "clptoratio": clptoratio, "clpmonctrl": clpmonctrl,
     "clpcfctrl": clpcfctrl, "clproset": _ok, "systemctl": systemctl, "chkconfig": chkconfig,
-    "reboot": reboot, "fdisk": fdisk, "dd": dd, "mkfs": mkfs,
-    "shutdown": shutdown, "hostnamectl": hostnamectl, "ping": ping,
+    "reboot": reboot, "fdisk": fdisk, "lsblk": lsblk, "dd": dd, "mkfs": mkfs,
+    "shutdown": shutdown, "hostnamectl": hostnamectl, "ping": ping, "clplogcc": clplogcc,
 }
