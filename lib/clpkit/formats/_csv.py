@@ -144,8 +144,8 @@ def scan(
         data = data.encode("utf-8")
     if data.startswith(_BOM):
         data = data[len(_BOM) :]
-    lines = data.count(b"\n") + (0 if not data or data.endswith(b"\n") else 1)
     if not data or data.isspace():
+        lines = _count_lines(data)
         return Parsed(schema.to_frame(), lines, {BLANK: lines} if lines else {})
 
     header_line, header_no, start = _split_header(data, source)
@@ -154,17 +154,24 @@ def scan(
     cut = max(data.rfind(b"\n") + 1, start)  # start of an unterminated last line, if any
     tail = data[cut:]
     skipped = {REPEATED_HEADER: 0, BLANK: header_no - 1}
-    frame = _read_fast(data, start, cut, header_no, columns)
-    if frame is None:
+    fast = _read_fast(data, start, cut, header_no, columns)
+    if fast is None:
         frame = _read_careful(data[start:], columns, header_line, first, skipped)
-    else:
-        skipped[BLANK] += data.count(b"\n", start, cut) - frame.height  # trailing blank lines
+        lines = _count_lines(data)
+    else:  # one row per line, then the trailing blank lines (counted without a pass over the file)
+        frame, trailing = fast
+        skipped[BLANK] += trailing
+        lines = header_no + frame.height + trailing + (1 if tail else 0)
         if tail and not tail.isspace():
             frame = pl.concat([frame, _read_careful(tail, columns, header_line, first + frame.height, skipped)])
         elif tail:
             skipped[BLANK] += 1
     frame = _assemble(frame, columns, schema, source=source, server=server, constants=constants or {})
     return Parsed(frame, lines, {reason: n for reason, n in skipped.items() if n})
+
+
+def _count_lines(data: bytes) -> int:
+    return data.count(b"\n") + (0 if not data or data.endswith(b"\n") else 1)
 
 
 def _split_header(data: bytes, source: str) -> tuple[str, int, int]:
@@ -246,22 +253,30 @@ def _time_expr(values: pl.Expr) -> pl.Expr:
     return pl.coalesce(*(values.str.strptime(DATETIME, fmt, strict=False) for fmt in TIME_FORMATS))
 
 
-def _read_fast(data: bytes, start: int, end: int, skip: int, columns: list[_Column]) -> pl.DataFrame | None:
+def _read_fast(data: bytes, start: int, end: int, skip: int, columns: list[_Column]) -> tuple[pl.DataFrame, int] | None:
     """The strict one-pass read of the complete lines ``data[start:end]`` (after ``skip`` lines).
 
-    None when anything needs the careful path. The body is read in place
-    (polars skips the header lines), not copied out of ``data``.
+    The frame (one row per line) and the number of blank lines after the
+    last row; None when anything needs the careful path. The body is read
+    in place (polars skips the header lines), not copied out of ``data``.
     """
     first_line = skip + 1
     if _BLANK.match(data, start, end).end() == end:
-        return _empty(columns)
+        return _empty(columns), data.count(b"\n", start, end)
     declared = pl.Schema({f"c{i}": (pl.String if c.dtype == DATETIME else c.dtype) for i, c in enumerate(columns)})
-    if end < len(data) or data.endswith((b"\n\n", b"\n\r\n"), start, end):
+    last = end  # end of the last line holding something, found a block at a time from the end
+    while last > start:
+        block = data[max(start, last - 4096) : last]
+        kept = len(block.rstrip(b"\r\n"))
+        last -= len(block) - kept
+        if kept:
+            break
+    trailing = data.count(b"\n", last, end) - 1  # the line end of the last row is not a blank line
+    if end < len(data) or trailing:
         # an unterminated last line to leave out, or trailing blank lines (they would read as empty rows)
-        source, skip = data[start:end].rstrip(b"\r\n") + b"\n", 0
-        lo, hi = 0, len(source)
+        source, skip = data[start:last] + b"\n", 0
     else:
-        source, lo, hi = data, start, end
+        source = data
     try:
         frame = pl.read_csv(source, has_header=False, skip_lines=skip, schema=declared, raise_if_empty=False)
     except pl.exceptions.PolarsError:
@@ -273,8 +288,9 @@ def _read_fast(data: bytes, start: int, end: int, skip: int, columns: list[_Colu
     if frame[f"c{len(columns) - 1}"].null_count() or any(frame[t].null_count() for t in times):
         return None
     if frame.is_empty():
-        return _empty(columns)
-    if any(c.dtype == pl.String for c in columns) and frame.height != source.count(b"\n", lo, hi):
+        return _empty(columns), trailing
+    text = [f"c{i}" for i, c in enumerate(columns) if c.dtype == pl.String]
+    if text and frame.select(pl.any_horizontal(pl.col(text).str.contains("\n", literal=True).any())).item():
         return None  # a quoted line end inside a text value joined two lines
     # a time column equal to an earlier one (cluster statistics: Date is EndTime) is parsed once
     twin = {}
@@ -293,7 +309,7 @@ def _read_fast(data: bytes, start: int, end: int, skip: int, columns: list[_Colu
         pl.int_range(first_line, first_line + frame.height, dtype=pl.Int64).alias("line"),
         pl.lit(None, pl.String).alias("raw"),
         pl.lit(None, pl.String).alias("problem"),
-    )
+    ), trailing
 
 
 # the layouts of TIME_FORMATS only: a "T" goes with "-" dates
