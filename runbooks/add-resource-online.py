@@ -11,10 +11,7 @@
 # %% [markdown]
 # # Add a resource to a group without stopping it
 #
-# Runbook `add-resource-online`, Maintenance Guide L5955-6042.
-# Adds an exec, disk, fip, vip or volmgr resource to a group while the group keeps running: the group
-# must be online with every resource started; the cluster is suspended, the configuration pushed with
-# `clpcfctrl --dpush`, the cluster resumed, and clpstat must list the new resource.
+# Runbook `add-resource-online`, Maintenance Guide L5955-6042. Dynamic resource addition works for five resource types only (exec, disk, fip, vip, volmgr; CLUSTERPRO 4.0.0-1 and later) and only while every resource of the group is online: one activation or deactivation failure in the group turns the feature off and the group must be stopped instead. The resource is added in Cluster WebUI's Config mode and saved; the cluster is suspended, the saved configuration is pushed with ``clpcfctrl --dpush`` (``-l`` when the configuration was saved on Linux, ``-w`` on Windows), the cluster resumes and clpstat shows the new resource.
 #
 # With the default parameters this notebook only shows the plan: it contacts no
 # server and changes nothing. To execute, review the plan, then run it with
@@ -22,9 +19,9 @@
 # addresses (`clpkit runbook run add-resource-online … --execute --confirm TOKEN`).
 
 # %% tags=["parameters"]
-group: str = "failover1"  # the group that gets the resource
+group: str = ""  # the group that gets the resource; empty: the cluster's only group (example failover1)
 type: str = "exec"  # the new resource's type: exec, disk, fip, vip or volmgr
-name: str = "exec2"  # the new resource's name
+name: str = ""  # the new resource's name; empty: the type and the first free number (example exec2)
 xml: str = "/var/tmp/clpkit/clpconf-new"  # directory on the console server holding the saved clp.conf
 os: str = "linux"  # where Cluster WebUI saved the configuration: linux or windows
 servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)
@@ -54,8 +51,7 @@ rb = open_runbook(
 # ## The plan
 #
 # Every step in order, with the hosts it runs on, the exact command, whether
-# it is destructive, and the guide line it follows. Manual steps say what to
-# open and click in Cluster WebUI, with the equivalent command where there is one.
+# it is destructive, and the guide line it follows.
 
 # %%
 rb.show_plan()

@@ -11,9 +11,7 @@
 # %% [markdown]
 # # Add a server to the cluster
 #
-# Runbook `add-server`, Maintenance Guide L5673-5748.
-# Adds a server to the cluster through Cluster WebUI with the cluster (and the mirror agents) stopped,
-# then starts it again and checks that every server, the new one included, is online.
+# Runbook `add-server`, Maintenance Guide L5673-5748. Almost everything happens in Cluster WebUI: stop the cluster (and the mirror agents when mirror or hybrid disks exist), add the server in Config mode, complete its per-server settings, apply, start again, and check that every server, the new one included, is online. The guide forbids mixing other configuration changes into this one.
 #
 # With the default parameters this notebook only shows the plan: it contacts no
 # server and changes nothing. To execute, review the plan, then run it with
@@ -21,7 +19,7 @@
 # addresses (`clpkit runbook run add-server … --execute --confirm TOKEN`).
 
 # %% tags=["parameters"]
-server: str = "sv3"  # the server to add
+server: str = ""  # the server to add; required with a clp.conf (example sv3)
 servers: str = ""  # the servers already in the cluster; empty: those of clp.conf (example sv1,sv2)
 mirror: str = "config"  # mirror or hybrid disk resources exist: config, yes or no
 hybrid: bool = False  # the new server will run hybrid disk resources (joins a server group)
@@ -50,8 +48,7 @@ rb = open_runbook(
 # ## The plan
 #
 # Every step in order, with the hosts it runs on, the exact command, whether
-# it is destructive, and the guide line it follows. Manual steps say what to
-# open and click in Cluster WebUI, with the equivalent command where there is one.
+# it is destructive, and the guide line it follows.
 
 # %%
 rb.show_plan()

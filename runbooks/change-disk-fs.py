@@ -11,10 +11,7 @@
 # %% [markdown]
 # # Change the file system of a disk resource
 #
-# Runbook `change-disk-fs`, Maintenance Guide L4093-4149.
-# Re-creates a disk resource's file system with the cluster stopped: `clproset -w` opens the
-# partition, `mkfs` makes the new file system, `clproset -o` closes it again, then the resource's
-# setting changes in Cluster WebUI and the cluster starts.
+# Runbook `change-disk-fs`, Maintenance Guide L4093-4149. With the cluster stopped, ``clproset -w`` makes the disk resource's partition writable, ``mkfs`` creates the new file system, ``clproset -o`` makes the partition read-only again; then the resource's file-system setting changes in Cluster WebUI and the cluster starts again. With a clp.conf, the partition is the resource's ``device`` setting.
 #
 # With the default parameters this notebook only shows the plan: it contacts no
 # server and changes nothing. To execute, review the plan, then run it with
@@ -22,9 +19,9 @@
 # addresses (`clpkit runbook run change-disk-fs … --execute --confirm TOKEN`).
 
 # %% tags=["parameters"]
-device: str = "/dev/sdb5"  # the disk resource's partition (clp.conf's value wins when given)
+device: str = ""  # the disk resource's partition; empty: clp.conf's (example /dev/sdb5)
 fs: str = "ext4"  # the new file system, as mkfs -t takes it
-resource: str = "disk1"  # the disk resource whose file system changes
+resource: str = ""  # the disk resource whose file system changes; empty: the cluster's only one (example disk1)
 servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)
 server: str = ""  # where clproset and mkfs run; empty: the first server
 config: str = ""  # the cluster's clp.conf; empty: example names and defaults
@@ -52,8 +49,7 @@ rb = open_runbook(
 # ## The plan
 #
 # Every step in order, with the hosts it runs on, the exact command, whether
-# it is destructive, and the guide line it follows. Manual steps say what to
-# open and click in Cluster WebUI, with the equivalent command where there is one.
+# it is destructive, and the guide line it follows.
 
 # %%
 rb.show_plan()

@@ -11,10 +11,7 @@
 # %% [markdown]
 # # Change a server's host name
 #
-# Runbook `change-hostname`, Maintenance Guide L5894-5954.
-# Changes a server's host name: configuration backup with `clpcfctrl --pull`, edit in Cluster WebUI,
-# daemon off, cluster shutdown and reboot, the new name, a ping check, `clpcfctrl --push`, daemon on,
-# reboot.
+# Runbook `change-hostname`, Maintenance Guide L5894-5954. The configuration is backed up with ``clpcfctrl --pull`` and edited in Cluster WebUI, the CLUSTERPRO daemon is kept from starting, the cluster shuts down with a reboot, the host name changes (``hostnamectl`` on systemd), the other servers check the new name with ping, the edited configuration is pushed with ``clpcfctrl --push``, the daemon is enabled again and every server reboots.
 #
 # With the default parameters this notebook only shows the plan: it contacts no
 # server and changes nothing. To execute, review the plan, then run it with
@@ -22,8 +19,8 @@
 # addresses (`clpkit runbook run change-hostname … --execute --confirm TOKEN`).
 
 # %% tags=["parameters"]
-server: str = "sv2"  # the server's current host name
-new_name: str = "sv2-new"  # its new host name
+server: str = ""  # the server's current host name; empty: the cluster's only one (example sv2)
+new_name: str = ""  # its new host name; required with a clp.conf (example sv2-new)
 init: str = "systemd"  # systemd or initd
 suse: bool = False  # SUSE: chkconfig --del takes --force
 servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)
@@ -55,8 +52,7 @@ rb = open_runbook(
 # ## The plan
 #
 # Every step in order, with the hosts it runs on, the exact command, whether
-# it is destructive, and the guide line it follows. Manual steps say what to
-# open and click in Cluster WebUI, with the equivalent command where there is one.
+# it is destructive, and the guide line it follows.
 
 # %%
 rb.show_plan()

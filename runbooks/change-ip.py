@@ -11,11 +11,7 @@
 # %% [markdown]
 # # Change a server's interconnect or mirror-connect IP address, or its subnet mask
 #
-# Runbook `change-ip`, Maintenance Guide L5806-5893.
-# Changes a server's interconnect or mirror-connect address (`change=address`), or only the
-# interconnect's subnet mask (`change=netmask`): configuration backup with `clpcfctrl --pull`, edit in
-# Cluster WebUI, daemon off, cluster shutdown and reboot, the change, a ping check, `clpcfctrl
-# --push`, daemon on, reboot.
+# Runbook `change-ip`, Maintenance Guide L5806-5893. ``change=address`` follows L5812-5854 (a new interconnect or mirror disk connect address); ``change=netmask`` follows L5855-5893 (the interconnect's subnet mask only, ``new_ip`` given with its prefix). Both back the configuration up with ``clpcfctrl --pull``, edit it in Cluster WebUI, keep the CLUSTERPRO daemon from starting, shut the cluster down with a reboot, change the address, check it with ping, push the edited configuration with ``clpcfctrl --push``, let the daemon start again and reboot.
 #
 # With the default parameters this notebook only shows the plan: it contacts no
 # server and changes nothing. To execute, review the plan, then run it with
@@ -23,8 +19,10 @@
 # addresses (`clpkit runbook run change-ip … --execute --confirm TOKEN`).
 
 # %% tags=["parameters"]
-server: str = "sv2"  # the server whose address changes
-new_ip: str = "192.168.10.12"  # the new address; for a netmask change, address/prefix (e.g. 192.168.10.12/25)
+server: str = ""  # the server whose address changes; empty: the cluster's only candidate (example sv2)
+new_ip: str = ""  # the new address (required with a clp.conf; example 192.168.10.12); for a netmask change, address/prefix
+device: str = ""  # the device id in clp.conf whose address changes; empty: the server's only address
+subnet_check: bool = True  # refuse a new address outside the subnet of the other servers' same device
 change: str = "address"  # address (interconnect or mirror connect) or netmask (subnet mask only)
 init: str = "systemd"  # systemd or initd
 suse: bool = False  # SUSE: chkconfig --del takes --force
@@ -48,7 +46,7 @@ from clpkit.runbook.notebook import open_runbook
 
 rb = open_runbook(
     "change-ip",
-    dict(server=server, new_ip=new_ip, change=change, init=init, suse=suse, servers=servers, console=console, backup_dir=backup_dir, edited_dir=edited_dir),
+    dict(server=server, new_ip=new_ip, device=device, subnet_check=subnet_check, change=change, init=init, suse=suse, servers=servers, console=console, backup_dir=backup_dir, edited_dir=edited_dir),
     config=config, mode=mode, confirm=confirm, hosts=hosts, known_hosts=known_hosts, identity=identity,
     run_dir=run_dir, confirmed_steps=confirmed_steps, transport=transport, poll_interval=poll_interval or None,
 )
@@ -57,8 +55,7 @@ rb = open_runbook(
 # ## The plan
 #
 # Every step in order, with the hosts it runs on, the exact command, whether
-# it is destructive, and the guide line it follows. Manual steps say what to
-# open and click in Cluster WebUI, with the equivalent command where there is one.
+# it is destructive, and the guide line it follows.
 
 # %%
 rb.show_plan()

@@ -11,9 +11,7 @@
 # %% [markdown]
 # # Remove a server from the cluster
 #
-# Runbook `remove-server`, Maintenance Guide L5749-5805.
-# Removes a server from the cluster through Cluster WebUI with the cluster (and the mirror agents)
-# stopped, starts it again, then uninstalls CLUSTERPRO from the removed server and reboots it.
+# Runbook `remove-server`, Maintenance Guide L5749-5805. Move its groups away, stop the cluster (and the mirror agents when mirror or hybrid disks exist), remove those disk resources, the server's server-group membership and the server itself in Cluster WebUI, apply, start again, check, then uninstall CLUSTERPRO from the removed server and reboot it from the OS.
 #
 # With the default parameters this notebook only shows the plan: it contacts no
 # server and changes nothing. To execute, review the plan, then run it with
@@ -21,7 +19,7 @@
 # addresses (`clpkit runbook run remove-server … --execute --confirm TOKEN`).
 
 # %% tags=["parameters"]
-server: str = "sv3"  # the server to remove
+server: str = ""  # the server to remove; empty: the cluster's only candidate (example sv3)
 servers: str = ""  # sv1,sv2,sv3; empty: the servers of clp.conf (example sv1,sv2,sv3 without one)
 mirror: str = "config"  # mirror or hybrid disk resources exist: config, yes or no
 config: str = ""  # the cluster's clp.conf; empty: example names and defaults
@@ -49,8 +47,7 @@ rb = open_runbook(
 # ## The plan
 #
 # Every step in order, with the hosts it runs on, the exact command, whether
-# it is destructive, and the guide line it follows. Manual steps say what to
-# open and click in Cluster WebUI, with the equivalent command where there is one.
+# it is destructive, and the guide line it follows.
 
 # %%
 rb.show_plan()

@@ -24,10 +24,10 @@ layout: str = "single"  # single (one plain disk) | raid | both (the disks of bo
 copy: str = "online"  # online: copy while the group runs on the source (A); offline: group stopped (B)
 init: str = "systemd"  # systemd | initd
 suse: bool = False  # SUSE: chkconfig --del takes --force
-resource: str = "md1"  # mirror (md) or hybrid (hd) disk resource
+resource: str = ""  # mirror (md) or hybrid (hd) disk resource; empty: the cluster's only one (example md1)
 group: str = ""  # the group holding the resource; empty: from clp.conf, else failover1
-server: str = "sv2"  # the server whose disk is replaced
-source: str = "sv1"  # the server the data is copied from
+server: str = ""  # the server whose disk is replaced; empty: the only one that fits (example sv2)
+source: str = ""  # the server the data is copied from; empty: the other server of the resource (example sv1)
 raid_method: str = "mkinit"  # raid: mkinit (clpmdinit --create force) | dd (dd + --create quick)
 reuse: bool = False  # the new disk was a mirror/hybrid disk before: clear its cluster partition
 cppath: str = ""  # cluster partition device; empty: from clp.conf (diskdev/cppath)
@@ -51,7 +51,7 @@ from clpkit.runbook.notebook import open_runbook
 
 rb = open_runbook(
     "replace-mirror-disk",
-    dict(disk=disk, layout=layout, copy=copy, init=init, resource=resource, group=group, server=server, source=source, raid_method=raid_method, reuse=reuse, cppath=cppath, dppath=dppath, fs=fs, bundle=bundle, data_size=data_size),
+    dict(disk=disk, layout=layout, copy=copy, init=init, suse=suse, resource=resource, group=group, server=server, source=source, raid_method=raid_method, reuse=reuse, cppath=cppath, dppath=dppath, fs=fs, bundle=bundle, data_size=data_size),
     config=config, mode=mode, confirm=confirm, hosts=hosts, known_hosts=known_hosts, identity=identity,
     run_dir=run_dir, confirmed_steps=confirmed_steps, transport=transport, poll_interval=poll_interval or None,
 )

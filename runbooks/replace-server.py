@@ -11,11 +11,7 @@
 # %% [markdown]
 # # Replace a failed server (shared, mirror or hybrid disk)
 #
-# Runbook `replace-server`, Maintenance Guide L3085-4068.
-# Replaces a failed server by a new machine with the same addresses and host name: installs
-# CLUSTERPRO, hands it the cluster configuration and lets the mirror or hybrid disk copy itself back.
-# `variant` picks the guide's case: shared-disk, mirror-new-disk, mirror-reuse-disk, hybrid-new-disk,
-# hybrid-shared-disk, hybrid-reuse-disk, hybrid-shared-server.
+# Runbook `replace-server`, Maintenance Guide L3085-4068. ``variant`` picks the section of the guide:
 #
 # With the default parameters this notebook only shows the plan: it contacts no
 # server and changes nothing. To execute, review the plan, then run it with
@@ -24,9 +20,9 @@
 
 # %% tags=["parameters"]
 variant: str = "mirror-new-disk"  # see VARIANTS
-server: str = "sv2"  # the server being replaced
+server: str = ""  # the server being replaced; empty: the cluster's only candidate (example sv2)
 servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)
-resource: str = "md1"  # the mirror (md) or hybrid (hd) disk resource; unused for shared-disk
+resource: str = ""  # the mirror (md) or hybrid (hd) disk resource; empty: every one of the server (example md1/hd1)
 partner: str = ""  # hybrid-shared-disk: the server sharing the disk with the replaced one
 disk_used_before: bool = False  # mirror-new-disk: the new disk once served as a mirror disk
 cluster_partition: str = ""  # its cluster partition (diskdev/cppath), when no clp.conf is given
@@ -57,8 +53,7 @@ rb = open_runbook(
 # ## The plan
 #
 # Every step in order, with the hosts it runs on, the exact command, whether
-# it is destructive, and the guide line it follows. Manual steps say what to
-# open and click in Cluster WebUI, with the equivalent command where there is one.
+# it is destructive, and the guide line it follows.
 
 # %%
 rb.show_plan()

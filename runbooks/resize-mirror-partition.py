@@ -11,10 +11,7 @@
 # %% [markdown]
 # # Change the offset or size of a mirror or hybrid disk's partitions
 #
-# Runbook `resize-mirror-partition`, Maintenance Guide L4150-5672.
-# Changes the offset or size of a mirror or hybrid disk's partitions: backup, services off, cluster
-# shutdown and reboot, fdisk, cluster partition initialisation (and mkfs), services on, reboot,
-# initial mirror construction, restore. `rename=yes` adds the device-name change in Cluster WebUI.
+# Runbook `resize-mirror-partition`, Maintenance Guide L4150-5672. Four sections of the guide, picked by ``disk`` and ``rename``:
 #
 # With the default parameters this notebook only shows the plan: it contacts no
 # server and changes nothing. To execute, review the plan, then run it with
@@ -26,7 +23,7 @@ disk: str = "mirror"  # mirror or hybrid
 rename: str = "no"  # yes when the partitions' device names change
 init: str = "systemd"  # systemd or initd
 suse: bool = False  # SUSE: chkconfig --del takes --force
-resource: str = "md1"  # the mirror (md) or hybrid (hd) disk resource
+resource: str = ""  # the mirror (md) or hybrid (hd) disk resource; empty: the cluster's only one (example md1/hd1)
 servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)
 disk_hosts: str = ""  # hybrid: one server per server group (they share the disk); empty: every server
 group: str = ""  # the group holding the resource (clp.conf knows it)
@@ -58,8 +55,7 @@ rb = open_runbook(
 # ## The plan
 #
 # Every step in order, with the hosts it runs on, the exact command, whether
-# it is destructive, and the guide line it follows. Manual steps say what to
-# open and click in Cluster WebUI, with the equivalent command where there is one.
+# it is destructive, and the guide line it follows.
 
 # %%
 rb.show_plan()

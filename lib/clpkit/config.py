@@ -191,8 +191,8 @@ MIRROR_TYPES = ("md", "hd")
 
 # --- model -----------------------------------------------------------------
 #: Sections the typed model reads; everything else is reported raw (``other``).
-MODELLED_SECTIONS = ("cluster", "server", "heartbeat", "networkpartition", "group", "resource", "monitor", "pm",
-                     "servergroup", "haltp", "webmgr", "all")
+#: (``all``, ``webmgr``, ``pm`` and ``servergroup`` are read only in part, so they stay in ``other`` whole.)
+MODELLED_SECTIONS = ("cluster", "server", "heartbeat", "networkpartition", "group", "resource", "monitor", "haltp")
 
 #: Group attributes (public clpcreate parameter documentation, [P]): code -> meaning, and the default.
 GROUP_START = ({"0": "manual", "1": "auto"}, "1")

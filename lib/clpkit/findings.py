@@ -666,6 +666,8 @@ def _mirror_settings(config) -> tuple[dict[str, float], dict[str, str]]:
         return ack, monitors
     for name in config.mirrors():
         m = config.mirror(name)
+        if m["acktimeout"] is None:  # a Windows cluster: no Linux default is assumed
+            continue
         limit = float(m["acktimeout"]) * 1000  # clp.conf: seconds; statistics: ms
         ack[name] = limit
         if m.get("nmppath"):

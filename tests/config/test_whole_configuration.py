@@ -70,7 +70,9 @@ def test_json_is_everything_but_secrets(full):
     psqlw = next(m for m in d["monitors"] if m["name"] == "psqlw1")
     assert psqlw["parameters"]["parameters/password"] == "(set, hidden)"
     assert psqlw["parameters"]["parameters/username"] == "watch"
-    assert d["other"]["values"] == {"/root/trekking/savedversion": "5.1.0-1"}
+    other = d["other"]["values"]
+    assert other["/root/trekking/savedversion"] == "5.1.0-1" and other["/root/all/serveros"] == "linux"
+    assert not any(p.startswith(("/root/monitor", "/root/resource", "/root/group", "/root/cluster")) for p in other)
     assert d["groups"][0]["start_after"] == ["web"] and d["resources"][1]["depends"] == ["md-data"]
     assert d["server_groups"][0] == {"name": "site1", "servers": ["node-a"]}
     # Every value of the file with text is somewhere in the JSON (secrets aside).

@@ -49,7 +49,7 @@ def test_refusals(kwargs, words):
 
 
 def test_clp_conf_refuses_an_unknown_group_or_a_taken_name(config):
-    with pytest.raises(ClpkitError, match=r"clp.conf has no group 'failover9' \(its groups: failover1, failover2\)"):
+    with pytest.raises(ClpkitError, match=r"group='failover9' is not a group of the cluster \(clp.conf has: failover1, failover2\)"):
         plan(Params(group="failover9"), config)
     with pytest.raises(ClpkitError, match="clp.conf already has a resource named 'exec1' \\(exec in group failover1\\)"):
         plan(Params(group="failover1", name="exec1"), config)

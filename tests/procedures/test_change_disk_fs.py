@@ -52,5 +52,5 @@ def test_clp_conf_gives_the_partition(config, outline):
 
 
 def test_clp_conf_without_the_resource_is_refused(config):
-    with pytest.raises(ClpkitError, match="clp.conf has no disk resource 'disk7'"):
+    with pytest.raises(ClpkitError, match=r"resource='disk7' is not a disk resource of the cluster \(clp.conf has: disk1\)"):
         plan(Params(resource="disk7"), config)

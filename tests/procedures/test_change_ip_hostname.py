@@ -115,5 +115,5 @@ def test_change_hostname_refusals(kwargs, words):
 
 def test_servers_come_from_clp_conf(config, outline):
     # servers= names one server clp.conf knows; the cluster's servers still come from clp.conf
-    p = change_ip.plan(change_ip.Params(server="sv2", new_ip="192.168.20.22", servers="sv2"), config)
+    p = change_ip.plan(change_ip.Params(server="sv2", new_ip="192.168.20.22", servers="sv2", device="1"), config)
     assert "command sv1,sv2: systemctl disable clusterpro" in outline(p)

@@ -114,7 +114,7 @@ def test_servers_come_from_the_parameter_else_the_example_and_the_plan_says_so()
     p = change_ip.plan(change_ip.Params(server="sv2"))
     assert p.steps[-1].expect.args == {"servers": ["sv1", "sv2"]}
     assert any("example servers sv1, sv2" in n for n in p.notes)
-    p = change_ip.plan(change_ip.Params(server="b", servers="a,b,c"))
+    p = change_ip.plan(change_ip.Params(server="b", servers="a,b,c", new_ip="192.168.10.12"))
     assert p.steps[-1].expect.args == {"servers": ["a", "b", "c"]}
     assert not any("example" in n for n in p.notes)
 
@@ -122,6 +122,6 @@ def test_servers_come_from_the_parameter_else_the_example_and_the_plan_says_so()
 def test_clp_conf_wins_over_the_servers_parameter_and_the_plan_says_so(config):
     from clpkit.runbook.procedures import change_ip
 
-    p = change_ip.plan(change_ip.Params(server="sv2", servers="sv2"), config)
+    p = change_ip.plan(change_ip.Params(server="sv2", servers="sv2", new_ip="192.168.10.22", device="0"), config)
     assert p.steps[-1].expect.args == {"servers": ["sv1", "sv2"]}
     assert "Server names come from clp.conf." in p.notes

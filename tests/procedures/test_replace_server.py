@@ -143,7 +143,7 @@ def test_hybrid_shared_server(outline):  # L3990-4068
     "kwargs, words",
     [
         (dict(variant="mirror-new"), "variant='mirror-new' is not one of: shared-disk, mirror-new-disk"),
-        (dict(variant="hybrid-shared-disk"), "needs partner=: the server that shares the disk with sv2"),
+        (dict(variant="hybrid-shared-disk", server="sv2"), "needs partner=: the server that shares the disk with sv2"),
         (dict(variant="hybrid-shared-disk", partner="sv2"), "partner must be another server"),
         (dict(variant="mirror-reuse-disk", partner="sv1"), "partner= only applies to variant=hybrid-shared-disk"),
         (dict(variant="hybrid-new-disk", disk_used_before=True), "disk_used_before= only applies"),
@@ -175,7 +175,7 @@ def test_with_clp_conf_fullcopy_off_the_full_copy_is_started_by_command(config, 
 
 
 def test_with_clp_conf_an_unknown_resource_is_refused(config):
-    with pytest.raises(ClpkitError, match="clp.conf has no md resource 'md9' \\(its md resources: md1\\)"):
+    with pytest.raises(ClpkitError, match="resource='md9' is not a mirror disk resource of the cluster on sv2 \\(clp.conf has: md1\\)"):
         plan(Params(variant="mirror-reuse-disk", server="sv2", resource="md9"), config)
 
 

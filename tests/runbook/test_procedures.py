@@ -101,12 +101,12 @@ def _enable(host="sv2"):
 
 
 def test_replace_single_disk_online_copy_starts_by_itself():
-    plan = replace_mirror_disk.plan(replace_mirror_disk.Params(), ClusterConf(fullcopy=1))  # group app from clp.conf
+    plan = replace_mirror_disk.plan(replace_mirror_disk.Params(server="sv2"), ClusterConf(fullcopy=1))  # group app from clp.conf
     assert commands(plan) == [
         "sv1: clpstat", "sv1: clpstat", "sv1: clpmdstat --mirror md1",
         *_disable(), "sv2: clpdown",
         "manual", "manual", "manual",  # install the disk, boot without CLUSTERPRO, fdisk
-        "sv2: fdisk -l", "sv2: fdisk -l",
+        f"sv2: lsblk -no NAME,TYPE,SIZE /dev/sdb1", f"sv2: lsblk -no NAME,TYPE,SIZE /dev/sdb2",
         *_enable(), "sv2: reboot",
         "sv1: clpstat", "sv1: clpmdstat --mirror md1", "sv1: clpstat", "sv1: clpmdstat --mirror md1",
     ]
@@ -115,17 +115,17 @@ def test_replace_single_disk_online_copy_starts_by_itself():
 
 
 def test_replace_single_disk_online_with_fullcopy_off_starts_the_copy_by_hand():
-    plan = replace_mirror_disk.plan(replace_mirror_disk.Params(), ClusterConf(fullcopy=0))
+    plan = replace_mirror_disk.plan(replace_mirror_disk.Params(server="sv2"), ClusterConf(fullcopy=0))
     cmds = commands(plan)
     assert cmds[cmds.index("sv2: reboot") + 2] == "sv1: clpmdctrl --force sv1 md1"
     assert any("initial mirror construction is off" in s.text for s in plan.steps)
 
 
 def test_replace_single_disk_offline_stops_and_restarts_the_group():
-    plan = replace_mirror_disk.plan(replace_mirror_disk.Params(copy="offline"), ClusterConf())
+    plan = replace_mirror_disk.plan(replace_mirror_disk.Params(server="sv2", copy="offline"), ClusterConf())
     assert commands(plan) == [
         "sv1: clpstat", "sv1: clpmdstat --mirror md1",
-        *_disable(), "sv2: clpdown", "manual", "manual", "manual", "sv2: fdisk -l", "sv2: fdisk -l",
+        *_disable(), "sv2: clpdown", "manual", "manual", "manual", f"sv2: lsblk -no NAME,TYPE,SIZE /dev/sdb1", f"sv2: lsblk -no NAME,TYPE,SIZE /dev/sdb2",
         "sv1: clpgrp -t app", "sv1: clpstat",
         *_enable(), "sv2: reboot", "sv1: clpstat",
         "sv1: clpmdctrl --force sv1 md1", "sv1: clpmdstat --mirror md1",
@@ -135,35 +135,36 @@ def test_replace_single_disk_offline_stops_and_restarts_the_group():
 
 
 def test_replace_single_reused_disk_clears_its_cluster_partition():
-    plan = replace_mirror_disk.plan(replace_mirror_disk.Params(reuse=True), ClusterConf())
+    plan = replace_mirror_disk.plan(replace_mirror_disk.Params(server="sv2", reuse=True), ClusterConf())
     cmds = commands(plan)
-    assert cmds.index("sv2: dd if=/dev/zero of=/dev/sdb1") == cmds.index("sv2: fdisk -l") + 2
+    assert cmds.index("sv2: dd if=/dev/zero of=/dev/sdb1") == cmds.index("sv2: lsblk -no NAME,TYPE,SIZE /dev/sdb1") + 2
 
 
 @pytest.mark.parametrize("disk", ["mirror", "hybrid"])
 def test_replace_raid_mkinit(disk):
     md, res = ("md", "md1") if disk == "mirror" else ("hd", "hd1")
-    plan = replace_mirror_disk.plan(replace_mirror_disk.Params(layout="raid", disk=disk, resource=res), ClusterConf(mkfs=1))
+    plan = replace_mirror_disk.plan(replace_mirror_disk.Params(server="sv2", layout="raid", disk=disk, resource=res), ClusterConf(mkfs=1))
     cmds = commands(plan)
     hybrid = ["manual"] if disk == "hybrid" else []
+    devices = ["/dev/sdb1", "/dev/sdb2"] if disk == "mirror" else ["/dev/sdc1", "/dev/sdc2"]
     assert cmds == [
         "sv1: clpstat", "sv1: clpstat", f"sv1: clp{md}stat --mirror {res}",
         *_disable(), *hybrid, "sv2: clpdown",
         "manual", "manual", "manual", "manual",  # install, RAID rebuild, OS boot, fdisk if the LUN is empty
-        "sv2: fdisk -l", "sv2: fdisk -l",
+        *(f"sv2: lsblk -no NAME,TYPE,SIZE {d}" for d in devices),
         f"sv2: clp{md}init --create force {res}",
         *_enable(), "sv2: reboot",
         "sv1: clpstat", f"sv1: clp{md}stat --mirror {res}", "sv1: clpstat", f"sv1: clp{md}stat --mirror {res}",
     ]
-    devices = [s.expect.args["text"] for s in plan.steps if s.command == "fdisk -l"]
-    assert devices == (["/dev/sdb1", "/dev/sdb2"] if disk == "mirror" else ["/dev/sdc1", "/dev/sdc2"])
+    checked = [s.command.rsplit(" ", 1)[1] for s in plan.steps if (s.command or "").startswith("lsblk")]
+    assert checked == devices
     init = next(s for s in plan.steps if s.command and "init --create" in s.command)
     assert init.destructive
     assert ("erases the data partition" in init.text) == (disk == "mirror")  # initial mkfs applies to mirror disks
 
 
 def test_replace_raid_dd_zeroes_then_quick_init():
-    plan = replace_mirror_disk.plan(replace_mirror_disk.Params(layout="raid", raid_method="dd", copy="offline"), ClusterConf())
+    plan = replace_mirror_disk.plan(replace_mirror_disk.Params(server="sv2", layout="raid", raid_method="dd", copy="offline"), ClusterConf())
     cmds = commands(plan)
     i = cmds.index("sv2: dd if=/dev/zero of=/dev/sdb1")
     assert cmds[i + 1] == "sv2: clpmdinit --create quick md1"
@@ -179,12 +180,12 @@ def test_replace_raid_dd_needs_the_cluster_partition():
 
 @pytest.mark.parametrize("fullcopy, mkfs", [(1, 1), (0, 0)])
 def test_replace_both_disks(fullcopy, mkfs):
-    plan = replace_mirror_disk.plan(replace_mirror_disk.Params(layout="both"), ClusterConf(fullcopy=fullcopy, mkfs=mkfs))
+    plan = replace_mirror_disk.plan(replace_mirror_disk.Params(server="sv2", layout="both"), ClusterConf(fullcopy=fullcopy, mkfs=mkfs))
     pair = "sv1,sv2"
     expected = [
         "sv1: clpstat", "manual",  # backup
         *[f"{pair}: systemctl disable {s}" for s in reversed(FOUR)], "sv1: clpstdn",
-        "manual", "manual", "manual", f"{pair}: fdisk -l", f"{pair}: fdisk -l",
+        "manual", "manual", "manual", f"{pair}: lsblk -no NAME,TYPE,SIZE /dev/sdb1", f"{pair}: lsblk -no NAME,TYPE,SIZE /dev/sdb2",
         *(["sv1: mkfs -t ext4 /dev/sdb2"] if mkfs == 0 else []),
         *[f"{pair}: systemctl enable {s}" for s in FOUR], f"{pair}: reboot", "sv1: clpstat",
         *(["sv1: clpmdctrl --force sv1 md1"] if fullcopy == 0 else []),
@@ -203,7 +204,7 @@ VARIANTS = list(itertools.product(["mirror", "hybrid"], ["single", "raid", "both
 @pytest.mark.parametrize("disk, layout, copy, init, raid_method, fullcopy, mkfs", VARIANTS)
 def test_every_replace_variant_keeps_the_guide_invariants(disk, layout, copy, init, raid_method, fullcopy, mkfs):
     plan = replace_mirror_disk.plan(
-        replace_mirror_disk.Params(disk=disk, layout=layout, copy=copy, init=init, raid_method=raid_method,
+        replace_mirror_disk.Params(server="sv2", disk=disk, layout=layout, copy=copy, init=init, raid_method=raid_method,
                                    resource="md1" if disk == "mirror" else "hd1"),
         ClusterConf(fullcopy=fullcopy, mkfs=mkfs))
     cmds = [s.command or "" for s in plan.steps]
@@ -264,12 +265,12 @@ def test_copy_estimate_from_mirror_statistics():
     ({"resource": "md1; rm -rf /"}, "resource='md1; rm -rf /' is not a valid name"),
     ({"cppath": "/dev/sdb1 of=/dev/sda", "layout": "raid", "raid_method": "dd"}, "is not a device path"),
     ({"server": "sv9"}, "server='sv9' is not a server of the cluster"),
-    ({"resource": "md7"}, "clp.conf has no md resource 'md7'"),
+    ({"resource": "md7"}, "resource='md7' is not a mirror disk resource of the cluster (clp.conf has: md1)"),
     ({"data_size": "lots", "bundle": "."}, "data_size='lots'"),
 ])
 def test_replace_refuses_unsafe_or_unknown_values(params, message):
     with pytest.raises(ClpkitError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        replace_mirror_disk.plan(replace_mirror_disk.Params(**params), ClusterConf())
+        replace_mirror_disk.plan(replace_mirror_disk.Params(**{"server": "sv2", **params}), ClusterConf())
 
 
 def test_suppress_failover_refuses_a_bad_duration_or_server():
@@ -286,7 +287,7 @@ def test_bundle_gives_the_copy_time_of_this_mirror(tmp_path):
 
     subprocess.run([sys.executable, "-m", "clpkit", "samples", "--out", str(tmp_path / "bundle"), "--days", "1", "--dir"],
                    check=True, capture_output=True)
-    plan = replace_mirror_disk.plan(replace_mirror_disk.Params(bundle=str(tmp_path / "bundle"), data_size="200G"), ClusterConf())
+    plan = replace_mirror_disk.plan(replace_mirror_disk.Params(server="sv2", bundle=str(tmp_path / "bundle"), data_size="200G"), ClusterConf())
     note = next(n for n in plan.notes if n.startswith("Copy time:"))
     assert "full copy of 200.0 GiB: about" in note and "samples of nmp1" in note
     assert not any(s.command and "--force" in s.command for s in plan.steps)  # the estimate changes no step

@@ -19,6 +19,7 @@ from clpkit.problems import ClpkitError
 from clpkit.runbook import procedures
 from clpkit.runbook.engine import check_no_secrets
 from clpkit.runbook.plan import Plan
+from clpkit.runbook.procedures._common import refuse_windows
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -82,5 +83,7 @@ def make_plan(name: str, raw: dict[str, Any], config_path: str | Path | None = N
         module = procedures.get(name)
     except KeyError as exc:
         raise ClpkitError(exc.args[0]) from None
+    cfg = config if config is not None else load_config(config_path)
+    refuse_windows(cfg)  # before the parameters: nothing of the Linux guide applies
     params = coerce(module.Params, raw)
-    return module.plan(params, config if config is not None else load_config(config_path))
+    return module.plan(params, cfg)

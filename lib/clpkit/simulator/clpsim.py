@@ -33,7 +33,7 @@ from pathlib import Path
 COMMANDS = (
     "clpstat", "clpcl", "clpstdn", "clpdown", "clpgrp", "clpmdstat", "clpmdctrl", "clpmdinit", "clphdstat",
     "clphdctrl", "clphdinit", "clptoratio", "clpmonctrl", "clpcfctrl", "clproset", "systemctl", "chkconfig",
-    "reboot", "fdisk", "dd", "mkfs", "shutdown", "hostnamectl", "ping", "clplogcc",
+    "reboot", "fdisk", "dd", "mkfs", "shutdown", "hostnamectl", "ping", "clplogcc", "lsblk",
 )
 SERVICES = ("clusterpro_evt", "clusterpro_trn", "clusterpro_md", "clusterpro", "clusterpro_webmgr", "clusterpro_alertsync")
 BANNER = "clpkit CLUSTERPRO simulator (not CLUSTERPRO; touches nothing real)"
@@ -422,6 +422,14 @@ def fdisk(sim: Sim, argv: list[str]) -> str:
     return "\n".join(f"{p}   2048 2099199 2097152 1G 83 Linux" for p in sim.me["partitions"])
 
 
+def lsblk(sim: Sim, argv: list[str]) -> str:
+    """``lsblk -no NAME,TYPE,SIZE DEV``: a simulated partition, or lsblk's exit status 32 for another path."""
+    device = argv[-1] if argv else ""
+    if device not in sim.me["partitions"]:
+        raise _Fail(f"lsblk: {device}: not a block device", 32)
+    return f"{device.rsplit('/', 1)[-1]} part 1G"
+
+
 def dd(sim: Sim, argv: list[str]) -> str:
     target = next((a[3:] for a in argv if a.startswith("of=")), None)
     if target is None:
@@ -542,6 +550,6 @@ HANDLERS = {
     "clpmdstat": _mdstat, "clphdstat": _mdstat, "clpmdctrl": _mdctrl, "clphdctrl": _mdctrl,
     "clpmdinit": _mdinit, "clphdinit": _mdinit, "clptoratio": clptoratio, "clpmonctrl": clpmonctrl,
     "clpcfctrl": clpcfctrl, "clproset": _ok, "systemctl": systemctl, "chkconfig": chkconfig,
-    "reboot": reboot, "fdisk": fdisk, "dd": dd, "mkfs": mkfs,
+    "reboot": reboot, "fdisk": fdisk, "lsblk": lsblk, "dd": dd, "mkfs": mkfs,
     "shutdown": shutdown, "hostnamectl": hostnamectl, "ping": ping, "clplogcc": clplogcc,
 }

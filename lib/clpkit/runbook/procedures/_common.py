@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
+from clpkit.config import WINDOWS_REFUSAL
 from clpkit.problems import ClpkitError
 from clpkit.runbook.plan import Expect, Step
 from clpkit.runbook.services import START_ORDER
@@ -163,6 +164,7 @@ def resolve_servers(
     ('a1', 'a2', 'a3')
     """
     given = server_list("servers", servers) if (servers or "").strip() else ()
+    refuse_windows(config)
     if config is not None:
         known = tuple(s.name for s in config.servers)
         if known:
@@ -172,6 +174,7 @@ def resolve_servers(
                         f"{field}={value!r} is not a server of the cluster: clp.conf knows only {', '.join(known)}"
                     )
             return ClusterServers(known, ("Server names come from clp.conf.",))
+        raise ProcedureRefused(f"the cluster has no servers in clp.conf ({config.source}), so no plan applies")
     if given:
         return ClusterServers(given, (
             f"No clp.conf: the server names {', '.join(given)} come from the parameters and were not checked "
@@ -181,6 +184,143 @@ def resolve_servers(
         f"No clp.conf and no servers= parameter: the plan uses the example servers {', '.join(example)}; "
         "the names were not checked against the cluster's configuration.",
     ))
+
+
+def refuse_windows(config: Any) -> None:
+    """Every procedure follows the Linux guide: a Windows cluster is refused in one line."""
+    if config is not None and getattr(config, "is_windows", False):
+        _, why = config.os_evidence()
+        raise ProcedureRefused(f"{WINDOWS_REFUSAL} ({config.source}: {why})")
+
+
+class Resolved(NamedTuple):
+    """A parameter's value and the note that says where it came from."""
+
+    value: str
+    note: str
+
+
+def resolve_one(field: str, given: str, candidates: Sequence[str] | None, what: str, example: str,
+                how: str = "") -> Resolved:
+    """The one rule for a server, resource, group, mirror or disk a plan acts on.
+
+    ``candidates`` are the ones the cluster's clp.conf has (None: no clp.conf).
+    A ``given`` value must be one of them; without one, a unique candidate is
+    taken, several are refused with the list, none is refused saying the cluster
+    has none. Without a clp.conf the value (else ``example``) is used unchecked.
+
+    >>> resolve_one("resource", "", ["md1"], "mirror disk resource", "md1").value
+    'md1'
+    >>> resolve_one("resource", "", ["md1", "md2"], "mirror disk resource", "md1")
+    Traceback (most recent call last):
+    ...
+    clpkit.runbook.procedures._common.ProcedureRefused: several mirror disk resources fit resource=: md1, md2; choose one with -p resource=NAME
+    >>> resolve_one("resource", "", [], "mirror disk resource", "md1")
+    Traceback (most recent call last):
+    ...
+    clpkit.runbook.procedures._common.ProcedureRefused: the cluster has no mirror disk resource (clp.conf), so this plan does not apply
+    """
+    scope = f" {how}" if how else ""
+    if candidates is None:
+        if given:
+            return Resolved(given, f"No clp.conf: {field}={given} was not checked against the cluster.")
+        return Resolved(example, f"No clp.conf and no {field}=: the plan uses the example {what} {example}; "
+                                 "it was not checked against the cluster.")
+    if given:
+        if given not in candidates:
+            known = ", ".join(candidates) or "none"
+            raise ProcedureRefused(f"{field}={given!r} is not a {what} of the cluster{scope} (clp.conf has: {known})")
+        return Resolved(given, f"{field}={given} is a {what} of the cluster (checked against clp.conf).")
+    if not candidates:
+        raise ProcedureRefused(f"the cluster has no {what}{scope} (clp.conf), so this plan does not apply")
+    if len(candidates) > 1:
+        raise ProcedureRefused(
+            f"several {what}s fit {field}={scope}: {', '.join(candidates)}; choose one with -p {field}=NAME"
+        )
+    return Resolved(candidates[0], f"{field}={candidates[0]}: the cluster's only {what}{scope} (from clp.conf).")
+
+
+def required_new(field: str, given: str, config: Any, example: str, what: str) -> Resolved:
+    """A new name or address the plan gives something: with a clp.conf it must be given (an example
+    would look like a decision); without one the example stands, and the note says so."""
+    if given:
+        return Resolved(given, "")
+    if config is not None:
+        raise ProcedureRefused(f"give {field}= ({what}): with a clp.conf the plan uses no example value")
+    return Resolved(example, f"No {field}= given: the plan shows the example {example} ({what}).")
+
+
+def group_servers(config: Any, resource: Any) -> list[str]:
+    """The servers that can run a resource's group (every server when it has no group)."""
+    if resource is not None and resource.group:
+        for g in config.groups:
+            if g.name == resource.group:
+                return list(g.servers)
+    return [s.name for s in config.servers]
+
+
+def mirror_candidates(config: Any, rtype: str, server: str = "") -> list[str] | None:
+    """Names of the md or hd resources (on ``server``'s groups when given); None without a config."""
+    if config is None:
+        return None
+    return [r.name for r in config.resources
+            if r.type == rtype and (not server or server in group_servers(config, r))]
+
+
+# --- what the resource's devices are ---
+
+_MAPPER = re.compile(r"^/dev/mapper/(?P<name>.+)$")
+_VG_LV = re.compile(r"^/dev/(?P<vg>[^/]+)/(?P<lv>[^/]+)$")
+_PLAIN = re.compile(r"^/dev/(sd|vd|xvd|hd|nvme\d+n|mmcblk)[a-z0-9]*$")
+
+
+def device_kind(device: str | None) -> str:
+    """``partition`` (/dev/sdb1), ``lvm`` (/dev/VG/LV), ``multipath`` (/dev/mapper/mpath…),
+    ``mapper`` (another device-mapper name) or ``unknown``.
+
+    >>> [device_kind(d) for d in ("/dev/sdb2", "/dev/md1/dp", "/dev/mapper/mpatha1", "/dev/mapper/vg-lv", None)]
+    ['partition', 'lvm', 'multipath', 'mapper', 'unknown']
+    """
+    if not device:
+        return "unknown"
+    if m := _MAPPER.match(device):
+        return "multipath" if m["name"].startswith("mpath") else "mapper"
+    if _PLAIN.match(device):
+        return "partition"
+    if (m := _VG_LV.match(device)) and m["vg"] not in ("disk", "block", "mapper"):
+        return "lvm"
+    return "unknown"
+
+
+def prepare_devices_text(cppath: str | None, dppath: str | None, who: str) -> str:
+    """How to re-create the cluster and data partitions on a new disk, by what they are."""
+    parts = f"cluster partition {cppath or '(as before)'}, data partition {dppath or '(as before)'}"
+    kinds = {device_kind(d) for d in (cppath, dppath) if d}
+    if kinds == {"lvm"}:
+        vgs = sorted({_VG_LV.match(d)["vg"] for d in (cppath, dppath) if d})
+        return (f"Re-create the LVM layout on the new disk of {who} exactly as before: the physical volume, "
+                f"the volume group {', '.join(vgs)} and its logical volumes with the old sizes "
+                f"(pvcreate, vgcreate, lvcreate): {parts}")
+    if "multipath" in kinds:
+        return (f"Present the new LUN to {who}, let multipath map it, and partition the multipath device "
+                f"exactly like the old one (parted or fdisk on the /dev/mapper device, then kpartx): {parts}")
+    return f"Partition the new disk of {who} exactly like the old one (fdisk): {parts}"
+
+
+def device_checks(hosts: Sequence[str], devices: Iterable[str | None]) -> list[Step]:
+    """A check per device that it exists as a block device. ``lsblk`` follows the LVM and
+    device-mapper links and exits non-zero for a path that is no block device, where the
+    old ``fdisk -l`` listing never names LVM or multipath paths."""
+    return [
+        Step("check", f"The block device {d} exists (lsblk follows LVM and multipath links)", hosts=tuple(hosts),
+             command=f"lsblk -no NAME,TYPE,SIZE {d}", expect=Expect("exit_zero"))
+        for d in devices if d
+    ]
+
+
+def raw_device(fs: str | None) -> bool:
+    """A mirror whose ``fs`` is ``none`` holds a raw device (no file system: no mkfs, no file backup)."""
+    return (fs or "").strip().lower() == "none"
 
 
 def conf(config: Any, conf_path: str) -> str | None:

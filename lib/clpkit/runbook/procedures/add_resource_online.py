@@ -20,7 +20,7 @@ clpkit.runbook.procedures._common.ProcedureRefused: type='md' cannot be added to
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from clpkit.runbook.plan import Expect, Plan, Step
@@ -38,9 +38,9 @@ OS_FLAG: dict[str, str] = {"linux": "-l", "windows": "-w"}
 
 @dataclass(frozen=True)
 class Params:
-    group: str = "failover1"  # the group that gets the resource
+    group: str = ""  # the group that gets the resource; empty: the cluster's only group (example failover1)
     type: str = "exec"  # the new resource's type: exec, disk, fip, vip or volmgr
-    name: str = "exec2"  # the new resource's name
+    name: str = ""  # the new resource's name; empty: the type and the first free number (example exec2)
     xml: str = "/var/tmp/clpkit/clpconf-new"  # directory on the console server holding the saved clp.conf
     os: str = "linux"  # where Cluster WebUI saved the configuration: linux or windows
     servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)
@@ -52,8 +52,10 @@ class Params:
                 f"type={self.type!r} cannot be added to a running group; only {', '.join(DYNAMIC_TYPES)} can "
                 "(guide L5961-5975)"
             )
-        c.name("group", self.group)
-        c.name("name", self.name)
+        if self.group:
+            c.name("group", self.group)
+        if self.name:
+            c.name("name", self.name)
         c.path("xml", self.xml)
         c.choice("os", self.os, tuple(OS_FLAG))
         if self.console:
@@ -64,11 +66,13 @@ def plan(params: Params, config: Any = None) -> Plan:
     """The seven steps of the guide."""
     servers, servers_said = c.resolve_servers(params.servers, config, console=params.console)
     console = c.member("console", params.console, servers) if params.console else servers[0]
-    group, rtype, rname = params.group, params.type, params.name
+    rtype = params.type
+    picked = c.resolve_one("group", params.group, None if config is None else [g.name for g in config.groups],
+                           "group", "failover1")
+    group = picked.value
+    rname = params.name or _free_name(config, rtype)
+    name_note = "" if params.name else f"name={rname}: the type and the first number no resource of the cluster uses."
     if config is not None:
-        groups = [g.name for g in config.groups]
-        if group not in groups:
-            raise c.ProcedureRefused(f"clp.conf has no group {group!r} (its groups: {', '.join(groups) or 'none'})")
         taken = [r for r in config.resources if r.name == rname]
         if taken:
             raise c.ProcedureRefused(
@@ -146,12 +150,22 @@ def plan(params: Params, config: Any = None) -> Plan:
         "plan before the cluster is suspended when the file is missing.",
         "With the group stopped the resource would be added stopped (L5987); the plan requires the group online.",
         *servers_said,
+        *(n for n in (picked.note, name_note) if n),
     )
     return Plan(
         runbook=NAME,
-        params=asdict(params),
+        params=asdict(replace(params, group=group, name=rname)),
         steps=tuple(steps),
         cluster=getattr(config, "name", None),
         guide_section=GUIDE,
         notes=notes,
     )
+
+
+def _free_name(config: Any, rtype: str) -> str:
+    """``exec2`` when exec1 exists: the type and the lowest number no resource of the cluster uses."""
+    used = {r.name for r in config.resources} if config is not None else {f"{rtype}1"}
+    n = 1
+    while f"{rtype}{n}" in used:
+        n += 1
+    return f"{rtype}{n}"

@@ -36,13 +36,14 @@ MIRROR_TYPES = ("md", "hd")
 
 @dataclass(frozen=True)
 class Params:
-    server: str = "sv3"  # the server to add
+    server: str = ""  # the server to add; required with a clp.conf (example sv3)
     servers: str = ""  # the servers already in the cluster; empty: those of clp.conf (example sv1,sv2)
     mirror: str = "config"  # mirror or hybrid disk resources exist: config, yes or no
     hybrid: bool = False  # the new server will run hybrid disk resources (joins a server group)
 
     def __post_init__(self) -> None:
-        c.name("server", self.server)
+        if self.server:
+            c.name("server", self.server)
         c.choice("mirror", self.mirror, ("config", "yes", "no"))
 
 
@@ -66,7 +67,8 @@ def mirror_agent_step(action: str, mirrors: bool | None, guide: str) -> list[Ste
 def plan(params: Params, config: Any = None) -> Plan:
     """The eleven steps of the guide."""
     servers, servers_said = c.resolve_servers(params.servers, config)
-    new = params.server
+    picked = c.required_new("server", params.server, config, "sv3", "the new server's host name")
+    new = picked.value
     if new in servers:
         raise c.ProcedureRefused(f"server={new!r} is already a server of the cluster ({', '.join(servers)})")
     first = servers[0]
@@ -75,6 +77,7 @@ def plan(params: Params, config: Any = None) -> Plan:
         f"Follows guide {GUIDE}.",
         "Make no other change (groups, resources) in the same configuration change (guide L5680).",
         *servers_said,
+        *(n for n in (picked.note,) if n),
     ]
     steps: list[Step] = [
         c.check_servers_online(first, "L5686"),
@@ -129,7 +132,7 @@ def plan(params: Params, config: Any = None) -> Plan:
     ]
     return Plan(
         runbook=NAME,
-        params=asdict(params),
+        params={**asdict(params), "server": new},
         steps=tuple(steps),
         cluster=getattr(config, "name", None),
         guide_section=GUIDE,

@@ -26,16 +26,18 @@ TITLE = "Change the file system of a disk resource"
 
 @dataclass(frozen=True)
 class Params:
-    device: str = "/dev/sdb5"  # the disk resource's partition (clp.conf's value wins when given)
+    device: str = ""  # the disk resource's partition; empty: clp.conf's (example /dev/sdb5)
     fs: str = "ext4"  # the new file system, as mkfs -t takes it
-    resource: str = "disk1"  # the disk resource whose file system changes
+    resource: str = ""  # the disk resource whose file system changes; empty: the cluster's only one (example disk1)
     servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)
     server: str = ""  # where clproset and mkfs run; empty: the first server
 
     def __post_init__(self) -> None:
-        c.device("device", self.device)
+        if self.device:
+            c.device("device", self.device)
         c.filesystem("fs", self.fs)
-        c.name("resource", self.resource)
+        if self.resource:
+            c.name("resource", self.resource)
         if self.server:
             c.name("server", self.server)
 
@@ -50,15 +52,24 @@ def plan(params: Params, config: Any = None) -> Plan:
         "The final wait (every server online) verifies the restart the guide ends with.",
         *servers_said,
     ]
-    dev = params.device
+    picked = c.resolve_one("resource", params.resource, None if config is None else
+                           [r.name for r in config.resources if r.type == "disk"], "disk resource", "disk1")
+    resource = picked.value
+    notes.append(picked.note)
+    dev = params.device or "/dev/sdb5"
+    if config is None and not params.device:
+        notes.append("No clp.conf and no device=: the plan shows the example partition /dev/sdb5.")
     if config is not None:
-        c.require_resource(config, "disk", params.resource)
-        known = c.conf(config, f"/root/resource/disk@{params.resource}/parameters/device")
+        known = c.conf(config, f"/root/resource/disk@{resource}/parameters/device")
         if known:
             c.device("device (clp.conf)", known)
-            if known != params.device:
+            if params.device and known != params.device:
                 notes.append(f"The partition comes from clp.conf ({known}), not from device={params.device}.")
             dev = known
+        elif not params.device:
+            raise c.ProcedureRefused(f"clp.conf names no device for {resource}: give -p device=/dev/…")
+    if c.raw_device(params.fs):
+        raise c.ProcedureRefused("fs=none is not a file system to create; this procedure changes a disk resource's file system")
 
     steps = [
         c.webui_stop_cluster("L4103"),
@@ -93,7 +104,7 @@ def plan(params: Params, config: Any = None) -> Plan:
             guide="L4135",
         ),
         c.webui(
-            f"In Cluster WebUI, Config mode, open the properties of {params.resource}, [Details] tab, "
+            f"In Cluster WebUI, Config mode, open the properties of {resource}, [Details] tab, "
             f"set [File System] to {params.fs} and click [OK]",
             "L4139",
         ),
@@ -103,7 +114,7 @@ def plan(params: Params, config: Any = None) -> Plan:
     ]
     return Plan(
         runbook=NAME,
-        params=asdict(params),
+        params={**asdict(params), "resource": resource, "device": dev},
         steps=tuple(steps),
         cluster=getattr(config, "name", None),
         guide_section=GUIDE,

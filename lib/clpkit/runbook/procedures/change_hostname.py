@@ -14,7 +14,7 @@ reboots.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from clpkit.runbook.plan import Expect, Plan, Step
@@ -32,8 +32,8 @@ LINES = dict(
 
 @dataclass(frozen=True)
 class Params:
-    server: str = "sv2"  # the server's current host name
-    new_name: str = "sv2-new"  # its new host name
+    server: str = ""  # the server's current host name; empty: the cluster's only one (example sv2)
+    new_name: str = ""  # its new host name; required with a clp.conf (example sv2-new)
     init: str = "systemd"  # systemd or initd
     suse: bool = False  # SUSE: chkconfig --del takes --force
     servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)
@@ -42,8 +42,10 @@ class Params:
     edited_dir: str = "/var/tmp/clpkit/clpconf-new"  # where the edited configuration is put
 
     def __post_init__(self) -> None:
-        c.name("server", self.server)
-        c.name("new_name", self.new_name)
+        if self.server:
+            c.name("server", self.server)
+        if self.new_name:
+            c.name("new_name", self.new_name)
         c.choice("init", self.init, c.INIT_SYSTEMS)
         c.path("backup_dir", self.backup_dir)
         c.path("edited_dir", self.edited_dir)
@@ -51,14 +53,17 @@ class Params:
             raise c.ProcedureRefused("backup_dir and edited_dir must differ: the backup is what undoes the change")
         if self.console:
             c.name("console", self.console)
-        if self.new_name == self.server:
+        if self.new_name and self.new_name == self.server:
             raise c.ProcedureRefused(f"new_name={self.new_name!r} is the current name of the server")
 
 
 def plan(params: Params, config: Any = None) -> Plan:
     """The eleven steps of the guide."""
     servers, servers_said = c.resolve_servers(params.servers, config, server=params.server, console=params.console)
-    server = c.member("server", params.server, servers)
+    picked = c.resolve_one("server", params.server, None if config is None else list(servers), "server", "sv2")
+    server = c.member("server", picked.value, servers)
+    new_pick = c.required_new("new_name", params.new_name, config, f"{server}-new", "the server's new host name")
+    params = replace(params, server=server, new_name=new_pick.value)
     if params.new_name in servers:
         raise c.ProcedureRefused(f"new_name={params.new_name!r} is already the name of a server of the cluster")
     others = [s for s in servers if s != server]
@@ -124,6 +129,7 @@ def plan(params: Params, config: Any = None) -> Plan:
         f"Steps keep calling the server {server} (its name when the plan was made); the last check "
         f"expects clpstat to list it as {new}.",
         *servers_said,
+        *(n for n in (picked.note, new_pick.note) if n),
     )
     return Plan(
         runbook=NAME,

@@ -19,7 +19,8 @@ the address, check it with ping, push the edited configuration with
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+from typing import NamedTuple
 from typing import Any
 
 from clpkit.runbook.plan import Expect, Plan, Step
@@ -44,8 +45,10 @@ LINES: dict[str, dict[str, str]] = {
 
 @dataclass(frozen=True)
 class Params:
-    server: str = "sv2"  # the server whose address changes
-    new_ip: str = "192.168.10.12"  # the new address; for a netmask change, address/prefix (e.g. 192.168.10.12/25)
+    server: str = ""  # the server whose address changes; empty: the cluster's only candidate (example sv2)
+    new_ip: str = ""  # the new address (required with a clp.conf; example 192.168.10.12); for a netmask change, address/prefix
+    device: str = ""  # the device id in clp.conf whose address changes; empty: the server's only address
+    subnet_check: bool = True  # refuse a new address outside the subnet of the other servers' same device
     change: str = "address"  # address (interconnect or mirror connect) or netmask (subnet mask only)
     init: str = "systemd"  # systemd or initd
     suse: bool = False  # SUSE: chkconfig --del takes --force
@@ -55,7 +58,10 @@ class Params:
     edited_dir: str = "/var/tmp/clpkit/clpconf-new"  # where the edited configuration is put
 
     def __post_init__(self) -> None:
-        c.name("server", self.server)
+        if self.server:
+            c.name("server", self.server)
+        if self.device and not self.device.isdigit():
+            raise c.ProcedureRefused(f"device={self.device!r} is not a device id (a number such as 0 or 400)")
         c.choice("change", self.change, tuple(LINES))
         c.choice("init", self.init, c.INIT_SYSTEMS)
         c.path("backup_dir", self.backup_dir)
@@ -64,6 +70,8 @@ class Params:
             raise c.ProcedureRefused("backup_dir and edited_dir must differ: the backup is what undoes the change")
         if self.console:
             c.name("console", self.console)
+        if not self.new_ip:
+            return
         try:
             iface = ipaddress.ip_interface(self.new_ip)
         except ValueError:
@@ -82,27 +90,38 @@ def plan(params: Params, config: Any = None) -> Plan:
     """The eleven steps of the guide for the chosen change."""
     lines = LINES[params.change]
     servers, servers_said = c.resolve_servers(params.servers, config, server=params.server, console=params.console)
-    server = c.member("server", params.server, servers)
+    picked = c.resolve_one("server", params.server, None if config is None else list(servers), "server", "sv2")
+    server = c.member("server", picked.value, servers)
+    example = "192.168.10.12/25" if params.change == "netmask" else "192.168.10.12"
+    new_pick = c.required_new("new_ip", params.new_ip, config, example, "the new address")
+    params = replace(params, server=server, new_ip=new_pick.value)
+    target = _target(params, config, server)
     others = [s for s in servers if s != server]
     if not others:
         raise c.ProcedureRefused(f"{server} is the only server; the plan needs another one to check the new address from")
     console = c.member("console", params.console, servers) if params.console else others[0]
     if params.change == "address":
-        what = f"the interconnect or mirror disk connect address of {server} to {params.address}"
-        edit = f"in [Server Properties] of {server}, [Interconnect] or [Mirror connect] tab, set the address to {params.address}"
+        what = f"{target.what} of {server} to {params.address}"
+        edit = f"in [Server Properties] of {server}, [Interconnect] or [Mirror connect] tab, set {target.what} to {params.address}"
         os_change = (
             f"On {server}, change the address in the operating system's network settings to {params.new_ip}; "
             "reboot it if the change needs a reboot"
         )
     else:
         iface = ipaddress.ip_interface(params.new_ip)
-        what = f"the subnet mask of the interconnect address {iface.ip} of {server} to {iface.netmask}"
+        what = f"the subnet mask of {target.what} of {server} to {iface.netmask}"
         edit = f"apply the change for {server} where the configuration holds it"
         os_change = (
             f"On {server}, change the subnet mask of {iface.ip} to {iface.netmask} (/{iface.network.prefixlen}) "
             "in the operating system's network settings; reboot it if the change needs a reboot"
         )
     change_steps = [Step("manual", os_change, hosts=(server,), guide=lines["change"])]
+    if target.old:
+        change_steps.insert(0, Step(
+            "check", f"{server} still has the old address {target.old} before it is changed", hosts=(server,),
+            command="ip -o addr show", expect=Expect("output_contains", {"text": f" {target.old}/"}),
+            guide=lines["change"],
+        ))
     verify_steps = [
         Step(
             "check",
@@ -133,6 +152,7 @@ def plan(params: Params, config: Any = None) -> Plan:
         f"If the plan reaches {server} over SSH by the address being changed, map {server} to its new "
         "address before the steps after the change.",
         *servers_said,
+        *(n for n in (picked.note, new_pick.note, *target.notes) if n),
     )
     return Plan(
         runbook=NAME,
@@ -142,3 +162,71 @@ def plan(params: Params, config: Any = None) -> Plan:
         guide_section=lines["section"],
         notes=notes,
     )
+
+
+class Target(NamedTuple):
+    """What changes: the words for it, the old address (None without clp.conf) and notes."""
+
+    what: str
+    old: str | None
+    notes: tuple[str, ...]
+
+
+def _target(params: Params, config: Any, server: str) -> Target:
+    """The device and old address that change, from clp.conf, and the subnet check against the other servers."""
+    if config is None:
+        return Target("the interconnect or mirror disk connect address", None, (
+            "No clp.conf: the plan cannot name the device and the old address, nor check the subnet.",))
+    srv = next(s for s in config.servers if s.name == server)
+    by_address: dict[str, list] = {}
+    for a in srv.addresses:
+        if a.address:
+            by_address.setdefault(a.address, []).append(a)
+    listing = "; ".join(
+        f"device {', '.join(a.device for a in devs)} {addr} ({', '.join(sorted({a.role for a in devs}))})"
+        for addr, devs in by_address.items()) or "none"
+    new = ipaddress.ip_interface(params.new_ip)
+    if params.device:
+        old = next((addr for addr, devs in by_address.items() if any(a.device == params.device for a in devs)), None)
+        if old is None:
+            raise c.ProcedureRefused(f"device={params.device} is not an interconnect or mirror-connect device of {server} "
+                                     f"(clp.conf: {listing})")
+    elif params.change == "netmask" and str(new.ip) in by_address:
+        old = str(new.ip)
+    elif len(by_address) == 1:
+        old = next(iter(by_address))
+    elif not by_address:
+        raise c.ProcedureRefused(f"clp.conf gives {server} no interconnect or mirror-connect address to change")
+    else:
+        raise c.ProcedureRefused(f"{server} has several addresses in clp.conf: {listing}; choose one with -p device=ID")
+    devs = by_address[old]
+    ids = sorted({a.device for a in devs}, key=int)
+    what = f"device {', '.join(ids)} ({' and '.join(sorted({a.role for a in devs}))}, now {old})"
+    notes = [f"From clp.conf: the address that changes is {old}, device {', '.join(ids)} of {server}."]
+    if params.change == "netmask" and str(new.ip) != old:
+        raise c.ProcedureRefused(f"change=netmask keeps the address: new_ip={params.new_ip} should carry the old address {old} "
+                                 "with the new prefix")
+    if params.change == "address":
+        for s in config.servers:
+            for a in s.addresses:
+                if a.address == str(new.ip):
+                    raise c.ProcedureRefused(f"new_ip {new.ip} is already device {a.device} of {s.name} in clp.conf")
+    peers = sorted({a.address for s in config.servers if s.name != server for a in s.addresses
+                    if a.device in ids and a.address})
+    network = new.network if "/" in params.new_ip else ipaddress.ip_interface(f"{new.ip}/24").network
+    outside = [p for p in peers if ipaddress.ip_address(p) not in network]
+    if "/" not in params.new_ip:
+        notes.append(f"Subnet check with the prefix /24 assumed (clp.conf holds no prefix); give new_ip=ADDRESS/PREFIX "
+                     "for another one.")
+    if outside and params.subnet_check:
+        raise c.ProcedureRefused(
+            f"new_ip {new.ip} is not in {network}, the subnet of the other servers' device {', '.join(ids)} "
+            f"({', '.join(outside)}): give new_ip with its prefix if the subnet is wider, or -p subnet_check=false "
+            "when every server moves to the new subnet (then change each of them)"
+        )
+    if outside:
+        notes.append(f"subnet_check=false: the other servers' device {', '.join(ids)} ({', '.join(outside)}) are outside "
+                     f"{network}; they must move as well before the cluster can use the interconnect.")
+    elif peers:
+        notes.append(f"Subnet check: the other servers' device {', '.join(ids)} ({', '.join(peers)}) are in {network}.")
+    return Target(what, old, tuple(notes))

@@ -26,12 +26,13 @@ TITLE = "Remove a server from the cluster"
 
 @dataclass(frozen=True)
 class Params:
-    server: str = "sv3"  # the server to remove
+    server: str = ""  # the server to remove; empty: the cluster's only candidate (example sv3)
     servers: str = ""  # sv1,sv2,sv3; empty: the servers of clp.conf (example sv1,sv2,sv3 without one)
     mirror: str = "config"  # mirror or hybrid disk resources exist: config, yes or no
 
     def __post_init__(self) -> None:
-        c.name("server", self.server)
+        if self.server:
+            c.name("server", self.server)
         c.choice("mirror", self.mirror, ("config", "yes", "no"))
 
 
@@ -39,7 +40,8 @@ def plan(params: Params, config: Any = None) -> Plan:
     """The eleven steps of the guide."""
     example = ("sv1", "sv2", "sv3")
     servers, servers_said = c.resolve_servers(params.servers, config, example, server=params.server)
-    gone = c.member("server", params.server, servers)
+    picked = c.resolve_one("server", params.server, None if config is None else list(servers), "server", "sv3")
+    gone = c.member("server", picked.value, servers)
     rest = [s for s in servers if s != gone]
     if not rest:
         raise c.ProcedureRefused(f"{gone} is the only server; removing it leaves no cluster")
@@ -50,6 +52,7 @@ def plan(params: Params, config: Any = None) -> Plan:
         f"Follows guide {GUIDE}.",
         "Make no other change (groups, resources) in the same configuration change (guide L5753).",
         *servers_said,
+        picked.note,
     ]
     steps: list[Step] = [
         c.check_servers_online(first, "L5759"),
@@ -91,7 +94,7 @@ def plan(params: Params, config: Any = None) -> Plan:
     ]
     return Plan(
         runbook=NAME,
-        params=asdict(params),
+        params={**asdict(params), "server": gone},
         steps=tuple(steps),
         cluster=getattr(config, "name", None),
         guide_section=GUIDE,

@@ -41,10 +41,10 @@ class Params:
     copy: str = "online"  # online: copy while the group runs on the source (A); offline: group stopped (B)
     init: str = "systemd"  # systemd | initd
     suse: bool = False  # SUSE: chkconfig --del takes --force
-    resource: str = "md1"  # mirror (md) or hybrid (hd) disk resource
+    resource: str = ""  # mirror (md) or hybrid (hd) disk resource; empty: the cluster's only one (example md1)
     group: str = ""  # the group holding the resource; empty: from clp.conf, else failover1
-    server: str = "sv2"  # the server whose disk is replaced
-    source: str = "sv1"  # the server the data is copied from
+    server: str = ""  # the server whose disk is replaced; empty: the only one that fits (example sv2)
+    source: str = ""  # the server the data is copied from; empty: the other server of the resource (example sv1)
     raid_method: str = "mkinit"  # raid: mkinit (clpmdinit --create force) | dd (dd + --create quick)
     reuse: bool = False  # the new disk was a mirror/hybrid disk before: clear its cluster partition
     cppath: str = ""  # cluster partition device; empty: from clp.conf (diskdev/cppath)
@@ -60,12 +60,26 @@ def plan(params: Params, config=None) -> Plan:
     copy = c.choice("copy", params.copy, ("online", "offline"))
     init = c.choice("init", params.init, c.INIT_SYSTEMS)
     raid_method = c.choice("raid_method", params.raid_method, ("mkinit", "dd"))
-    server, source, res = c.name("server", params.server), c.name("source", params.source), c.name("resource", params.resource)
-    if server == source:
-        raise c.ProcedureRefused(f"server and source are both {server!r}: the copy source must be the other server")
     md = c.resource_type(disk)
-    notes: list[str] = [*c.resolve_servers(f"{source},{server}", config, server=server, source=source).notes]
+    c.refuse_windows(config)
+    picked = c.resolve_one("resource", params.resource and c.name("resource", params.resource),
+                           c.mirror_candidates(config, md), f"{disk} disk resource", f"{md}1")
+    res = picked.value
     resource = c.require_resource(config, md, res)
+    on = None if config is None else c.group_servers(config, resource)
+    given_server = params.server and c.name("server", params.server)
+    given_source = params.source and c.name("source", params.source)
+    if given_server and given_server == given_source:
+        raise c.ProcedureRefused(f"server and source are both {given_server!r}: the copy source must be the other server")
+    c.resolve_servers("", config, server=given_server, source=given_source)  # unknown names: the one refusal
+    server_pick = c.resolve_one("server", given_server, on and [s for s in on if s != given_source],
+                                "server", "sv2", how=f"holding {res}")
+    server = server_pick.value
+    source_pick = c.resolve_one("source", given_source, on and [s for s in on if s != server],
+                                "server", "sv1" if server != "sv1" else "sv2", how=f"to copy {res} from")
+    source = source_pick.value
+    notes: list[str] = [*c.resolve_servers(f"{source},{server}", config, server=server, source=source).notes,
+                        picked.note, server_pick.note, source_pick.note]
     settings = c.mirror_settings(config, res)
     fullcopy, mkfs = settings.get("fullcopy", 1), settings.get("mkfs", 0)
     if config is None:
@@ -93,19 +107,24 @@ def plan(params: Params, config=None) -> Plan:
         if params.copy != "online":
             notes.append("copy does not apply when both disks are replaced: there is nothing to copy from.")
         add(Step("check", "The cluster answers", hosts=(source,), command="clpstat", expect=Expect("exit_zero")))
-        add(Step("manual", f"Take a backup of the data on {res}: it is lost with both disks", destructive=False, guide="L2960"))
+        raw = (f" It is a raw device (fs none): back it up through the application that uses it, or copy the mirror "
+               f"device {settings.get('nmppath') or '(NMP device)'} block by block on the active server with the "
+               "application stopped" if c.raw_device(fs) else "")
+        add(Step("manual", f"Take a backup of the data on {res}: it is lost with both disks.{raw}", destructive=False, guide="L2960"))
         steps.extend(c.disable_services(SERVICES, init, pair, "L2970", params.suse))
         add(Step("command", "Shut both servers down (cluster shutdown)", hosts=(source,), command="clpstdn", destructive=True, guide="L2966"))
         add(Step("manual", "Install the new disk in both servers", guide="L2999"))
         add(Step("manual", "Start both servers; CLUSTERPRO stays down because its services are disabled", guide="L3001"))
-        add(Step("manual", "Partition the new disk of both servers exactly like the old one (fdisk): "
-                 f"cluster partition {cppath or '(as before)'}, data partition {dppath or '(as before)'}",
+        add(Step("manual", c.prepare_devices_text(cppath, dppath, "both servers"),
                  hosts=pair, destructive=True, guide="L3007"))
         steps.extend(_partition_check(pair, cppath, dppath))
         if params.reuse:
             add(Step("command", "Clear the cluster partition left from the disk's earlier use", hosts=pair,
                      command=f"dd if=/dev/zero of={need(cppath, 'cluster partition', 'cppath')}", expect=DD_FILLED, destructive=True, guide="L3011"))
-        if mkfs == 0:
+        if mkfs == 0 and c.raw_device(fs):
+            notes.append(f"{res} holds a raw device (fs none): there is no file system to create; the application "
+                         "that uses the device (an iSCSI target, a database) writes it again from its backup.")
+        elif mkfs == 0:
             add(Step("command", f"Create the {fs} filesystem on the data partition of {source}, the copy source "
                      "(initial mkfs is off, so the cluster will not)", hosts=(source,),
                      command=f"mkfs -t {fs} {need(dppath, 'data partition', 'dppath')}", destructive=True, guide="L3011"))
@@ -140,13 +159,12 @@ def plan(params: Params, config=None) -> Plan:
             add(Step("manual", f"Start {server} and rebuild the RAID before the OS boots", guide=g["rebuild"]))
             add(Step("manual", f"Let the OS of {server} boot; CLUSTERPRO stays down because its services are disabled. "
                      "Back up the data partition now if you need it", guide=g["boot"]))
-            add(Step("manual", "If the RAID rebuild left the LUN empty, create the cluster and data partitions with fdisk: "
-                     f"cluster partition {cppath or '(as before)'}, data partition {dppath or '(as before)'}",
+            add(Step("manual", "If the RAID rebuild left the LUN empty: " + c.prepare_devices_text(cppath, dppath, server),
                      hosts=(server,), destructive=True, guide=g["fdisk"]))
             steps.extend(_partition_check((server,), cppath, dppath))
             if raid_method == "mkinit":
                 text = "Initialise the cluster partition"
-                if disk == "mirror" and mkfs == 1:
+                if disk == "mirror" and mkfs == 1 and not c.raw_device(fs):
                     text += " (initial mkfs is on in clp.conf: this also runs mkfs and erases the data partition)"
                 add(Step("command", text, hosts=(server,), command=f"clp{md}init --create force {res}", destructive=True, guide=g["init"]))
             else:
@@ -157,8 +175,7 @@ def plan(params: Params, config=None) -> Plan:
                          command=f"clp{md}init --create quick {res}", destructive=True, guide=g["dd"]))
         else:
             add(Step("manual", f"Start {server}; CLUSTERPRO stays down because its services are disabled", guide=g["boot"]))
-            add(Step("manual", f"Partition the new disk of {server} exactly like the old one (fdisk): "
-                     f"cluster partition {cppath or '(as before)'}, data partition {dppath or '(as before)'}"
+            add(Step("manual", c.prepare_devices_text(cppath, dppath, server)
                      + (" (hybrid disk on shared storage: on one server connected to it)" if disk == "hybrid" else ""),
                      hosts=(server,), destructive=True, guide=g["fdisk"]))
             steps.extend(_partition_check((server,), cppath, dppath))
@@ -192,7 +209,7 @@ def plan(params: Params, config=None) -> Plan:
         notes.append(f"The services are switched in the order the guide gives for this procedure ({', '.join(SERVICES)}); "
                      "clusterpro_evt and clusterpro_trn stay on.")
     notes.extend(_estimate(params, settings))
-    return Plan(NAME, asdict(params), tuple(steps), cluster=config.name if config else None, guide_section=GUIDE,
+    return Plan(NAME, {**asdict(params), "resource": res, "server": server, "source": source}, tuple(steps), cluster=config.name if config else None, guide_section=GUIDE,
                 notes=tuple(notes))
 
 
@@ -205,12 +222,7 @@ def _guide_lines(raid: bool) -> dict[str, str]:
 
 
 def _partition_check(hosts: tuple[str, ...], cppath: str | None, dppath: str | None) -> list[Step]:
-    found = [d for d in (cppath, dppath) if d]
-    return [
-        Step("check", f"The partition {device} exists", hosts=hosts, command="fdisk -l",
-             expect=Expect("output_contains", {"text": device}))
-        for device in found
-    ]
+    return c.device_checks(hosts, (cppath, dppath))
 
 
 def _mirror_normal(md: str, res: str, host: str, guide: str | None, verify: bool = False) -> Step:

@@ -50,9 +50,9 @@ VARIANTS: dict[str, tuple[str, str]] = {
 @dataclass(frozen=True)
 class Params:
     variant: str = "mirror-new-disk"  # see VARIANTS
-    server: str = "sv2"  # the server being replaced
+    server: str = ""  # the server being replaced; empty: the cluster's only candidate (example sv2)
     servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)
-    resource: str = "md1"  # the mirror (md) or hybrid (hd) disk resource; unused for shared-disk
+    resource: str = ""  # the mirror (md) or hybrid (hd) disk resource; empty: every one of the server (example md1/hd1)
     partner: str = ""  # hybrid-shared-disk: the server sharing the disk with the replaced one
     disk_used_before: bool = False  # mirror-new-disk: the new disk once served as a mirror disk
     cluster_partition: str = ""  # its cluster partition (diskdev/cppath), when no clp.conf is given
@@ -61,18 +61,19 @@ class Params:
 
     def __post_init__(self) -> None:
         c.choice("variant", self.variant, tuple(VARIANTS))
-        c.name("server", self.server)
+        if self.server:
+            c.name("server", self.server)
         c.choice("init", self.init, c.INIT_SYSTEMS)
-        if VARIANTS[self.variant][1] != "shared":
+        if VARIANTS[self.variant][1] != "shared" and self.resource:
             c.name("resource", self.resource)
         if self.variant == "hybrid-shared-disk":
             if not self.partner:
                 raise c.ProcedureRefused(
                     "variant=hybrid-shared-disk needs partner=: the server that shares the disk with "
-                    f"{self.server}"
+                    f"{self.server or 'the replaced server'}"
                 )
             c.name("partner", self.partner)
-            if self.partner == self.server:
+            if self.server and self.partner == self.server:
                 raise c.ProcedureRefused("partner must be another server than the one being replaced")
         elif self.partner:
             raise c.ProcedureRefused("partner= only applies to variant=hybrid-shared-disk")
@@ -174,7 +175,8 @@ def plan(params: Params, config: Any = None) -> Plan:
     """The steps of the chosen variant, in the guide's order."""
     section, disk = VARIANTS[params.variant]
     servers, servers_said = c.resolve_servers(params.servers, config, server=params.server, partner=params.partner)
-    server = c.member("server", params.server, servers)
+    picked = c.resolve_one("server", params.server, None if config is None else list(servers), "server", "sv2")
+    server = c.member("server", picked.value, servers)
     others = [s for s in servers if s != server]
     if not others:
         raise c.ProcedureRefused(f"{server} is the only server: there is no cluster to rejoin")
@@ -183,18 +185,34 @@ def plan(params: Params, config: Any = None) -> Plan:
         "The first check (the remaining servers are online) is not in the guide; it makes sure there "
         "is a running cluster to take the new server in.",
         *servers_said,
+        picked.note,
     ]
     partner = ""
     if params.variant == "hybrid-shared-disk":
         partner = c.member("partner", params.partner, servers)
+        if partner == server:
+            raise c.ProcedureRefused("partner must be another server than the one being replaced")
     keep = [s for s in others if s != partner] or others
     observer = keep[0]
-    resource, fullcopy = params.resource, None
+    names: list[str] = []
+    fullcopy: dict[str, str | None] = {}
     if disk != "shared":
         rtype = c.resource_type(disk)
-        c.require_resource(config, rtype, resource)
-        settings = c.mirror_settings(config, resource)
-        fullcopy = None if config is None else str(settings["fullcopy"])
+        on_server = c.mirror_candidates(config, rtype, server)
+        if params.resource or on_server is None:
+            names = [c.resolve_one("resource", params.resource, on_server, f"{disk} disk resource", f"{rtype}1",
+                                   how=f"on {server}").value]
+        elif not on_server:
+            raise c.ProcedureRefused(f"the cluster has no {disk} disk resource on {server} (clp.conf), "
+                                     f"so variant={params.variant} does not apply")
+        else:
+            names = on_server
+            if len(names) > 1:
+                notes.append(f"{server} holds {len(names)} {disk} disk resources ({', '.join(names)}): "
+                             "the plan initialises and waits for each of them.")
+        for name in names:
+            c.require_resource(config, rtype, name)
+            fullcopy[name] = None if config is None else str(c.mirror_settings(config, name)["fullcopy"])
         if config is None:
             notes.append("No clp.conf given: whether the mirror copies itself after the reboot is left to the operator.")
 
@@ -220,26 +238,28 @@ def plan(params: Params, config: Any = None) -> Plan:
             _install(server, "L3164"),
         ]
         if params.disk_used_before:
-            cppath = (settings.get("cppath") if config is not None else None) or params.cluster_partition
-            if not cppath:
+            cppaths = [c.mirror_settings(config, r).get("cppath") for r in names] if config is not None else []
+            cppaths = [p for p in cppaths if p] or ([params.cluster_partition] if params.cluster_partition else [])
+            if not cppaths:
                 raise c.ProcedureRefused(
                     "disk_used_before=True needs the cluster partition: give cluster_partition= or a clp.conf"
                 )
-            c.device("cluster_partition", cppath)
-            steps.append(
-                Step(
-                    "command",
-                    f"The new disk served as a mirror disk before: clear its cluster partition {cppath}",
-                    hosts=(server,),
-                    command=f"dd if=/dev/zero of={cppath}",
-                    destructive=True,
-                    guide="L3172",
+            for cppath in cppaths:
+                c.device("cluster_partition", cppath)
+                steps.append(
+                    Step(
+                        "command",
+                        f"The new disk served as a mirror disk before: clear its cluster partition {cppath}",
+                        hosts=(server,),
+                        command=f"dd if=/dev/zero of={cppath}",
+                        destructive=True,
+                        guide="L3172",
+                    )
                 )
-            )
         steps += [
             _upload(server, "L3176"),
             c.reboot((server,), "L3178", f"Reboot {server}: it initialises the cluster partition and creates the file system"),
-            *_recovery("mirror", resource, observer, fullcopy, True, ("L3187", "L3211")),
+            *(st for r in names for st in _recovery("mirror", r, observer, fullcopy[r], True, ("L3187", "L3211"))),
         ]
 
     elif params.variant == "mirror-reuse-disk":
@@ -248,7 +268,7 @@ def plan(params: Params, config: Any = None) -> Plan:
             _install(server, "L3256"),
             _upload(server, "L3264"),
             c.reboot((server,), "L3266", f"Reboot {server}"),
-            *_recovery("mirror", resource, observer, fullcopy, False, ("L3287", "L3307")),
+            *(st for r in names for st in _recovery("mirror", r, observer, fullcopy[r], False, ("L3287", "L3307"))),
         ]
 
     elif params.variant == "hybrid-new-disk":
@@ -257,9 +277,9 @@ def plan(params: Params, config: Any = None) -> Plan:
             _fdisk(server, "L3406"),
             _install(server, "L3412"),
             _upload(server, "L3420"),
-            _hdinit(server, resource, "L3424"),
+            *(_hdinit(server, r, "L3424") for r in names),
             c.reboot((server,), "L3426", f"Reboot {server}"),
-            *_recovery("hybrid", resource, observer, fullcopy, True, ("L3451", "L3471")),
+            *(st for r in names for st in _recovery("hybrid", r, observer, fullcopy[r], True, ("L3451", "L3471"))),
         ]
 
     elif params.variant == "hybrid-shared-disk":
@@ -284,10 +304,10 @@ def plan(params: Params, config: Any = None) -> Plan:
             _install(server, "L3674"),
             Step("manual", f"Power {partner} on again", hosts=(partner,), guide="L3682"),
             _upload(server, "L3688"),
-            _hdinit(server, resource, "L3694"),
+            *(_hdinit(server, r, "L3694") for r in names),
             *c.enable_services(c.CLUSTER_AND_MIRROR, params.init, (partner,), "L3706" if params.init == "initd" else "L3711"),
             c.reboot((server, partner), "L3751", f"Reboot {server} and {partner}"),
-            *_recovery("hybrid", resource, observer, fullcopy, True, ("L3775", "L3799")),
+            *(st for r in names for st in _recovery("hybrid", r, observer, fullcopy[r], True, ("L3775", "L3799"))),
         ]
         notes.append(
             f"The guide mentions moving the groups to another server after the shutdown step; the plan "
@@ -303,7 +323,7 @@ def plan(params: Params, config: Any = None) -> Plan:
             _install(server, "L3875"),
             _upload(server, "L3885"),
             c.reboot((server,), "L3887", f"Reboot {server}"),
-            *_recovery("hybrid", resource, observer, fullcopy, False, ("L3938", "L3958")),
+            *(st for r in names for st in _recovery("hybrid", r, observer, fullcopy[r], False, ("L3938", "L3958"))),
         ]
 
     else:  # hybrid-shared-server
@@ -322,7 +342,7 @@ def plan(params: Params, config: Any = None) -> Plan:
 
     return Plan(
         runbook=NAME,
-        params=asdict(params),
+        params={**asdict(params), "server": server, "resource": ",".join(names)},
         steps=tuple(steps),
         cluster=getattr(config, "name", None),
         guide_section=section,

@@ -66,7 +66,7 @@ class Params:
     rename: str = "no"  # yes when the partitions' device names change
     init: str = "systemd"  # systemd or initd
     suse: bool = False  # SUSE: chkconfig --del takes --force
-    resource: str = "md1"  # the mirror (md) or hybrid (hd) disk resource
+    resource: str = ""  # the mirror (md) or hybrid (hd) disk resource; empty: the cluster's only one (example md1/hd1)
     servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)
     disk_hosts: str = ""  # hybrid: one server per server group (they share the disk); empty: every server
     group: str = ""  # the group holding the resource (clp.conf knows it)
@@ -79,7 +79,8 @@ class Params:
         c.choice("rename", self.rename, ("no", "yes"))
         c.choice("init", self.init, c.INIT_SYSTEMS)
         c.choice("initial_mkfs", self.initial_mkfs, ("config", "on", "off"))
-        c.name("resource", self.resource)
+        if self.resource:
+            c.name("resource", self.resource)
         if self.disk_hosts:
             c.server_list("disk_hosts", self.disk_hosts)
         if self.group:
@@ -98,11 +99,14 @@ def plan(params: Params, config: Any = None) -> Plan:
     servers, servers_said = c.resolve_servers(params.servers, config)
     first = servers[0]
     rtype = c.resource_type(params.disk)
-    res = params.resource
+    picked = c.resolve_one("resource", params.resource, c.mirror_candidates(config, rtype),
+                           f"{params.disk} disk resource", f"{rtype}1")
+    res = picked.value
     found = c.require_resource(config, rtype, res)
     notes = [
         f"Follows guide {lines['section']} (disk={params.disk}, rename={params.rename}).",
         *servers_said,
+        picked.note,
     ]
 
     disk_hosts = servers
@@ -117,10 +121,11 @@ def plan(params: Params, config: Any = None) -> Plan:
     group = params.group or (getattr(found, "group", None) or "")
     settings = c.mirror_settings(config, res)
     fs = params.fs or (settings.get("fs") or "")
+    raw = c.raw_device(fs)
     data = params.data_partition
     if not data and params.rename == "no":
         data = settings.get("dppath") or ""
-    mkfs_cmd = f"mkfs -t {fs} {data}" if fs and data else None
+    mkfs_cmd = f"mkfs -t {fs} {data}" if fs and data and not raw else None
     if fs:
         c.filesystem("fs", fs)
     if data:
@@ -128,7 +133,11 @@ def plan(params: Params, config: Any = None) -> Plan:
 
     # Whether an explicit mkfs step runs: always for hybrid; for mirror, when initial mkfs is off.
     mkfs_needed: bool | None = True
-    if params.disk == "mirror":
+    if raw:
+        mkfs_needed = False
+        notes.append(f"{res} holds a raw device (fs none): no file system is created; the application that uses "
+                     "the device writes it again from its own backup.")
+    elif params.disk == "mirror":
         setting = params.initial_mkfs
         if setting == "config" and config is not None:
             # SPEC 3.7: "initial mkfs" defaults to 0 (off) when clp.conf does not set it.
@@ -155,9 +164,13 @@ def plan(params: Params, config: Any = None) -> Plan:
         ),
         Step(
             "manual",
-            f"On the server where the group holding {res} is active, back the data of its file system up "
-            "with a file-level tool (tar, cpio, …); tools that read the partition device are not supported. "
-            "Skip this when the data may be lost",
+            (f"On the server where the group holding {res} is active, back its data up: it is a raw device "
+             f"(fs none), so through the application that uses it, or block by block from the mirror device "
+             f"{settings.get('nmppath') or '(NMP device)'} with the application stopped. Skip this when the data may be lost")
+            if raw else
+            (f"On the server where the group holding {res} is active, back the data of its file system up "
+             "with a file-level tool (tar, cpio, …); tools that read the partition device are not supported. "
+             "Skip this when the data may be lost"),
             guide=lines["backup"],
         ),
         *c.disable_services(c.CLUSTER_AND_MIRROR, params.init, servers, lines[f"disable_{init_key}"], params.suse),
@@ -165,8 +178,7 @@ def plan(params: Params, config: Any = None) -> Plan:
         c.servers_back(servers, lines["shutdown"]),
         Step(
             "manual",
-            f"On {', '.join(disk_hosts)}, change the offset or size of the cluster partition and the data "
-            f"partition of {res} with fdisk",
+            _resize_text(disk_hosts, res, settings.get("cppath"), settings.get("dppath")),
             hosts=disk_hosts,
             destructive=True,
             guide=lines["fdisk"],
@@ -251,15 +263,25 @@ def plan(params: Params, config: Any = None) -> Plan:
         Step(
             "manual",
             f"On the server where the group holding {res} is active, restore the data backed up before "
-            "(file-level tool again). Skip this when no backup was taken",
+            + ("(through the application, or block by block onto the mirror device). " if raw else "(file-level tool again). ")
+            + "Skip this when no backup was taken",
             guide=lines["restore"],
         )
     )
     return Plan(
         runbook=NAME,
-        params=asdict(params),
+        params={**asdict(params), "resource": res},
         steps=tuple(steps),
         cluster=getattr(config, "name", None),
         guide_section=lines["section"],
         notes=tuple(notes),
     )
+
+
+def _resize_text(hosts: tuple[str, ...], res: str, cppath: str | None, dppath: str | None) -> str:
+    """The re-partitioning step, by what the partitions are (plain partitions or LVM volumes)."""
+    where = ", ".join(hosts)
+    if {c.device_kind(d) for d in (cppath, dppath) if d} == {"lvm"}:
+        return (f"On {where}, change the size of the logical volumes of {res} (cluster partition {cppath}, data "
+                f"partition {dppath}) with lvresize, or re-create them at the new size (lvremove, lvcreate)")
+    return f"On {where}, change the offset or size of the cluster partition and the data partition of {res} with fdisk"
