@@ -7,8 +7,9 @@ inlines the Vega, Vega-Lite and Vega-Embed JavaScript once per page (the
 bundle vl-convert ships, matched to altair's Vega-Lite version).
 
 A chart reaches the page through :func:`show`: in JupyterLab it renders as
-the usual Vega-Lite output; in the exported page it is a ``<div>`` holding
-its spec as JSON, which the page's one start-up script embeds as SVG.
+the usual Vega-Lite output (JupyterLab's own renderer); in the exported page
+it is a ``<div>`` holding its spec as JSON, which the page's one start-up
+script embeds as SVG.
 
 >>> html = chart_html({"mark": "point"}, "c1")
 >>> html.startswith('<div class="clpkit-chart" id="c1">')
@@ -115,20 +116,27 @@ def show(chart: alt.TopLevelMixin) -> None:
     """Display ``chart`` in a notebook so that both JupyterLab and the export draw it.
 
     JupyterLab 4 renders Vega-Lite through its own extension, which knows the
-    mimetypes up to ``vnd.vegalite.v5`` (Vega-Lite 5); altair 6 writes v6
-    specs, which JupyterLab would leave blank. The charts use nothing v6 added,
-    so the notebook gets the same spec under the v5 mimetype (:func:`lab_spec`),
-    and the exported page gets its own placeholder (``text/html``).
+    mimetypes up to ``vnd.vegalite.v5`` (its Vega-Lite is 5.x); altair 6 writes
+    v6 specs, which JupyterLab would leave blank. The charts use nothing v6
+    added, so the notebook gets the spec under the v5 mimetype
+    (:func:`lab_spec`). No ``text/html`` goes beside it: JupyterLab prefers
+    HTML to Vega and would show an empty placeholder; :func:`export` adds the
+    page's placeholder when it writes the HTML.
     """
     from IPython.display import display
 
-    spec = chart.to_dict()
-    bundle = {
-        LAB_MIMETYPE: lab_spec(spec),
-        "text/html": chart_html(spec, f"chart-{uuid.uuid4().hex[:12]}"),
-        "text/plain": f"<{type(chart).__name__}>",
-    }
-    display(bundle, raw=True)
+    display({LAB_MIMETYPE: lab_spec(chart.to_dict()), "text/plain": f"<{type(chart).__name__}>"}, raw=True)
+
+
+def with_placeholders(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Each chart output of ``nb`` with its page placeholder (``text/html``) added, for the export."""
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            spec = out.get("data", {}).get(LAB_MIMETYPE)
+            if spec is not None and "text/html" not in out["data"]:
+                page_spec = {**spec, "$schema": alt.SCHEMA_URL}
+                out["data"]["text/html"] = chart_html(page_spec, f"chart-{uuid.uuid4().hex[:12]}")
+    return nb
 
 
 LAB_MIMETYPE = "application/vnd.vegalite.v5+json"
@@ -154,6 +162,7 @@ def export(notebook: Path | nbformat.NotebookNode, *, show_code: bool = False, l
     inlining 0.9 MB into every page.
     """
     nb = nbformat.read(notebook, as_version=4) if isinstance(notebook, (str, Path)) else notebook
+    nb = with_placeholders(nb)
     if title:
         nb.metadata["title"] = title
     vega = {"vega_src": vega_src} if vega_src else {"vega_js": vega_bundle()}
