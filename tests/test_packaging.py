@@ -41,3 +41,30 @@ def test_ci_runs_make_test():
 def test_console_script_is_declared():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert project["scripts"]["clpkit"] == "clpkit.cli:main"
+
+
+def test_every_cli_module_is_in_the_lazy_command_table():
+    """A command module missing from COMMANDS would never be imported, so its commands would vanish."""
+    import importlib
+
+    from clpkit import cli
+
+    modules = {p.stem for p in (ROOT / "lib" / "clpkit" / "cli").glob("*.py") if not p.stem.startswith("_")}
+    assert modules == {m.rsplit(".", 1)[1] for m in cli.COMMANDS.values()}
+    for name, module in cli.COMMANDS.items():
+        importlib.import_module(module)
+        assert name in cli.main.commands, f"{module} does not register `clpkit {name}`"
+
+
+def test_parse_does_not_import_the_other_commands():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from clpkit.cli import main\n"
+        "try: main(['parse', '--help'])\n"
+        "except SystemExit: pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('clpkit.runbook', 'clpkit.report', 'clpkit.samples'))))"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert res.stdout.strip().splitlines()[-1] == "[]"

@@ -61,6 +61,8 @@ NESTED_ARCHIVE = re.compile(r"elog_.*")
 CLUSTER_STATS_FOLDERS = frozenset({"group", "monitor"})
 #: Columns that say where a row came from rather than what it holds.
 LOCATION_COLUMNS = ("source", "line")
+#: The line number of a log entry a continuation row belongs to: a location too (see drop_boundary_duplicates).
+CONTINUES = "continues"
 
 FILES_SCHEMA = pl.Schema(
     {
@@ -561,17 +563,33 @@ def drop_boundary_duplicates(older: pl.DataFrame, newer: pl.DataFrame) -> pl.Dat
 
     A rotation can leave the same sample at the end of ``X.pre`` and the start
     of ``X.cur``; rows are compared on the columns both generations share.
+    ``continues`` (log tables: the line number of the entry a continuation
+    line belongs to) is a position in the file, not data: a continuation row
+    goes with its entry, dropped exactly when its entry is dropped.
 
     >>> old = pl.DataFrame({"t": [1, 2], "v": ["a", "b"], "source": "x.pre", "line": [2, 3]})
     >>> new = pl.DataFrame({"t": [2, 3], "v": ["b", "c"], "source": "x.cur", "line": [2, 3]})
     >>> drop_boundary_duplicates(old, new)["t"].to_list()
     [3]
+    >>> old = pl.DataFrame({"t": [1, 1], "v": ["E x", "  why"], "line": [7, 8], "continues": [None, 7]})
+    >>> new = pl.DataFrame({"t": [1, 1, 2, 2], "v": ["E x", "  why", "I y", "  why"], "line": [1, 2, 3, 4],
+    ...                     "continues": [None, 1, None, 3]})
+    >>> drop_boundary_duplicates(old, new)["line"].to_list()
+    [3, 4]
     """
-    common = [c for c in newer.columns if c in older.columns and c not in LOCATION_COLUMNS]
+    location = (*LOCATION_COLUMNS, CONTINUES)
+    common = [c for c in newer.columns if c in older.columns and c not in location]
     if not common or older.is_empty() or newer.is_empty():
         return newer
-    seen = _row_hashes(older.select(common))
-    return newer.filter(~_row_hashes(newer.select(common)).is_in(seen.implode()))
+    if CONTINUES not in newer.columns:
+        seen = _row_hashes(older.select(common))
+        return newer.filter(~_row_hashes(newer.select(common)).is_in(seen.implode()))
+    # entries (and lines kept on their own) are compared as data; continuations follow their entry
+    is_entry = pl.col(CONTINUES).is_null()
+    seen = _row_hashes(older.filter(is_entry).select(common))
+    duplicate = is_entry & pl.lit(_row_hashes(newer.select(common)).is_in(seen.implode()))
+    dropped = newer.filter(duplicate)["line"]
+    return newer.filter(~duplicate, ~pl.col(CONTINUES).is_in(dropped.implode()).fill_null(False))
 
 
 def _row_hashes(frame: pl.DataFrame) -> pl.Series:

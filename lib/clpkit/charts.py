@@ -320,7 +320,7 @@ def overlay(metric: alt.Chart | alt.LayerChart, marks: pl.DataFrame, *, lang: st
     """
     shown = marks.select("time", "label").with_columns(
         short=pl.when(pl.int_range(pl.len()) < labels)
-        .then(pl.col("label").str.slice(0, 28)).otherwise(pl.lit("")))
+        .then(pl.col("label").str.slice(0, 40)).otherwise(pl.lit("")))
     rules = alt.Chart(shown).mark_rule(color=STATUS_COLOURS["error"], opacity=0.55, strokeDash=[2, 2]).encode(
         alt.X("time:T"), tooltip=[alt.Tooltip("time:T", title=t("time", lang), format="%Y-%m-%d %H:%M:%S"),
                                   alt.Tooltip("label:N", title=t("events", lang))])

@@ -34,10 +34,12 @@ syslog lines, blank lines, repeated headers; see :attr:`clpkit.bundle.Bundle.ski
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -46,7 +48,7 @@ from tqdm import tqdm
 
 from clpkit import formats
 from clpkit.bundle import Bundle, BundleFile, combine, drop_boundary_duplicates, open_bundle
-from clpkit.problems import problems_frame, rejected_rows
+from clpkit.problems import ClpkitError, problems_frame, rejected_rows
 
 MANIFEST = "_clpkit_manifest.json"
 MANIFEST_VERSION = 4  # 4: parts and rows per table a file fills; skipped lines of every kind
@@ -90,22 +92,60 @@ def ingest(
     servers=None,
     limits=None,
     progress: bool | None = None,
+    prune: bool = False,
 ) -> dict:
     """Write or update the dataset in ``out``; return the summary printed by ``clpkit ingest``.
 
     ``bundle`` is an open :class:`~clpkit.bundle.Bundle` or what
     :func:`~clpkit.bundle.open_bundle` accepts (with ``servers`` and ``limits``).
     ``progress`` shows a bar on stderr; by default only when stderr is a terminal.
+
+    Servers already in the dataset but absent from this input keep their
+    rows (one collection per server, ingested one after the other, builds
+    up one dataset); ``prune`` removes them. Only one ingest writes a
+    dataset at a time: a second one raises :class:`ClpkitError` at once.
+    Every file is written under a temporary name and renamed, so a full
+    disk or a kill leaves complete parts only.
     """
-    if isinstance(bundle, Bundle):
-        return _Ingest(bundle, Path(out), progress).run()
-    with open_bundle(bundle, servers=servers, limits=limits) as opened:
-        return _Ingest(opened, Path(out), progress).run()
+    with locked(Path(out)):
+        if isinstance(bundle, Bundle):
+            return _Ingest(bundle, Path(out), progress, prune).run()
+        with open_bundle(bundle, servers=servers, limits=limits) as opened:
+            return _Ingest(opened, Path(out), progress, prune).run()
+
+
+LOCK = ".clpkit-ingest.lock"
+_HELD: set[Path] = set()  # datasets this process holds (the CLI takes the lock before it opens the bundle)
+
+
+@contextmanager
+def locked(out: Path):
+    """Hold ``out/.clpkit-ingest.lock`` (flock: released by the kernel however the process ends).
+
+    A second holder refuses at once with one line rather than waiting an
+    unknown time behind a long ingest (cron jobs would pile up).
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    key = out.resolve()
+    if key in _HELD:
+        yield
+        return
+    with open(out / LOCK, "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ClpkitError(f"{out}: another clpkit ingest is writing this dataset; run again when it has finished") from None
+        _HELD.add(key)
+        try:
+            yield
+        finally:
+            _HELD.discard(key)
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 class _Ingest:
-    def __init__(self, bundle: Bundle, out: Path, progress: bool | None):
-        self.bundle, self.out = bundle, out
+    def __init__(self, bundle: Bundle, out: Path, progress: bool | None, prune: bool = False):
+        self.bundle, self.out, self.prune = bundle, out, prune
         self.progress = sys.stderr.isatty() if progress is None else progress
         self.old = self._load_manifest()
         self.new: dict[tuple[str, str], dict] = {}  # (server, source) -> manifest entry
@@ -131,7 +171,11 @@ class _Ingest:
         with tqdm(total=total, disable=not self.progress, file=sys.stderr, unit="file", desc="ingest") as bar:
             for group in groups:
                 self._series(group, bar)
-        removed = [key for key in self.old if key not in self.new]
+        present = set(self.bundle.servers)
+        removed = [key for key in self.old if key not in self.new and (self.prune or key[0] in present)]
+        for key in self.old:
+            if key not in self.new and key not in removed:
+                self.new[key] = self.old[key]  # a server this input does not hold: kept as it was
         for key in removed:
             self._remove(self.old[key])
         self._bundle_problems()
@@ -221,8 +265,14 @@ class _Ingest:
         final = self.out / rel
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp = final.with_name(f".tmp-{final.name}")
-        frame.write_parquet(tmp)
-        os.replace(tmp, final)
+        try:
+            frame.write_parquet(tmp)
+            os.replace(tmp, final)
+        except pl.exceptions.ComputeError as exc:  # polars' word for an I/O error while writing (a full disk)
+            reason = str(exc).splitlines()[0].rpartition("IO error: ")[2]
+            raise ClpkitError(f"{final}: cannot write the dataset: {reason}") from None
+        finally:  # a full disk, a kill turned into SystemExit: no truncated file left
+            tmp.unlink(missing_ok=True)
 
     def _remove(self, entry: dict) -> None:
         self.touched.add(entry["kind"])
@@ -234,12 +284,18 @@ class _Ingest:
         """Problems not tied to one parsed file (refused archive members…): rewritten every run."""
         found = problems_frame(self.bundle.input_problems)
         for old in (self.out / PROBLEMS_TABLE).glob("server=*/bundle.parquet"):
-            old.unlink()
+            if self._rewritten(old.parent.name):
+                old.unlink()
         self.bundle_problem_count = found.height
         if found.is_empty():  # the table always exists, so that queries on it never fail
             self._write(found.drop("server"), f"{partition(PROBLEMS_TABLE, None)}/bundle.parquet")
         for (server,), rows in found.group_by("server", maintain_order=True):
             self._write(rows.drop("server"), f"{partition(PROBLEMS_TABLE, server)}/bundle.parquet")
+
+    def _rewritten(self, folder: str) -> bool:
+        """Whether this run rewrites the bundle problems of a ``server=…`` folder (kept servers keep theirs)."""
+        kept = {quote(key[0], safe="") for key in self.new} - {quote(s, safe="") for s in self.bundle.servers}
+        return self.prune or folder.removeprefix("server=") not in kept
 
     def _harmonise(self, kind: str) -> None:
         """Give every part of a table the same columns in the same order (readers need it)."""
@@ -276,8 +332,11 @@ class _Ingest:
 
     def _write_manifest(self) -> None:
         tmp = self.out / f".tmp-{MANIFEST}"
-        tmp.write_text(json.dumps({"version": MANIFEST_VERSION, "files": list(self.new.values())}, indent=1, sort_keys=True))
-        os.replace(tmp, self.out / MANIFEST)
+        try:
+            tmp.write_text(json.dumps({"version": MANIFEST_VERSION, "files": list(self.new.values())}, indent=1, sort_keys=True))
+            os.replace(tmp, self.out / MANIFEST)
+        finally:
+            tmp.unlink(missing_ok=True)
 
     def _summary(self, removed: int) -> dict:
         tables: dict[str, dict] = {}
@@ -289,7 +348,7 @@ class _Ingest:
         order = [spec.kind for spec in formats.REGISTRY]
         return {
             "out": str(self.out),
-            "servers": self.bundle.servers,
+            "servers": self.bundle.servers + sorted({k[0] for k in self.new} - set(self.bundle.servers)),
             "tables": {k: tables[k] for k in sorted(tables, key=order.index)},
             "files": {"parsed": self.parsed, "reused": self.reused, "removed": removed},
             "problems": self.bundle_problem_count + sum(e["problems"] for e in self.new.values()),

@@ -211,6 +211,24 @@ def resolve_years(
     return pl.select(pl.when(months.is_null()).then(None).otherwise(out)).to_series().alias("year").cast(pl.Int32)
 
 
+def real_times(clock: pl.Expr, parsed: pl.Expr) -> pl.Expr:
+    """``parsed`` with null where the clock text holds a minute or second of 60 or more.
+
+    chrono, under polars' ``strptime``, reads ``23:59:60`` as a leap second
+    and polars then rolls it into the next minute (``00:00:00`` of the next
+    day), so a line could silently move to another day. Such a time is
+    rejected instead, as an impossible date is. ``clock`` is the text the
+    time was parsed from (any part of it holding the ``HH:MM:SS``); a
+    minute of 60 or more never parses anyway, so ``:6`` marks exactly the
+    values to reject.
+
+    >>> s = pl.Series(["2024/12/31 23:59:60", "2024/12/31 23:59:59"])
+    >>> pl.select(real_times(pl.lit(s), pl.lit(s).str.strptime(pl.Datetime("ms"), "%Y/%m/%d %H:%M:%S"))).to_series().to_list()
+    [None, datetime.datetime(2024, 12, 31, 23, 59, 59)]
+    """
+    return pl.when(clock.str.contains(":6", literal=True)).then(None).otherwise(parsed)
+
+
 def lines_frame(text: str | Decoded) -> pl.DataFrame:
     """The lines of a decoded text as a frame: ``line`` (1-based Int64) and ``text``.
 

@@ -19,6 +19,8 @@ from clpkit.report import NOTEBOOKS, figures
 from clpkit.report.i18n import title
 from clpkit.report.runner import runs
 
+from clpkit.report.html import VEGA_FILE
+
 from .conftest import NOTEBOOKS_DIR, ROOT, SAMPLE
 
 pytestmark = pytest.mark.slow
@@ -32,7 +34,10 @@ def test_full_run_writes_every_report(full_run):
         nb = nbformat.read(full_run / f"{name}.ipynb", as_version=4)
         errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
         assert errors == [], f"{name}: {errors[:1]}"
-        assert (full_run / f"{name}.html").stat().st_size > 100_000, f"{name}: page without the inlined bundle"
+        page = (full_run / f"{name}.html").read_text(encoding="utf-8")
+        assert f'<script src="{VEGA_FILE}"></script>' in page, f"{name}: page without the run's Vega bundle"
+        assert "window.vegaEmbed=" not in page, f"{name}: the bundle is inlined again"
+    assert "vegaEmbed" in (full_run / VEGA_FILE).read_text(encoding="utf-8"), "one bundle per run, beside the pages"
     top = (full_run.parent / "index.html").read_text()
     assert f'href="{full_run.name}/index.html"' in top
     key = pl.read_parquet(full_run / "figures.parquet")

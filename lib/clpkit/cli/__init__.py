@@ -1,20 +1,32 @@
-"""The ``clpkit`` command. Each subcommand lives in its own module of this package."""
+"""The ``clpkit`` command. Each subcommand lives in its own module of this package.
+
+A module is imported only when one of its commands runs (or for ``--help``):
+add a line to :data:`COMMANDS` for each command a new module registers.
+"""
 
 from __future__ import annotations
 
 from clpkit.cli._group import main
-from clpkit.cli import parse  # noqa: F401  (registers `clpkit parse`)
-from clpkit.cli import ingest  # noqa: F401  (registers `clpkit ingest`)
-from clpkit.cli import report  # noqa: F401  (registers `clpkit report`)
-from clpkit.cli import config  # noqa: F401  (registers `clpkit config`)
-from clpkit.cli import reference  # noqa: F401  (registers `clpkit ports`, `check-host`, `stats-budget`)
-from clpkit.cli import samples  # noqa: F401  (registers `clpkit samples`)
-from clpkit.cli import events  # noqa: F401  (registers `clpkit events`)
-from clpkit.cli import runbook  # noqa: F401  (registers `clpkit runbook`)
-from clpkit.cli import findings  # noqa: F401  (registers `clpkit findings`)
-from clpkit.cli import explain  # noqa: F401  (registers `clpkit explain`)
-from clpkit.cli import check_bundle  # noqa: F401  (registers `clpkit check-bundle`)
-from clpkit.cli import redact  # noqa: F401  (registers `clpkit redact`)
-from clpkit.cli import collect  # noqa: F401  (registers `clpkit collect`)
 
-__all__ = ["main"]
+#: Command name -> the module that registers it.
+COMMANDS = {
+    "parse": "clpkit.cli.parse",
+    "ingest": "clpkit.cli.ingest",
+    "report": "clpkit.cli.report",
+    "config": "clpkit.cli.config",
+    "ports": "clpkit.cli.reference",
+    "check-host": "clpkit.cli.reference",
+    "stats-budget": "clpkit.cli.reference",
+    "samples": "clpkit.cli.samples",
+    "events": "clpkit.cli.events",
+    "runbook": "clpkit.cli.runbook",
+    "findings": "clpkit.cli.findings",
+    "explain": "clpkit.cli.explain",
+    "check-bundle": "clpkit.cli.check_bundle",
+    "redact": "clpkit.cli.redact",
+    "collect": "clpkit.cli.collect",
+    "summary": "clpkit.cli.summary",
+}
+main.lazy.update(COMMANDS)
+
+__all__ = ["COMMANDS", "main"]

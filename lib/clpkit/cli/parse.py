@@ -10,20 +10,25 @@ import polars as pl
 
 from clpkit import formats
 from clpkit.cli._group import main
+from clpkit.cli._output import chosen, output_options, write
 from clpkit.problems import ParseError
 
 
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--kind", help="Format of FILE; detected from its name when omitted.")
+@click.option("--kind", metavar="KIND",
+              help="Format of FILE, one of: " + ", ".join(s.kind for s in formats.REGISTRY)
+              + ". Detected from its name when omitted.")
 @click.option(
     "--summary",
     is_flag=True,
     help="Print one JSON object: kind, lines, rows, rejected, skipped (and by reason), columns.",
 )
 @click.option("--out", "out", type=click.Path(path_type=Path), help="Write the frame to FILE.parquet or FILE.csv.")
-def parse(file: Path, kind: str | None, summary: bool, out: Path | None) -> None:
-    """Parse one FILE the cluster wrote."""
+@output_options()
+def parse(file: Path, kind: str | None, summary: bool, out: Path | None, as_csv: bool, as_plain: bool) -> None:
+    """Parse one FILE the cluster wrote: a table (default), CSV or plain lines on stdout, or a file with --out."""
+    fmt = chosen(as_csv, as_plain)
     if kind:
         try:
             formats.by_kind(kind)
@@ -47,8 +52,7 @@ def parse(file: Path, kind: str | None, summary: bool, out: Path | None) -> None
         }
         click.echo(json.dumps(result, ensure_ascii=False))
     elif out is None:
-        with pl.Config(tbl_rows=20, tbl_cols=12, fmt_str_lengths=60):
-            click.echo(frame)
+        write(frame, fmt, table_rows=20)
 
 
 def _write(frame: pl.DataFrame, out: Path) -> None:

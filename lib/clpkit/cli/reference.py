@@ -23,11 +23,15 @@ from clpkit.reference import ports as ports_ref
     type=click.Choice(["table", "firewalld", "nftables", "iptables", "json"]),
     default="table",
     show_default=True,
-    help="A table, ready firewall commands per server, or JSON.",
+    help="A table, ready firewall commands per server, or JSON (the same as --json).",
 )
+@click.option("--json", "as_json", is_flag=True, help="Print JSON, like every other command's --json.")
 @click.option("--log-udp-port", type=int, help="Add the internal log port (the cluster's log method is UDP).")
-def ports_command(config_file: Path, fmt: str, log_udp_port: int | None) -> None:
+def ports_command(config_file: Path, fmt: str, as_json: bool, log_udp_port: int | None) -> None:
     """Every port the cluster configured in CONFIG (a clp.conf) needs, per server pair and direction."""
+    if as_json and fmt not in ("table", "json"):
+        raise click.UsageError(f"--json and --format {fmt} ask for two outputs; choose one")
+    fmt = "json" if as_json else fmt
     cfg = clpconfig.load(config_file)
     flows = ports_ref.ports(cfg, log_udp_port=log_udp_port)
     if fmt == "table":

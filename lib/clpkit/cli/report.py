@@ -23,11 +23,14 @@ from clpkit.report import NOTEBOOKS
 @click.option("--lang", default="en", type=click.Choice(["en", "ja"]), help="Language of the reports.")
 @click.option("--show-code", is_flag=True, help="Keep the notebooks' code cells in the HTML pages.")
 @click.option("--jobs", default=2, show_default=True, type=click.IntRange(1, 16),
-              help="Reports run at the same time (one kernel each).")
+              help="Reports run at the same time (one kernel per job, reused by the next report).")
 def report(bundle: Path, out: Path, only: tuple[str, ...], since: str, until: str, tz: str | None, lang: str,
            show_code: bool, jobs: int) -> None:
     """Run the report notebooks on BUNDLE and write offline HTML pages under --out."""
+    from clpkit.cli._signals import exit_cleanly_on_sigterm
     from clpkit.report.runner import run_reports
+
+    exit_cleanly_on_sigterm()  # the run's temporary folder and kernels go too
 
     run_dir = run_reports(bundle, out, only=only, since=since, until=until, lang=lang, show_code=show_code, jobs=jobs,
                           tz=tz or "")

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from clpkit.formats import META_SCHEMA, Parsed
+from clpkit.text import real_times
 from clpkit.problems import ParseError
 
 #: The dtype of every timestamp of the statistics files (naive server local time).
@@ -49,6 +50,7 @@ _BOM = b"\xef\xbb\xbf"
 _MAX_HEADER_BYTES = 1 << 16
 _QUOTED = r'"[^"]*"'
 _BLANK = re.compile(rb"\s*")
+_BARE_CR = re.compile(rb"\r(?!\n)")
 
 
 @dataclass(frozen=True)
@@ -144,8 +146,8 @@ def scan(
         data = data.encode("utf-8")
     if data.startswith(_BOM):
         data = data[len(_BOM) :]
-    lines = data.count(b"\n") + (0 if not data or data.endswith(b"\n") else 1)
     if not data or data.isspace():
+        lines = _count_lines(data)
         return Parsed(schema.to_frame(), lines, {BLANK: lines} if lines else {})
 
     header_line, header_no, start = _split_header(data, source)
@@ -154,17 +156,24 @@ def scan(
     cut = max(data.rfind(b"\n") + 1, start)  # start of an unterminated last line, if any
     tail = data[cut:]
     skipped = {REPEATED_HEADER: 0, BLANK: header_no - 1}
-    frame = _read_fast(data, start, cut, header_no, columns)
-    if frame is None:
+    fast = _read_fast(data, start, cut, header_no, columns)
+    if fast is None:
         frame = _read_careful(data[start:], columns, header_line, first, skipped)
-    else:
-        skipped[BLANK] += data.count(b"\n", start, cut) - frame.height  # trailing blank lines
+        lines = _count_lines(data)
+    else:  # one row per line, then the trailing blank lines (counted without a pass over the file)
+        frame, trailing = fast
+        skipped[BLANK] += trailing
+        lines = header_no + frame.height + trailing + (1 if tail else 0)
         if tail and not tail.isspace():
             frame = pl.concat([frame, _read_careful(tail, columns, header_line, first + frame.height, skipped)])
         elif tail:
             skipped[BLANK] += 1
     frame = _assemble(frame, columns, schema, source=source, server=server, constants=constants or {})
     return Parsed(frame, lines, {reason: n for reason, n in skipped.items() if n})
+
+
+def _count_lines(data: bytes) -> int:
+    return data.count(b"\n") + (0 if not data or data.endswith(b"\n") else 1)
 
 
 def _split_header(data: bytes, source: str) -> tuple[str, int, int]:
@@ -182,6 +191,11 @@ def _split_header(data: bytes, source: str) -> tuple[str, int, int]:
         header = stripped[:end].rstrip(b"\r").decode("utf-8")
     except UnicodeDecodeError:
         raise ParseError(source, "header line is not text (not UTF-8)", line=header_no) from None
+    if "\r" in header:  # a line end of another system, or damage: no column can be trusted
+        at = header.index("\r") + 1
+        raise ParseError(
+            source, f"carriage return (CR) without a line feed inside the header line, at character {at}", line=header_no
+        )
     return header, header_no, len(data) - len(stripped) + min(end + 1, len(stripped))
 
 
@@ -242,26 +256,36 @@ def _is_timestamp(text: str) -> bool:
 
 
 def _time_expr(values: pl.Expr) -> pl.Expr:
-    """Timestamps in any of :data:`TIME_FORMATS` (null where none fits)."""
-    return pl.coalesce(*(values.str.strptime(DATETIME, fmt, strict=False) for fmt in TIME_FORMATS))
+    """Timestamps in any of :data:`TIME_FORMATS` (null where none fits, and on a second 60: no rollover)."""
+    return real_times(values, pl.coalesce(*(values.str.strptime(DATETIME, fmt, strict=False) for fmt in TIME_FORMATS)))
 
 
-def _read_fast(data: bytes, start: int, end: int, skip: int, columns: list[_Column]) -> pl.DataFrame | None:
+def _read_fast(data: bytes, start: int, end: int, skip: int, columns: list[_Column]) -> tuple[pl.DataFrame, int] | None:
     """The strict one-pass read of the complete lines ``data[start:end]`` (after ``skip`` lines).
 
-    None when anything needs the careful path. The body is read in place
-    (polars skips the header lines), not copied out of ``data``.
+    The frame (one row per line) and the number of blank lines after the
+    last row; None when anything needs the careful path. The body is read
+    in place (polars skips the header lines), not copied out of ``data``.
     """
     first_line = skip + 1
     if _BLANK.match(data, start, end).end() == end:
-        return _empty(columns)
+        return _empty(columns), data.count(b"\n", start, end)
     declared = pl.Schema({f"c{i}": (pl.String if c.dtype == DATETIME else c.dtype) for i, c in enumerate(columns)})
-    if end < len(data) or data.endswith((b"\n\n", b"\n\r\n"), start, end):
+    last = end  # end of the last line holding something, found a block at a time from the end
+    while last > start:
+        block = data[max(start, last - 4096) : last]
+        kept = len(block.rstrip(b"\r\n"))
+        last -= len(block) - kept
+        if kept:
+            break
+    trailing = data.count(b"\n", last, end) - 1  # the line end of the last row is not a blank line
+    if data.find(b"\r", start, end) >= 0 and _BARE_CR.search(data, start, end):
+        return None  # polars would take a lone CR for a line end or a blank: the careful path rejects the line
+    if end < len(data) or trailing:
         # an unterminated last line to leave out, or trailing blank lines (they would read as empty rows)
-        source, skip = data[start:end].rstrip(b"\r\n") + b"\n", 0
-        lo, hi = 0, len(source)
+        source, skip = data[start:last] + b"\n", 0
     else:
-        source, lo, hi = data, start, end
+        source = data
     try:
         frame = pl.read_csv(source, has_header=False, skip_lines=skip, schema=declared, raise_if_empty=False)
     except pl.exceptions.PolarsError:
@@ -272,9 +296,13 @@ def _read_fast(data: bytes, start: int, end: int, skip: int, columns: list[_Colu
     times = [f"c{i}" for i, c in enumerate(columns) if c.dtype == DATETIME]
     if frame[f"c{len(columns) - 1}"].null_count() or any(frame[t].null_count() for t in times):
         return None
+    floats = [f"c{i}" for i, c in enumerate(columns) if c.dtype.is_float()]
+    if floats and not frame.select(pl.all_horizontal(pl.col(floats).is_finite().all())).item():
+        return None  # NaN, inf or a number too large (1e400 reads as inf): rejected on the careful path
     if frame.is_empty():
-        return _empty(columns)
-    if any(c.dtype == pl.String for c in columns) and frame.height != source.count(b"\n", lo, hi):
+        return _empty(columns), trailing
+    text = [f"c{i}" for i, c in enumerate(columns) if c.dtype == pl.String]
+    if text and frame.select(pl.any_horizontal(pl.col(text).str.contains("\n", literal=True).any())).item():
         return None  # a quoted line end inside a text value joined two lines
     # a time column equal to an earlier one (cluster statistics: Date is EndTime) is parsed once
     twin = {}
@@ -293,7 +321,7 @@ def _read_fast(data: bytes, start: int, end: int, skip: int, columns: list[_Colu
         pl.int_range(first_line, first_line + frame.height, dtype=pl.Int64).alias("line"),
         pl.lit(None, pl.String).alias("raw"),
         pl.lit(None, pl.String).alias("problem"),
-    )
+    ), trailing
 
 
 # the layouts of TIME_FORMATS only: a "T" goes with "-" dates
@@ -315,9 +343,9 @@ def _fast_time_expr(values: pl.Expr, column: pl.Series) -> pl.Expr:
     sep, mid = m[1] or m[3], m[2] or m[4]
     seconds = f"%Y{sep}%m{sep}%d{mid}%H:%M:%S"
     if not m[5]:
-        return values.str.strptime(DATETIME, seconds, strict=False, cache=False)
+        return real_times(values, values.str.strptime(DATETIME, seconds, strict=False, cache=False))
     whole = values.str.head(19).str.strptime(DATETIME, seconds, strict=False, cache=False).cast(pl.Int64)
-    return (whole + values.str.slice(20).cast(pl.Int64, strict=False)).cast(DATETIME)
+    return real_times(values, (whole + values.str.slice(20).cast(pl.Int64, strict=False)).cast(DATETIME))
 
 
 def _empty(columns: list[_Column]) -> pl.DataFrame:
@@ -352,7 +380,9 @@ def _read_careful(body: bytes, columns: list[_Column], header: str, first_line: 
     outside_quotes = pl.col("raw").str.replace_all(_QUOTED, "")
     count = outside_quotes.str.count_matches(",", literal=True) + 1
     shape_problem = (
-        pl.when(outside_quotes.str.contains('"', literal=True))
+        pl.when(pl.col("raw").str.contains("\r", literal=True))
+        .then(pl.lit("carriage return (CR) without a line feed inside the line"))
+        .when(outside_quotes.str.contains('"', literal=True))
         .then(pl.lit("unbalanced quote"))
         .when(count != expected)
         .then(pl.format("{} fields, expected {}", count, pl.lit(expected)))
@@ -408,9 +438,13 @@ def _convert(strings: pl.DataFrame, columns: list[_Column]) -> pl.DataFrame:
         else:
             typed = value.cast(column.dtype, strict=False)
             what = "an integer" if column.dtype.is_integer() else "a number"
+            if column.dtype.is_float():  # NaN, inf and overflow (1e400) are no measurement
+                what = pl.when(typed.is_null()).then(pl.lit(what)).otherwise(pl.lit("a finite number"))
+                typed = pl.when(typed.is_finite()).then(typed)
         casts.append(typed.alias(f"c{i}"))
         failed = present & typed.is_null()
-        reasons.append(pl.when(failed).then(pl.format("{}: '{}' is not {}", pl.lit(column.header), value, pl.lit(what))))
+        what = what if isinstance(what, pl.Expr) else pl.lit(what)
+        reasons.append(pl.when(failed).then(pl.format("{}: '{}' is not {}", pl.lit(column.header), value, what)))
     problem = pl.coalesce(reasons) if reasons else pl.lit(None, pl.String)
     return strings.select(*casts, problem.alias("problem"))
 

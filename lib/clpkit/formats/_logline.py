@@ -21,8 +21,9 @@ Every line of the file becomes one row, in order:
 - a line before the first entry of the file (the rest of a message that
   started in the previous generation) has no head: it is kept with ``raw``
   and ``problem`` set;
-- an entry line whose date or time is impossible (month 13) is kept with
-  ``raw`` and ``problem`` set and a null time;
+- an entry line whose date or time is impossible (month 13, a second 60:
+  never rolled into the next minute) is kept with ``raw`` and ``problem``
+  set and a null time;
 - a line holding bytes the file's encoding could not decode keeps its
   parsed fields and also sets ``raw`` and ``problem`` (how many bytes),
   so the loss is counted in the bundle's problems.
@@ -121,9 +122,10 @@ def _cut_canonical(lines: pl.DataFrame) -> pl.DataFrame:
         .with_columns(
             pl.lit(canonical).alias("canonical"),
             text.str.slice(0, 1).alias("level"),
-            text.str.slice(2, 21)
-            .str.strptime(pl.Datetime("ms"), "%y/%m/%d %H:%M:%S.%3f", strict=False, cache=False)
-            .alias("time"),
+            textmod.real_times(
+                text.str.slice(2, 21),
+                text.str.slice(2, 21).str.strptime(pl.Datetime("ms"), "%y/%m/%d %H:%M:%S.%3f", strict=False, cache=False),
+            ).alias("time"),
             ids.alias("ids"),
             ids.str.strip_chars().cast(pl.Int64, strict=False).alias("pid"),
             pl.lit(None, pl.Int64).alias("tid"),
@@ -158,10 +160,12 @@ def _general(df: pl.DataFrame) -> pl.DataFrame:
             pl.col("frac").fill_null("0"),
         ).alias("stamp")
     ).with_columns(
-        pl.when(pl.col("year").str.len_chars() == 2)
-        .then(pl.col("stamp").str.slice(2).str.strptime(pl.Datetime("ms"), "%y/%m/%d %H:%M:%S%.f", strict=False))
-        .otherwise(pl.col("stamp").str.strptime(pl.Datetime("ms"), "%Y/%m/%d %H:%M:%S%.f", strict=False))
-        .alias("time"),
+        textmod.real_times(
+            pl.col("clock"),
+            pl.when(pl.col("year").str.len_chars() == 2)
+            .then(pl.col("stamp").str.slice(2).str.strptime(pl.Datetime("ms"), "%y/%m/%d %H:%M:%S%.f", strict=False))
+            .otherwise(pl.col("stamp").str.strptime(pl.Datetime("ms"), "%Y/%m/%d %H:%M:%S%.f", strict=False)),
+        ).alias("time"),
         (pl.col("year").str.len_chars() == 2).alias("short_year"),
         pl.col("pid").cast(pl.Int64, strict=False),
         pl.col("tid").cast(pl.Int64, strict=False),

@@ -68,6 +68,10 @@ _PATTERN = (
 
 
 def _time(col: str) -> pl.Expr:
+    return textmod.real_times(pl.col(col), _strptime(col))
+
+
+def _strptime(col: str) -> pl.Expr:
     return (
         pl.col(col)
         .str.replace_all(r"[-]", "/")

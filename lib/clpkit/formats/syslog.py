@@ -170,8 +170,9 @@ def _finish(
     )
     # whole seconds everywhere (the usual case) parse on polars' faster path
     whole = bool((rows["clock"].str.len_bytes().fill_null(8) <= 8).all())
-    classic_time = classic_time.str.strptime(
-        pl.Datetime("ms"), "%Y-%m-%d %H:%M:%S" + ("" if whole else "%.f"), strict=False, cache=False
+    classic_time = textmod.real_times(
+        pl.col("clock"),
+        classic_time.str.strptime(pl.Datetime("ms"), "%Y-%m-%d %H:%M:%S" + ("" if whole else "%.f"), strict=False, cache=False),
     )
     if rows["full_time"].null_count() == 0:
         classic_time = pl.col("full_time")
@@ -271,11 +272,13 @@ def _by_pattern(df: pl.DataFrame) -> pl.DataFrame:
         c.field("mon").replace_strict(_MONTHS, default=None, return_dtype=pl.Int32).alias("month"),
         c.field("day"),
         c.field("clock"),
-        m.field("ts")
-        .str.replace("T", " ")
-        .str.replace(",", ".")
-        .str.strptime(pl.Datetime("ms"), "%Y-%m-%d %H:%M:%S%.f", strict=False)
-        .alias("full_time"),
+        textmod.real_times(
+            m.field("ts"),
+            m.field("ts")
+            .str.replace("T", " ")
+            .str.replace(",", ".")
+            .str.strptime(pl.Datetime("ms"), "%Y-%m-%d %H:%M:%S%.f", strict=False),
+        ).alias("full_time"),
         _offset_minutes(m.field("tz")).alias("utc_offset"),
         pl.coalesce(m.field("host"), c.field("host")).alias("host"),
         pl.coalesce(m.field("ident"), c.field("ident")).alias("ident"),

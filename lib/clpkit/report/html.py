@@ -7,8 +7,9 @@ inlines the Vega, Vega-Lite and Vega-Embed JavaScript once per page (the
 bundle vl-convert ships, matched to altair's Vega-Lite version).
 
 A chart reaches the page through :func:`show`: in JupyterLab it renders as
-the usual Vega-Lite output; in the exported page it is a ``<div>`` holding
-its spec as JSON, which the page's one start-up script embeds as SVG.
+the usual Vega-Lite output (JupyterLab's own renderer); in the exported page
+it is a ``<div>`` holding its spec as JSON, which the page's one start-up
+script embeds as SVG.
 
 >>> html = chart_html({"mark": "point"}, "c1")
 >>> html.startswith('<div class="clpkit-chart" id="c1">')
@@ -20,6 +21,7 @@ from __future__ import annotations
 import functools
 import html as html_lib
 import json
+import threading
 import uuid
 from pathlib import Path
 
@@ -27,6 +29,8 @@ import altair as alt
 import nbformat
 
 TEMPLATES = Path(__file__).parent / "templates"
+#: The bundle's file in a run folder: written once per run, referenced by every page of it.
+VEGA_FILE = "vega.js"
 
 # Finds every chart placeholder and draws it; errors go to the console and
 # into the placeholder so that a broken chart is visible, never silent. Then
@@ -112,20 +116,27 @@ def show(chart: alt.TopLevelMixin) -> None:
     """Display ``chart`` in a notebook so that both JupyterLab and the export draw it.
 
     JupyterLab 4 renders Vega-Lite through its own extension, which knows the
-    mimetypes up to ``vnd.vegalite.v5`` (Vega-Lite 5); altair 6 writes v6
-    specs, which JupyterLab would leave blank. The charts use nothing v6 added,
-    so the notebook gets the same spec under the v5 mimetype (:func:`lab_spec`),
-    and the exported page gets its own placeholder (``text/html``).
+    mimetypes up to ``vnd.vegalite.v5`` (its Vega-Lite is 5.x); altair 6 writes
+    v6 specs, which JupyterLab would leave blank. The charts use nothing v6
+    added, so the notebook gets the spec under the v5 mimetype
+    (:func:`lab_spec`). No ``text/html`` goes beside it: JupyterLab prefers
+    HTML to Vega and would show an empty placeholder; :func:`export` adds the
+    page's placeholder when it writes the HTML.
     """
     from IPython.display import display
 
-    spec = chart.to_dict()
-    bundle = {
-        LAB_MIMETYPE: lab_spec(spec),
-        "text/html": chart_html(spec, f"chart-{uuid.uuid4().hex[:12]}"),
-        "text/plain": f"<{type(chart).__name__}>",
-    }
-    display(bundle, raw=True)
+    display({LAB_MIMETYPE: lab_spec(chart.to_dict()), "text/plain": f"<{type(chart).__name__}>"}, raw=True)
+
+
+def with_placeholders(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Each chart output of ``nb`` with its page placeholder (``text/html``) added, for the export."""
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            spec = out.get("data", {}).get(LAB_MIMETYPE)
+            if spec is not None and "text/html" not in out["data"]:
+                page_spec = {**spec, "$schema": alt.SCHEMA_URL}
+                out["data"]["text/html"] = chart_html(page_spec, f"chart-{uuid.uuid4().hex[:12]}")
+    return nb
 
 
 LAB_MIMETYPE = "application/vnd.vegalite.v5+json"
@@ -141,18 +152,41 @@ def lab_spec(spec: dict) -> dict:
 
 
 def export(notebook: Path | nbformat.NotebookNode, *, show_code: bool = False, lang: str = "en",
-           title: str = "", nav: str = "") -> str:
+           title: str = "", nav: str = "", vega_src: str | None = None) -> str:
     """The executed notebook as one offline HTML page (code cells hidden unless asked).
 
     ``title`` is the page's ``<title>``; ``nav`` the links bar shown at its top
     (see :func:`nav_html`); the page says ``lang`` and uses a CJK font stack.
+    With ``vega_src`` the page loads the Vega bundle from that relative file
+    (a run folder holds one :data:`VEGA_FILE` for all its pages) instead of
+    inlining 0.9 MB into every page.
     """
-    from nbconvert import HTMLExporter
-
     nb = nbformat.read(notebook, as_version=4) if isinstance(notebook, (str, Path)) else notebook
+    nb = with_placeholders(nb)
     if title:
         nb.metadata["title"] = title
-    exporter = HTMLExporter(
+    vega = {"vega_src": vega_src} if vega_src else {"vega_js": vega_bundle()}
+    resources = {"clpkit": {**vega, "boot_js": _BOOT, "lang": lang, "nav": nav,
+                            "css": PAGE_CSS, "font_stack": FONT_STACK}}
+    body, _ = _exporter(show_code, lang).from_notebook_node(nb, resources=resources)
+    return body
+
+
+def _exporter(show_code: bool, lang: str):
+    """One exporter per setting and thread: building one loads and compiles the templates each time."""
+    cache = _EXPORTERS.__dict__
+    if (show_code, lang) not in cache:
+        cache[show_code, lang] = _new_exporter(show_code, lang)
+    return cache[show_code, lang]
+
+
+_EXPORTERS = threading.local()
+
+
+def _new_exporter(show_code: bool, lang: str):
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(
         template_name="clpkit",
         extra_template_basedirs=[str(TEMPLATES)],
         exclude_input=not show_code,
@@ -161,10 +195,6 @@ def export(notebook: Path | nbformat.NotebookNode, *, show_code: bool = False, l
         exclude_output_prompt=True,
         language_code=lang,
     )
-    resources = {"clpkit": {"vega_js": vega_bundle(), "boot_js": _BOOT, "lang": lang, "nav": nav,
-                            "css": PAGE_CSS, "font_stack": FONT_STACK}}
-    body, _ = exporter.from_notebook_node(nb, resources=resources)
-    return body
 
 
 def nav_html(links: list[tuple[str, str]], current: str = "") -> str:

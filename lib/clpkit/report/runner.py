@@ -23,6 +23,7 @@ import fcntl
 import html
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -36,6 +37,7 @@ from clpkit.report import NOTEBOOKS, data
 from clpkit.report import html as pages
 from clpkit.report.figures import cluster_name as figures_cluster_name
 from clpkit.report.i18n import check_lang, t, title
+from clpkit.report.kernels import ENGINE, KernelPool
 
 RUN_FILE = "run.json"
 KERNEL_LOG = "kernels.log"
@@ -120,50 +122,62 @@ def run_reports(
     out = Path(out).resolve()
 
     with tempfile.TemporaryDirectory(prefix="clpkit-report-") as work, ThreadPoolExecutor(max_workers=1) as checker:
-        lost: list[Problem] = []
-        unpacked = unpack(bundle, Path(work), lost)
-        problems_file = Path(work) / "input-problems.json"
-        write_problems(problems_file, lost)
-        opened = data.open_bundle(unpacked, tz, str(problems_file))  # a bundle that cannot be opened stops here
-        cluster = figures_cluster_name(opened, unpacked)
-        # What the input lacked goes to stderr too; found while the notebooks run (it parses every table).
-        incomplete = checker.submit(_stderr_lines_and_close, opened)
-        out.mkdir(parents=True, exist_ok=True)
-        run_dir = _new_run_dir(out, now or dt.datetime.now(dt.UTC))
-        run = Run(folder=run_dir.name, cluster=cluster, bundle=str(bundle), since=since, until=until, lang=lang,
-                  started=_now())
-        _write_run(run_dir, run)
-        values = {"bundle": str(unpacked), "since": since, "until": until, "lang": lang, "tz": tz,
-                  "problems": str(problems_file), "history": str(out), "run_dir": str(run_dir),
-                  "reports": ",".join(selected)}
-        pages.vega_bundle()  # build the inlined JavaScript once, before the workers need it
+        # Kernels start first: they import their libraries while the bundle is prepared.
+        pool = KernelPool(min(max(1, jobs), len(selected)), Path(work),
+                          _ipc_kernel_manager(Path(work), Path(work) / KERNEL_LOG))
+        run_dir = None
+        try:
+            lost: list[Problem] = []
+            unpacked = unpack(bundle, Path(work), lost)
+            problems_file = Path(work) / "input-problems.json"
+            write_problems(problems_file, lost)
+            opened = data.open_bundle(unpacked, tz, str(problems_file))  # a bundle that cannot be opened stops here
+            cluster = figures_cluster_name(opened, unpacked)
+            # What the input lacked goes to stderr too; found while the notebooks run (it parses every table).
+            incomplete = checker.submit(_stderr_lines_and_close, opened)
+            out.mkdir(parents=True, exist_ok=True)
+            run_dir = _new_run_dir(out, now or dt.datetime.now(dt.UTC))
+            run = Run(folder=run_dir.name, cluster=cluster, bundle=str(bundle), since=since, until=until, lang=lang,
+                      started=_now())
+            _write_run(run_dir, run)
+            values = {"bundle": str(unpacked), "since": since, "until": until, "lang": lang, "tz": tz,
+                      "problems": str(problems_file), "history": str(out), "run_dir": str(run_dir),
+                      "reports": ",".join(selected)}
+            _write_atomic(run_dir / pages.VEGA_FILE, pages.vega_bundle())  # once per run; every page refers to it
 
-        def page_of(name: str) -> dict:
-            """Title, language and the bar of links of one report page."""
-            return {"lang": lang, "title": f"{title(name, lang)} — {cluster}",
-                    "nav": pages.nav_html(nav_links(selected, lang), current=f"{name}.html")}
+            def write_page(name: str, target: Path, code: bool) -> None:
+                """The page of one report: title, language, the bar of links, the run's Vega file."""
+                text = pages.export(target, show_code=code, lang=lang, title=f"{title(name, lang)} — {cluster}",
+                                    nav=pages.nav_html(nav_links(selected, lang), current=f"{name}.html"),
+                                    vega_src=pages.VEGA_FILE)
+                _write_atomic(run_dir / f"{name}.html", text)
 
-        def execute(name: str) -> tuple[str, str, float]:
-            """Run one notebook and write its page; the error text ('' on success)."""
-            clock = time.perf_counter()
-            source, target = nb_dir / f"{name}.ipynb", run_dir / f"{name}.ipynb"
-            declared = papermill.inspect_notebook(str(source))
-            try:
-                papermill.execute_notebook(
-                    str(source), str(target), kernel_name="python3", language="python", progress_bar=False,
-                    parameters={k: v for k, v in values.items() if k in declared}, cwd=str(run_dir),
-                    kernel_manager_class=_ipc_kernel_manager(Path(work), run_dir / KERNEL_LOG),
-                )
-            except Exception as exc:  # papermill saved the partial notebook at target
-                if target.exists():
-                    _write_atomic(run_dir / f"{name}.html", pages.export(target, show_code=True, **page_of(name)))
-                return name, _first_line(exc), time.perf_counter() - clock
-            _write_atomic(run_dir / f"{name}.html", pages.export(target, show_code=show_code, **page_of(name)))
-            return name, "", time.perf_counter() - clock
+            def execute(name: str) -> tuple[str, str, float]:
+                """Run one notebook and write its page; the error text ('' on success)."""
+                clock = time.perf_counter()
+                source, target = nb_dir / f"{name}.ipynb", run_dir / f"{name}.ipynb"
+                declared = papermill.inspect_notebook(str(source))
+                try:
+                    with pool.kernel() as km:
+                        papermill.execute_notebook(
+                            str(source), str(target), engine_name=ENGINE, km=km, kernel_name="python3",
+                            language="python", progress_bar=False, request_save_on_cell_execute=False,
+                            parameters={k: v for k, v in values.items() if k in declared},
+                        )
+                except Exception as exc:  # papermill saved the partial notebook at target
+                    if target.exists():
+                        write_page(name, target, True)
+                    return name, _first_line(exc), time.perf_counter() - clock
+                write_page(name, target, show_code)
+                return name, "", time.perf_counter() - clock
 
-        # Each notebook has its own kernel (a process); threads only wait for them.
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            results = list(pool.map(execute, selected))
+            # Each kernel is a process; threads only wait for them.
+            with ThreadPoolExecutor(max_workers=max(1, jobs)) as workers:
+                results = list(workers.map(execute, selected))
+        finally:
+            pool.close()
+            if run_dir is not None and (Path(work) / KERNEL_LOG).exists():
+                shutil.copyfile(Path(work) / KERNEL_LOG, run_dir / KERNEL_LOG)
         for line in incomplete.result():
             print(line, file=sys.stderr)
     for name, error, seconds in results:

@@ -1,0 +1,115 @@
+"""Report kernels that run several notebooks each, started once per run.
+
+A kernel costs about half a second to start and as much again to import
+polars, altair and clpkit; six reports in six fresh kernels spent most of
+a small run on that. A :class:`KernelPool` starts ``jobs`` kernels as the
+run begins (they import the libraries while the runner prepares the
+dataset), hands each notebook a free one, and clears the notebook's names
+(``%reset -f`` and a garbage collection) before the next notebook gets it,
+so a report still sees only its own variables. A kernel that died (a
+crash, memory) is replaced before its next notebook.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+from jupyter_client import AsyncKernelManager, BlockingKernelClient
+from jupyter_core.utils import run_sync
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, papermill_engines
+from papermill.log import logger
+
+ENGINE = "clpkit-shared-kernel"
+#: Imported once per kernel while the runner prepares the run; later notebooks find them loaded.
+WARM_UP = "import clpkit.report, clpkit.charts, clpkit.report.page, clpkit.report.figures, polars, altair"
+RESET = "get_ipython().run_line_magic('reset', '-f')\nimport gc as _gc\n_gc.collect()\ndel _gc"
+TIMEOUT_S = 120
+
+
+class _SharedKernelEngine(NBClientEngine):
+    """papermill's engine on a kernel it does not own: it neither starts nor stops it."""
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, km=None, start_timeout=60, **kwargs):
+        client = PapermillNotebookClient(nb_man, km=km, kernel_name=kernel_name, log=logger,
+                                         startup_timeout=start_timeout)
+        try:
+            return client.execute()
+        finally:
+            if client.kc is not None:
+                try:
+                    if run_sync(km.is_alive)():  # with this client: clients of one manager share a ZMQ identity
+                        client.wait_for_reply(client.kc.execute(RESET, store_history=False))
+                finally:
+                    client.kc.stop_channels()
+
+
+papermill_engines.register(ENGINE, _SharedKernelEngine)
+
+
+class _Kernel:
+    def __init__(self, cwd: Path, manager: type[AsyncKernelManager]):
+        self.km = manager(kernel_name="python3")
+        run_sync(self.km.start_kernel)(cwd=str(cwd))
+
+    def warm_up(self) -> None:
+        """Queue the imports; the notebook's own client waits for the kernel behind them."""
+        kc = BlockingKernelClient()  # its own session: replies to the manager's clients never come here
+        kc.load_connection_info(self.km.get_connection_info())
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=TIMEOUT_S)
+            kc.execute(WARM_UP, store_history=False)
+        except RuntimeError:  # died while starting: the pool replaces it before its first notebook
+            pass
+        finally:
+            kc.stop_channels()
+
+    def alive(self) -> bool:
+        return run_sync(self.km.is_alive)()
+
+    def close(self) -> None:
+        if self.km.has_kernel:
+            run_sync(self.km.shutdown_kernel)(now=True)
+
+
+class KernelPool:
+    """``size`` kernels (of the ``manager`` class) working in ``cwd``; :meth:`kernel` lends one to a notebook."""
+
+    def __init__(self, size: int, cwd: Path, manager: type[AsyncKernelManager] = AsyncKernelManager):
+        self.cwd, self.manager = cwd, manager
+        self.started = [_Kernel(cwd, manager) for _ in range(max(1, size))]
+        self.free: queue.Queue[_Kernel] = queue.Queue()
+        for k in self.started:
+            self.free.put(k)
+        # In the background: the runner prepares the bundle meanwhile.
+        self._warming = [threading.Thread(target=k.warm_up, daemon=True) for k in self.started]
+        for thread in self._warming:
+            thread.start()
+
+    @contextmanager
+    def kernel(self):
+        """A live kernel with an empty namespace, for one notebook; it goes back to the pool after."""
+        for thread in self._warming:
+            thread.join()
+        k = self.free.get()
+        try:
+            if not k.alive():
+                k.close()
+                k = self._replace(k)
+            yield k.km  # the engine clears the namespace after the notebook
+        finally:
+            self.free.put(k)
+
+    def _replace(self, old: _Kernel) -> _Kernel:
+        new = _Kernel(self.cwd, self.manager)
+        self.started[self.started.index(old)] = new
+        return new
+
+    def close(self) -> None:
+        for k in self.started:
+            k.close()

@@ -1,0 +1,84 @@
+"""Screenshots of every page of a run, English and Japanese, in the real headless Chromium.
+
+The pictures land in ``$CLPKIT_SCREENSHOTS`` when set (else a temporary
+folder) for a person to look at; the test checks what a look would catch:
+a blank or tiny page, a page wider than the window (a table or chart that
+does not fit and has no scroll box of its own), a Japanese page that shows
+English words of the message table (headings, chart titles, axis titles,
+legends) or that has no CJK font first in line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from clpkit.report import NOTEBOOKS
+from clpkit.report.i18n import MESSAGES
+
+from .conftest import CHROMIUM, CHROMIUM_ARGS, SAMPLE
+
+pytestmark = pytest.mark.slow
+WIDTH = 1280
+# English words of the message table that differ in Japanese, long enough to be sure they are words.
+ENGLISH = sorted({en for en, ja in MESSAGES.values() if en != ja and len(en) >= 6 and "{" not in en}, key=len,
+                 reverse=True)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    given = os.environ.get("CLPKIT_SCREENSHOTS")
+    path = Path(given) if given else tmp_path_factory.mktemp("screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def ja_pages(tmp_path_factory) -> Path:
+    """Every report in Japanese as a user gets it (no code shown): the run folder."""
+    from clpkit.report.runner import run_reports
+
+    return run_reports(SAMPLE, tmp_path_factory.mktemp("reports-ja-all"), lang="ja")
+
+
+def _pages(run: Path) -> list[Path]:
+    return [run / f"{n}.html" for n in NOTEBOOKS] + [run / "index.html", run.parent / "index.html"]
+
+
+def test_screenshots_of_every_page_en_and_ja(full_run, ja_pages, folder):
+    from playwright.sync_api import sync_playwright
+
+    taken = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        ctx = browser.new_context(viewport={"width": WIDTH, "height": 900}, offline=True)
+        ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+        for lang, run in (("en", full_run), ("ja", ja_pages)):
+            for path in _pages(run):
+                page = ctx.new_page()
+                page.goto(path.as_uri())
+                page.wait_for_function("[...document.querySelectorAll('div.clpkit-chart')]"
+                                       ".every(e => e.querySelector('svg') || e.hasAttribute('data-error'))")
+                name = f"{lang}-{'top-index' if path.parent != run else path.stem}.png"
+                page.screenshot(path=str(folder / name), full_page=True)
+                taken.append(folder / name)
+                look = page.evaluate("""() => ({
+                    wide: document.documentElement.scrollWidth,
+                    height: document.documentElement.scrollHeight,
+                    font: getComputedStyle(document.body).fontFamily,
+                    words: [...document.querySelectorAll('h1, h2, h3, th, nav a, svg text')].map(e => e.textContent.trim()),
+                })""")
+                where = f"{lang} {path.name}"
+                assert look["wide"] <= WIDTH, f"{where}: page {look['wide']} px wide in a {WIDTH} px window"
+                assert look["height"] > 300, f"{where}: page looks empty"
+                assert "Noto Sans CJK JP" in look["font"], f"{where}: no CJK font in {look['font']}"
+                if lang == "ja":
+                    english = [w for w in look["words"] for e in ENGLISH if re.search(rf"\b{re.escape(e)}\b", w)]
+                    assert english == [], f"{where}: English on a Japanese page: {english[:5]}"
+                page.close()
+        browser.close()
+    assert len(taken) == 2 * (len(NOTEBOOKS) + 2)
+    assert all(p.stat().st_size > 15_000 for p in taken), [p.name for p in taken if p.stat().st_size <= 15_000]
