@@ -165,3 +165,16 @@ def test_clpstat_several_reports_in_one_file():
     np_rows = df.filter(pl.col("section") == "networkpartition")
     assert np_rows.select("report", "name").rows() == [(3, "httpnp1")]
     assert df.filter(pl.col("section") == "heartbeat")["name"].unique().to_list() == ["lanhb1"]
+
+
+def test_linux_only_tools_refuse_a_windows_cluster_in_one_line(tmp_path):
+    from clpkit.reference import budget
+
+    cfg = config.load(WINDOWS)
+    with pytest.raises(config.WindowsCluster, match="statistics budget"):
+        budget.budget_for(cfg)
+    for args in (["ports", str(WINDOWS)], ["stats-budget", str(WINDOWS)],
+                 ["runbook", "plan", "replace-mirror-disk", "--config", str(WINDOWS)]):
+        res = run_cli(*args)
+        assert res.returncode == 2, args
+        assert res.stderr.count("\n") == 1 and config.WINDOWS_REFUSAL in res.stderr, (args, res.stderr)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from clpkit.config import ClusterConfig
+from clpkit.config import ClusterConfig, require_linux
 
 GENERATIONS = 2
 DEFAULT_MB = 1
@@ -101,5 +101,7 @@ def budget(
 
 
 def budget_for(cfg: ClusterConfig, **sizes: int) -> Budget:
-    """The budget of a configured cluster: its distinct resource and monitor types."""
+    """The budget of a configured cluster: its distinct resource and monitor types (the Linux guide's
+    formula: a Windows cluster is refused)."""
+    require_linux(cfg, "the statistics budget is the Linux guide's")
     return budget([r.type for r in cfg.resources], [m.type for m in cfg.monitors], **sizes)

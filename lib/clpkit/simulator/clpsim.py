@@ -38,7 +38,7 @@ from pathlib import Path
 COMMANDS = (
     "clpstat", "clpcl", "clpstdn", "clpdown", "clpgrp", "clpmdstat", "clpmdctrl", "clpmdinit", "clphdstat",
     "clphdctrl", "clphdinit", "clptoratio", "clpmonctrl", "clpcfctrl", "clproset", "systemctl", "chkconfig",
-    "reboot", "fdisk", "dd", "mkfs", "shutdown", "hostnamectl", "ping", "clplogcc", "lsblk",
+    "reboot", "fdisk", "dd", "mkfs", "shutdown", "hostnamectl", "ping", "clplogcc", "lsblk", "ip",
 )
 SERVICES = ("clusterpro_evt", "clusterpro_trn", "clusterpro_md", "clusterpro", "clusterpro_webmgr", "clusterpro_alertsync")
 BANNER = "clpkit CLUSTERPRO simulator (not CLUSTERPRO; touches nothing real)"
@@ -447,6 +447,14 @@ def lsblk(sim: Sim, argv: list[str]) -> str:
     return f"{device.rsplit('/', 1)[-1]} part 1G"
 
 
+def ip(sim: Sim, argv: list[str]) -> str:
+    """``ip -o addr show``: one line per address of the server (its ``ips`` in the state, then the added ones)."""
+    if argv[:3] != ["-o", "addr", "show"]:
+        raise _Fail(f"ip {' '.join(argv)}: not simulated", 1)
+    found = [*sim.me.get("ips", []), *sim.me.get("addresses", [])]
+    return "\n".join(f"{n + 2}: eth{n}    inet {a}/24 scope global eth{n} (simulated)" for n, a in enumerate(found))
+
+
 def dd(sim: Sim, argv: list[str]) -> str:
     target = next((a[3:] for a in argv if a.startswith("of=")), None)
     if target is None:
@@ -604,7 +612,7 @@ HANDLERS = {
     "clpmdstat": _mdstat, "clphdstat": _mdstat, "clpmdctrl": _mdctrl, "clphdctrl": _mdctrl,
     "clpmdinit": _mdinit, "clphdinit": _mdinit, "clptoratio": clptoratio, "clpmonctrl": clpmonctrl,
     "clpcfctrl": clpcfctrl, "clproset": _ok, "systemctl": systemctl, "chkconfig": chkconfig,
-    "reboot": reboot, "fdisk": fdisk, "lsblk": lsblk, "dd": dd, "mkfs": mkfs,
+    "reboot": reboot, "fdisk": fdisk, "lsblk": lsblk, "ip": ip, "dd": dd, "mkfs": mkfs,
     "shutdown": shutdown, "hostnamectl": hostnamectl, "ping": ping, "clplogcc": clplogcc,
     "mkdir": mkdir, "find": find, "grep": grep,
 }
