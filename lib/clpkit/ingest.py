@@ -125,6 +125,7 @@ def locked(out: Path):
     A second holder refuses at once with one line rather than waiting an
     unknown time behind a long ingest (cron jobs would pile up).
     """
+    created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     key = out.resolve()
     if key in _HELD:
@@ -138,9 +139,23 @@ def locked(out: Path):
         _HELD.add(key)
         try:
             yield
+        except BaseException:
+            if created:  # a refused input leaves no empty dataset behind that looks like a result
+                _remove_if_only_lock(out)
+            raise
         finally:
             _HELD.discard(key)
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _remove_if_only_lock(out: Path) -> None:
+    """Remove ``out`` when this run created it and wrote nothing but the lock."""
+    try:
+        if [p.name for p in out.iterdir()] == [LOCK]:
+            (out / LOCK).unlink()
+            out.rmdir()
+    except OSError:
+        pass
 
 
 class _Ingest:

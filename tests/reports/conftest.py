@@ -97,10 +97,20 @@ class OfflineBrowser:
 
 
 @pytest.fixture(scope="session")
-def offline_browser():
+def chromium():
+    """The one headless Chromium of the session.
+
+    Playwright's sync API cannot be started twice in one thread while the
+    first is open, so every browser test shares this one.
+    """
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield OfflineBrowser(browser)
+        yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def offline_browser(chromium):
+    return OfflineBrowser(chromium)

@@ -22,7 +22,6 @@ import pytest
 
 from clpkit.report.html import LAB_MIMETYPE
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.slow
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
@@ -83,40 +82,36 @@ def _charts_in(path: Path) -> int:
     return sum(1 for c in nb.cells for o in c.get("outputs", []) if LAB_MIMETYPE in o.get("data", {}))
 
 
-def test_reports_draw_their_charts_in_jupyterlab(lab, tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def test_reports_draw_their_charts_in_jupyterlab(lab, tmp_path, chromium):
     base, token, root = lab
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-        elsewhere: list[str] = []
+    ctx = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    elsewhere: list[str] = []
 
-        def route(r):
-            if r.request.url.startswith(base):
-                r.continue_()
-            else:
-                elsewhere.append(r.request.url)
-                r.abort()
-        ctx.route("**/*", route)
-        page = ctx.new_page()
-        for name in CHARTED:
-            expected = _charts_in(root / f"{name}.ipynb")
-            assert expected > 0, f"{name}: the run stored no chart output"
-            # a workspace of its own per notebook, so that only this one is open
-            page.goto(f"{base}/lab/workspaces/{name}/tree/{name}.ipynb?reset&token={token}")
-            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-            # JupyterLab renders lazily: scroll every output into view once.
-            page.evaluate("document.querySelectorAll('.jp-OutputArea-output').forEach(e => e.scrollIntoView())")
-            page.wait_for_function(
-                f"document.querySelectorAll('{PANEL} .jp-RenderedVegaLite canvas, {PANEL} .jp-RenderedVegaLite svg').length >= {expected}",
-                timeout=60_000,
-            )
-            drawn = page.evaluate("""() => [...document.querySelectorAll('""" + PANEL + """ .jp-RenderedVegaLite')].map(e => {
-                const g = e.querySelector('canvas, svg'); return g ? g.getBoundingClientRect().height : 0; })""")
-            first = page.locator(f"{PANEL} .jp-RenderedVegaLite").first
-            first.scroll_into_view_if_needed()
-            first.screenshot(path=str(tmp_path / f"{name}.png"))
-            assert len(drawn) == expected and all(h > 50 for h in drawn), f"{name}: {drawn}"
-        browser.close()
+    def route(r):
+        if r.request.url.startswith(base):
+            r.continue_()
+        else:
+            elsewhere.append(r.request.url)
+            r.abort()
+    ctx.route("**/*", route)
+    page = ctx.new_page()
+    for name in CHARTED:
+        expected = _charts_in(root / f"{name}.ipynb")
+        assert expected > 0, f"{name}: the run stored no chart output"
+        # a workspace of its own per notebook, so that only this one is open
+        page.goto(f"{base}/lab/workspaces/{name}/tree/{name}.ipynb?reset&token={token}")
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+        # JupyterLab renders lazily: scroll every output into view once.
+        page.evaluate("document.querySelectorAll('.jp-OutputArea-output').forEach(e => e.scrollIntoView())")
+        page.wait_for_function(
+            f"document.querySelectorAll('{PANEL} .jp-RenderedVegaLite canvas, {PANEL} .jp-RenderedVegaLite svg').length >= {expected}",
+            timeout=60_000,
+        )
+        drawn = page.evaluate("""() => [...document.querySelectorAll('""" + PANEL + """ .jp-RenderedVegaLite')].map(e => {
+            const g = e.querySelector('canvas, svg'); return g ? g.getBoundingClientRect().height : 0; })""")
+        first = page.locator(f"{PANEL} .jp-RenderedVegaLite").first
+        first.scroll_into_view_if_needed()
+        first.screenshot(path=str(tmp_path / f"{name}.png"))
+        assert len(drawn) == expected and all(h > 50 for h in drawn), f"{name}: {drawn}"
+    ctx.close()
     assert elsewhere == [], f"JupyterLab pages reached beyond the loopback server: {elsewhere[:3]}"

@@ -19,7 +19,7 @@ import pytest
 from clpkit.report import NOTEBOOKS
 from clpkit.report.i18n import MESSAGES
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS, SAMPLE
+from .conftest import SAMPLE
 
 pytestmark = pytest.mark.slow
 WIDTH = 1280
@@ -48,37 +48,33 @@ def _pages(run: Path) -> list[Path]:
     return [run / f"{n}.html" for n in NOTEBOOKS] + [run / "index.html", run.parent / "index.html"]
 
 
-def test_screenshots_of_every_page_en_and_ja(full_run, ja_pages, folder):
-    from playwright.sync_api import sync_playwright
-
+def test_screenshots_of_every_page_en_and_ja(full_run, ja_pages, folder, chromium):
     taken = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        ctx = browser.new_context(viewport={"width": WIDTH, "height": 900}, offline=True)
-        ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
-        for lang, run in (("en", full_run), ("ja", ja_pages)):
-            for path in _pages(run):
-                page = ctx.new_page()
-                page.goto(path.as_uri())
-                page.wait_for_function("[...document.querySelectorAll('div.clpkit-chart')]"
-                                       ".every(e => e.querySelector('svg') || e.hasAttribute('data-error'))")
-                name = f"{lang}-{'top-index' if path.parent != run else path.stem}.png"
-                page.screenshot(path=str(folder / name), full_page=True)
-                taken.append(folder / name)
-                look = page.evaluate("""() => ({
-                    wide: document.documentElement.scrollWidth,
-                    height: document.documentElement.scrollHeight,
-                    font: getComputedStyle(document.body).fontFamily,
-                    words: [...document.querySelectorAll('h1, h2, h3, th, nav a, svg text')].map(e => e.textContent.trim()),
-                })""")
-                where = f"{lang} {path.name}"
-                assert look["wide"] <= WIDTH, f"{where}: page {look['wide']} px wide in a {WIDTH} px window"
-                assert look["height"] > 300, f"{where}: page looks empty"
-                assert "Noto Sans CJK JP" in look["font"], f"{where}: no CJK font in {look['font']}"
-                if lang == "ja":
-                    english = [w for w in look["words"] for e in ENGLISH if re.search(rf"\b{re.escape(e)}\b", w)]
-                    assert english == [], f"{where}: English on a Japanese page: {english[:5]}"
-                page.close()
-        browser.close()
+    ctx = chromium.new_context(viewport={"width": WIDTH, "height": 900}, offline=True)
+    ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+    for lang, run in (("en", full_run), ("ja", ja_pages)):
+        for path in _pages(run):
+            page = ctx.new_page()
+            page.goto(path.as_uri())
+            page.wait_for_function("[...document.querySelectorAll('div.clpkit-chart')]"
+                                   ".every(e => e.querySelector('svg') || e.hasAttribute('data-error'))")
+            name = f"{lang}-{'top-index' if path.parent != run else path.stem}.png"
+            page.screenshot(path=str(folder / name), full_page=True)
+            taken.append(folder / name)
+            look = page.evaluate("""() => ({
+                wide: document.documentElement.scrollWidth,
+                height: document.documentElement.scrollHeight,
+                font: getComputedStyle(document.body).fontFamily,
+                words: [...document.querySelectorAll('h1, h2, h3, th, nav a, svg text')].map(e => e.textContent.trim()),
+            })""")
+            where = f"{lang} {path.name}"
+            assert look["wide"] <= WIDTH, f"{where}: page {look['wide']} px wide in a {WIDTH} px window"
+            assert look["height"] > 300, f"{where}: page looks empty"
+            assert "Noto Sans CJK JP" in look["font"], f"{where}: no CJK font in {look['font']}"
+            if lang == "ja":
+                english = [w for w in look["words"] for e in ENGLISH if re.search(rf"\b{re.escape(e)}\b", w)]
+                assert english == [], f"{where}: English on a Japanese page: {english[:5]}"
+            page.close()
+    ctx.close()
     assert len(taken) == 2 * (len(NOTEBOOKS) + 2)
     assert all(p.stat().st_size > 15_000 for p in taken), [p.name for p in taken if p.stat().st_size <= 15_000]

@@ -177,7 +177,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "timeout_s": ("Timeout (s)", "タイムアウト (秒)"),
     "max_s": ("Max (s)", "最大 (秒)"),
     "mean_s": ("Mean (s)", "平均 (秒)"),
-    "not_success": ("Not Success", "Success 以外"),
+    "not_success": ("Not Success", "成功以外"),
     "end_time": ("End time", "終了時刻"),
     "start_time": ("Start time", "開始時刻"),
     "headroom_pct": ("Headroom (%)", "余裕 (%)"),
@@ -185,7 +185,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "failovers": ("Group moves and failovers", "グループの移動とフェイルオーバ"),
     "resource_activation": ("Resource start and stop against timeouts", "リソース活性・非活性とタイムアウト"),
     "monitor_headroom": ("Monitor elapsed time against timeout", "監視処理時間とタイムアウト"),
-    "outcomes": ("Outcomes other than Success", "Success 以外の結果"),
+    "outcomes": ("Outcomes other than Success", "成功以外の結果"),
     # timeline
     "events": ("Events", "イベント"),
     "event_list": ("Event list (repeats collapsed)", "イベント一覧 (繰り返しはまとめて表示)"),

@@ -366,12 +366,13 @@ def top_index(out: Path, lang: str = "en") -> str:
         f'<tr><td data-sort="{r.folder}">{_run_link(r)}</td><td>{html.escape(r.cluster)}</td>'
         f"<td>{html.escape(_period(r, lang))}</td>{_status_cell(r, lang)}"
         f"<td>{LANGUAGE_NAMES.get(r.lang, r.lang)}</td>{_findings_cells(r)}"
-        f"<td>{_report_links(r, lang)}</td></tr>"
+        f'<td class="wrap">{_report_links(r, lang)}</td></tr>'
         for r in runs(out, failed=True)
     )
     head = "".join(f"<th>{t(k, lang)}</th>" for k in ("run", "cluster", "period", "status", "language"))
     head += "".join(f"<th>{t(s, lang)}</th>" for s in SEVERITY_ORDER) + f"<th>{t('reports', lang)}</th>"
-    return pages.page(t("runs", lang), f'<table class="clpkit-table"><thead><tr>{head}</tr></thead><tbody>\n{rows}\n</tbody></table>', lang)
+    table = f'<table class="clpkit-table"><thead><tr>{head}</tr></thead><tbody>\n{rows}\n</tbody></table>'
+    return pages.page(t("runs", lang), f'<div class="clpkit-table-wrap">{table}</div>', lang)
 
 
 def _run_link(run: Run) -> str:
