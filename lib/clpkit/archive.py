@@ -52,12 +52,14 @@ _CHUNK = 1 << 20
 
 @dataclass(frozen=True)
 class Limits:
-    """Caps applied while extracting one archive."""
+    """Caps applied while extracting one archive and reading one file."""
 
     #: Sum of the uncompressed sizes of all members written (bytes).
     max_total_bytes: int = 4 * 1024**3
     #: Number of members (files, folders, links) read.
     max_members: int = 100_000
+    #: One file read from a folder or an extracted archive (bytes): files are read whole into memory.
+    max_file_bytes: int = 1024**3
 
 
 def is_archive(path: str | os.PathLike) -> bool:
