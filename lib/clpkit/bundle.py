@@ -49,7 +49,7 @@ from typing import Iterable, Sequence
 import polars as pl
 
 from clpkit import formats
-from clpkit.archive import Limits, archive_stem, extract, is_archive, remove_tree
+from clpkit.archive import Limits, archive_stem, extract, is_archive, readable_name, remove_tree
 from clpkit.problems import PROBLEMS_SCHEMA, ClpkitError, ParseError, Problem, problems_frame, rejected_rows
 
 #: Folders of an install root (SPEC 2); two of them make a folder one server's root.
@@ -130,6 +130,9 @@ class _Root:
     path: Path
     label: str  # prefix of the sources of its files: <input name>[/<server folder or archive>]
     origin: str  # the input it came from, as given
+
+    def __post_init__(self):
+        self.name, self.label = readable_name(self.name), readable_name(self.label)
 
 
 def open_bundle(
@@ -419,17 +422,18 @@ class Bundle:
             for path in _server_files(root.path, refused):
                 rel = path.relative_to(root.path).as_posix()
                 if path.name == "clp.conf":
-                    self._confs.append((root.name, path, f"{root.label}/{rel}"))
+                    self._confs.append((root.name, path, readable_name(f"{root.label}/{rel}")))
                 kind = _kind_of(path)
                 if kind is None:
                     continue
                 series, age = formats.generation(path.name)
                 folder = path.parent.relative_to(root.path).as_posix()
+                source = readable_name(f"{root.label}/{rel}")  # a name that is not UTF-8 is shown decoded
                 self._entries.append(
-                    BundleFile(root.name, kind, series, age, folder, path, f"{root.label}/{rel}", path.stat().st_size)
+                    BundleFile(root.name, kind, series, age, readable_name(folder), path, source, path.stat().st_size)
                 )
             for path, reason in refused:
-                source = f"{root.label}/{path.relative_to(root.path).as_posix()}"
+                source = readable_name(f"{root.label}/{path.relative_to(root.path).as_posix()}")
                 self._bundle_problems.append(Problem(root.name, source, None, reason))
 
     # --- lifecycle ---
@@ -455,7 +459,7 @@ class Bundle:
     @property
     def files(self) -> pl.DataFrame:
         """One row per recognised file: server, kind, series, age, path, size, source."""
-        rows = [(f.server, f.kind, f.series, f.age, str(f.path), f.size, f.source) for f in self._entries]
+        rows = [(f.server, f.kind, f.series, f.age, readable_name(str(f.path)), f.size, f.source) for f in self._entries]
         return pl.DataFrame(rows, schema=FILES_SCHEMA, orient="row")
 
     def entries(self, kind: str | None = None) -> list[BundleFile]:
@@ -621,7 +625,8 @@ class Bundle:
                 for name in sorted(files):
                     path = Path(folder, name)
                     if name in wanted and path.is_file() and not path.is_symlink():
-                        found.append((root.name, path, f"{root.label}/{path.relative_to(root.path).as_posix()}"))
+                        source = readable_name(f"{root.label}/{path.relative_to(root.path).as_posix()}")
+                        found.append((root.name, path, source))
         return found
 
     @property
