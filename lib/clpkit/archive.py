@@ -33,12 +33,15 @@ ok ["member '../evil': refused: '..' in the member name"]
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import os
 import re
 import shutil
 import stat
 import tarfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -52,12 +55,14 @@ _CHUNK = 1 << 20
 
 @dataclass(frozen=True)
 class Limits:
-    """Caps applied while extracting one archive."""
+    """Caps applied while extracting one archive and reading one file."""
 
     #: Sum of the uncompressed sizes of all members written (bytes).
     max_total_bytes: int = 4 * 1024**3
     #: Number of members (files, folders, links) read.
     max_members: int = 100_000
+    #: One file read from a folder or an extracted archive (bytes): files are read whole into memory.
+    max_file_bytes: int = 1024**3
 
 
 def is_archive(path: str | os.PathLike) -> bool:
@@ -80,6 +85,33 @@ def archive_stem(path: str | os.PathLike) -> str:
         if name.lower().endswith(suffix):
             return name[: -len(suffix)]
     return name
+
+
+def readable_name(name: str) -> str:
+    """A member name as text: bytes that are not UTF-8 decoded as Shift_JIS or EUC-JP, else as %XX.
+
+    tarfile hands undecodable bytes over as surrogates, which no table or
+    terminal can hold; a Japanese server's archive often has Shift_JIS names.
+
+    >>> readable_name(b"sv1/\\x83\\x8d\\x83O/rc.log.cur".decode("utf-8", "surrogateescape"))
+    'sv1/ログ/rc.log.cur'
+    >>> readable_name(b"a\\xff\\xfe".decode("utf-8", "surrogateescape"))
+    'a%FF%FE'
+    """
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        raw = name.encode("utf-8", "surrogateescape")
+    for encoding in ("cp932", "euc_jp"):
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if not re.search("[\ue000-\uf8ff]", text):  # cp932 maps stray bytes to private-use characters
+            return text
+    # %XX, not \\xXX: a backslash would split the name into folders (safe_parts)
+    return re.sub("[\udc80-\udcff]", lambda m: f"%{ord(m[0]) - 0xDC00:02X}", name)
 
 
 class _Stop(Exception):
@@ -143,6 +175,11 @@ class _Writer:
         self.total = 0
         self.problems: list[Problem] = []
         self.links: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = []
+        self.copies: dict[tuple[str, ...], list[tuple[int, str]]] = {}  # parts -> (size, sha256) of each copy
+        self.last: str | None = None  # the last member read whole
+
+    def problem(self, reason: str) -> None:
+        self.problems.append(Problem(None, str(self.archive), None, reason))
 
     def refuse(self, member: str, reason: str) -> None:
         self.problems.append(Problem(None, str(self.archive), None, f"member {member!r}: refused: {reason}"))
@@ -183,6 +220,7 @@ class _Writer:
         if self.total + max(declared, 0) > self.limits.max_total_bytes:
             self._size_cap(member)
         path = self.target(parts)
+        digest, size = hashlib.sha256(), 0
         try:
             with open(path, "wb") as out:
                 while chunk := stream.read(_CHUNK):
@@ -190,11 +228,32 @@ class _Writer:
                     if self.total > self.limits.max_total_bytes:
                         raise _Stop
                     out.write(chunk)
+                    digest.update(chunk)
+                    size += len(chunk)
         except _Stop:
             path.unlink(missing_ok=True)
             self._size_cap(member)
+        except BaseException:
+            path.unlink(missing_ok=True)  # a member cut short is not left as if it were whole
+            raise
         if mtime is not None:
             os.utime(path, (mtime, mtime))
+        self.copies.setdefault(parts, []).append((size, digest.hexdigest()))
+        self.last = member
+
+    def report_duplicates(self) -> None:
+        """A name the archive holds more than once: every copy is named; the last one is what is read."""
+        for parts, copies in self.copies.items():
+            if len(copies) < 2:
+                continue
+            sizes = ", ".join(f"{size} bytes" for size, _ in copies)
+            same = len({digest for _, digest in copies}) == 1
+            what = "identical copies" if same else "different contents"
+            lost = "" if same else "; the earlier copies were not read"
+            self.problem(
+                f"member {'/'.join(parts)!r}: {len(copies)} members with this name ({sizes}, {what}): "
+                f"the last one was read{lost}"
+            )
 
     def copy_links(self) -> None:
         """Materialise in-archive links as copies, once every member is written."""
@@ -223,49 +282,125 @@ def extract(archive: str | os.PathLike, dest: str | os.PathLike, limits: Limits 
             _extract_tar(writer)
     except _Stop:
         pass
-    except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        writer.problems.append(Problem(None, str(archive), None, f"unreadable archive: {exc}"))
+    except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as exc:
+        if writer.last is None:
+            writer.problem(f"unreadable archive: {exc}")
+        elif "CRC check failed" in str(exc):
+            writer.problem(
+                f"damaged archive: its checksum does not match ({exc}); the {len(writer.copies)} files read "
+                "may hold damaged bytes"
+            )
+        else:
+            writer.problem(
+                f"unreadable archive: damaged after member {writer.last!r} ({len(writer.copies)} files read): "
+                f"the rest of the archive was not read: {exc}"
+            )
     try:
         writer.copy_links()
     except _Stop:
         pass
+    writer.report_duplicates()
     return writer.problems
+
+
+class _DamageAwareTar(tarfile.TarFile):
+    """A tar reader that goes on past a damaged member header and records what it skipped.
+
+    Without ``ignore_zeros`` tarfile takes a bad header after the first one for
+    the end of the archive and silently drops every member after it; with it,
+    tarfile skips block by block to the next good header, and tells about each
+    block through ``_dbg``, which is where the skipped stretch is measured.
+    """
+
+    def __init__(self, *args, **kwargs):
+        self.damage: list[list[int]] = []  # [first offset, blocks skipped]
+        super().__init__(*args, **kwargs)
+
+    def _dbg(self, level, msg):
+        where, _, what = str(msg).partition(": ")
+        if what == "end of file header" or not where.startswith("0x"):
+            return
+        offset = int(where, 16)
+        if self.damage and self.damage[-1][0] + self.damage[-1][1] * tarfile.BLOCKSIZE == offset:
+            self.damage[-1][1] += 1
+        else:
+            self.damage.append([offset, 1])
 
 
 def _extract_tar(writer: _Writer) -> None:
     # Stream mode ("r|*") reads members in order without seeking, so nothing
     # is inflated ahead of the member being copied.
-    with tarfile.open(writer.archive, mode="r|*") as tar:
-        for info in tar:
-            writer.count(info.name)
-            try:
-                parts = safe_parts(info.name)
-            except ValueError as exc:
-                writer.refuse(info.name, str(exc))
-                continue
-            if not parts:
-                continue
-            if info.isdir():
-                writer.dest.joinpath(*parts).mkdir(parents=True, exist_ok=True)
-            elif info.isreg():
-                try:
-                    writer.write(info.name, parts, tar.extractfile(info), info.size, info.mtime)
-                except OSError as exc:
-                    writer.refuse(info.name, f"cannot write: {exc.strerror or exc}")
-            elif info.issym() or info.islnk():
-                try:
-                    target = link_target(parts, info.linkname, hard=info.islnk())
-                except ValueError as exc:
-                    writer.refuse(info.name, str(exc))
-                    continue
-                writer.links.append((info.name, parts, target))
-            else:
-                writer.refuse(info.name, "device file or FIFO")
+    # A gzip stream is read through GzipFile, which checks the stream's CRC at its end: tarfile's
+    # own reader does not, and damaged compressed bytes would pass as data.
+    with open(writer.archive, "rb") as raw:
+        gzipped = raw.read(2) == b"\x1f\x8b"
+    fileobj = gzip.open(writer.archive, "rb") if gzipped else None
+    try:
+        _read_tar(writer, fileobj)
+    finally:
+        if fileobj is not None:
+            fileobj.close()
+
+
+def _read_tar(writer: _Writer, fileobj) -> None:
+    with _DamageAwareTar.open(
+        None if fileobj else writer.archive, mode="r|" if fileobj else "r|*", fileobj=fileobj,
+        ignore_zeros=True, encoding="utf-8", errors="surrogateescape",
+    ) as tar:
+        reported = 0
+
+        def report_damage(before: str) -> None:
+            nonlocal reported
+            for offset, blocks in tar.damage[reported:]:
+                writer.problem(
+                    f"damaged member header at byte {offset}: {blocks * tarfile.BLOCKSIZE} bytes skipped "
+                    f"(the member there is lost) after {writer.last or 'the start'!r}, {before}"
+                )
+            reported = len(tar.damage)
+
+        try:
+            for info in tar:
+                info.name, info.linkname = readable_name(info.name), readable_name(info.linkname)
+                report_damage(f"before {info.name!r}")
+                _tar_member(writer, tar, info)
+        finally:
+            report_damage("at the end of the archive")
+
+
+def _tar_member(writer: _Writer, tar: tarfile.TarFile, info: tarfile.TarInfo) -> None:
+    writer.count(info.name)
+    try:
+        parts = safe_parts(info.name)
+    except ValueError as exc:
+        writer.refuse(info.name, str(exc))
+        return
+    if not parts:
+        return
+    if info.isdir():
+        writer.dest.joinpath(*parts).mkdir(parents=True, exist_ok=True)
+    elif info.isreg():
+        try:
+            writer.write(info.name, parts, tar.extractfile(info), info.size, info.mtime)
+        except OSError as exc:
+            if isinstance(exc, gzip.BadGzipFile) or "CRC check failed" in str(exc):
+                raise  # the stream, not the member
+            writer.refuse(info.name, f"cannot write: {exc.strerror or exc}")
+    elif info.issym() or info.islnk():
+        try:
+            target = link_target(parts, info.linkname, hard=info.islnk())
+        except ValueError as exc:
+            writer.refuse(info.name, str(exc))
+            return
+        writer.links.append((info.name, parts, target))
+    else:
+        writer.refuse(info.name, "device file or FIFO")
 
 
 def _extract_zip(writer: _Writer) -> None:
     with zipfile.ZipFile(writer.archive) as zf:
         for info in zf.infolist():
+            if not info.flag_bits & 0x800:  # no UTF-8 flag: zipfile read the name as cp437
+                info.filename = readable_name(info.filename.encode("cp437").decode("utf-8", "surrogateescape"))
             writer.count(info.filename)
             try:
                 parts = safe_parts(info.filename)

@@ -39,6 +39,7 @@ import dataclasses
 import os
 import re
 import socket
+import stat
 import tempfile
 import weakref
 from dataclasses import dataclass
@@ -48,7 +49,7 @@ from typing import Iterable, Sequence
 import polars as pl
 
 from clpkit import formats
-from clpkit.archive import Limits, archive_stem, extract, is_archive, remove_tree
+from clpkit.archive import Limits, archive_stem, extract, is_archive, readable_name, remove_tree
 from clpkit.problems import PROBLEMS_SCHEMA, ClpkitError, ParseError, Problem, problems_frame, rejected_rows
 
 #: Folders of an install root (SPEC 2); two of them make a folder one server's root.
@@ -130,6 +131,9 @@ class _Root:
     label: str  # prefix of the sources of its files: <input name>[/<server folder or archive>]
     origin: str  # the input it came from, as given
 
+    def __post_init__(self):
+        self.name, self.label = readable_name(self.name), readable_name(self.label)
+
 
 def open_bundle(
     path: str | os.PathLike | Sequence[str | os.PathLike],
@@ -167,11 +171,11 @@ def open_bundle(
         raise
     problems = [dataclasses.replace(p, server=renames.get(p.server, p.server)) for p in [*problems, *finder.problems]]
     if dataset is None:
-        bundle = Bundle(roots, problems, finder.tmpdirs)
+        bundle = Bundle(roots, problems, finder.tmpdirs, limits)
     else:
         from clpkit.dataset import DatasetBundle
 
-        bundle = DatasetBundle(roots, problems, finder.tmpdirs, dataset)
+        bundle = DatasetBundle(roots, problems, finder.tmpdirs, dataset, limits)
     bundle._zone = chosen
     try:
         from clpkit.health import require_clusterpro
@@ -223,9 +227,18 @@ class _Finder:
         ``label`` starts the sources when the folder is one server's root,
         ``prefix`` + child name when it holds several (the input's own name).
         """
-        children = sorted(c for c in folder.iterdir() if not c.name.startswith("."))
+        children = []
+        for child in sorted(c for c in folder.iterdir() if not c.name.startswith(".")):
+            if child.is_symlink():
+                # Followed, a link could walk the whole filesystem or read a device; its target is read
+                # under its own name when it is part of the input.
+                where = prefix + child.name
+                if not _inside(child, folder):
+                    self.problems.append(Problem(None, where, None, _link_out(child)))
+                continue
+            children.append(child)
         layout = sum(c.is_dir() and c.name in INSTALL_LAYOUT for c in children)
-        if layout >= 2 or any(c.is_file() and _is_server_file(c) for c in children):
+        if layout >= 2 or any(not c.is_dir() and _is_server_file(c) for c in children):
             if folder.name == INSTALL_DIR_NAME and name == folder.name:
                 name = _host_name(folder)
             return [_Root(name, folder, label, origin)]
@@ -233,7 +246,7 @@ class _Finder:
         for child in children:
             where = prefix + child.name
             if child.is_dir():
-                if next(_server_files(child), None) is not None:
+                if next(_candidates(child), None) is not None:
                     roots.append(_Root(child.name, child, where, origin))
                 else:
                     self.problems.append(Problem(None, where, None, "no CLUSTERPRO file found; folder skipped"))
@@ -256,8 +269,12 @@ def _kind_of(path: Path) -> str | None:
     return spec.kind
 
 
-def _server_files(root: Path) -> Iterable[Path]:
-    """Every file below root in a stable order, hidden names skipped."""
+def _candidates(root: Path) -> Iterable[Path]:
+    """Every entry below root named like a server file, in a stable order, hidden names skipped.
+
+    Folder links are not walked (os.walk does not follow them), so a link to
+    ``/`` cannot make us walk the filesystem; see :func:`_server_files`.
+    """
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
@@ -265,6 +282,76 @@ def _server_files(root: Path) -> Iterable[Path]:
                 path = Path(folder, name)
                 if _is_server_file(path) or name == "clp.conf":
                     yield path
+
+
+def _server_files(root: Path, refused: list[tuple[Path, str]] | None = None) -> Iterable[Path]:
+    """The candidates that are regular files of the collection; the others go to ``refused`` with why."""
+    for path in _candidates(root):
+        reason = not_readable(path, root)
+        if reason is None:
+            yield path
+        elif refused is not None:
+            refused.append((path, reason))
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        return path.resolve(strict=True).is_relative_to(root.resolve())
+    except (OSError, RuntimeError):
+        return False
+
+
+def _link_out(path: Path) -> str:
+    try:
+        target = os.readlink(path)
+    except OSError:
+        target = "?"
+    return f"symbolic link to {target!r}, outside the collection: not followed"
+
+
+def _file_type(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def not_readable(path: Path, root: Path) -> str | None:
+    """Why a file found below ``root`` must not be read, or None for a regular file of the collection.
+
+    Only regular files are read: a FIFO would block forever, a device
+    (``/dev/zero``) never ends, and a link out of the collection
+    (``/etc/shadow``) would put a file of this machine into the data.
+    """
+    try:
+        mode = os.lstat(path).st_mode
+        if stat.S_ISLNK(mode):
+            if not _inside(path, root):
+                return _link_out(path)
+            mode = os.stat(path).st_mode
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    if not stat.S_ISREG(mode):
+        return f"{_file_type(mode)}, not a regular file: not read"
+    return None
+
+
+def read_capped(path: Path, cap: int) -> bytes:
+    """A regular file's bytes, at most ``cap``; OSError (with a reason to show) otherwise.
+
+    Opened without blocking and checked after opening, so a file swapped for a
+    FIFO or a device after discovery cannot hang or flood the read.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    with os.fdopen(fd, "rb") as fh:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise OSError(f"{_file_type(mode)}, not a regular file: not read")
+        data = fh.read(cap + 1)
+    if len(data) > cap:
+        raise OSError(f"over the per-file cap of {cap} bytes: not read")
+    return data
 
 
 def _host_name(root: Path) -> str:
@@ -324,8 +411,9 @@ class Bundle:
     call :meth:`close`) to remove the folders archives were extracted into.
     """
 
-    def __init__(self, roots: list[_Root], problems: list[Problem], tmpdirs: list[Path]):
+    def __init__(self, roots: list[_Root], problems: list[Problem], tmpdirs: list[Path], limits: Limits | None = None):
         self._roots = roots
+        self._limits = limits or Limits()
         self._bundle_problems = problems
         self._tables: dict[str, pl.DataFrame] = {}
         self._file_problems: dict[tuple[str, str], list[Problem]] = {}  # (server, source)
@@ -338,18 +426,23 @@ class Bundle:
         self._entries: list[BundleFile] = []
         self._confs: list[tuple[str, Path, str]] = []  # server, path, source of each clp.conf
         for root in roots:
-            for path in _server_files(root.path):
+            refused: list[tuple[Path, str]] = []
+            for path in _server_files(root.path, refused):
                 rel = path.relative_to(root.path).as_posix()
                 if path.name == "clp.conf":
-                    self._confs.append((root.name, path, f"{root.label}/{rel}"))
+                    self._confs.append((root.name, path, readable_name(f"{root.label}/{rel}")))
                 kind = _kind_of(path)
                 if kind is None:
                     continue
                 series, age = formats.generation(path.name)
                 folder = path.parent.relative_to(root.path).as_posix()
+                source = readable_name(f"{root.label}/{rel}")  # a name that is not UTF-8 is shown decoded
                 self._entries.append(
-                    BundleFile(root.name, kind, series, age, folder, path, f"{root.label}/{rel}", path.stat().st_size)
+                    BundleFile(root.name, kind, series, age, readable_name(folder), path, source, path.stat().st_size)
                 )
+            for path, reason in refused:
+                source = readable_name(f"{root.label}/{path.relative_to(root.path).as_posix()}")
+                self._bundle_problems.append(Problem(root.name, source, None, reason))
 
     # --- lifecycle ---
     def close(self) -> None:
@@ -374,7 +467,7 @@ class Bundle:
     @property
     def files(self) -> pl.DataFrame:
         """One row per recognised file: server, kind, series, age, path, size, source."""
-        rows = [(f.server, f.kind, f.series, f.age, str(f.path), f.size, f.source) for f in self._entries]
+        rows = [(f.server, f.kind, f.series, f.age, readable_name(str(f.path)), f.size, f.source) for f in self._entries]
         return pl.DataFrame(rows, schema=FILES_SCHEMA, orient="row")
 
     def entries(self, kind: str | None = None) -> list[BundleFile]:
@@ -405,9 +498,10 @@ class Bundle:
         gives no tables and its problem.
         """
         try:
-            data = f.path.read_bytes()
+            data = read_capped(f.path, self._limits.max_file_bytes)
         except OSError as exc:
-            return FileRows(f, {}, [Problem(f.server, f.source, None, f"cannot read: {exc.strerror or exc}")])
+            reason = f"cannot read: {exc.strerror}" if exc.strerror else str(exc)
+            return FileRows(f, {}, [Problem(f.server, f.source, None, reason)])
         try:
             parsed = formats.scan_bytes(f.kind, data, source=f.source, server=f.server)
         except ParseError as exc:
@@ -543,7 +637,8 @@ class Bundle:
                 for name in sorted(files):
                     path = Path(folder, name)
                     if name in wanted and path.is_file() and not path.is_symlink():
-                        found.append((root.name, path, f"{root.label}/{path.relative_to(root.path).as_posix()}"))
+                        source = readable_name(f"{root.label}/{path.relative_to(root.path).as_posix()}")
+                        found.append((root.name, path, source))
         return found
 
     @property

@@ -31,10 +31,10 @@ from clpkit.problems import PROBLEMS_SCHEMA, ClpkitError, problems_frame
 class DatasetBundle(Bundle):
     """A :class:`~clpkit.bundle.Bundle` that reads its tables from a dataset written by :func:`clpkit.ingest.ingest`."""
 
-    def __init__(self, roots, problems, tmpdirs, dataset: str | Path):
+    def __init__(self, roots, problems, tmpdirs, dataset: str | Path, limits=None):
         from clpkit.ingest import MANIFEST, MANIFEST_VERSION
 
-        super().__init__(roots, problems, tmpdirs)
+        super().__init__(roots, problems, tmpdirs, limits)
         self.dataset = Path(dataset)
         try:
             manifest = json.loads((self.dataset / MANIFEST).read_text(encoding="utf-8"))
