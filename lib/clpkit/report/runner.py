@@ -254,9 +254,21 @@ def unpack(bundle: Path, work: Path, problems: list[Problem] | None = None) -> P
     for entry in sorted(bundle.iterdir()):
         if entry.is_file() and is_archive(entry):
             take(entry, target / archive_stem(entry), f"{bundle.name}/{entry.name}")
+        elif entry.is_symlink():
+            (target / entry.name).symlink_to(os.readlink(entry))  # refused or followed as the bundle itself would
+        elif entry.is_dir():
+            shutil.copytree(entry, target / entry.name, symlinks=True, copy_function=_link_or_copy)
         else:
-            (target / entry.name).symlink_to(entry)
+            _link_or_copy(entry, target / entry.name)
     return target
+
+
+def _link_or_copy(src, dst) -> None:
+    """A hard link (no bytes copied; a regular file, which the bundle reads), else a copy (another file system)."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
 
 
 def _ipc_kernel_manager(folder: Path, log: Path):
