@@ -51,7 +51,7 @@ assert shown.height <= timeline.MAX_EVENTS
 ms = figures.table(b, "mirror_stats", start, end)
 ss = figures.table(b, "system_stats", start, end)
 page.heading("events", lang)
-for chart in timeline.charts_for(shown, timeline.marks(ev), ms, ss, lang, axis):
+for chart in timeline.charts_for(shown, timeline.marks(ev, lang=lang), ms, ss, lang, axis):
     page.show(chart)
 
 # %%

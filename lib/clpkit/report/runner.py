@@ -140,7 +140,13 @@ def run_reports(
             problems_file = Path(work) / "input-problems.json"
             write_problems(problems_file, lost)
             dataset = out / DATASET
-            ingested = refresh_dataset(unpacked, dataset)  # a bundle that cannot be opened stops here
+            out_existed = out.exists()
+            try:
+                ingested = refresh_dataset(unpacked, dataset)  # a bundle that cannot be opened stops here
+            except ClpkitError:
+                if not out_existed:  # a refused input leaves no output folder that looks like a result
+                    shutil.rmtree(out, ignore_errors=True)
+                raise
             opened = data.open_bundle(unpacked, tz, str(problems_file), str(dataset))
             cluster = figures_cluster_name(opened, unpacked)
             # What the input lacked goes to stderr too; found while the notebooks run (it parses every table).
