@@ -1,8 +1,9 @@
 """Benchmark: the whole report set, events and findings, side by side on two collection sizes.
 
 Collections are written by ``clpkit samples --servers N --days D`` (one
-.tar.gz per server) into ``benchmarks/_data/samples-<N>x<D>/`` and kept
-between runs (delete the folder to regenerate). Every command runs as its
+.tar.gz per server) into ``DATA/samples-<N>x<D>/`` (``--data``, default
+``benchmarks/_data``) and kept between runs (delete the folder to
+regenerate; 8x90 is about 1 GB). Every command runs as its
 own process tree, exactly as a user types it, and is measured from outside:
 
 - wall seconds;
@@ -19,6 +20,7 @@ of 2 servers x 30 days <= 6 s wall on 2 cores.
 
     .venv/bin/python benchmarks/reports.py                 # 2x30 and 8x90 side by side
     .venv/bin/python benchmarks/reports.py --sizes 2x30    # one size only
+    .venv/bin/python benchmarks/reports.py --data /tmp     # collections kept in /tmp
 """
 
 from __future__ import annotations
@@ -43,9 +45,9 @@ TARGETS = {"one process": 1.5 * GIB, "whole run": 3 * GIB, "events": 1 * GIB, "f
 WALL_TARGET_2X30 = 6.0
 
 
-def collection(servers: int, days: int) -> Path:
-    """The generated collection of this size (written once, then reused)."""
-    folder = HERE / "_data" / f"samples-{servers}x{days}"
+def collection(servers: int, days: int, data: Path) -> Path:
+    """The generated collection of this size in ``data`` (written once, then reused)."""
+    folder = data / f"samples-{servers}x{days}"
     if not folder.is_dir():
         tmp = folder.with_name(folder.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
@@ -94,8 +96,8 @@ def measure(args: list[str]) -> dict:
             "cpu": usage.ru_utime + usage.ru_stime, "err": err.strip().splitlines()[-1:] if proc.returncode else []}
 
 
-def bench(servers: int, days: int) -> dict:
-    bundle = collection(servers, days)
+def bench(servers: int, days: int, data: Path) -> dict:
+    bundle = collection(servers, days, data)
     size = sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file())
     out = Path(tempfile.mkdtemp(prefix="clpkit-bench-"))
     try:
@@ -162,11 +164,13 @@ def verdicts(results: dict[str, dict]) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="2x30,8x90", help="comma-separated SERVERSxDAYS (default: 2x30,8x90)")
+    parser.add_argument("--data", type=Path, default=HERE / "_data",
+                        help="folder of the generated collections (default: benchmarks/_data)")
     args = parser.parse_args()
     sizes = [tuple(int(v) for v in s.split("x")) for s in args.sizes.split(",") if s]
     print(f"{os.cpu_count()} cores, {psutil.virtual_memory().total / GIB:.0f} GiB, "
           f"load average {os.getloadavg()[0]:.1f} at start")
-    results = {f"{n}x{d}": bench(n, d) for n, d in sizes}
+    results = {f"{n}x{d}": bench(n, d, args.data) for n, d in sizes}
     print("\n".join(table(results)))
     print(f"load average {os.getloadavg()[0]:.1f} at the end (the machine may be shared: CPU time is the fair figure)")
     print("\n".join(verdicts(results)))
