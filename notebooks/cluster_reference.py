@@ -26,6 +26,7 @@ until: str = ""  # unused here, as since
 lang: str = "en"  # language of the page: en or ja
 tz: str = ""  # zone the servers' clocks run on (IANA name or +09:00); empty: detected, else UTC
 problems: str = ""  # set by clpkit report: what it could not unpack from the archives (JSON file)
+dataset: str = ""  # set by clpkit report: the Parquet dataset the tables are read from; empty: parse the bundle
 
 # %%
 from clpkit import config
@@ -34,7 +35,7 @@ from clpkit.reference import inventory
 from clpkit.report import data, page
 from clpkit.report.i18n import t, translate
 
-b = data.open_bundle(bundle, tz, problems)
+b = data.open_bundle(bundle, tz, problems, dataset)
 cfg = b.config
 page.heading("cluster_reference", lang, 1)
 page.notice(b, lang)

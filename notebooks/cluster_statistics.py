@@ -25,6 +25,7 @@ until: str = ""  # ISO date/time, excluded; empty: to the end of the data
 lang: str = "en"  # language of the page: en or ja
 tz: str = ""  # zone the servers' clocks run on (IANA name or +09:00); empty: detected, else UTC
 problems: str = ""  # set by clpkit report: what it could not unpack from the archives (JSON file)
+dataset: str = ""  # set by clpkit report: the Parquet dataset the tables are read from; empty: parse the bundle
 
 # %%
 import polars as pl
@@ -33,7 +34,7 @@ from clpkit import charts
 from clpkit.report import cluster, data, figures, page
 from clpkit.report.i18n import t
 
-b = data.open_bundle(bundle, tz, problems)
+b = data.open_bundle(bundle, tz, problems, dataset)
 stats = figures.table(b, "cluster_stats", since, until)
 page.heading("cluster_statistics", lang, 1)
 page.notice(b, lang)

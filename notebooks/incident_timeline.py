@@ -26,6 +26,7 @@ until: str = ""  # ISO date/time, excluded; empty: to the end of the data
 lang: str = "en"  # language of the page: en or ja
 tz: str = ""  # zone the servers' clocks run on (IANA name or +09:00); empty: detected, else UTC
 problems: str = ""  # set by clpkit report: what it could not unpack from the archives (JSON file)
+dataset: str = ""  # set by clpkit report: the Parquet dataset the tables are read from; empty: parse the bundle
 
 # %%
 import polars as pl
@@ -34,7 +35,7 @@ from clpkit import zone
 from clpkit.events import events as bundle_events
 from clpkit.report import data, figures, page, timeline
 
-b = data.open_bundle(bundle, tz, problems)
+b = data.open_bundle(bundle, tz, problems, dataset)
 all_events = zone.in_zone(bundle_events(b, tz=b.zone.name), b.zone)
 start, end = timeline.default_window(all_events, since, until)
 ev = timeline.events_in_window(all_events, start, end, b.zone)
@@ -50,7 +51,7 @@ assert shown.height <= timeline.MAX_EVENTS
 ms = figures.table(b, "mirror_stats", start, end)
 ss = figures.table(b, "system_stats", start, end)
 page.heading("events", lang)
-for chart in timeline.charts_for(shown, timeline.marks(ev), ms, ss, lang, axis):
+for chart in timeline.charts_for(shown, timeline.marks(ev, lang=lang), ms, ss, lang, axis):
     page.show(chart)
 
 # %%

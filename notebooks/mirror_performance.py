@@ -25,13 +25,14 @@ until: str = ""  # ISO date/time, excluded; empty: to the end of the data
 lang: str = "en"  # language of the page: en or ja
 tz: str = ""  # zone the servers' clocks run on (IANA name or +09:00); empty: detected, else UTC
 problems: str = ""  # set by clpkit report: what it could not unpack from the archives (JSON file)
+dataset: str = ""  # set by clpkit report: the Parquet dataset the tables are read from; empty: parse the bundle
 
 # %%
 import polars as pl
 
 from clpkit.report import data, figures, mirror, page
 
-b = data.open_bundle(bundle, tz, problems)
+b = data.open_bundle(bundle, tz, problems, dataset)
 stats = figures.table(b, "mirror_stats", since, until)
 settings = mirror.mirror_settings(b.config)
 mirrors = sorted(stats["mirror"].drop_nulls().unique().to_list())

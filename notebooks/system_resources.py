@@ -25,11 +25,12 @@ until: str = ""  # ISO date/time, excluded; empty: to the end of the data
 lang: str = "en"  # language of the page: en or ja
 tz: str = ""  # zone the servers' clocks run on (IANA name or +09:00); empty: detected, else UTC
 problems: str = ""  # set by clpkit report: what it could not unpack from the archives (JSON file)
+dataset: str = ""  # set by clpkit report: the Parquet dataset the tables are read from; empty: parse the bundle
 
 # %%
 from clpkit.report import data, figures, page, system
 
-b = data.open_bundle(bundle, tz, problems)
+b = data.open_bundle(bundle, tz, problems, dataset)
 stats = figures.table(b, "system_stats", since, until)
 page.heading("system_resources", lang, 1)
 page.notice(b, lang)

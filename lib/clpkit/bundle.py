@@ -141,6 +141,7 @@ def open_bundle(
     limits: Limits | None = None,
     tz: str | None = None,
     problems: Sequence[Problem] = (),
+    dataset: str | os.PathLike | None = None,
 ) -> "Bundle":
     """Open one or several collections; see the module docstring for what is accepted.
 
@@ -150,6 +151,8 @@ def open_bundle(
     ``tz`` is the zone the servers' clocks run on; without it :attr:`Bundle.zone`
     is detected from the collection (:mod:`clpkit.zone`). ``problems`` are
     problems met before this call (a caller that extracted the archives itself).
+    ``dataset``: the collection's Parquet dataset (:func:`clpkit.ingest.ingest`);
+    tables are then read from it (:class:`clpkit.dataset.DatasetBundle`).
     """
     from clpkit import zone as zones
 
@@ -167,7 +170,12 @@ def open_bundle(
         finder.cleanup()
         raise
     problems = [dataclasses.replace(p, server=renames.get(p.server, p.server)) for p in [*problems, *finder.problems]]
-    bundle = Bundle(roots, problems, finder.tmpdirs, limits)
+    if dataset is None:
+        bundle = Bundle(roots, problems, finder.tmpdirs, limits)
+    else:
+        from clpkit.dataset import DatasetBundle
+
+        bundle = DatasetBundle(roots, problems, finder.tmpdirs, dataset, limits)
     bundle._zone = chosen
     try:
         from clpkit.health import require_clusterpro
@@ -553,6 +561,10 @@ class Bundle:
             schema = formats.table_schema(kind)
             self._tables[kind] = combine([*frames, schema.to_frame()], schema)
         return self._tables[kind]
+
+    def scan(self, kind: str) -> pl.LazyFrame:
+        """:meth:`table` as a LazyFrame (a dataset-backed bundle scans its Parquet parts instead)."""
+        return self.table(kind).lazy()
 
     @property
     def skipped(self) -> pl.DataFrame:

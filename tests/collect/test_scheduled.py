@@ -46,7 +46,7 @@ def test_collect_ingest_report_end_to_end(sim, sshd, generated, tmp_path):
     assert "sv1: ok: clplogcc" in (data / "collect.txt").read_text()
     assert (data / "collection" / "sv1" / "perf" / "disk" / "nmp1.cur").is_file()
     assert list((data / "dataset" / "mirror_stats").glob("server=sv1/*.parquet"))
-    runs = [p for p in (data / "reports").iterdir() if p.is_dir()]
+    runs = [p for p in (data / "reports").iterdir() if p.is_dir() and not p.name.startswith(".")]
     assert len(runs) == 1 and (runs[0] / "cluster_reference.html").is_file()
     assert "collection:" in (data / "check-bundle.txt").read_text()
     # A server that cannot be reached: the others are still reported, the run exits 1.
@@ -54,4 +54,4 @@ def test_collect_ingest_report_end_to_end(sim, sshd, generated, tmp_path):
     again = subprocess.run(["sh", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=600)
     assert again.returncode == 1, again.stdout + again.stderr
     assert "not collected: sv2" in again.stderr and again.stdout == ""
-    assert len([p for p in (data / "reports").iterdir() if p.is_dir()]) == 2
+    assert len([p for p in (data / "reports").iterdir() if p.is_dir() and not p.name.startswith(".")]) == 2  # runs; .dataset is the parsed collection

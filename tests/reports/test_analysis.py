@@ -143,10 +143,11 @@ def test_unpack_extracts_server_archives_once_and_keeps_the_rest(tmp_path):
     from clpkit.report.runner import unpack
 
     src = tmp_path / "collection"
-    (src / "sv2" / "perf").mkdir(parents=True)
+    (src / "sv2" / "perf" / "disk").mkdir(parents=True)
     (src / "README.md").write_text("notes")
     member = tmp_path / "nmp1.cur"
     member.write_text('"Date","Write, Total"\n')
+    (src / "sv2" / "perf" / "disk" / "nmp1.cur").write_text(member.read_text())
     with tarfile.open(src / "sv1.tar.gz", "w:gz") as tar:
         tar.add(member, arcname="sv1/perf/disk/nmp1.cur")
     work = tmp_path / "work"
@@ -154,7 +155,14 @@ def test_unpack_extracts_server_archives_once_and_keeps_the_rest(tmp_path):
     out = unpack(src, work)
     assert out == work / "collection"
     assert (out / "sv1" / "sv1" / "perf" / "disk" / "nmp1.cur").read_text().startswith('"Date"')
-    assert (out / "sv2").is_symlink() and (out / "README.md").read_text() == "notes"
+    # the rest is there as regular files (links would be refused by the bundle's folder safety), not copied bytes
+    assert not (out / "sv2").is_symlink() and not (out / "README.md").is_symlink()
+    assert (out / "README.md").read_text() == "notes"
+    assert (out / "README.md").stat().st_ino == (src / "README.md").stat().st_ino
+    import clpkit
+
+    with clpkit.open_bundle(out) as opened:
+        assert opened.servers == ["sv1", "sv2"] and opened.problems.is_empty()
     plain = tmp_path / "plain"
     (plain / "sv1").mkdir(parents=True)
     assert unpack(plain, work) == plain, "a folder without archives is used as it is"

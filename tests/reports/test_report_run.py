@@ -223,3 +223,25 @@ def test_missing_bundle_is_one_clear_error(tmp_path):
                           capture_output=True, text=True)
     assert done.returncode == 2 and "no such bundle" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_the_run_reads_the_dataset_and_reuses_it_when_the_collection_is_unchanged(tmp_path):
+    from clpkit.report.runner import DATASET, run_reports
+
+    out = tmp_path / "reports"
+    first = run_reports(SAMPLE, out, only=["cluster_statistics"])
+    dataset = out / DATASET
+    parts = {p: p.stat().st_mtime_ns for p in dataset.glob("*/server=*/part-*.parquet")}
+    assert parts, "the collection was ingested under OUT"
+    nb = nbformat.read(first / "cluster_statistics.ipynb", as_version=4)
+    injected = next(c.source for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+    assert f"dataset = {str(dataset)!r}" in injected or f'dataset = "{dataset}"' in injected
+    done = json.loads((first / "run.json").read_text())["dataset"]
+    assert done["parsed"] > 0 and done["reused"] == 0
+
+    second = run_reports(SAMPLE, out, only=["cluster_statistics"])
+    again = json.loads((second / "run.json").read_text())["dataset"]
+    assert again == {"parsed": 0, "reused": done["parsed"], "removed": 0}
+    assert {p: p.stat().st_mtime_ns for p in dataset.glob("*/server=*/part-*.parquet")} == parts, "no file's part rewritten (bundle.parquet is rewritten every run by design)"
+    assert (second / "cluster_statistics.html").read_text(encoding="utf-8").count("<table") == \
+        (first / "cluster_statistics.html").read_text(encoding="utf-8").count("<table")

@@ -49,26 +49,27 @@ class Context:
         self.config = bundle.config
         self.stats = self._stats(bundle, tz, applied)
         self.used: set[tuple[str, int]] = set()
-        self.last_seen = self._last_seen(ev)
+        self.seen = self._seen(ev)
 
-    def _stats(self, bundle, tz, applied) -> list[dict]:
+    def _stats(self, bundle, tz, applied) -> pl.DataFrame | None:
+        """The cluster statistics rows as a frame, sorted by end time (None when there are none).
+
+        Kept in polars and queried by :meth:`stat_rows`: a month of one
+        cluster is a million monitor runs, too many to hold as dicts.
+        """
         if "cluster_stats" not in set(bundle.tables()):
-            return []
+            return None
         from clpkit.findings import _true_utc
 
         frame = bundle.table("cluster_stats").filter(pl.col("raw").is_null(), pl.col("end_time").is_not_null())
-        return _true_utc(frame, ["start_time", "end_time"], tz if isinstance(tz, str) else "UTC", applied).sort("end_time").to_dicts()
+        return _true_utc(frame, ["start_time", "end_time"], tz if isinstance(tz, str) else "UTC", applied).sort("end_time")
 
-    def _last_seen(self, ev: pl.DataFrame) -> dict[str, list[tuple]]:
-        """Per server, every time it wrote something (events and statistics rows), for 'last sign of life'."""
-        out: dict[str, list[tuple]] = {}
-        for r in self.rows:
-            out.setdefault(r["server"], []).append((r["time"], r["source"], r["line"]))
-        for r in self.stats:
-            out.setdefault(r["server"], []).append((r["end_time"], r["source"], r["line"]))
-        for v in out.values():
-            v.sort()
-        return out
+    def _seen(self, ev: pl.DataFrame) -> pl.DataFrame:
+        """server, time, source, line: every time a server wrote something (events and statistics rows), sorted."""
+        frames = [ev.select("server", "time", "source", "line")]
+        if self.stats is not None:
+            frames.append(self.stats.select("server", pl.col("end_time").alias("time"), "source", "line"))
+        return pl.concat(frames, how="vertical_relaxed").sort("server", "time", "source", "line")
 
     # --- lookups ---------------------------------------------------------------------------
     def find_all(self, module, ids, *, server=None, after=None, before=None, text=None, not_server=None):
@@ -131,23 +132,22 @@ class Context:
                 return g.name
         return None
 
-    def stat_rows(self, *, server=None, name=None, action=None, results=None, after=None, before=None):
-        out = []
-        for r in self.stats:
-            if server is not None and r["server"] != server:
-                continue
-            if name is not None and r["name"] != name:
-                continue
-            if action is not None and r["action"] != action:
-                continue
-            if results is not None and r["result"] not in results:
-                continue
-            if after is not None and r["end_time"] < after:
-                continue
-            if before is not None and r["end_time"] > before:
-                continue
-            out.append(r)
-        return out
+    def stat_rows(self, *, server=None, name=None, action=None, results=None, after=None, before=None, last=False):
+        """Statistics rows (dicts, by end time) matching every condition given; bounds are inclusive.
+
+        ``last``: only the latest of them (a month of successful runs is not turned into dicts for one).
+        """
+        if self.stats is None:
+            return []
+        cond = [pl.col(c) == v for c, v in (("server", server), ("name", name), ("action", action)) if v is not None]
+        if results is not None:
+            cond.append(pl.col("result").is_in(list(results)))
+        if after is not None:
+            cond.append(pl.col("end_time") >= after)
+        if before is not None:
+            cond.append(pl.col("end_time") <= before)
+        found = self.stats.filter(*cond) if cond else self.stats
+        return (found.tail(1) if last else found).to_dicts()
 
     def get(self, path):
         return self.config.get(path) if self.config is not None else None
@@ -177,7 +177,7 @@ def detection(ctx: Context, row: dict) -> Link:
     timing = None
     evidence = ctx.where(*failed, row)
     if failed and interval and timeout:
-        ok = [r for r in ctx.stat_rows(server=server, name=name, results=("Success",), before=failed[0]["start_time"])]
+        ok = ctx.stat_rows(server=server, name=name, results=("Success",), before=failed[0]["start_time"], last=True)
         if ok:
             last = ok[-1]
             evidence = ctx.where(last) + evidence
@@ -269,15 +269,16 @@ def _mirror_names(ctx: Context, group: str) -> list[str]:
 
 
 def last_sign(ctx: Context, server: str, before) -> tuple | None:
-    seen = [x for x in ctx.last_seen.get(server, []) if x[0] <= before]
-    return seen[-1] if seen else None
+    """(time, source, line) of the server's last record at or before ``before``."""
+    seen = ctx.seen.filter(pl.col("server") == server, pl.col("time") <= before).tail(1)
+    return seen.select("time", "source", "line").row(0) if seen.height else None
 
 
 def cadence(ctx: Context, server: str, last) -> float:
     """The largest gap between the server's own records in the 5 minutes before its last one."""
-    times = [x[0] for x in ctx.last_seen.get(server, []) if last - 300 * S <= x[0] <= last]
-    gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:])]
-    return max(gaps) if gaps else 0.0
+    times = ctx.seen.filter(pl.col("server") == server, pl.col("time").is_between(last - 300 * S, last))["time"]
+    gaps = times.diff().drop_nulls()
+    return gaps.max().total_seconds() if gaps.len() else 0.0
 
 
 def lost_server(ctx: Context, peer: str, around, group: str | None) -> list[Link]:

@@ -54,12 +54,15 @@ def resolve_bundle(path: str | Path) -> Path:
     return p
 
 
-def open_bundle(path: str | Path, tz: str = "", problems: str = ""):
+def open_bundle(path: str | Path, tz: str = "", problems: str = "", dataset: str = ""):
     """The bundle at ``path`` (see :func:`resolve_bundle`); ``tz`` "" detects the servers' zone.
 
     ``problems`` is the JSON file of what ``clpkit report`` could not unpack
     from the archives (it extracts them once for every notebook): those
     problems are the bundle's own, so every page's notice shows them.
+    ``dataset`` is the collection's Parquet dataset, which ``clpkit report``
+    writes before the notebooks run: tables are then read from it, lazily
+    (:class:`clpkit.dataset.DatasetBundle`), not parsed again in each kernel.
     """
     import json
 
@@ -69,7 +72,7 @@ def open_bundle(path: str | Path, tz: str = "", problems: str = ""):
     lost = []
     if problems and Path(problems).is_file():
         lost = [Problem(**p) for p in json.loads(Path(problems).read_text(encoding="utf-8"))]
-    return clpkit.open_bundle(resolve_bundle(path), tz=tz or None, problems=lost)
+    return clpkit.open_bundle(resolve_bundle(path), tz=tz or None, problems=lost, dataset=dataset or None)
 
 
 def parse_time(value: str, tz: str | None = None, zone=None) -> dt.datetime | None:
@@ -86,15 +89,15 @@ def parse_time(value: str, tz: str | None = None, zone=None) -> dt.datetime | No
     return zones.bound(value, zone, "since/until") if tz is not None else zones.local_bound(value, zone, "since/until")
 
 
-def window(frame: pl.DataFrame, since: str, until: str, col: str = "time", zone=None) -> pl.DataFrame:
-    """Rows with ``since <= col < until``; empty bounds are open.
+def window(frame: pl.DataFrame | pl.LazyFrame, since: str, until: str, col: str = "time", zone=None):
+    """Rows with ``since <= col < until``; empty bounds are open (a LazyFrame stays lazy).
 
     Bounds without an offset are in the servers' ``zone`` (UTC when not
     given). Statistics times are the server's naive local time, so a bound
     is compared as local time there; the event table is UTC-aware, so the
     bound is converted to UTC there.
     """
-    dtype = frame.schema[col]
+    dtype = (frame.collect_schema() if isinstance(frame, pl.LazyFrame) else frame.schema)[col]
     tz = getattr(dtype, "time_zone", None)
     lo, hi = parse_time(since, tz, zone), parse_time(until, tz, zone)
     cond = pl.lit(True)

@@ -37,16 +37,19 @@ def table(bundle, kind: str, since: str = "", until: str = "") -> pl.DataFrame:
     """A bundle table restricted to the period, good rows only (bad lines are in problems).
 
     Bounds without an offset are in the servers' zone (:attr:`Bundle.zone`), as everywhere.
+    The filters go into the bundle's lazy scan, so from a dataset only the
+    period's good rows are read.
     """
-    frame = bundle.table(kind)
-    if "problem" in frame.columns:
-        frame = frame.filter(pl.col("problem").is_null())
-    time_col = "time" if "time" in frame.columns else ("end_time" if "end_time" in frame.columns else None)
-    if time_col and not frame.is_empty():
-        frame = data.window(frame, since, until, col=time_col, zone=bundle.zone)
+    lazy = bundle.scan(kind)
+    columns = lazy.collect_schema().names()
+    if "problem" in columns:
+        lazy = lazy.filter(pl.col("problem").is_null())
+    time_col = "time" if "time" in columns else ("end_time" if "end_time" in columns else None)
+    if time_col and (since or until):
+        lazy = data.window(lazy, since, until, col=time_col, zone=bundle.zone)
     if time_col and time_col != "time":
-        frame = frame.with_columns(pl.col(time_col).alias("time"))
-    return frame
+        lazy = lazy.with_columns(pl.col(time_col).alias("time"))
+    return lazy.collect()
 
 
 def report_findings(bundle, since: str = "", until: str = "", lang: str = "en") -> pl.DataFrame:

@@ -10,7 +10,12 @@ Safe to run from cron or a systemd timer:
   and makes the run fail (non-zero exit); the top ``OUT/index.html`` is only
   rewritten after every report of a run succeeded, under a lock, by writing
   a temporary file and renaming it over the old one, so it is never half
-  written and never lists a failed run.
+  written and never lists a failed run;
+- the collection is parsed once per run, into the Parquet dataset
+  ``OUT/.dataset`` (:func:`refresh_dataset`, clpkit ingest's layout): the
+  notebooks read their tables from it, and a collection that did not change
+  since the last run under the same OUT is not parsed at all (``run.json``'s
+  ``dataset`` says how many files were parsed and reused).
 
 >>> run_folder_name(dt.datetime(2026, 11, 24, 3, 0, 5, tzinfo=dt.UTC))
 '2026-11-24T030005Z'
@@ -40,6 +45,8 @@ from clpkit.report.i18n import check_lang, t, title
 from clpkit.report.kernels import ENGINE, KernelPool
 
 RUN_FILE = "run.json"
+#: The Parquet dataset of the collection last reported under OUT (clpkit ingest's layout), reused when unchanged.
+DATASET = ".dataset"
 KERNEL_LOG = "kernels.log"
 STAMP = "%Y-%m-%dT%H%M%SZ"
 
@@ -75,6 +82,7 @@ class Run:
     period_start: str = ""  # the data's period as the summary showed it (since/until when given)
     period_end: str = ""
     findings: dict[str, int] = field(default_factory=dict)  # severity -> count, from the summary
+    dataset: dict[str, int] = field(default_factory=dict)  # files parsed / reused / removed by the run's ingest
 
 
 def run_reports(
@@ -131,16 +139,24 @@ def run_reports(
             unpacked = unpack(bundle, Path(work), lost)
             problems_file = Path(work) / "input-problems.json"
             write_problems(problems_file, lost)
-            opened = data.open_bundle(unpacked, tz, str(problems_file))  # a bundle that cannot be opened stops here
+            dataset = out / DATASET
+            out_existed = out.exists()
+            try:
+                ingested = refresh_dataset(unpacked, dataset)  # a bundle that cannot be opened stops here
+            except ClpkitError:
+                if not out_existed:  # a refused input leaves no output folder that looks like a result
+                    shutil.rmtree(out, ignore_errors=True)
+                raise
+            opened = data.open_bundle(unpacked, tz, str(problems_file), str(dataset))
             cluster = figures_cluster_name(opened, unpacked)
             # What the input lacked goes to stderr too; found while the notebooks run (it parses every table).
             incomplete = checker.submit(_stderr_lines_and_close, opened)
             out.mkdir(parents=True, exist_ok=True)
             run_dir = _new_run_dir(out, now or dt.datetime.now(dt.UTC))
             run = Run(folder=run_dir.name, cluster=cluster, bundle=str(bundle), since=since, until=until, lang=lang,
-                      started=_now())
+                      started=_now(), dataset=ingested["files"])
             _write_run(run_dir, run)
-            values = {"bundle": str(unpacked), "since": since, "until": until, "lang": lang, "tz": tz,
+            values = {"bundle": str(unpacked), "dataset": str(dataset), "since": since, "until": until, "lang": lang, "tz": tz,
                       "problems": str(problems_file), "history": str(out), "run_dir": str(run_dir),
                       "reports": ",".join(selected)}
             _write_atomic(run_dir / pages.VEGA_FILE, pages.vega_bundle())  # once per run; every page refers to it
@@ -201,6 +217,19 @@ def run_reports(
     return run_dir
 
 
+def refresh_dataset(collection: Path, dataset: Path) -> dict:
+    """Bring ``dataset`` up to date with ``collection`` (parse once; every notebook reads the Parquet parts).
+
+    :func:`clpkit.ingest.ingest` re-parses only the files that changed since
+    the last run under the same OUT (an unchanged collection is not parsed
+    at all) and, with ``prune``, drops the servers this collection lacks, so
+    the dataset is exactly this collection. The summary is returned.
+    """
+    from clpkit.ingest import ingest
+
+    return ingest(collection, dataset, progress=False, prune=True)
+
+
 def unpack(bundle: Path, work: Path, problems: list[Problem] | None = None) -> Path:
     """The bundle with its server archives extracted once, for every notebook to share.
 
@@ -231,9 +260,21 @@ def unpack(bundle: Path, work: Path, problems: list[Problem] | None = None) -> P
     for entry in sorted(bundle.iterdir()):
         if entry.is_file() and is_archive(entry):
             take(entry, target / archive_stem(entry), f"{bundle.name}/{entry.name}")
+        elif entry.is_symlink():
+            (target / entry.name).symlink_to(os.readlink(entry))  # refused or followed as the bundle itself would
+        elif entry.is_dir():
+            shutil.copytree(entry, target / entry.name, symlinks=True, copy_function=_link_or_copy)
         else:
-            (target / entry.name).symlink_to(entry)
+            _link_or_copy(entry, target / entry.name)
     return target
+
+
+def _link_or_copy(src, dst) -> None:
+    """A hard link (no bytes copied; a regular file, which the bundle reads), else a copy (another file system)."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
 
 
 def _ipc_kernel_manager(folder: Path, log: Path):

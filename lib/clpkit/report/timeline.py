@@ -80,19 +80,27 @@ def chart_events(events: pl.DataFrame) -> pl.DataFrame:
     return events.with_columns(_r=rank).sort("_r", "time").head(MAX_EVENTS).drop("_r").sort("time")
 
 
-def marks(events: pl.DataFrame, every: str = "5m") -> pl.DataFrame:
+def marks(events: pl.DataFrame, every: str = "5m", lang: str = "en") -> pl.DataFrame:
     """Error-level events as (time, label) for vertical rules on metric charts.
 
     A monitor failing every minute would paint a solid band: only the first
-    error of each server in each ``every`` bucket gets a rule.
+    error of each server in each ``every`` bucket gets a rule. The product
+    writes its messages in English, so a Japanese label names the error and
+    its event id; the message itself stays in the event table.
     """
     errors = events.filter(pl.col("level").cast(pl.String).str.to_uppercase().is_in(ERROR_LEVELS))
     first = errors.sort("time").with_columns(pl.col("time").dt.truncate(every).alias("_b")).unique(
         ["server", "_b"], keep="first", maintain_order=True)
     return first.select(
         "time",
-        label=pl.concat_str(pl.col("server"), pl.lit(": "), pl.col("message").cast(pl.String).str.slice(0, 80), ignore_nulls=True),
+        label=pl.concat_str(pl.col("server"), pl.lit(": "), _mark_text(lang), ignore_nulls=True),
     ).head(200)
+
+
+def _mark_text(lang: str) -> pl.Expr:
+    if lang == "ja":
+        return pl.concat_str(pl.lit("エラー (イベント ID "), pl.col("event_id").cast(pl.String).fill_null("-"), pl.lit(")"))
+    return pl.col("message").cast(pl.String).str.slice(0, 80)
 
 
 REPEAT_KEY = ("server", "level", "module", "event_id", "message")

@@ -1,0 +1,84 @@
+"""A collection whose tables come from its Parquet dataset (:mod:`clpkit.ingest`), not from parsing.
+
+``clpkit report`` ingests the collection once and every report notebook
+opens it with :func:`clpkit.bundle.open_bundle` (``dataset=``): the files
+are still there for what is not a table (clp.conf, the zone's OS files),
+but :meth:`DatasetBundle.table` and :meth:`DatasetBundle.scan` read the
+dataset's parts, and :attr:`DatasetBundle.problems` its ``problems``
+table, so a notebook reads the few tables it uses (lazily, filters pushed
+down into the Parquet scan) instead of parsing the whole collection again
+in every kernel.
+
+The rows are those of :meth:`clpkit.bundle.Bundle.table`, in the same
+order and with the same columns: the parts are read in the manifest's
+order (the order the bundle parses its files in), rotation duplicates were
+dropped by the same rule when they were written, and only the parts of this
+collection's servers are read.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+
+from clpkit import formats
+from clpkit.bundle import Bundle, combine
+from clpkit.problems import PROBLEMS_SCHEMA, ClpkitError, problems_frame
+
+
+class DatasetBundle(Bundle):
+    """A :class:`~clpkit.bundle.Bundle` that reads its tables from a dataset written by :func:`clpkit.ingest.ingest`."""
+
+    def __init__(self, roots, problems, tmpdirs, dataset: str | Path, limits=None):
+        from clpkit.ingest import MANIFEST, MANIFEST_VERSION
+
+        super().__init__(roots, problems, tmpdirs, limits)
+        self.dataset = Path(dataset)
+        try:
+            manifest = json.loads((self.dataset / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ClpkitError(f"{self.dataset}: not a clpkit dataset ({MANIFEST}: {exc})") from None
+        if manifest.get("version") != MANIFEST_VERSION:
+            raise ClpkitError(f"{self.dataset}: dataset version {manifest.get('version')}, expected {MANIFEST_VERSION}; "
+                              "run clpkit ingest again")
+        mine = set(self.servers)
+        self._parts: dict[str, list[Path]] = {}
+        self._problem_parts: list[Path] = []
+        for entry in manifest.get("files", []):
+            if entry["server"] not in mine:
+                continue
+            for table, rel in entry["parts"].items():
+                self._parts.setdefault(table, []).append(self.dataset / rel)
+            if entry.get("problems_part"):
+                self._problem_parts.append(self.dataset / entry["problems_part"])
+
+    def scan(self, kind: str) -> pl.LazyFrame:
+        """Table ``kind`` as a lazy Parquet scan (filters and column choices reach the files)."""
+        schema = formats.table_schema(kind)
+        files = self._parts.get(kind)
+        if not files:
+            return schema.to_frame().lazy()
+        lazy = pl.scan_parquet(files, hive_partitioning=True, hive_schema={"server": pl.String})
+        order = combine([pl.Schema(lazy.collect_schema()).to_frame()], schema).columns
+        return lazy.select(order)
+
+    def table(self, kind: str) -> pl.DataFrame:
+        """Table ``kind`` read whole from the dataset (kept for the next call, as the bundle does)."""
+        if kind not in self._tables:
+            self._tables[kind] = self.scan(kind).collect()
+        return self._tables[kind]
+
+    @property
+    def problems(self) -> pl.DataFrame:
+        """The inputs' problems and the dataset's ``problems`` rows of this collection (reads no table)."""
+        frames = [problems_frame(self._bundle_problems)]
+        if self._problem_parts:
+            stored = pl.scan_parquet(self._problem_parts, hive_partitioning=True, hive_schema={"server": pl.String})
+            frames.append(stored.select(PROBLEMS_SCHEMA.names()).collect())
+        return pl.concat(frames, how="vertical_relaxed").cast(dict(PROBLEMS_SCHEMA)).unique(maintain_order=True)
+
+    def problems_so_far(self) -> pl.DataFrame:
+        """Every problem: the dataset has them all already."""
+        return self.problems
