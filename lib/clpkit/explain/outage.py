@@ -22,6 +22,7 @@ from datetime import timedelta
 import polars as pl
 
 from clpkit.explain import Incident
+from clpkit.explain.model import RULES
 
 PHASES = ("detection", "stop", "unmount", "fsck", "start")
 _DECISIONS = ("recovery", "final_action", "heartbeat", "partition", "request")
@@ -83,7 +84,7 @@ def _record(inc: Incident, mirror: pl.DataFrame) -> dict | None:
         return None
     first = inc.links[0]
     # a monitor's error is reported some time after its last good run: the service was out since then
-    lead = first.timing.observed_s if first.step == "detection" and first.timing is not None and "interval" in first.timing.formula else 0.0
+    lead = first.timing.observed_s if first.step == "detection" and first.timing is not None and first.timing.rule == RULES["monitor_detection"] else 0.0
     began = inc.start - timedelta(seconds=lead)
     decision = next((lk for lk in inc.links[1:] if lk.step in _DECISIONS), stops[0] if stops else None)
     phases = {p: None for p in PHASES}
