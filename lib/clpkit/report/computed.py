@@ -12,8 +12,9 @@ while the first notebooks run) into the run's folder:
   finding that has a time, in the run's language (a page cuts them to its
   period and adds the settings checks of that period, which depend on it);
 - ``explain.json``: the clock offsets applied, and each incident of
-  :func:`clpkit.explain.explain` (its ``to_dict`` form) with its
-  out-of-service record (:func:`clpkit.explain.outage.outages`).
+  :func:`clpkit.explain.explain` (its dataclass fields, times as
+  ``{"$time": ISO}``) with its out-of-service record
+  (:func:`clpkit.explain.outage.records`).
 
 The readers (:func:`events`, :func:`findings`, :func:`incidents`) take the
 folder a notebook was given (its ``computed`` parameter) and compute the
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import polars as pl
@@ -52,10 +54,10 @@ def write(bundle, folder: str | Path, lang: str = "en") -> None:
     _write_parquet(timed, folder / FINDINGS)
     found, estimate = explained
     doc = {"version": VERSION, "tz": tz, "lang": lang, "offsets": applied,
-           "incidents": [{"incident": inc.to_dict(), "outage": _record_json(rec) if rec else None}
+           "incidents": [{"incident": asdict(inc), "outage": rec}
                          for inc, rec in zip(found, records(bundle, found, estimate, tz))]}
     tmp = folder / f".{EXPLAIN}.tmp"
-    tmp.write_text(json.dumps(doc, ensure_ascii=False, default=str), encoding="utf-8")
+    tmp.write_text(json.dumps(doc, ensure_ascii=False, default=_encode), encoding="utf-8")
     tmp.replace(folder / EXPLAIN)
 
 
@@ -103,47 +105,35 @@ def incidents(bundle, since: str = "", until: str = "", folder: str | Path = "")
         if (lo is None or inc.start >= lo) and (hi is None or inc.start < hi):
             kept.append(inc)
             if entry["outage"] is not None:
-                records.append(_record_from_json(entry["outage"]))
+                records.append(entry["outage"])
     return kept, records
 
 
 def incident_from_dict(raw: dict):
-    """An :class:`~clpkit.explain.Incident` from its ``to_dict`` form (times back to datetimes)."""
+    """An :class:`~clpkit.explain.Incident` from its stored fields (times already datetimes)."""
     from clpkit.explain import Incident, Link, Timing
 
-    links = []
-    for r in raw["links"]:
-        timing = None
-        if r.get("timing") is not None:
-            timing = Timing(**{k: v for k, v in r["timing"].items() if k != "inside"})
-        links.append(Link(time=_time(r["time"]), server=r["server"], step=r["step"], text=r["text"],
-                          evidence=r["evidence"], settings=r["settings"], timing=timing, note=r.get("note"),
-                          skew=r.get("skew"), until=_time(r["until"]) if r.get("until") else None))
-    return Incident(cause=raw["cause"], group=raw["group"], servers=raw["servers"], links=links,
-                    end_state=raw["end_state"], seen=raw.get("seen", []))
+    links = [Link(**{**r, "timing": Timing(**r["timing"]) if r.get("timing") is not None else None})
+             for r in raw["links"]]
+    return Incident(**{**raw, "links": links})
 
 
 def _explain_doc(folder: str | Path) -> dict:
-    doc = json.loads((Path(folder) / EXPLAIN).read_text(encoding="utf-8"))
+    doc = json.loads((Path(folder) / EXPLAIN).read_text(encoding="utf-8"), object_hook=_decode)
     if doc.get("version") != VERSION:
         raise ValueError(f"{folder}/{EXPLAIN}: version {doc.get('version')}, expected {VERSION}")
     return doc
 
 
-def _record_json(record: dict) -> dict:
-    return {**record, "time": _iso(record["time"]), "end": _iso(record["end"]) if record["end"] else None}
+def _encode(value):
+    """JSON for what json does not know: datetimes as ``{"$time": ISO}`` (read back by :func:`_decode`), else text."""
+    if isinstance(value, dt.datetime):
+        return {"$time": value.isoformat()}
+    return str(value)
 
 
-def _record_from_json(record: dict) -> dict:
-    return {**record, "time": _time(record["time"]), "end": _time(record["end"]) if record["end"] else None}
-
-
-def _iso(t: dt.datetime) -> str:
-    return t.isoformat(timespec="microseconds")
-
-
-def _time(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text)
+def _decode(obj: dict):
+    return dt.datetime.fromisoformat(obj["$time"]) if obj.keys() == {"$time"} else obj
 
 
 def _write_parquet(frame: pl.DataFrame, path: Path) -> None:
