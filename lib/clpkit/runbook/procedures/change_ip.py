@@ -53,7 +53,6 @@ class Params:
     subnet_check: bool = True  # refuse a new address outside the subnet of the other servers' same device
     change: str = "address"  # address (interconnect or mirror connect) or netmask (subnet mask only)
     init: str = "systemd"  # systemd or initd
-    suse: bool = False  # SUSE: chkconfig --del takes --force
     servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)
     console: str = ""  # where clpcfctrl and clpstdn run; empty: the first server not being changed
     backup_dir: str = "/var/tmp/clpkit/clpconf-backup"  # on the console server; survives the reboots
@@ -138,7 +137,6 @@ def plan(params: Params, config: Any = None) -> Plan:
         servers=servers,
         console=console,
         init=params.init,
-        suse=params.suse,
         backup_dir=params.backup_dir,
         edited_dir=params.edited_dir,
         lines=lines,

@@ -185,7 +185,7 @@ def plan(params: Params, config: Any = None) -> Plan:
              f"{settings.get('nmppath') or '(NMP device)'} with the application stopped. Skip this when the data may be lost")
             if raw else
             (f"On the server where the group holding {res} is active, back the data of its file system up "
-             "with a file-level tool (tar, cpio, …); tools that read the partition device are not supported. "
+             "with a file-level tool such as tar or cpio; tools that read the partition device are not supported. "
              "Skip this when the data may be lost"),
             guide=lines["backup"],
         ),
