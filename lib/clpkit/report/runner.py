@@ -52,6 +52,7 @@ from clpkit.report import html as pages
 from clpkit.report.figures import cluster_name as figures_cluster_name
 from clpkit.report.i18n import check_lang, t, title
 from clpkit.report.kernels import ENGINE, KernelPool
+from clpkit.shipped import shipped_folder
 
 RUN_FILE = "run.json"
 #: The Parquet dataset of the collection last reported under OUT (clpkit ingest's layout), reused when unchanged.
@@ -68,9 +69,10 @@ STAMP = "%Y-%m-%dT%H%M%SZ"
 
 
 def default_notebooks_dir() -> Path:
-    """``notebooks/`` of the source tree (override with ``CLPKIT_NOTEBOOKS``)."""
+    """The report notebooks: the installed package's, else ``notebooks/`` of the source tree (override with
+    ``CLPKIT_NOTEBOOKS``)."""
     env = os.environ.get("CLPKIT_NOTEBOOKS")
-    return Path(env) if env else Path(__file__).resolve().parents[3] / "notebooks"
+    return Path(env) if env else shipped_folder("notebooks")
 
 
 def run_folder_name(when: dt.datetime) -> str:
