@@ -197,7 +197,7 @@ def test_unpack_keeps_its_extraction_and_inflates_only_a_changed_archive(tmp_pat
     lost_again: list = []
     assert unpack(src, work, lost_again) == out
     assert one.stat().st_ino == first[one], "an unchanged archive is not extracted again"
-    assert two.stat().st_ino != first[two] and "Read, Total" in two.read_text(), "a changed one is"
+    assert "Read, Total" in two.read_text(), "a changed one is (its new content; an inode number may be reused)"
     assert [(p.file, p.reason) for p in lost_again] == [(p.file, p.reason) for p in lost], "its problems are remembered"
 
     (src / "sv2.tar.gz").unlink()
