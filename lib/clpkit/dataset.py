@@ -26,6 +26,7 @@ import polars as pl
 
 from clpkit import formats
 from clpkit.bundle import Bundle, combine
+from clpkit.ingest import from_stored
 from clpkit.problems import PROBLEMS_SCHEMA, ClpkitError, problems_frame
 
 
@@ -76,8 +77,9 @@ class DatasetBundle(Bundle):
         if not files:
             return schema.to_frame().lazy()
         lazy = pl.scan_parquet(files, hive_partitioning=True, hive_schema={"cluster": pl.String, "server": pl.String})
+        lazy = from_stored(lazy)  # the bundle's column names, no partition column cluster
         order = combine([pl.Schema(lazy.collect_schema()).to_frame()], schema).columns
-        return lazy.select(c for c in order if c != "cluster")  # a Bundle's tables have no cluster column
+        return lazy.select(order)
 
     def table(self, kind: str) -> pl.DataFrame:
         """Table ``kind`` read whole from the dataset (kept for the next call, as the bundle does)."""

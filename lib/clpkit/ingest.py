@@ -53,11 +53,11 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-from collections.abc import Iterator, Sequence
 import json
 import os
 import shutil
 import sys
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from urllib.parse import quote
@@ -76,6 +76,34 @@ FINDINGS_TABLE = "findings"
 HEAD_BYTES = 64 * 1024
 #: Partition value of rows without a server (Hive's and Spark's spelling of null).
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
+
+
+#: A table's own column named like a partition column is stored under another name: readers would
+#: otherwise merge it with the folder's value (clpstat's ``cluster``, the name the command printed).
+STORED_AS = {"cluster": "file_cluster"}
+
+
+def stored_schema(kind: str) -> pl.Schema:
+    """The columns a part of table ``kind`` holds: its schema without ``server``, renamed by :data:`STORED_AS`.
+
+    >>> "file_cluster" in stored_schema("clpstat"), "cluster" in stored_schema("clpstat")
+    (True, False)
+    """
+    return pl.Schema({STORED_AS.get(c, c): t for c, t in formats.table_schema(kind).items() if c != "server"})
+
+
+def to_stored(frame: pl.DataFrame) -> pl.DataFrame:
+    """A table's rows as a part holds them (no ``server``; :data:`STORED_AS` applied)."""
+    frame = frame.drop("server", strict=False)
+    return frame.rename({c: n for c, n in STORED_AS.items() if c in frame.columns})
+
+
+def from_stored(frame):
+    """A part's rows (or a scan of parts) with the table's own column names back."""
+    names = frame.collect_schema().names() if isinstance(frame, pl.LazyFrame) else frame.columns
+    if "cluster" in names:  # the partition column: a bundle's tables have none
+        frame = frame.drop("cluster")
+    return frame.rename({n: c for c, n in STORED_AS.items() if n in names})
 
 
 def fingerprint(path: str | os.PathLike) -> dict:
@@ -347,7 +375,7 @@ class _Ingest:
             self.touched.add(table)
             parts[table] = f"{partition(table, cluster, f.server)}/{name}"
             rows[table] = frame.height
-            self._write(frame.drop("server"), parts[table])
+            self._write(to_stored(frame), parts[table])
             found.append(rejected_rows(frame))
         found = pl.concat(found).unique(maintain_order=True)
         problems_part = None
@@ -379,7 +407,7 @@ class _Ingest:
         part = entry["parts"].get(entry["kind"])
         if not part:
             return None
-        return pl.read_parquet(self.out / part).with_columns(pl.lit(server, pl.String).alias("server"))
+        return from_stored(pl.read_parquet(self.out / part)).with_columns(pl.lit(server, pl.String).alias("server"))
 
     # --- files on disk ---
     def _write(self, frame: pl.DataFrame, rel: str) -> None:
@@ -426,7 +454,7 @@ class _Ingest:
         if not parts:
             return
         schemas = {p: pl.read_parquet_schema(p) for p in parts}
-        union = combine([pl.Schema(s).to_frame() for s in schemas.values()], formats.table_schema(kind))
+        union = combine([pl.Schema(s).to_frame() for s in schemas.values()], stored_schema(kind))
         wanted = union.schema
         for path, schema in schemas.items():
             if pl.Schema(schema) != wanted:
