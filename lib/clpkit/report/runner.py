@@ -15,7 +15,12 @@ Safe to run from cron or a systemd timer:
   ``OUT/.dataset`` (:func:`refresh_dataset`, clpkit ingest's layout): the
   notebooks read their tables from it, and a collection that did not change
   since the last run under the same OUT is not parsed at all (``run.json``'s
-  ``dataset`` says how many files were parsed and reused).
+  ``dataset`` says how many files were parsed and reused);
+- the events, the findings and the incidents are computed once per run, in
+  the runner while the first reports run, into the run folder
+  (``events.parquet``, ``findings.parquet``, ``explain.json``,
+  :mod:`clpkit.report.computed`): the reports that use them (those with a
+  ``computed`` parameter) read them from there and run last.
 
 >>> run_folder_name(dt.datetime(2026, 11, 24, 3, 0, 5, tzinfo=dt.UTC))
 '2026-11-24T030005Z'
@@ -38,7 +43,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from clpkit.problems import ClpkitError, Problem
-from clpkit.report import NOTEBOOKS, data
+from clpkit.report import NOTEBOOKS, computed, data
 from clpkit.report import html as pages
 from clpkit.report.figures import cluster_name as figures_cluster_name
 from clpkit.report.i18n import check_lang, t, title
@@ -48,6 +53,8 @@ RUN_FILE = "run.json"
 #: The Parquet dataset of the collection last reported under OUT (clpkit ingest's layout), reused when unchanged.
 DATASET = ".dataset"
 KERNEL_LOG = "kernels.log"
+#: The notebook parameter naming the run folder that holds what is computed once per run (:mod:`clpkit.report.computed`).
+COMPUTED = "computed"
 STAMP = "%Y-%m-%dT%H%M%SZ"
 
 
@@ -149,16 +156,20 @@ def run_reports(
                 raise
             opened = data.open_bundle(unpacked, tz, str(problems_file), str(dataset))
             cluster = figures_cluster_name(opened, unpacked)
-            # What the input lacked goes to stderr too; found while the notebooks run (it parses every table).
-            incomplete = checker.submit(_stderr_lines_and_close, opened)
             out.mkdir(parents=True, exist_ok=True)
             run_dir = _new_run_dir(out, now or dt.datetime.now(dt.UTC))
+            declared = {n: papermill.inspect_notebook(str(nb_dir / f"{n}.ipynb")) for n in selected}
+            # Events, findings and incidents, once for every report that reads them (while the others run);
+            # then what the input lacked, for stderr.
+            shared = checker.submit(computed.write, opened, run_dir, lang) if any(
+                COMPUTED in declared[n] for n in selected) else None
+            incomplete = checker.submit(_stderr_lines_and_close, opened)
             run = Run(folder=run_dir.name, cluster=cluster, bundle=str(bundle), since=since, until=until, lang=lang,
                       started=_now(), dataset=ingested["files"])
             _write_run(run_dir, run)
             values = {"bundle": str(unpacked), "dataset": str(dataset), "since": since, "until": until, "lang": lang, "tz": tz,
                       "problems": str(problems_file), "history": str(out), "run_dir": str(run_dir),
-                      "reports": ",".join(selected)}
+                      "reports": ",".join(selected), COMPUTED: str(run_dir)}
             _write_atomic(run_dir / pages.VEGA_FILE, pages.vega_bundle())  # once per run; every page refers to it
 
             def write_page(name: str, target: Path, code: bool) -> None:
@@ -172,13 +183,14 @@ def run_reports(
                 """Run one notebook and write its page; the error text ('' on success)."""
                 clock = time.perf_counter()
                 source, target = nb_dir / f"{name}.ipynb", run_dir / f"{name}.ipynb"
-                declared = papermill.inspect_notebook(str(source))
                 try:
+                    if COMPUTED in declared[name]:
+                        shared.result()  # its error is this report's
                     with pool.kernel() as km:
                         papermill.execute_notebook(
                             str(source), str(target), engine_name=ENGINE, km=km, kernel_name="python3",
                             language="python", progress_bar=False, request_save_on_cell_execute=False,
-                            parameters={k: v for k, v in values.items() if k in declared},
+                            parameters={k: v for k, v in values.items() if k in declared[name]},
                         )
                 except Exception as exc:  # papermill saved the partial notebook at target
                     if target.exists():
@@ -187,9 +199,12 @@ def run_reports(
                 write_page(name, target, show_code)
                 return name, "", time.perf_counter() - clock
 
-            # Each kernel is a process; threads only wait for them.
+            # Each kernel is a process; threads only wait for them. The reports that read what is
+            # computed once go last (in their order), so the others need not wait for it.
+            order = sorted(selected, key=lambda n: COMPUTED in declared[n])
             with ThreadPoolExecutor(max_workers=max(1, jobs)) as workers:
-                results = list(workers.map(execute, selected))
+                done = {r[0]: r for r in workers.map(execute, order)}
+            results = [done[n] for n in selected]
         finally:
             pool.close()
             if run_dir is not None and (Path(work) / KERNEL_LOG).exists():

@@ -124,8 +124,9 @@ def plan(params: Params, config: Any = None) -> Plan:
     )
     notes = (
         f"Follows guide {GUIDE}.",
-        "The guide disables 'the CLUSTERPRO daemon' as the installation guide describes; the plan "
-        "switches the clusterpro service off and on (systemctl or chkconfig).",
+        "The guide disables 'the CLUSTERPRO daemon' as the installation guide describes; the plan switches "
+        f"off and on the four services the guide lists for that ({', '.join(c.DAEMON)}, L2502-2530), so the "
+        "mirror agent does not start on the old configuration either.",
         f"Steps keep calling the server {server} (its name when the plan was made); the last check "
         f"expects clpstat to list it as {new}.",
         *servers_said,

@@ -149,8 +149,9 @@ def plan(params: Params, config: Any = None) -> Plan:
     )
     notes = (
         f"Follows guide {lines['section']}: changes {what}.",
-        "The guide disables 'the CLUSTERPRO daemon' as the installation guide describes; the plan "
-        "switches the clusterpro service off and on (systemctl or chkconfig).",
+        "The guide disables 'the CLUSTERPRO daemon' as the installation guide describes; the plan switches "
+        f"off and on the four services the guide lists for that ({', '.join(c.DAEMON)}, L2502-2530), so the "
+        "mirror agent does not start on the old configuration either.",
         f"If the plan reaches {server} over SSH by the address being changed, map {server} to its new "
         "address before the steps after the change.",
         *servers_said,

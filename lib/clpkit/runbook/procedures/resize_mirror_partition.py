@@ -34,6 +34,9 @@ from clpkit.runbook.procedures import _common as c
 NAME = "resize-mirror-partition"
 GUIDE = "L4150-5672"
 TITLE = "Change the offset or size of a mirror or hybrid disk's partitions"
+#: L4158-4162, L4775-4779: the guide's warning, shown on the re-partitioning step.
+FDISK_ALONE = ("Follow every step of this runbook: changing the partitions alone (fdisk and nothing else) leaves the "
+               "resource unable to work")
 
 #: (disk, rename) -> guide line of each step, in the guide's order.
 LINES: dict[tuple[str, str], dict[str, str]] = {
@@ -296,5 +299,6 @@ def _resize_text(hosts: tuple[str, ...], res: str, cppath: str | None, dppath: s
     where = ", ".join(hosts)
     if {c.device_kind(d) for d in (cppath, dppath) if d} == {"lvm"}:
         return (f"On {where}, change the size of the logical volumes of {res} (cluster partition {cppath}, data "
-                f"partition {dppath}) with lvresize, or re-create them at the new size (lvremove, lvcreate)")
-    return f"On {where}, change the offset or size of the cluster partition and the data partition of {res} with fdisk"
+                f"partition {dppath}) with lvresize, or re-create them at the new size (lvremove, lvcreate). {FDISK_ALONE}")
+    return (f"On {where}, change the offset or size of the cluster partition and the data partition of {res} with fdisk. "
+            f"{FDISK_ALONE}")
