@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 from clpkit.config import WINDOWS_REFUSAL
 from clpkit.problems import ClpkitError
 from clpkit.runbook.plan import Expect, Step
-from clpkit.runbook.services import START_ORDER
+from clpkit.reference.services import START_ORDER
 
 #: The six CLUSTERPRO services in the order they start (guide L500-510), from the one list of them.
 SERVICES: tuple[str, ...] = START_ORDER
