@@ -38,6 +38,10 @@ def test_full_run_writes_every_report(full_run):
         assert f'<script src="{VEGA_FILE}"></script>' in page, f"{name}: page without the run's Vega bundle"
         assert "window.vegaEmbed=" not in page, f"{name}: the bundle is inlined again"
     assert "vegaEmbed" in (full_run / VEGA_FILE).read_text(encoding="utf-8"), "one bundle per run, beside the pages"
+    from clpkit.report.runner import vega_cache
+
+    assert vega_cache(full_run.parent).read_text(encoding="utf-8") == (full_run / VEGA_FILE).read_text(encoding="utf-8"), \
+        "the bundle is kept under OUT for the next run"
     top = (full_run.parent / "index.html").read_text()
     assert f'href="{full_run.name}/index.html"' in top
     key = pl.read_parquet(full_run / "figures.parquet")
