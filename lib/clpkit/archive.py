@@ -303,6 +303,18 @@ def extract(archive: str | os.PathLike, dest: str | os.PathLike, limits: Limits 
     return writer.problems
 
 
+class _CutHeader(tarfile.ReadError):
+    """The archive ends inside a member header: tarfile would take it for the end and say nothing."""
+
+
+class _CutAwareInfo(tarfile.TarInfo):
+    @classmethod
+    def frombuf(cls, buf, encoding, errors):
+        if 0 < len(buf) < tarfile.BLOCKSIZE and buf.strip(b"\0"):
+            raise _CutHeader(f"the archive ends inside a member header ({len(buf)} of its {tarfile.BLOCKSIZE} bytes)")
+        return super().frombuf(buf, encoding, errors)
+
+
 class _DamageAwareTar(tarfile.TarFile):
     """A tar reader that goes on past a damaged member header and records what it skipped.
 
@@ -311,6 +323,8 @@ class _DamageAwareTar(tarfile.TarFile):
     tarfile skips block by block to the next good header, and tells about each
     block through ``_dbg``, which is where the skipped stretch is measured.
     """
+
+    tarinfo = _CutAwareInfo
 
     def __init__(self, *args, **kwargs):
         self.damage: list[list[int]] = []  # [first offset, blocks skipped]
@@ -364,7 +378,11 @@ def _read_tar(writer: _Writer, fileobj) -> None:
                 report_damage(f"before {info.name!r}")
                 _tar_member(writer, tar, info)
         finally:
-            report_damage("at the end of the archive")
+            if writer.members == 0 and tar.damage:  # not one good header: this is no tar at all
+                skipped = sum(blocks for _, blocks in tar.damage) * tarfile.BLOCKSIZE
+                writer.problem(f"unreadable archive: not a tar archive (no valid member header in {skipped} bytes)")
+            else:
+                report_damage("at the end of the archive")
 
 
 def _tar_member(writer: _Writer, tar: tarfile.TarFile, info: tarfile.TarInfo) -> None:

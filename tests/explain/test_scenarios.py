@@ -7,6 +7,7 @@ the explainer only reads the collection.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,13 +15,37 @@ from pathlib import Path
 import pytest
 
 from clpkit.bundle import open_bundle
-from clpkit.explain import explain
+from clpkit.events import raw_events
+from clpkit.explain import explain, render
 from clpkit.explain.model import CAUSES
 from clpkit.samples.scenarios import SCENARIOS, generate_scenario
 
 SEEDS = (0, 1, 2)
 FAILS_OVER = {"monitor_failover", "monitor_shutdown", "activation_failure", "deactivation_failure", "network_partition",
               "server_down", "userspace_stall", "shutdown_stall", "group_move"}
+
+
+#: The steps whose time the settings predict, per scenario: each must carry a timing check.
+#: heartbeat_path_loss has none: the moment a path broke is not recorded (its link says so).
+TIMED = {
+    "activation_failure": {"start"},
+    "cluster_stop_during_failover": {"detection", "stop", "start"},
+    "deactivation_failure": {"start"},
+    "group_move": {"stop", "start"},
+    "heartbeat_path_loss": set(),
+    "mirror_disconnect": {"detection"},
+    "monitor_failover": {"detection", "stop", "start"},
+    "monitor_restart": {"detection"},
+    "monitor_shutdown": {"detection", "stop", "start"},
+    "monitor_stop_group": {"detection", "stop"},
+    "network_partition": {"stop", "start"},
+    "server_down": {"heartbeat", "start"},
+    "shutdown_stall": {"stop", "start"},
+    "userspace_stall": {"final_action", "heartbeat", "start"},
+}
+
+#: ASCII words a Japanese explanation may hold besides names, paths and the product's own (English) messages.
+JA_TERMS = {"clp", "conf", "fsck", "userw", "UTC"}
 
 
 @pytest.fixture(scope="module")
@@ -64,11 +89,41 @@ def test_cause_links_evidence_settings_timing(made, name, seed):
             assert 1 <= int(line) <= len(path.read_bytes().splitlines()), ref
         if link.timing is not None:
             assert link.timing.inside, (link.step, link.timing)
-    assert any(link.timing is not None for link in inc.links) or name in ("heartbeat_path_loss", "group_move", "shutdown_stall",
-                                                                        "network_partition", "deactivation_failure", "activation_failure")
+    timed = {link.step for link in inc.links if link.timing is not None}
+    assert TIMED[name] <= timed, (name, seed, TIMED[name] - timed)
+    if not TIMED[name]:
+        assert any(link.note for link in inc.links), "a chain with no prediction says why"
     if name in FAILS_OVER:
         assert truth.target in inc.servers and truth.target in inc.end_state["en"]
     assert inc.end_state["ja"] and all(link.text["ja"] for link in inc.links)
+
+
+def test_every_scenario_has_its_timing_list():
+    assert set(TIMED) == set(SCENARIOS)
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_japanese_explanation_has_no_english_words(made, name):
+    """Only names (failover1, genw1), setting paths, file:line and the product's quoted messages stay in ASCII."""
+    out, _, incidents, estimate = made(name, 0)
+    with open_bundle(out) as b:
+        messages = sorted(set(raw_events(b, module_log_levels=None)["message"].drop_nulls().to_list()), key=len, reverse=True)
+    text = render.text(incidents, estimate, "ja")
+    english = {}
+    for line in text.splitlines():
+        label = line.strip().split(":", 1)[0]
+        if label in ("設定", "根拠"):
+            continue
+        for m in messages:
+            line = line.replace(m, "")
+        for cause in CAUSES:
+            line = line.replace(cause, "")
+        line = re.sub(r"\S*[/.]\S*", "", line)  # paths, clp.conf, act/fo, numbers
+        words = set(re.findall(r"\b[A-Za-z][A-Za-z_]{2,}\b", line)) - JA_TERMS
+        if words:
+            english[line] = words
+    assert not english, english
+    assert render.text(incidents, estimate, "en") != text
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
@@ -123,6 +178,9 @@ def test_cli_list_json_lang_and_at(tmp_path):
     ja = subprocess.run([sys.executable, "-m", "clpkit", "explain", str(out), "--lang", "ja", "--at", "2000-01-01T00:00"],
                         capture_output=True, text=True, check=True).stdout
     assert "原因 monitor_failover" in ja and "設定: /root/monitor/genw@genw1/polling/interval" in ja
+    assert ja.splitlines()[0].startswith("時刻は UTC とみなしています") and "times in" not in ja
+    assert "] 検出: " in ja and "] detection: " not in ja and "リトライ回数" in ja.split("予測")[0]
+    assert "間隔" in first["timing"]["formula_ja"] and "interval" not in first["timing"]["formula_ja"]
     bad = subprocess.run([sys.executable, "-m", "clpkit", "explain", str(out), "--at", "yesterday"], capture_output=True, text=True)
     assert bad.returncode == 2 and "--at 'yesterday'" in bad.stderr and "Traceback" not in bad.stderr
     raw = subprocess.run([sys.executable, "-m", "clpkit", "explain", str(out), "--clock", "raw"], capture_output=True, text=True, check=True)

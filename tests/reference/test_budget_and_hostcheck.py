@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+import clpkit
 from clpkit import config
 from clpkit.reference import budget as B
 from clpkit.reference import hostcheck as H
@@ -158,3 +159,52 @@ def test_cli_check_host(fake_root):
     res = run_cli("check-host", "--root", str(fake_root))
     assert res.returncode == 0, res.stdout
     assert res.stdout.splitlines()[-1] == "15 passed, 0 failed"
+
+
+def test_what_cannot_be_read_is_cannot_check_not_pass(fake_root):
+    """A collected tree has no /proc: nothing about drivers or ports is claimed."""
+    import shutil
+
+    shutil.rmtree(fake_root / "proc")
+    checks = H.check_host(fake_root)
+    unknown = [c for c in checks if c.ok is None]
+    assert [c.name for c in unknown] == [
+        "mirror driver major 218", "kernel-mode LAN heartbeat driver 10:240", "keepalive driver 10:241",
+        "port 29001/tcp", "port 29002/tcp", "port 29002/udp", "port 29003/tcp", "port 29003/udp", "port 29004/tcp",
+    ]
+    assert all(c.line().startswith(f"CANNOT CHECK  {c.name}: cannot read ") for c in unknown)
+    res = run_cli("check-host", "--root", str(fake_root))
+    assert "PASS  port" not in res.stdout
+    assert res.stdout.splitlines()[-1] == "5 passed, 1 failed, 9 cannot be checked"  # services still read
+    assert res.returncode == 1
+
+
+def test_one_protocol_table_missing_is_cannot_check_for_that_protocol(fake_root):
+    (fake_root / "proc/net/udp").unlink()
+    checks = {c.name: c for c in H.check_ports(fake_root)}
+    assert checks["port 29002/udp"].ok is None and checks["port 29003/udp"].ok is None
+    assert checks["port 29002/tcp"].ok is True
+
+
+def test_no_service_folder_is_cannot_check_and_exit_3(tmp_path):
+    root = tmp_path / "collected"
+    (root / "proc/net").mkdir(parents=True)
+    (root / "proc/devices").write_text("Character devices:\n  1 mem\n")
+    (root / "proc/misc").write_text(" 60 vga_arbiter\n")
+    for table in ("tcp", "udp"):
+        (root / "proc/net" / table).write_text(TCP_HEADER)
+    res = run_cli("check-host", "--root", str(root))
+    lines = res.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines if line.startswith("CANNOT")] == [
+        f"CANNOT CHECK  service {s}" for s in H.SERVICES
+    ]
+    assert lines[-1] == "9 passed, 0 failed, 6 cannot be checked"
+    assert res.returncode == 3
+
+
+def test_missing_root_is_refused_in_one_line(tmp_path):
+    res = run_cli("check-host", "--root", str(tmp_path / "nonexistent"))
+    assert res.returncode == 2 and res.stdout == ""
+    assert res.stderr.strip() == f"clpkit: --root {tmp_path / 'nonexistent'}: no such folder"
+    with pytest.raises(clpkit.ClpkitError, match="no such folder"):
+        H.check_host(tmp_path / "nonexistent")

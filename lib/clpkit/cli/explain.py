@@ -57,9 +57,9 @@ def explain_command(bundle: str, at_text: str | None, as_json: bool, lang: str, 
         out["problems"] = problems
         click.echo(json.dumps(out, ensure_ascii=False, indent=1, default=str))
         return
-    click.echo(zone.describe())
+    click.echo(zone.describe(lang))
     if problems:
-        click.echo(f"{problems} problem(s) reading the collection (see stderr): the explanation may be incomplete")
+        click.echo(render.words("problems", lang).format(count=problems))
     if clock_mode == "raw":
-        click.echo("clock: raw (times as each server wrote them, no offset applied)")
+        click.echo(render.words("clock_raw", lang))
     click.echo(render.text(incidents, estimate if clock_mode != "raw" else None, lang, zones.tzinfo(zone)))

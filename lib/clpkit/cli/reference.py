@@ -50,14 +50,19 @@ def ports_command(config_file: Path, fmt: str, as_json: bool, log_udp_port: int 
 @click.option("--services", type=click.Choice(["enabled", "disabled"]), default="enabled", show_default=True,
               help="State the six CLUSTERPRO services should be in.")
 def check_host_command(root: Path, config_file: Path | None, services: str) -> None:
-    """Driver numbers, ports and services of this server: one PASS/FAIL line each; exit 1 on any FAIL."""
+    """Driver numbers, ports and services of this server: one PASS/FAIL/CANNOT CHECK line each.
+
+    Exit 1 on any FAIL, else 3 when something could not be checked (a collected tree has no /proc), else 0.
+    """
     cfg = clpconfig.load(config_file) if config_file else None
     checks = hostcheck.check_host(root, cfg, services=services)
     for check in checks:
         click.echo(check.line())
-    failed = sum(not c.ok for c in checks)
-    click.echo(f"{len(checks) - failed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    failed = sum(c.ok is False for c in checks)
+    unknown = sum(c.ok is None for c in checks)
+    passed = len(checks) - failed - unknown
+    click.echo(f"{passed} passed, {failed} failed" + (f", {unknown} cannot be checked" if unknown else ""))
+    sys.exit(1 if failed else 3 if unknown else 0)
 
 
 @main.command("stats-budget")

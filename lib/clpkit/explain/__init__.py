@@ -27,7 +27,7 @@ class Timing:
     observed_s: float
     low_s: float | None
     high_s: float | None
-    formula: str
+    formula: dict[str, str]  # lang -> how the prediction is made from the settings
     rule: str
 
     @property
@@ -74,6 +74,7 @@ class Incident:
             raw["until"] = _iso(link.until) if link.until else None
             if link.timing is not None:
                 raw["timing"]["inside"] = link.timing.inside
+                raw["timing"]["formula"], raw["timing"]["formula_ja"] = link.timing.formula["en"], link.timing.formula["ja"]
         return out
 
 

@@ -25,12 +25,32 @@ _WORDS = {
     "none": ("no incident found", "インシデントは見つかりませんでした"),
     "seen": ("seen", "観測"),
     "not_set": ("not set", "未設定"),
+    "note": ("note", "注"),
+    "unknown": ("unknown", "不明"),
+    "and": ("and", "かつ"),
+    "apart": ("s apart", "s 差"),
+    "problems": ("{count} problem(s) reading the collection (see stderr): the explanation may be incomplete",
+                 "収集物の読み込みで {count} 件の問題がありました (標準エラー出力を参照): 説明は不完全な可能性があります"),
+    "clock_raw": ("clock: raw (times as each server wrote them, no offset applied)",
+                  "時計: raw (各サーバが書いたままの時刻。ずれの補正なし)"),
+}
+
+#: The step names of a link (the JSON keeps the English key).
+STEPS = {
+    "detection": "検出", "recovery": "回復動作", "final_action": "最終動作", "stop": "停止", "start": "起動",
+    "heartbeat": "ハートビート", "partition": "ネットワークパーティション", "mirror": "ミラー", "request": "要求",
+    "end": "終了", "seen": "観測",
 }
 
 
 def words(key: str, lang: str) -> str:
     en, ja = _WORDS[key]
     return ja if lang == "ja" else en
+
+
+def step_name(step: str, lang: str) -> str:
+    """A link's step in the reader's language (the English key when no word is known)."""
+    return STEPS.get(step, step) if lang == "ja" else step
 
 
 def stamp(t: datetime, zone=timezone.utc) -> str:
@@ -56,7 +76,9 @@ def _timing_text(link: Link, lang: str) -> str:
     if t.high_s is not None:
         bound.append(f"<= {t.high_s:g} s")
     verdict = "" if t.inside else f" — {words('outside', lang)}"
-    return f"{t.formula}: {words('expected', lang)} {' and '.join(bound)}; {words('observed', lang)} {t.observed_s:g} s{verdict}"
+    joined = f" {words('and', lang)} ".join(bound)
+    formula = t.formula["ja" if lang == "ja" else "en"]
+    return f"{formula}: {words('expected', lang)} {joined}; {words('observed', lang)} {t.observed_s:g} s{verdict}"
 
 
 def text(incidents: list[Incident], estimate, lang: str = "en", zone=timezone.utc) -> str:
@@ -73,16 +95,17 @@ def text(incidents: list[Incident], estimate, lang: str = "en", zone=timezone.ut
         out.append(f"{words('incident', lang)} {k}: {words('cause', lang)} {inc.cause} — {CAUSES[inc.cause][lang if lang == 'ja' else 'en']}")
         out.append(f"  {stamp(inc.start, zone)} .. {stamp(inc.end, zone)}; {words('end_state', lang)}: {inc.end_state[lang]}")
         for link in inc.links:
-            out.append(f"  {stamp(link.time, zone)} [{link.server}] {link.step}: {link.text[lang]}")
+            out.append(f"  {stamp(link.time, zone)} [{link.server}] {step_name(link.step, lang)}: {link.text[lang]}")
             for s in link.settings:
                 out.append(f"      {words('setting', lang)}: {_setting_text(s, lang)}")
             if link.timing is not None:
                 out.append(f"      {_timing_text(link, lang)}")
             if link.note:
-                out.append(f"      note: {link.note[lang]}")
+                out.append(f"      {words('note', lang)}: {link.note[lang]}")
             if link.skew:
-                spans = ", ".join(f"{s} {v[0]:+.3f}..{v[1]:+.3f} s" if v else f"{s} unknown" for s, v in link.skew["offsets"].items())
-                out.append(f"      {words('skew', lang)} ({link.skew['gap_s']:+.3f} s apart; {spans})")
+                spans = ", ".join(f"{s} {v[0]:+.3f}..{v[1]:+.3f} s" if v else f"{s} {words('unknown', lang)}"
+                                  for s, v in link.skew["offsets"].items())
+                out.append(f"      {words('skew', lang)} ({link.skew['gap_s']:+.3f} {words('apart', lang)}; {spans})")
             out.append(f"      {words('evidence', lang)}: {', '.join(link.evidence[:6])}" + (f" (+{len(link.evidence) - 6})" if len(link.evidence) > 6 else ""))
     return "\n".join(out)
 

@@ -16,6 +16,7 @@ from datetime import timedelta
 
 import polars as pl
 
+from clpkit.config import action_ja
 from clpkit.explain import Incident, Link, Timing
 from clpkit.explain.model import RULES, detection_bound
 
@@ -183,7 +184,8 @@ def detection(ctx: Context, row: dict) -> Link:
             evidence = ctx.where(last) + evidence
             observed = (t - last["end_time"]).total_seconds()
             timing = Timing(round(observed, 3), float(retry * interval), detection_bound(interval, retry, timeout),
-                            f"interval {interval} s x (retry {retry} + 1) + timeout {timeout} s", RULES["monitor_detection"])
+                            T(f"interval {interval} s x (retry {retry} + 1) + timeout {timeout} s",
+                              f"間隔 {interval} s x (リトライ回数 {retry} + 1) + タイムアウト {timeout} s"), RULES["monitor_detection"])
     n = len(failed)
     text = T(f"{name} on {server} failed {n} run(s) in a row (retry count {retry}) and reported an error: {row['message']}",
              f"{server} の {name} が {n} 回続けて失敗し (リトライ回数 {retry})、異常を報告: {row['message']}")
@@ -209,7 +211,8 @@ def stop_link(ctx: Context, server: str, group: str, after, reason: dict) -> tup
         if rows:
             took = (rows[0]["end_time"] - rows[0]["start_time"]).total_seconds()
             ctx.where(rows[0])
-            timing = Timing(round(took, 3), None, limit, f"unmount of {md} <= umount timeout {limit:.0f} s", RULES["resource_timeout"])
+            timing = Timing(round(took, 3), None, limit, T(f"unmount of {md} <= umount timeout {limit:.0f} s",
+                                                           f"{md} のアンマウント <= アンマウントタイムアウト {limit:.0f} s"), RULES["resource_timeout"])
     t_done = (done or begun)["time"]
     took = (t_done - (begun or done)["time"]).total_seconds()
     failed = [r for r in ctx.find_all("rc", 42, server=server, after=(begun or done)["time"], before=t_done) if _STALL not in (r["message"] or "")]
@@ -245,7 +248,8 @@ def start_link(ctx: Context, group: str, after, *, not_server=None, server=None)
         if rows:
             took = (rows[0]["end_time"] - rows[0]["start_time"]).total_seconds()
             ctx.where(rows[0])
-            timing = Timing(round(took, 3), None, mount + fsck, f"start of {md} <= mount timeout {mount:.0f} s + fsck timeout {fsck:.0f} s",
+            timing = Timing(round(took, 3), None, mount + fsck, T(f"start of {md} <= mount timeout {mount:.0f} s + fsck timeout {fsck:.0f} s",
+                                                                f"{md} の起動 <= マウントタイムアウト {mount:.0f} s + fsck タイムアウト {fsck:.0f} s"),
                             RULES["resource_timeout"])
     order = ctx.get(f"/root/group@{group}/policy@{dst}/order")
     if done is not None:
@@ -305,8 +309,10 @@ def lost_server(ctx: Context, peer: str, around, group: str | None) -> list[Link
         gap = cadence(ctx, peer, last[0])
         observed = (first["time"] - last[0]).total_seconds()
         timing = Timing(round(observed, 3), round(timeout - interval - u, 3), round(timeout + interval + gap + u, 3),
-                        f"heartbeat timeout {timeout:.0f} s - interval {interval:g} s .. + interval + {gap:.1f} s between {peer}'s last records"
-                        + (f", +-{u:.2f} s clock skew" if u else ""),
+                        T(f"heartbeat timeout {timeout:.0f} s - interval {interval:g} s .. + interval + {gap:.1f} s between {peer}'s last records"
+                          + (f", +-{u:.2f} s clock skew" if u else ""),
+                          f"ハートビートタイムアウト {timeout:.0f} s - 間隔 {interval:g} s .. + 間隔 + {peer} の最後の記録どうしの間隔 {gap:.1f} s"
+                          + (f"、時計のずれ +-{u:.2f} s" if u else "")),
                         RULES["heartbeat_timeout"])
     reporters = sorted({r["server"] for r in leaves})
     link = Link((reports[0] if reports else first)["time"], first["server"], "heartbeat",
@@ -396,7 +402,7 @@ def rule_monitor(ctx: Context, row: dict) -> Incident | None:
     if stopped is not None:
         links.append(Link(stopped["time"], src, "final_action",
                           T(f"final action: stop group {group} (thresholds: reactivation {m.recovery.get('restart_threshold') if m else '?'}, failover {m.recovery.get('failover_threshold') if m else '?'}; action {m.recovery.get('final_action') if m else '?'})",
-                            f"最終動作: グループ {group} を停止 (動作 {m.recovery.get('final_action') if m else '?'})"),
+                            f"最終動作: グループ {group} を停止 (動作: {action_ja(m.recovery.get('final_action')) if m else '?'})"),
                           ctx.where(stopped), [ctx.setting(f"{base}/emergency/action"), ctx.setting(f"{base}/emergency/threshold/fo")]))
         stop, _ = stop_link(ctx, src, group, stopped["time"], ctx.setting(f"{base}/emergency/action"))
         if stop:
@@ -405,7 +411,7 @@ def rule_monitor(ctx: Context, row: dict) -> Incident | None:
     if final is not None:
         links.append(Link(final["time"], src, "final_action",
                           T(f"final action on {src}: {m.recovery.get('final_action') if m else final['message']}",
-                            f"{src} の最終動作: {m.recovery.get('final_action') if m else final['message']}"),
+                            f"{src} の最終動作: {action_ja(m.recovery.get('final_action')) if m else final['message']}"),
                           ctx.where(final), [ctx.setting(f"{base}/emergency/action")]))
         stop, t_stop = stop_link(ctx, src, group, final["time"], ctx.setting(f"{base}/emergency/action"))
         if stop:
@@ -469,7 +475,7 @@ def rule_mirror(ctx: Context, row: dict) -> Incident:
                             f"{target} のミラー復帰が完了" + (f" ({took:.0f} 秒)" if took else "")),
                           ctx.where(done, *normal), [ctx.setting(f"{base}/polling/interval")]))
     state = T(f"mirror {target} back in sync; no failover (the monitor's final action: {m.recovery.get('final_action') if m else '?'})",
-              f"ミラー {target} は同期状態に復帰。フェイルオーバなし (モニタの最終動作: {m.recovery.get('final_action') if m else '?'})") if done else \
+              f"ミラー {target} は同期状態に復帰。フェイルオーバなし (モニタの最終動作: {action_ja(m.recovery.get('final_action')) if m else '?'})") if done else \
         T(f"mirror {target} still broken at the end of the logs", f"ミラー {target} はログの終わりまで異常のまま")
     return Incident("mirror_disconnect", ctx.group_of(target), sorted({lk.server for lk in links}), links, state)
 
@@ -528,7 +534,7 @@ def rule_deactivation(ctx: Context, row: dict, move: dict | None = None) -> Inci
     if final is None:
         return None
     action = next((fa["action"] for fa in (ctx.config.final_actions() if ctx.config is not None else []) if fa["name"] == res and fa["setting"] == "deact/action"), "?")
-    links.append(Link(final["time"], src, "final_action", T(f"final action for {res}: {action}", f"{res} の最終動作: {action}"),
+    links.append(Link(final["time"], src, "final_action", T(f"final action for {res}: {action}", f"{res} の最終動作: {action_ja(action)}"),
                       ctx.where(final), [ctx.setting(f"{base}/deact/action")]))
     links += shutdown_links(ctx, src, final["time"])
     start, _ = start_link(ctx, group, final["time"], not_server=src)
@@ -579,7 +585,8 @@ def rule_userw(ctx: Context, row: dict) -> Incident | None:
                           T(f"{server} wrote nothing more: reset or panicked by the user-space monitor",
                             f"{server} の記録が途絶: ユーザ空間モニタによりリセットまたはパニック"),
                           [f"{last[1]}:{last[2]}"], [ctx.setting(f"{base}/polling/timeout")],
-                          Timing(round(observed, 3), None, float(timeout), f"last record <= warning + userw timeout {timeout} s", RULES["userw_timeout"])))
+                          Timing(round(observed, 3), None, float(timeout), T(f"last record <= warning + userw timeout {timeout} s", f"最後の記録 <= 警告 + userw タイムアウト {timeout} s"),
+                                 RULES["userw_timeout"])))
     links += lost_server(ctx, server, leaves[0]["time"], ctx.group_of())
     return Incident("userspace_stall", ctx.group_of(), sorted({lk.server for lk in links}), links, end_state(ctx, ctx.group_of(), links))
 

@@ -26,7 +26,8 @@ link or a device, is listed with a ``problem`` and never read. As members
 are held in memory here, one larger than :data:`MAX_MEMBER_BYTES` is not
 read either. Listing stops with a problem row at a cap. A file that is not
 a gzip'd tar raises :class:`ParseError`; an archive cut short keeps the
-members read and adds a problem row.
+members read and adds a problem row, and so does a gzip checksum that does
+not match (tarfile's own gzip reader does not check it).
 
 >>> df = parse(SAMPLE, source="elog_rc0.tar.gz")
 >>> df.select("archive_module", "archive_generation", "member", "type", "size").rows()
@@ -42,6 +43,7 @@ members read and adds a problem row.
 
 from __future__ import annotations
 
+import gzip
 import io
 import os
 import posixpath
@@ -138,14 +140,44 @@ def _archive_fields(source: str) -> tuple[str, str | None, int | None]:
     return base, (m["mod"] if m else None), (int(m["gen"]) if m else None)
 
 
+class _Salvaging:
+    """``read(n)`` over a GzipFile that hands over the bytes inflated before a cut; the next read raises it.
+
+    GzipFile.read(n) drops what it inflated when the stream ends early, which
+    would lose the members before the cut.
+    """
+
+    def __init__(self, gz: gzip.GzipFile):
+        self.gz, self.error = gz, None
+
+    def read(self, n: int = -1) -> bytes:
+        if self.error is not None:
+            raise self.error
+        out = bytearray()
+        try:
+            while n < 0 or len(out) < n:
+                chunk = self.gz.read1(1 << 20 if n < 0 else n - len(out))
+                if not chunk:
+                    break
+                out += chunk
+        except (EOFError, OSError, zlib.error) as exc:
+            if not out:
+                raise
+            self.error = exc
+        return bytes(out)
+
+
 def _walk(data: bytes, source: str):
     """Yield (ordinal, TarInfo, content-or-None, problem) for each member, applying the caps."""
     if data[:2] != b"\x1f\x8b":
         raise ParseError(source, "not a gzip-compressed tar archive (no gzip magic)", None)
     total = 0
     count = 0
+    # Read through GzipFile, which checks the stream's CRC: tarfile's own gzip reader does not, and
+    # damaged compressed bytes would pass as log lines.
+    gz = _Salvaging(gzip.GzipFile(fileobj=io.BytesIO(data), mode="rb"))
     try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r|gz") as tar:
+        with tarfile.open(fileobj=gz, mode="r|") as tar:
             for info in tar:
                 count += 1
                 if count > LIMITS.max_members:
@@ -161,7 +193,15 @@ def _walk(data: bytes, source: str):
                     f = tar.extractfile(info)
                     content = f.read() if f is not None else None
                 yield count, info, content, reason
+        while gz.read(1 << 20):  # to the end of the stream, where its checksum is
+            pass
     except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
+        if "CRC check failed" in str(exc):
+            yield count + 1, None, None, (
+                f"damaged archive: its checksum does not match ({exc}); the {count} member(s) read may hold "
+                "damaged bytes"
+            )
+            return
         if count == 0:
             raise ParseError(source, f"not a readable tar.gz archive: {exc}", None) from None
         yield count + 1, None, None, f"archive cut short after {count} member(s): {exc}"

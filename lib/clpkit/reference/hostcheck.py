@@ -13,6 +13,11 @@ test tree otherwise), so the same checks run on a bundle:
 - the six services (SPEC 5) enabled (or disabled, during maintenance), by
   systemd ``*.wants`` links or SysV ``rc3.d`` start links.
 
+A check whose evidence is not there (no ``/proc`` in a collected tree, a
+table that cannot be read, no service folder at all) is neither PASS nor
+FAIL: it says ``CANNOT CHECK`` and why, so a tree with nothing to read never
+looks healthy. A ``root`` that is not a folder is refused.
+
 The names the CLUSTERPRO drivers register and its process-name prefix are
 not published: :data:`OWN_DRIVER_NAMES` and :data:`OWN_PROCESS_PREFIX` are
 inferred ([I]) from the module names (liscal, clpkhb, clpka) and the
@@ -32,7 +37,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clpkit.config import ClusterConfig
+from clpkit.problems import ClpkitError
 from clpkit.reference import ports as ports_ref
+from clpkit.reference.services import START_ORDER
 
 MIRROR_MAJOR = 218
 KHB_MINOR = 240
@@ -44,25 +51,22 @@ OWN_DRIVER_NAMES = {
 }
 OWN_PROCESS_PREFIX = "clp"
 #: Services in start order (SPEC 5).
-SERVICES = (
-    "clusterpro_evt",
-    "clusterpro_trn",
-    "clusterpro_md",
-    "clusterpro",
-    "clusterpro_webmgr",
-    "clusterpro_alertsync",
-)
+SERVICES = START_ORDER
 _TCP_LISTEN = "0A"
 
 
 @dataclass(frozen=True)
 class Check:
     name: str
-    ok: bool
+    ok: bool | None  # None: the evidence could not be read, so nothing is claimed
     detail: str
 
+    @property
+    def status(self) -> str:
+        return "CANNOT CHECK" if self.ok is None else "PASS" if self.ok else "FAIL"
+
     def line(self) -> str:
-        return f"{'PASS' if self.ok else 'FAIL'}  {self.name}: {self.detail}"
+        return f"{self.status}  {self.name}: {self.detail}"
 
 
 def _read(root: Path, rel: str) -> str | None:
@@ -77,7 +81,7 @@ def check_driver_major(root: Path) -> Check:
     name = f"mirror driver major {MIRROR_MAJOR}"
     text = _read(root, "proc/devices")
     if text is None:
-        return Check(name, False, f"cannot read {root / 'proc/devices'}")
+        return Check(name, None, f"cannot read {root / 'proc/devices'}")
     holders = [m.group(1) for m in re.finditer(rf"^\s*{MIRROR_MAJOR}\s+(\S+)\s*$", text, re.M)]
     return _verdict(name, f"major {MIRROR_MAJOR}", holders, OWN_DRIVER_NAMES[MIRROR_MAJOR])
 
@@ -87,7 +91,7 @@ def check_misc_minor(root: Path, minor: int, what: str) -> Check:
     name = f"{what} 10:{minor}"
     text = _read(root, "proc/misc")
     if text is None:
-        return Check(name, False, f"cannot read {root / 'proc/misc'}")
+        return Check(name, None, f"cannot read {root / 'proc/misc'}")
     holders = [m.group(1) for m in re.finditer(rf"^\s*{minor}\s+(\S+)\s*$", text, re.M)]
     return _verdict(name, f"minor {minor}", holders, OWN_DRIVER_NAMES[minor])
 
@@ -101,13 +105,15 @@ def _verdict(name: str, what: str, holders: list[str], own: set[str]) -> Check:
     return Check(name, True, f"{what} held by {', '.join(holders)} (CLUSTERPRO)")
 
 
-def _sockets(root: Path) -> dict[tuple[int, str], list[str]]:
-    """(port, protocol) -> inodes of listening TCP or bound UDP sockets."""
+def _sockets(root: Path) -> tuple[dict[tuple[int, str], list[str]], set[str]]:
+    """(port, protocol) -> inodes of listening TCP or bound UDP sockets; and the protocols whose tables were read."""
     out: dict[tuple[int, str], list[str]] = {}
+    read: set[str] = set()
     for table, proto in (("tcp", "tcp"), ("tcp6", "tcp"), ("udp", "udp"), ("udp6", "udp")):
         text = _read(root, f"proc/net/{table}")
         if not text:
             continue
+        read.add(proto)
         for line in text.splitlines()[1:]:
             fields = line.split()
             if len(fields) < 10 or ":" not in fields[1]:
@@ -116,7 +122,7 @@ def _sockets(root: Path) -> dict[tuple[int, str], list[str]]:
                 continue
             port = int(fields[1].rsplit(":", 1)[1], 16)
             out.setdefault((port, proto), []).append(fields[9])
-    return out
+    return out, read
 
 
 def _socket_owners(root: Path) -> dict[str, tuple[str, str]]:
@@ -155,11 +161,14 @@ def required_ports(cfg: ClusterConfig | None) -> list[tuple[int, str]]:
 
 def check_ports(root: Path, cfg: ClusterConfig | None = None) -> list[Check]:
     """One check per required port: free, or held by a CLUSTERPRO process."""
-    sockets = _sockets(root)
+    sockets, read = _sockets(root)
     owners = _socket_owners(root) if sockets else {}
     checks = []
     for port, proto in required_ports(cfg):
         name = f"port {port}/{proto}"
+        if proto not in read:
+            checks.append(Check(name, None, f"cannot read {root / 'proc/net'}/{proto}{{,6}}"))
+            continue
         inodes = sockets.get((port, proto), [])
         if not inodes:
             checks.append(Check(name, True, "free"))
@@ -178,6 +187,10 @@ def check_ports(root: Path, cfg: ClusterConfig | None = None) -> list[Check]:
     return checks
 
 
+#: Where service start links live; with none of them the services cannot be checked.
+SERVICE_FOLDERS = ("etc/systemd/system", "etc/rc.d/rc3.d", "etc/rc3.d")
+
+
 def service_state(root: Path, service: str) -> str:
     """``enabled (systemd)``, ``enabled (sysv)`` or ``disabled``."""
     for wants in (root / "etc/systemd/system").glob("*.wants"):
@@ -194,6 +207,9 @@ def check_services(root: Path, expect: str = "enabled") -> list[Check]:
     """Each of the six services in the expected state (``enabled`` or ``disabled``)."""
     if expect not in ("enabled", "disabled"):
         raise ValueError("expect must be 'enabled' or 'disabled'")
+    if not any((root / d).is_dir() for d in SERVICE_FOLDERS):
+        where = ", ".join(str(root / d) for d in SERVICE_FOLDERS)
+        return [Check(f"service {svc}", None, f"no service folder ({where})") for svc in SERVICES]
     checks = []
     for svc in SERVICES:
         state = service_state(root, svc)
@@ -202,8 +218,10 @@ def check_services(root: Path, expect: str = "enabled") -> list[Check]:
 
 
 def check_host(root: str | os.PathLike = "/", cfg: ClusterConfig | None = None, *, services: str = "enabled") -> list[Check]:
-    """All host checks, in a fixed order."""
+    """All host checks, in a fixed order; ClpkitError when ``root`` is not a folder."""
     root = Path(root)
+    if not root.is_dir():
+        raise ClpkitError(f"--root {root}: no such folder")
     return [
         check_driver_major(root),
         check_misc_minor(root, KHB_MINOR, "kernel-mode LAN heartbeat driver"),
