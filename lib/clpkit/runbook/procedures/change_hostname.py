@@ -35,7 +35,6 @@ class Params:
     server: str = ""  # the server's current host name; empty: the cluster's only one (example sv2)
     new_name: str = ""  # its new host name; required with a clp.conf (example sv2-new)
     init: str = "systemd"  # systemd or initd
-    suse: bool = False  # SUSE: chkconfig --del takes --force
     servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)
     console: str = ""  # where clpcfctrl and clpstdn run; empty: the first other server
     backup_dir: str = "/var/tmp/clpkit/clpconf-backup"  # on the console server; survives the reboots
@@ -113,7 +112,6 @@ def plan(params: Params, config: Any = None) -> Plan:
         servers=servers,
         console=console,
         init=params.init,
-        suse=params.suse,
         backup_dir=params.backup_dir,
         edited_dir=params.edited_dir,
         lines=LINES,

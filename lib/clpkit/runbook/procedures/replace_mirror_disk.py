@@ -48,7 +48,6 @@ class Params:
     layout: str = "single"  # single (one plain disk) | raid | both (the disks of both servers)
     copy: str = "online"  # online: copy while the group runs on the source (A); offline: group stopped (B)
     init: str = "systemd"  # systemd | initd
-    suse: bool = False  # SUSE: chkconfig --del takes --force
     resource: str = ""  # mirror (md) or hybrid (hd) disk resource; empty: the cluster's only one (example md1)
     group: str = ""  # the group holding the resource; empty: from clp.conf, else failover1
     server: str = ""  # the server whose disk is replaced; empty: the only one that fits (example sv2)
@@ -143,7 +142,7 @@ def plan(params: Params, config=None) -> Plan:
         add(Step("manual", f"Take a backup of the data on {res}: it is lost with both disks.{raw}", destructive=False, guide="L2960"))
         # clpstdn stops every server of the cluster: all of them are kept down and all come back (L2966-2970, L3041).
         everyone = tuple(dict.fromkeys((*pair, *cluster_servers)))
-        steps.extend(c.disable_services(SERVICES, init, everyone, "L2970", params.suse))
+        steps.extend(c.disable_services(SERVICES, init, everyone, "L2970"))
         add(Step("command", "Shut both servers down (cluster shutdown)", hosts=(source,), command="clpstdn", destructive=True, guide="L2966"))
         add(Step("manual", "Install the new disk in both servers", guide="L2999"))
         add(Step("manual", "Start both servers; CLUSTERPRO stays down because its services are disabled", guide="L3001"))
@@ -182,7 +181,7 @@ def plan(params: Params, config=None) -> Plan:
             add(Step("check", f"The group {group} runs on {source}, so the application keeps running during the copy",
                      hosts=(source,), command="clpstat", expect=Expect("group_online", {"group": group, "server": source})))
         add(mirror_state)
-        steps.extend(c.disable_services(SERVICES, init, down, g["disable"], params.suse))
+        steps.extend(c.disable_services(SERVICES, init, down, g["disable"]))
         if disk == "hybrid" and not sharing:
             add(Step("manual", f"Hybrid disk: shut down every other server connected to the same disk as {server}, with its "
                      "services disabled like this one (give shared_with= or a clp.conf with server groups to have the "
