@@ -235,7 +235,7 @@ def test_the_run_reads_the_dataset_and_reuses_it_when_the_collection_is_unchange
     out = tmp_path / "reports"
     first = run_reports(SAMPLE, out, only=["cluster_statistics"])
     dataset = out / DATASET
-    parts = {p: p.stat().st_mtime_ns for p in dataset.glob("*/server=*/part-*.parquet")}
+    parts = {p: p.stat().st_mtime_ns for p in dataset.glob("*/cluster=*/server=*/part-*.parquet")}
     assert parts, "the collection was ingested under OUT"
     nb = nbformat.read(first / "cluster_statistics.ipynb", as_version=4)
     injected = next(c.source for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
@@ -246,6 +246,6 @@ def test_the_run_reads_the_dataset_and_reuses_it_when_the_collection_is_unchange
     second = run_reports(SAMPLE, out, only=["cluster_statistics"])
     again = json.loads((second / "run.json").read_text())["dataset"]
     assert again == {"parsed": 0, "reused": done["parsed"], "removed": 0}
-    assert {p: p.stat().st_mtime_ns for p in dataset.glob("*/server=*/part-*.parquet")} == parts, "no file's part rewritten (bundle.parquet is rewritten every run by design)"
+    assert {p: p.stat().st_mtime_ns for p in dataset.glob("*/cluster=*/server=*/part-*.parquet")} == parts, "no file's part rewritten (bundle.parquet is rewritten every run by design)"
     assert (second / "cluster_statistics.html").read_text(encoding="utf-8").count("<table") == \
         (first / "cluster_statistics.html").read_text(encoding="utf-8").count("<table")

@@ -54,7 +54,7 @@ from datetime import datetime, timezone
 
 import polars as pl
 
-from clpkit.archive import Limits, safe_parts
+from clpkit.archive import Budget, Limits, safe_parts
 from clpkit.formats import META_SCHEMA, Parsed, module_log
 from clpkit.problems import ParseError
 
@@ -62,6 +62,8 @@ KIND = "elog"
 
 #: Caps on the members and bytes one archive may make us read: the collection archives' policy.
 LIMITS = Limits()
+#: Its files are archives: :func:`clpkit.formats.scan_bytes` hands :func:`scan` the collection's budget.
+NESTED_ARCHIVE = True
 #: The most one member may hold, as it is read into memory (module logs rotate at a few MB).
 MAX_MEMBER_BYTES = 256 * 1024 * 1024
 
@@ -167,8 +169,11 @@ class _Salvaging:
         return bytes(out)
 
 
-def _walk(data: bytes, source: str):
-    """Yield (ordinal, TarInfo, content-or-None, problem) for each member, applying the caps."""
+def _walk(data: bytes, source: str, budget: Budget | None = None):
+    """Yield (ordinal, TarInfo, content-or-None, problem) for each member, applying the caps.
+
+    ``budget``: the bytes every emergency archive of the collection may inflate together.
+    """
     if data[:2] != b"\x1f\x8b":
         raise ParseError(source, "not a gzip-compressed tar archive (no gzip magic)", None)
     total = 0
@@ -189,7 +194,15 @@ def _walk(data: bytes, source: str):
                     return
                 reason = unsafe_reason(info)
                 content = None
+                if reason is None and info.isfile() and budget is not None and not budget.fits(info.size):
+                    yield count, info, None, (
+                        f"member {info.name!r}: the cap of {budget.limit} bytes for all the emergency archives of the "
+                        "collection together was reached: the member and the rest of the archive were not read"
+                    )
+                    return
                 if reason is None and info.isfile():
+                    if budget is not None:
+                        budget.spend(info.size)
                     f = tar.extractfile(info)
                     content = f.read() if f is not None else None
                 yield count, info, content, reason
@@ -207,15 +220,19 @@ def _walk(data: bytes, source: str):
         yield count + 1, None, None, f"archive cut short after {count} member(s): {exc}"
 
 
-def scan(data: bytes | str, *, source: str = "<sample>", server: str | None = None) -> Parsed:
-    """The member list (the frame) and the module logs inside (table ``module_log``), from one read."""
+def scan(data: bytes | str, *, source: str = "<sample>", server: str | None = None, budget: Budget | None = None) -> Parsed:
+    """The member list (the frame) and the module logs inside (table ``module_log``), from one read.
+
+    ``budget`` (:class:`clpkit.archive.Budget`): what this archive shares with the collection's other
+    emergency archives; without it only this archive's own caps apply.
+    """
     if isinstance(data, str):
         data = data.encode("latin-1", errors="replace")
     if not data:
         return Parsed(SCHEMA.to_frame(), tables={"module_log": LOGS_SCHEMA.to_frame()})
     archive, mod, gen = _archive_fields(source)
     rows, logs = [], []
-    for ordinal, info, content, problem in _walk(data, source):
+    for ordinal, info, content, problem in _walk(data, source, budget):
         rows.append(
             {
                 "archive": archive,
