@@ -23,7 +23,7 @@ def run(*args: str):
 
 
 def parts(dataset: Path) -> dict[Path, int]:
-    return {p: p.stat().st_mtime_ns for p in dataset.glob("*/server=*/part-*.parquet")}
+    return {p: p.stat().st_mtime_ns for p in dataset.rglob("part-*.parquet")}
 
 
 @pytest.mark.parametrize("command", [["events", "--csv"], ["findings", "--json"], ["findings", "--lang", "ja"]])
