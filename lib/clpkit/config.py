@@ -144,38 +144,6 @@ def setting_matches(setting: str, wanted: tuple[str, ...]) -> bool:
     return any(setting == w or (w.endswith("/") and setting.startswith(w)) for w in wanted)
 
 
-#: The decoded final actions in Japanese, for pages and explanations in ``ja``.
-ACTION_NAMES_JA = {
-    "no operation": "何もしない",
-    "no operation (activate/deactivate next resource)": "何もしない (次のリソースを活性/非活性する)",
-    "no operation (do not activate/deactivate next resource)": "何もしない (次のリソースを活性/非活性しない)",
-    "stop group": "グループ停止",
-    "stop resource": "リソース停止",
-    "stop cluster service": "クラスタサービス停止",
-    "stop cluster service and shut down OS": "クラスタサービス停止と OS シャットダウン",
-    "stop cluster service and reboot OS": "クラスタサービス停止と OS 再起動",
-    "shut down OS": "OS シャットダウン",
-    "reboot OS": "OS 再起動",
-    "sysrq panic": "sysrq パニック",
-    "keepalive reset": "keepalive リセット",
-    "keepalive panic": "keepalive パニック",
-    "BMC reset": "BMC リセット",
-    "BMC power off": "BMC パワーオフ",
-    "BMC power cycle": "BMC パワーサイクル",
-    "BMC NMI": "BMC NMI",
-    "I/O fencing": "I/O フェンシング",
-}
-
-
-def action_ja(name: str | None) -> str | None:
-    """The Japanese name of a decoded final action; a name without one (``code 42``) is kept as it is.
-
-    >>> action_ja("stop group"), action_ja("code 42")
-    ('グループ停止', 'code 42')
-    """
-    return ACTION_NAMES_JA.get(name, name) if name is not None else None
-
-
 def action_name(table: dict[int, str], code: str | int | None) -> str | None:
     """The name of a final-action code in ``table``; unknown codes stay visible as ``code N``.
 

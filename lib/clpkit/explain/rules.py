@@ -16,9 +16,9 @@ from datetime import timedelta
 
 import polars as pl
 
-from clpkit.config import action_ja
 from clpkit.explain import Incident, Link, Timing
 from clpkit.explain.model import RULES, detection_bound
+from clpkit.report.i18n import final_action
 
 _FINAL = {15, 16, 17, 35, 37, 39, 41, 43, 45, 47, 210}  # rm ids of monitor final actions (catalog)
 _DEACT_FINAL = {224, 225, 280, 281, 282, 283, 284, 285, 286, 287}
@@ -402,7 +402,7 @@ def rule_monitor(ctx: Context, row: dict) -> Incident | None:
     if stopped is not None:
         links.append(Link(stopped["time"], src, "final_action",
                           T(f"final action: stop group {group} (thresholds: reactivation {m.recovery.get('restart_threshold') if m else '?'}, failover {m.recovery.get('failover_threshold') if m else '?'}; action {m.recovery.get('final_action') if m else '?'})",
-                            f"最終動作: グループ {group} を停止 (動作: {action_ja(m.recovery.get('final_action')) if m else '?'})"),
+                            f"最終動作: グループ {group} を停止 (動作: {final_action(m.recovery.get('final_action'), 'ja') if m else '?'})"),
                           ctx.where(stopped), [ctx.setting(f"{base}/emergency/action"), ctx.setting(f"{base}/emergency/threshold/fo")]))
         stop, _ = stop_link(ctx, src, group, stopped["time"], ctx.setting(f"{base}/emergency/action"))
         if stop:
@@ -411,7 +411,7 @@ def rule_monitor(ctx: Context, row: dict) -> Incident | None:
     if final is not None:
         links.append(Link(final["time"], src, "final_action",
                           T(f"final action on {src}: {m.recovery.get('final_action') if m else final['message']}",
-                            f"{src} の最終動作: {action_ja(m.recovery.get('final_action')) if m else final['message']}"),
+                            f"{src} の最終動作: {final_action(m.recovery.get('final_action'), 'ja') if m else final['message']}"),
                           ctx.where(final), [ctx.setting(f"{base}/emergency/action")]))
         stop, t_stop = stop_link(ctx, src, group, final["time"], ctx.setting(f"{base}/emergency/action"))
         if stop:
@@ -475,7 +475,7 @@ def rule_mirror(ctx: Context, row: dict) -> Incident:
                             f"{target} のミラー復帰が完了" + (f" ({took:.0f} 秒)" if took else "")),
                           ctx.where(done, *normal), [ctx.setting(f"{base}/polling/interval")]))
     state = T(f"mirror {target} back in sync; no failover (the monitor's final action: {m.recovery.get('final_action') if m else '?'})",
-              f"ミラー {target} は同期状態に復帰。フェイルオーバなし (モニタの最終動作: {action_ja(m.recovery.get('final_action')) if m else '?'})") if done else \
+              f"ミラー {target} は同期状態に復帰。フェイルオーバなし (モニタの最終動作: {final_action(m.recovery.get('final_action'), 'ja') if m else '?'})") if done else \
         T(f"mirror {target} still broken at the end of the logs", f"ミラー {target} はログの終わりまで異常のまま")
     return Incident("mirror_disconnect", ctx.group_of(target), sorted({lk.server for lk in links}), links, state)
 
@@ -534,7 +534,7 @@ def rule_deactivation(ctx: Context, row: dict, move: dict | None = None) -> Inci
     if final is None:
         return None
     action = next((fa["action"] for fa in (ctx.config.final_actions() if ctx.config is not None else []) if fa["name"] == res and fa["setting"] == "deact/action"), "?")
-    links.append(Link(final["time"], src, "final_action", T(f"final action for {res}: {action}", f"{res} の最終動作: {action_ja(action)}"),
+    links.append(Link(final["time"], src, "final_action", T(f"final action for {res}: {action}", f"{res} の最終動作: {final_action(action, 'ja')}"),
                       ctx.where(final), [ctx.setting(f"{base}/deact/action")]))
     links += shutdown_links(ctx, src, final["time"])
     start, _ = start_link(ctx, group, final["time"], not_server=src)
