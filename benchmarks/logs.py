@@ -1,6 +1,6 @@
 """Throughput of the module-log and syslog parsers beside a pure-Python ``re`` loop.
 
-Run: ``.venv/bin/python benchmarks/logs.py [--mb 64]``. Writes realistic
+Run: ``.venv/bin/python benchmarks/logs.py [--mb 64] [--only syslog]``. Writes realistic
 files of about ``--mb`` megabytes each into a temporary directory, parses
 each with clpkit (polars string operations) and with a plain loop of
 ``re.match`` + ``datetime`` per line over the same bytes, and prints MB/s
@@ -130,13 +130,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mb", type=int, default=64, help="size of each generated file in MB (default 64)")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--only", choices=["module_log", "syslog"], help="measure one format alone")
     args = ap.parse_args()
     rng = random.Random(7)
     with tempfile.TemporaryDirectory() as tmp:
         files = {
             "module_log": (Path(tmp) / "rc.log.cur", module_log_text(args.mb * 10**6, rng)),
             "syslog": (Path(tmp) / "messages", syslog_text(args.mb * 10**6, rng)),
-        }
+        }  # both generated in this order, so that --only measures the same bytes
+        if args.only:
+            files = {args.only: files[args.only]}
         for path, text in files.values():
             path.write_text(text)
         load = os.getloadavg()[0]
