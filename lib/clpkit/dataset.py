@@ -82,9 +82,14 @@ class DatasetBundle(Bundle):
         return lazy.select(order)
 
     def table(self, kind: str) -> pl.DataFrame:
-        """Table ``kind`` read whole from the dataset (kept for the next call, as the bundle does)."""
+        """Table ``kind`` read whole from the dataset (kept for the next call, as the bundle does).
+
+        In one chunk, as the bundle's own: a frame of one chunk per part
+        made every later sort and join copy it piecewise (findings of
+        2 servers x 30 days peaked at 1.27 GB from the dataset, 0.89 GB parsed).
+        """
         if kind not in self._tables:
-            self._tables[kind] = self.scan(kind).collect()
+            self._tables[kind] = self.scan(kind).collect().rechunk()
         return self._tables[kind]
 
     @property
@@ -100,3 +105,16 @@ class DatasetBundle(Bundle):
     def problems_so_far(self) -> pl.DataFrame:
         """Every problem: the dataset has them all already."""
         return self.problems
+
+
+def reading(bundle: Bundle, dataset: str | Path) -> DatasetBundle:
+    """``bundle``, just ingested into ``dataset``, as a :class:`DatasetBundle` over the same files.
+
+    No archive is extracted again: the new bundle takes over the folders
+    ``bundle`` extracted them into (and their removal at :meth:`close`).
+    """
+    held = bundle._finalizer.detach()
+    tmpdirs = held[2][0] if held else []
+    new = DatasetBundle(bundle._roots, list(bundle._bundle_problems), tmpdirs, dataset, bundle._limits)
+    new._zone = bundle._zone
+    return new
