@@ -66,7 +66,7 @@ class Limits:
     max_file_bytes: int = 1024**3
     #: Sum of the bytes inflated from the archives inside a collection (the emergency logs), over the whole
     #: collection: they are read in memory, and a few small archives can each hold gigabytes.
-    max_nested_bytes: int = 1024**3
+    max_nested_bytes: int = 512 * 1024**2
 
 
 class Budget:
