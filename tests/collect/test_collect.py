@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -139,3 +140,51 @@ def test_ssh_config_is_honoured_and_proxyjump_refused(cluster, tmp_path):
     config.write_text("Host sv1-alias\n  ProxyJump bastion\n" + config.read_text())  # the first match wins
     refused = _collect(base + ["--hosts", "sv1=sv1-alias", "--ssh-config", str(config)], tmp_path / "out2")
     assert refused.exit_code == 2 and "Proxyjump" in refused.output and "Traceback" not in refused.output
+
+
+@pytest.mark.parametrize("sshd", [["PasswordAuthentication yes", "KbdInteractiveAuthentication yes",
+                                   "LogLevel DEBUG1"]], indirect=True)
+def test_never_a_password_even_when_the_server_offers_one(cluster, tmp_path, monkeypatch):
+    import re
+
+    sim, sshd, args, _ = cluster
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    (sshd.identity.parent / "authorized_keys").write_text("")  # the key is no longer accepted
+    result = _collect(args, tmp_path / "out", "--types", "type1")
+    assert result.exit_code == 1 and "key authentication failed" in result.stdout, result.output
+    log = (sshd.identity.parent / "sshd.log").read_text()
+    methods = set(re.findall(r"userauth-request for user \S+ service ssh-connection method (\S+)", log))
+    assert "publickey" in methods and not methods & {"password", "keyboard-interactive"}, methods
+    assert "password" in _offered_methods(sshd)  # the server would have taken one
+
+
+def _offered_methods(sshd) -> list[str]:
+    """The authentication methods the test server offers (asked with the 'none' method)."""
+    import paramiko
+
+    transport = paramiko.Transport(("127.0.0.1", sshd.ports["sv1"]))
+    try:
+        transport.start_client(timeout=10)
+        try:
+            transport.auth_none(sshd.user)
+        except paramiko.BadAuthenticationType as exc:
+            return list(exc.allowed_types)
+        return []
+    finally:
+        transport.close()
+
+
+def test_an_encrypted_key_is_refused_not_asked_for(cluster, tmp_path, monkeypatch):
+    import subprocess
+
+    sim, sshd, args, _ = cluster
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    key = tmp_path / "locked_key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "a passphrase", "-f", str(key)], check=True)
+    with open(sshd.identity.parent / "authorized_keys", "a") as fh:
+        fh.write(Path(f"{key}.pub").read_text())
+    args = [str(key) if a == str(sshd.identity) else a for a in args]
+    result = _collect(args, tmp_path / "out", "--types", "type1")
+    assert result.exit_code == 1, result.output
+    assert result.stdout.count("encrypted; load it into ssh-agent") == 2, result.stdout
+    assert not [c for c in sim.calls() if c["argv"][0] == "clplogcc"]

@@ -90,8 +90,10 @@ class SSHServer:
 
 
 @pytest.fixture
-def sshd(sim, tmp_path):
-    """A real sshd (own host key, own authorized key, own config) in front of the simulator."""
+def sshd(sim, tmp_path, request):
+    """A real sshd (own host key, own authorized key, own config) in front of the simulator.
+
+    Indirect parametrisation gives extra sshd_config lines (``PasswordAuthentication yes``)."""
     import getpass
     import time
 
@@ -131,6 +133,8 @@ def sshd(sim, tmp_path):
         "StrictModes no",
         "LogLevel VERBOSE",
     ]
+    extra = list(getattr(request, "param", None) or [])
+    lines = [line for line in lines if line.split()[0] not in {e.split()[0] for e in extra}] + extra
     for name, port in ports.items():
         lines += [f"Match LocalPort {port}", f"    ForceCommand {wrapper} {name}"]
     config.write_text("\n".join(lines) + "\n")
