@@ -21,7 +21,7 @@
 # (`scripts/new-runbook-notebook.py replace-server`): edit the procedure, not this file.
 
 # %% tags=["parameters"]
-variant: str = "mirror-new-disk"  # shared-disk | mirror-new-disk | mirror-reuse-disk | hybrid-new-disk | hybrid-shared-disk | hybrid-reuse-disk | hybrid-shared-server: see VARIANTS
+variant: str = "mirror-new-disk"  # shared-disk | mirror-new-disk | mirror-reuse-disk | hybrid-new-disk | hybrid-shared-disk | hybrid-reuse-disk | hybrid-shared-server: what is replaced: a shared-disk server; a mirror server with a new disk, or its disk moved over (reuse); a hybrid server with its non-shared disk, with the shared disk, or its disk moved over; a server on the hybrid shared disk
 server: str = ""  # the server being replaced; empty: the cluster's only candidate (example sv2)
 servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)
 resource: str = ""  # the mirror (md) or hybrid (hd) disk resource; empty: every one of the server (example md1/hd1)

@@ -133,3 +133,46 @@ def test_the_cli_says_it_is_a_rehearsal_and_exits_1_when_the_plan_would_stop(tmp
     res = CliRunner().invoke(main, ["runbook", "rehearse", "replace-mirror-disk", "-p", "server=sv1", "-p", "source=sv2",
                                     "-p", "group=nosuchgroup"])
     assert res.exit_code == 1 and "would stop at step 2" in res.output and "group nosuchgroup not in the clpstat output" in res.output
+
+
+#: One plan of every runbook on the test cluster's clp.conf (fullcopy=0 there: copies are started by hand).
+EVERY = {
+    "delete-logs": {},
+    "suppress-failover": {"method": "monitors"},
+    "replace-mirror-disk": {"server": "sv2"},
+    "replace-server": {"server": "sv2"},
+    "change-disk-fs": {},
+    "change-ip": {"server": "sv1", "device": "0", "new_ip": "192.168.10.50"},
+    "change-hostname": {"server": "sv2", "new_name": "sv9"},
+    "add-server": {"server": "sv3"},
+    "remove-server": {"server": "sv2"},
+    "add-resource-online": {"group": "failover1"},
+}
+
+
+def test_every_runbook_is_in_the_rehearsal_sweep():
+    from clpkit.runbook import procedures
+
+    # resize-mirror-partition is left out on purpose: with initial mirror construction off the guide does not
+    # say how the re-initialised mirror gets back to Normal, and the rehearsal says it would stop there.
+    assert set(EVERY) | {"resize-mirror-partition"} == set(procedures.all_procedures())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(EVERY))
+def test_every_runbook_rehearses_to_its_verified_state(name, tmp_path):
+    config = clpconfig.load(CONF)
+    try:
+        plan = make_plan(name, EVERY[name], config=config)
+    except Exception as exc:  # a refusal here is a broken fixture, said plainly
+        pytest.fail(f"{name}: no plan on {CONF.name}: {exc}")
+    outcome = rehearse(plan, config, work=tmp_path, echo=quiet)
+    assert outcome.ok, (outcome.stopped_at, outcome.reason)
+
+
+def test_resize_with_initial_mirror_construction_off_is_reported_where_it_would_stop(tmp_path):
+    config = clpconfig.load(CONF)
+    plan = make_plan("resize-mirror-partition", {}, config=config)
+    outcome = rehearse(plan, config, work=tmp_path, echo=quiet)
+    assert not outcome.ok and "md1 is Abnormal" in outcome.reason
+    assert plan.steps[outcome.stopped_at - 1].command == "clpmdstat --mirror md1"

@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from clpkit.runbook import procedures
 from clpkit.runbook.engine import token
 from clpkit.runbook.params import make_plan
 
@@ -214,3 +215,12 @@ def test_run_in_plan_mode_prints_the_plan(sim, tmp_path):
     assert res.returncode == 0, res.stderr[-2000:]
     assert " 2. [command] on sv1, sv2: clpmonctrl -s" in res.stdout
     assert token(make_plan("suppress-failover", {"method": "monitors"})) in res.stdout
+
+
+@pytest.mark.parametrize("name", list(procedures.all_procedures()))
+def test_show_gives_every_parameter_a_meaning_of_its_own(name):
+    """`runbook show` prints each parameter's meaning: never empty, never a pointer into the source."""
+    from clpkit.runbook.params import describe
+
+    for p in describe(procedures.get(name)):
+        assert len(p.meaning) >= 8 and not p.meaning.lower().startswith("see "), (name, p.name, p.meaning)

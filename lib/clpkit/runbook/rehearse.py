@@ -155,6 +155,22 @@ def operator(state: Path, env: dict[str, str], first: str, echo: Callable[[str],
                 edited.mkdir(parents=True, exist_ok=True)
                 (edited / "clp.conf").write_bytes(backup.read_bytes())
                 done.append(f"exported the configuration into {m[3]} on {m[4]}")
+        m = re.search(r"select (\S+), click \[Add Resource\], choose type (\w+), name it ([^,\s]+),.* unpack it into "
+                      r"(\S+) on (\S+) ", step.text)
+        if m:  # the WebUI's new resource, exported: the group's resources and the new one
+            group, rtype, name, folder, host = m.groups()
+            held = json.loads((state / "cluster.json").read_text())["groups"].get(group, {}).get("resources", [])
+            where = state / "root" / host / folder.lstrip("/")
+            where.mkdir(parents=True, exist_ok=True)
+            (where / "clp.conf").write_text(
+                f'<?xml version="1.0" encoding="ASCII"?>\n<root><group name="{group}">'
+                + "".join(f'<resource name="res@{r}"/>' for r in held) + f'<resource name="{rtype}@{name}"/></group></root>\n')
+            done.append(f"exported the configuration with {rtype} resource {name} in {group} into {folder} on {host}")
+        m = re.search(r"click \[Add Server\]; enter (\S+) ", step.text)
+        if m and m[1] not in json.loads((state / "cluster.json").read_text())["servers"]:
+            like = json.loads((state / f"{first}.json").read_text())  # installed like the servers already there
+            clpsim.add_server(state, m[1], partitions=like["partitions"])
+            done.append(f"added {m[1]} to the cluster (stopped until the cluster starts)")
         m = re.search(r"^On (\S+), change the address (?:(\S+) )?in the operating system's network settings to ([^;\s]+);",
                       step.text)
         if m:

@@ -49,7 +49,7 @@ VARIANTS: dict[str, tuple[str, str]] = {
 
 @dataclass(frozen=True)
 class Params:
-    variant: str = "mirror-new-disk"  # see VARIANTS
+    variant: str = "mirror-new-disk"  # what is replaced: a shared-disk server; a mirror server with a new disk, or its disk moved over (reuse); a hybrid server with its non-shared disk, with the shared disk, or its disk moved over; a server on the hybrid shared disk
     server: str = ""  # the server being replaced; empty: the cluster's only candidate (example sv2)
     servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)
     resource: str = ""  # the mirror (md) or hybrid (hd) disk resource; empty: every one of the server (example md1/hd1)
