@@ -176,3 +176,18 @@ def test_findings_are_recomputed_only_for_a_cluster_that_changed(tmp_path):
     assert files["beta"].stat().st_mtime_ns != stamps["beta"], "beta lost a file: its findings are computed again"
     ingest([a, b], out, progress=False)  # without findings: the table goes, not left stale
     assert not (out / "findings").exists()
+
+
+def test_a_cluster_ingested_server_by_server_is_read_whole_for_its_findings(tmp_path):
+    from clpkit.dataset import DatasetBundle
+
+    a = cluster_folder(tmp_path / "a", "alpha")
+    out = tmp_path / "ds"
+    ingest(a / "sv1", out, progress=False)
+    ingest(a / "sv2", out, progress=False)
+    with clpkit.open_bundle(a / "sv2") as b:
+        mine = DatasetBundle(b._roots, [], [], out, cluster="alpha")
+        whole = DatasetBundle(b._roots, [], [], out, cluster="alpha", whole_cluster=True)
+        assert mine.servers == ["sv2"] and set(mine.table("mirror_stats")["server"]) == {"sv2"}
+        assert whole.servers == ["sv2", "sv1"], "the clock estimate and the events see every server of the cluster"
+        assert set(whole.table("mirror_stats")["server"]) == {"sv1", "sv2"}
