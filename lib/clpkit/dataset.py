@@ -52,6 +52,7 @@ class DatasetBundle(Bundle):
         if manifest.get("version") != MANIFEST_VERSION:
             raise ClpkitError(f"{self.dataset}: dataset version {manifest.get('version')}, expected {MANIFEST_VERSION}; "
                               "run clpkit ingest again")
+        self._stored_servers: list[str] = []  # servers of the cluster read from the dataset only (whole_cluster)
         mine = set(self.servers)
         files = manifest.get("files", [])
         if cluster is self._UNSET:
@@ -65,10 +66,17 @@ class DatasetBundle(Bundle):
         for entry in files:
             if entry["cluster"] != cluster or (entry["server"] not in mine and not whole_cluster):
                 continue
+            if entry["server"] not in mine and entry["server"] not in self._stored_servers:
+                self._stored_servers.append(entry["server"])
             for table, rel in entry["parts"].items():
                 self._parts.setdefault(table, []).append(self.dataset / rel)
             if entry.get("problems_part"):
                 self._problem_parts.append(self.dataset / entry["problems_part"])
+
+    @property
+    def servers(self) -> list[str]:
+        """This collection's servers, then (``whole_cluster``) the cluster's others that only the dataset holds."""
+        return super().servers + self._stored_servers
 
     def scan(self, kind: str) -> pl.LazyFrame:
         """Table ``kind`` as a lazy Parquet scan (filters and column choices reach the files)."""

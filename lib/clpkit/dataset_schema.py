@@ -206,18 +206,27 @@ DATASET/
 
 ```python
 import polars as pl
-pl.scan_parquet("DATASET/mirror_stats", hive_partitioning=True)
+pl.scan_parquet("DATASET/mirror_stats", hive_partitioning=True,
+                hive_schema={{"cluster": pl.String, "server": pl.String}})
 ```
 ```sql
 -- DuckDB
 SELECT cluster, server, count(*)
-FROM read_parquet('DATASET/mirror_stats/**/*.parquet', hive_partitioning = true)
+FROM read_parquet('DATASET/mirror_stats/**/*.parquet', hive_partitioning = true,
+                  hive_types = {{'cluster': VARCHAR, 'server': VARCHAR}})
 GROUP BY ALL;
 ```
 ```python
 # Spark
+spark.conf.set("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
 spark.read.parquet("DATASET/mirror_stats")   # discovers cluster= and server= itself
 ```
+
+Name the partition columns' type as text (above): every reader otherwise
+guesses it from the folder names, so a cluster `123` or a server `01`
+would come back as a number (polars turns `01` into `1`). The
+`findings` table has the `cluster` folder only (`hive_types =
+{{'cluster': VARCHAR}}`, `hive_schema={{"cluster": pl.String}}`).
 
 `clpkit fleet DATASET --out DIR` renders the fleet page from these tables
 with DuckDB (`clpkit.fleet`).

@@ -58,7 +58,11 @@ def connect(dataset: str | Path) -> duckdb.DuckDBPyConnection:
         files = list(root.glob(f"{table}/cluster=*/**/*.parquet"))
         if files:
             glob = str(root / table / "**" / "*.parquet").replace("'", "''")
-            con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{glob}', hive_partitioning = true)")
+            # Names are text: without hive_types a cluster '123' or a server '01' would be read as a number.
+            folders = ("cluster",) if table == FINDINGS_TABLE else ("cluster", "server")
+            hive = ", ".join(f"'{c}': VARCHAR" for c in folders)
+            con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{glob}', hive_partitioning = true, "
+                        f"hive_types = {{{hive}}})")
         else:
             cols = ", ".join(f'CAST(NULL AS {c.sql}) AS "{c.name}"' for c in columns)
             con.execute(f"CREATE VIEW {table} AS SELECT {cols} WHERE false")

@@ -289,6 +289,7 @@ class _Ingest:
         self.new_findings: dict[str | None, dict] = {}  # cluster -> {"part", "rows"}
         self.parsed = self.reused = 0
         self.touched: set[str] = set()
+        self.changed: set[str | None] = set()  # clusters with a file parsed or removed in this run
         self.present = {(cluster, s) for cluster, bundles in groups for b in bundles for s in b.servers}
         self.clusters = [cluster for cluster, _ in groups]
 
@@ -327,7 +328,11 @@ class _Ingest:
         self._write_manifest()  # the findings below read the dataset through it
         if self.findings:
             for cluster, bundles in self.groups:
-                self._write_findings(cluster, bundles)
+                kept = self.old_findings.get(cluster)
+                if cluster not in self.changed and kept and (self.out / kept["part"]).is_file():
+                    self.new_findings[cluster] = kept  # nothing of this cluster changed: its findings stand
+                else:
+                    self._write_findings(cluster, bundles)
             self._write_manifest()
         self._sweep()
         return self._summary(len(removed))
@@ -365,6 +370,7 @@ class _Ingest:
                older_kept) -> pl.DataFrame | None:
         """Parse one file (rows the older generation already holds dropped), write one part per table."""
         self.parsed += 1
+        self.changed.add(cluster)
         loaded = bundle.load(f, older=older_kept)
         parts, rows = {}, {}
         found = [problems_frame(loaded.problems)]
@@ -424,6 +430,7 @@ class _Ingest:
             tmp.unlink(missing_ok=True)
 
     def _remove(self, entry: dict) -> None:
+        self.changed.add(entry["cluster"])
         self.touched.add(entry["kind"])
         self.touched.update(entry["parts"])
         for rel in _parts(entry):

@@ -144,3 +144,50 @@ def test_cli_findings_table_per_cluster(tmp_path, findings):
     assert set(counted) == {"alpha", "beta"} and all(isinstance(n, int) for n in counted.values())
     assert {c: n for c, n in stored} == {c: n for c, n in counted.items() if n}
     assert (out / "findings" / "cluster=alpha" / "findings.parquet").is_file()
+
+
+def test_names_that_look_like_numbers_stay_text(tmp_path):
+    from clpkit import fleet
+
+    a = cluster_folder(tmp_path / "a", "2024", ("01", "02"))
+    out = tmp_path / "ds"
+    ingest(a, out, progress=False)
+    assert (out / "mirror_stats" / "cluster=2024" / "server=01").is_dir()
+    assert read_table(out, "mirror_stats").select("cluster", "server").unique().sort("server").collect().rows() == [
+        ("2024", "01"), ("2024", "02")]
+    overview = fleet.clusters(fleet.connect(out))
+    assert overview.select("cluster", "servers", "names").rows() == [("2024", 2, "01, 02")]
+
+
+def test_findings_are_recomputed_only_for_a_cluster_that_changed(tmp_path):
+    a = cluster_folder(tmp_path / "a", "alpha")
+    b = cluster_folder(tmp_path / "b", "beta")
+    out = tmp_path / "ds"
+    ingest([a, b], out, progress=False, findings=True)
+    files = {c: out / "findings" / f"cluster={c}" / "findings.parquet" for c in ("alpha", "beta")}
+    stamps = {c: f.stat().st_mtime_ns for c, f in files.items()}
+    again = ingest([a, b], out, progress=False, findings=True)
+    assert again["files"]["parsed"] == 0
+    assert {c: f.stat().st_mtime_ns for c, f in files.items()} == stamps, "nothing changed: findings kept"
+    assert [c["findings"] for c in again["clusters"]] == [0, 0]
+    (b / "sv2" / "perf" / "disk" / "nmp1.pre").unlink()
+    ingest([a, b], out, progress=False, findings=True)
+    assert files["alpha"].stat().st_mtime_ns == stamps["alpha"]
+    assert files["beta"].stat().st_mtime_ns != stamps["beta"], "beta lost a file: its findings are computed again"
+    ingest([a, b], out, progress=False)  # without findings: the table goes, not left stale
+    assert not (out / "findings").exists()
+
+
+def test_a_cluster_ingested_server_by_server_is_read_whole_for_its_findings(tmp_path):
+    from clpkit.dataset import DatasetBundle
+
+    a = cluster_folder(tmp_path / "a", "alpha")
+    out = tmp_path / "ds"
+    ingest(a / "sv1", out, progress=False)
+    ingest(a / "sv2", out, progress=False)
+    with clpkit.open_bundle(a / "sv2") as b:
+        mine = DatasetBundle(b._roots, [], [], out, cluster="alpha")
+        whole = DatasetBundle(b._roots, [], [], out, cluster="alpha", whole_cluster=True)
+        assert mine.servers == ["sv2"] and set(mine.table("mirror_stats")["server"]) == {"sv2"}
+        assert whole.servers == ["sv2", "sv1"], "the clock estimate and the events see every server of the cluster"
+        assert set(whole.table("mirror_stats")["server"]) == {"sv1", "sv2"}
