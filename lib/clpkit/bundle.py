@@ -142,6 +142,7 @@ def open_bundle(
     tz: str | None = None,
     problems: Sequence[Problem] = (),
     dataset: str | os.PathLike | None = None,
+    unknown_servers_ok: bool = False,
 ) -> "Bundle":
     """Open one or several collections; see the module docstring for what is accepted.
 
@@ -153,6 +154,9 @@ def open_bundle(
     problems met before this call (a caller that extracted the archives itself).
     ``dataset``: the collection's Parquet dataset (:func:`clpkit.ingest.ingest`);
     tables are then read from it (:class:`clpkit.dataset.DatasetBundle`).
+    ``unknown_servers_ok``: ``servers`` may name servers of other inputs (one
+    call per input, as :func:`clpkit.ingest.open_inputs` does); the names
+    this input used are in :attr:`Bundle.renamed`.
     """
     from clpkit import zone as zones
 
@@ -165,7 +169,7 @@ def open_bundle(
         roots: list[_Root] = []
         for item in inputs:
             roots += finder.discover(Path(item), str(item))
-        renames = _rename(roots, servers)
+        renames = _rename(roots, servers, unknown_servers_ok)
     except BaseException:
         finder.cleanup()
         raise
@@ -177,6 +181,7 @@ def open_bundle(
 
         bundle = DatasetBundle(roots, problems, finder.tmpdirs, dataset, limits)
     bundle._zone = chosen
+    bundle.renamed = renames
     try:
         from clpkit.health import require_clusterpro
 
@@ -371,13 +376,13 @@ def _host_name(root: Path) -> str:
     return host
 
 
-def _rename(roots: list[_Root], servers) -> dict[str, str]:
+def _rename(roots: list[_Root], servers, unknown_ok: bool = False) -> dict[str, str]:
     """Apply the ``servers=`` override in place; return old → new names."""
     renames: dict[str, str] = {}
     found = [r.name for r in roots]
     if isinstance(servers, dict):
         unknown = set(servers) - set(found) - {r.origin for r in roots}
-        if unknown:
+        if unknown and not unknown_ok:
             raise ClpkitError(
                 f"servers: no server or input named {', '.join(sorted(unknown))} (found: {', '.join(found)})"
             )

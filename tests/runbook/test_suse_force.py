@@ -14,7 +14,7 @@ import pytest
 from clpkit.problems import ClpkitError
 from clpkit.runbook import procedures
 from clpkit.runbook.params import coerce, make_plan
-from clpkit.runbook.services import START_ORDER
+from clpkit.reference.services import START_ORDER
 from tests.runbook.test_command_safety import variants
 
 NAMES = list(procedures.all_procedures())

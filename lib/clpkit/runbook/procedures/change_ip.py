@@ -105,7 +105,8 @@ def plan(params: Params, config: Any = None) -> Plan:
         what = f"{target.what} of {server} to {params.address}"
         edit = f"in [Server Properties] of {server}, [Interconnect] or [Mirror connect] tab, set {target.what} to {params.address}"
         os_change = (
-            f"On {server}, change the address in the operating system's network settings to {params.new_ip}; "
+            f"On {server}, change the address {target.old + ' ' if target.old else ''}in the operating system's "
+            f"network settings to {params.new_ip}; "
             "reboot it if the change needs a reboot"
         )
     else:

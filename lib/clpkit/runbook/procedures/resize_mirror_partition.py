@@ -121,6 +121,10 @@ def plan(params: Params, config: Any = None) -> Plan:
             if len(twice) > 1:
                 raise c.ProcedureRefused(f"disk_hosts={params.disk_hosts!r} names {', '.join(twice)}, which share one disk "
                                          "(one server group in clp.conf): fdisk and clphdinit run from one of them only")
+            if not twice:
+                raise c.ProcedureRefused(f"disk_hosts={params.disk_hosts!r} names no server of the server group "
+                                         f"{', '.join(members)} (clp.conf): the disk of that group would keep its old "
+                                         "partitions; name one server of every server group")
     elif shared:
         # The guide partitions and initialises a shared disk from one server of its server group (L5003-5023).
         disk_hosts = tuple(members[0] for members in shared)
