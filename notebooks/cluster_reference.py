@@ -33,7 +33,7 @@ from clpkit import config
 from clpkit.catalog import SERVER_DOWN_CONDITIONS
 from clpkit.reference import inventory
 from clpkit.report import data, page
-from clpkit.report.i18n import t, translate
+from clpkit.i18n import t, translate
 
 b = data.open_bundle(bundle, tz, problems, dataset)
 cfg = b.config

@@ -32,7 +32,7 @@ import polars as pl
 
 from clpkit import charts
 from clpkit.report import cluster, data, figures, page
-from clpkit.report.i18n import t
+from clpkit.i18n import t
 
 b = data.open_bundle(bundle, tz, problems, dataset)
 stats = figures.table(b, "cluster_stats", since, until)

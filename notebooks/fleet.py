@@ -32,7 +32,7 @@ lang: str = "en"  # language of the page: en or ja
 # %%
 from clpkit import fleet
 from clpkit.report import page
-from clpkit.report.i18n import t
+from clpkit.i18n import t
 
 root = dataset or str(fleet.sample_dataset(bundle))
 con = fleet.connect(root)

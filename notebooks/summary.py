@@ -34,7 +34,7 @@ computed: str = ""  # set by clpkit report: the folder of the events, findings a
 # %%
 from clpkit import charts
 from clpkit.report import NOTEBOOKS, data, figures, page
-from clpkit.report.i18n import t
+from clpkit.i18n import t
 
 b = data.open_bundle(bundle, tz, problems, dataset)
 cluster = figures.cluster_name(b, data.resolve_bundle(bundle))

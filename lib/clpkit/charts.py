@@ -34,12 +34,12 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
-import clpkit.report  # noqa: F401  (before altair: see clpkit.report on its start-up time)
+import clpkit._no_iri_grammar  # noqa: F401  (before altair loads jsonschema: see that module)
 import altair as alt
 import polars as pl
 
-from clpkit.report.i18n import t
-from clpkit.report.units import human
+from clpkit.i18n import t
+from clpkit.units import bucket_text, human
 
 THEME = "clpkit"
 WIDTH = 860
@@ -179,8 +179,6 @@ def lines(frame: pl.DataFrame, *, label: str, unit: str, title: str = "", lang: 
 
 def _bucket_title(frame: pl.DataFrame, title: str, lang: str) -> str | alt.TitleParams:
     """The title, with "lowest and highest of 15 min" below it when the frame was bucketed."""
-    from clpkit.report.data import bucket_text
-
     if "bucket_s" not in frame.columns or frame.is_empty() or not frame["bucket_s"][0]:
         return title
     return alt.TitleParams(title, subtitle=t("per_bucket", lang).format(size=bucket_text(int(frame["bucket_s"][0]))))

@@ -190,11 +190,9 @@ def _from_syslog(syslog: pl.DataFrame, alerts: pl.DataFrame) -> pl.DataFrame:
 
 
 def _catalog_level() -> pl.Expr:
-    """Level of a syslog line from the event catalog when it is available (null otherwise)."""
-    try:
-        from clpkit import catalog
-    except ImportError:
-        return pl.col("level")
+    """Level of a syslog line: its own, else the event catalog's for its module and event id (null when neither)."""
+    from clpkit import catalog
+
     cat = catalog.load().select(
         (pl.col("module") + ":" + pl.col("event_id").cast(pl.String)).alias("key"), "level"
     )

@@ -200,7 +200,7 @@ def failovers(con: duckdb.DuckDBPyConnection, since: str = "", until: str = "") 
 
 def resource_label(resource: str, lang: str) -> str:
     """A :func:`headroom` resource in ``lang``: the message of a limit, 'Monitor genw1' for a monitor."""
-    from clpkit.report.i18n import t
+    from clpkit.i18n import t
 
     if resource.startswith("monitor:"):
         return f"{t('monitor_label', lang)} {resource.removeprefix('monitor:')}"
@@ -219,7 +219,7 @@ def severity_chart(counts: pl.DataFrame, *, title: str, lang: str = "en"):
     import altair as alt
 
     from clpkit.charts import SEVERITY_COLOURS, axis_title
-    from clpkit.report.i18n import t
+    from clpkit.i18n import t
 
     shown = counts.with_columns(cluster=pl.col("cluster").fill_null("–"),
                                 severity_label=pl.col("severity").map_elements(lambda s: t(s, lang), return_dtype=pl.String))
@@ -242,7 +242,7 @@ def headroom_chart(tight: pl.DataFrame, *, title: str, lang: str = "en"):
     import altair as alt
 
     from clpkit.charts import axis_title, threshold
-    from clpkit.report.i18n import t
+    from clpkit.i18n import t
 
     shown = localised_headroom(tight, lang).with_columns(cluster=pl.col("cluster").fill_null("–"))
     x_title = axis_title(t("headroom_pct", lang).split(" (")[0], "%", lang)
@@ -278,7 +278,7 @@ def render(dataset: str | Path, out: str | Path, *, lang: str = "en", since: str
     import papermill
 
     from clpkit.report import html as pages
-    from clpkit.report.i18n import check_lang, t
+    from clpkit.i18n import check_lang, t
     from clpkit.report.kernels import ENGINE, KernelPool
     from clpkit.report.runner import _ipc_kernel_manager, default_notebooks_dir
 

@@ -9,7 +9,8 @@ import pytest
 
 import clpkit
 from clpkit import findings as findings_mod
-from clpkit.report import figures, i18n
+from clpkit import i18n
+from clpkit.report import figures
 
 from .conftest import SAMPLE
 

@@ -17,7 +17,7 @@ import clpkit
 from clpkit import config
 from clpkit.catalog import SERVER_DOWN_CONDITIONS
 from clpkit.reference import inventory as inv
-from clpkit.report.i18n import translate
+from clpkit.i18n import translate
 
 FIXTURE = Path(__file__).parent / "fixtures" / "inventory.clp.conf"
 SAMPLE = Path(__file__).parents[2] / "data" / "samples" / "bundle"

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from clpkit.report import cluster, data, mirror, system, timeline
-from clpkit.report.i18n import MESSAGES, t
+from clpkit.i18n import MESSAGES, t
 from clpkit.report.runner import Run, runs, top_index
 
 T0 = dt.datetime(2026, 11, 1)

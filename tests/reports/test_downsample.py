@@ -12,6 +12,7 @@ import polars as pl
 
 from clpkit import charts
 from clpkit.report import data, system
+from clpkit.units import bucket_text
 
 T0 = dt.datetime(2026, 9, 1)
 
@@ -73,7 +74,7 @@ def test_the_chart_states_the_bucket_size():
     small = data.downsample(minutes(30, 2), max_points=400)
     spec = charts.lines(small, label="CPU", unit="%", title="CPU").to_dict()
     assert spec["title"]["text"] == "CPU"
-    assert spec["title"]["subtitle"] == f"each point: lowest and highest value of {data.bucket_text(small['bucket_s'][0])}"
+    assert spec["title"]["subtitle"] == f"each point: lowest and highest value of {bucket_text(small['bucket_s'][0])}"
     ja = charts.lines(small, label="CPU", unit="%", title="CPU", lang="ja").to_dict()
     assert "最小値と最大値" in ja["title"]["subtitle"]
     raw = charts.lines(minutes(1, 1).head(10), label="CPU", unit="%", title="CPU").to_dict()

@@ -16,7 +16,7 @@ import polars as pl
 import pytest
 
 from clpkit.report import NOTEBOOKS, figures
-from clpkit.report.i18n import title
+from clpkit.i18n import title
 from clpkit.report.runner import runs
 
 from clpkit.report.html import VEGA_FILE

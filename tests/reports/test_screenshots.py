@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from clpkit.report import NOTEBOOKS
-from clpkit.report.i18n import MESSAGES
+from clpkit.i18n import MESSAGES
 
 from .conftest import SAMPLE
 

@@ -11,14 +11,7 @@ reads this run's key figures.
 
 from __future__ import annotations
 
-import sys
-
-# altair validates charts with jsonschema, whose format checker imports
-# rfc3987_syntax when it is installed (Jupyter's own dependencies install
-# it). That import builds a grammar and costs seconds in every report kernel
-# (3 s of a 5 s start-up on the project machine); no chart uses the IRI
-# formats it checks, so the module is marked absent before altair loads.
-sys.modules.setdefault("rfc3987_syntax", None)
+import clpkit._no_iri_grammar  # noqa: F401  (before papermill, nbformat and altair load jsonschema: see that module)
 
 NOTEBOOKS: tuple[str, ...] = (
     "mirror_performance",

@@ -19,8 +19,6 @@ never reaches altair's 5,000-row limit (:data:`MAX_CHART_ROWS`).
 >>> small = downsample(long, max_points=2)
 >>> small["value"].to_list(), small["bucket_s"][0]
 ([0.0, 9.0], 600)
->>> bucket_text(300), bucket_text(7200), bucket_text(86400)
-('5 min', '2 h', '1 d')
 """
 
 from __future__ import annotations
@@ -144,14 +142,6 @@ def bucket(frame: pl.DataFrame, max_points: int) -> int:
         return _BUCKETS[0]
     span = (frame["time"].max() - frame["time"].min()).total_seconds()
     return next((s for s in _BUCKETS if span / s < max_points), _BUCKETS[-1])
-
-
-def bucket_text(seconds: int) -> str:
-    """A bucket size as the chart states it: ``5 min``, ``2 h``, ``1 d``."""
-    for unit, size in (("d", 86400), ("h", 3600)):
-        if seconds >= size and seconds % size == 0:
-            return f"{seconds // size} {unit}"
-    return f"{seconds // 60} min"
 
 
 def downsample(long: pl.DataFrame, max_points: int = 500) -> pl.DataFrame:

@@ -26,7 +26,7 @@ import polars as pl
 from clpkit import findings as findings_mod
 from clpkit import zone as zones
 from clpkit.report import data, mirror, system
-from clpkit.report.i18n import t
+from clpkit.i18n import t
 
 FINDINGS_SCHEMA = findings_mod.FINDINGS_SCHEMA
 SEVERITIES = findings_mod.SEVERITY_ORDER

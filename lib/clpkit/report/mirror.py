@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from clpkit.report.data import column
-from clpkit.report.i18n import t
+from clpkit.i18n import t
 
 WARN_PCT = 80.0  # a peak above this share of its setting gets a recommendation
 MDC_HB_LIMIT_S = 2.0  # public monitors alarm on MDC HB Time above 2 s
@@ -170,7 +170,7 @@ def display_table(rec: pl.DataFrame, lang: str) -> pl.DataFrame:
     >>> display_table(rec, "en").row(0)[2:6]
     ('82,417 ms', 'acktimeout', '100 s', '82.4 %')
     """
-    from clpkit.report.units import human
+    from clpkit.units import human
 
     def fmt(col: str, units) -> pl.Expr:
         return pl.struct(col, "statistic", "setting").map_elements(

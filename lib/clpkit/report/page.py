@@ -1,6 +1,6 @@
 """What a report notebook puts on its page: headings, notes, tables, charts.
 
-Every visible word comes from the message table (:mod:`clpkit.report.i18n`)
+Every visible word comes from the message table (:mod:`clpkit.i18n`)
 so that ``lang="ja"`` gives a Japanese page; notebooks hold no prose of
 their own beyond what a reader of the source needs.
 
@@ -16,7 +16,7 @@ import html
 import polars as pl
 
 from clpkit.report.html import show
-from clpkit.report.i18n import localise, t, title
+from clpkit.i18n import localise, t, title
 
 __all__ = ["heading", "text", "markup", "table", "show", "period_text", "links", "notice"]
 
@@ -29,7 +29,7 @@ def _display_html(markup: str) -> None:
 
 def heading(key_or_text: str, lang: str, level: int = 2) -> None:
     """A heading from a message key (or a literal name such as a mirror's)."""
-    from clpkit.report.i18n import MESSAGES
+    from clpkit.i18n import MESSAGES
 
     words = t(key_or_text, lang) if key_or_text in MESSAGES else key_or_text
     _display_html(f"<h{level}>{html.escape(words)}</h{level}>")

@@ -50,7 +50,7 @@ from clpkit.problems import ClpkitError, Problem
 from clpkit.report import NOTEBOOKS, computed, data
 from clpkit.report import html as pages
 from clpkit.report.figures import cluster_name as figures_cluster_name
-from clpkit.report.i18n import check_lang, t, title
+from clpkit.i18n import check_lang, t, title
 from clpkit.report.kernels import ENGINE, KernelPool
 from clpkit.shipped import shipped_folder
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import polars as pl
 
 from clpkit.report.data import column, downsample, panels, to_long
-from clpkit.report.i18n import t
+from clpkit.i18n import t
 
 # message key: (current field, limit field)
 LIMITS: dict[str, tuple[str, str]] = {
@@ -141,7 +141,7 @@ LIMIT_UNITS = {"memory": "B", "swap": "B", "threads": "count", "open_files": "co
 
 def usage_table(usage: pl.DataFrame, lang: str = "en") -> pl.DataFrame:
     """:func:`limit_usage` for reading: the limit with its unit (16 GiB, 65,536), percentages as such."""
-    from clpkit.report.units import human
+    from clpkit.units import human
 
     units = {t(k, lang): u for k, u in LIMIT_UNITS.items()}
     return usage.with_columns(

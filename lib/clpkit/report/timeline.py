@@ -49,7 +49,7 @@ def domain(start: str, end: str) -> list[str] | None:
 
 def window_text(start: str, end: str, lang: str) -> str:
     """The window in words: 'Window: 2026-01-01 02:40:00 – 2026-01-01 03:53:00'."""
-    from clpkit.report.i18n import t
+    from clpkit.i18n import t
 
     first = start.replace("T", " ") if start else t("from_start", lang)
     last = end.replace("T", " ") if end else t("to_end", lang)
@@ -125,7 +125,7 @@ def event_table(events: pl.DataFrame, lang: str = "en") -> pl.DataFrame:
     >>> event_table(ev).select("count", "source").rows()
     [('×2', 'sv1/log/alert.log:10'), ('', 'sv1/log/alert.log:12')]
     """
-    from clpkit.report.i18n import t
+    from clpkit.i18n import t
 
     keys = [c for c in REPEAT_KEY if c in events.columns and c != "message"]
     where = (pl.col("source").cast(pl.String) + pl.lit(":") + pl.col("line").cast(pl.String)) \
@@ -153,7 +153,7 @@ def charts_for(shown: pl.DataFrame, rules: pl.DataFrame, mirror_stats: pl.DataFr
     """
     from clpkit import charts
     from clpkit.report import mirror, system
-    from clpkit.report.i18n import t
+    from clpkit.i18n import t
 
     panels, frames = [], []
     if shown.height:

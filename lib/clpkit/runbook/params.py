@@ -75,10 +75,8 @@ def load_config(path: str | Path | None):
     """The parsed clp.conf, or None when no path is given."""
     if not path:
         return None
-    try:
-        from clpkit import config as clpconfig
-    except ImportError:
-        raise ClpkitError(f"{path}: reading clp.conf needs clpkit.config, which this build lacks") from None
+    from clpkit import config as clpconfig
+
     return clpconfig.load(Path(path))
 
 

@@ -7,6 +7,8 @@ so that "17,179,869,184" reads "16 GiB" and a limit line says what it is.
 ('16 GiB', '19.1 MiB/s', '82,417 ms', '3')
 >>> human(0.25, "s"), human(None, "s")
 ('0.25 s', '–')
+>>> bucket_text(300), bucket_text(7200), bucket_text(86400)
+('5 min', '2 h', '1 d')
 """
 
 from __future__ import annotations
@@ -41,3 +43,11 @@ def _number(value: float) -> str:
     if abs(value) >= 10:
         return f"{value:,.1f}".rstrip("0").rstrip(".")
     return f"{value:.3g}"
+
+
+def bucket_text(seconds: int) -> str:
+    """A bucket size as the chart states it: ``5 min``, ``2 h``, ``1 d``."""
+    for unit, size in (("d", 86400), ("h", 3600)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size} {unit}"
+    return f"{seconds // 60} min"
