@@ -18,7 +18,7 @@ import polars as pl
 
 from clpkit.explain import Incident, Link, Timing
 from clpkit.explain.model import RULES, detection_bound
-from clpkit.report.i18n import final_action
+from clpkit.i18n import final_action
 
 _FINAL = {15, 16, 17, 35, 37, 39, 41, 43, 45, 47, 210}  # rm ids of monitor final actions (catalog)
 _DEACT_FINAL = {224, 225, 280, 281, 282, 283, 284, 285, 286, 287}
