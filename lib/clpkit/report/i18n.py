@@ -186,6 +186,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "resource_activation": ("Resource start and stop against timeouts", "リソース活性・非活性とタイムアウト"),
     "monitor_headroom": ("Monitor elapsed time against timeout", "監視処理時間とタイムアウト"),
     "outcomes": ("Outcomes other than Success", "成功以外の結果"),
+    "time_of_max": ("Time of max", "最大値の時刻"),
+    # cell words: the product's own Japanese terms (a resource is 活性/非活性, a group 起動/停止)
+    "yes": ("yes", "はい"),
+    "no": ("no", "いいえ"),
+    "category_group": ("group", "グループ"),
+    "category_resource": ("resource", "リソース"),
+    "category_monitor": ("monitor", "モニタ"),
+    "category_cluster": ("cluster", "クラスタ"),
+    "action_group_start": ("Start", "起動"),
+    "action_group_stop": ("Stop", "停止"),
+    "action_group_move": ("Move", "移動"),
+    "action_group_failover": ("Failover", "フェイルオーバ"),
+    "action_resource_start": ("Start", "活性"),
+    "action_resource_stop": ("Stop", "非活性"),
+    "action_monitor_monitor": ("Monitor", "監視"),
+    # key figures of a run (the summary's trend table)
+    "failover_count": ("Failovers", "フェイルオーバ回数"),
+    "out_of_service": ("Time out of service", "業務停止時間"),
+    "occurrences": ("occurrences", "回数"),
+    "phase_detection": ("detection", "検出"),
+    "phase_stop": ("stop", "停止"),
+    "phase_unmount": ("unmount", "アンマウント"),
+    "phase_fsck": ("fsck", "fsck"),
+    "phase_start": ("start", "起動"),
     # timeline
     "events": ("Events", "イベント"),
     "event_list": ("Event list (repeats collapsed)", "イベント一覧 (繰り返しはまとめて表示)"),
@@ -265,28 +289,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
 }
 
-# Final-action names (clpkit.config) as the product's Japanese screens and the
-# guide name them (the guide's server-down tables, SPEC §4).
-FINAL_ACTIONS_JA: dict[str, str] = {
-    "no operation": "何もしない",
-    "no operation (activate/deactivate next resource)": "何もしない (次のリソースを活性/非活性する)",
-    "no operation (do not activate/deactivate next resource)": "何もしない (次のリソースを活性/非活性しない)",
-    "stop group": "グループ停止",
-    "stop resource": "リソース停止",
-    "stop cluster service": "クラスタサービス停止",
-    "stop cluster service and shut down OS": "クラスタサービス停止と OS シャットダウン",
-    "stop cluster service and reboot OS": "クラスタサービス停止と OS 再起動",
-    "shut down OS": "OS シャットダウン",
-    "reboot OS": "OS 再起動",
-    "sysrq panic": "sysrq パニック",
-    "keepalive reset": "keepalive リセット",
-    "keepalive panic": "keepalive パニック",
-    "BMC reset": "BMC リセット",
-    "BMC power off": "BMC パワーオフ",
-    "BMC power cycle": "BMC パワーサイクル",
-    "BMC NMI": "BMC NMI",
-    "I/O fencing": "I/O Fencing",
-}
+def _final_actions_ja() -> dict[str, str]:
+    """Final-action names in Japanese: :data:`clpkit.config.ACTION_NAMES_JA`, the one table (imported when needed)."""
+    from clpkit.config import ACTION_NAMES_JA
+
+    return ACTION_NAMES_JA
 
 
 def final_action(name: str | None, lang: str) -> str | None:
@@ -297,7 +304,21 @@ def final_action(name: str | None, lang: str) -> str | None:
     """
     if name is None or check_lang(lang) == "en":
         return name
-    return FINAL_ACTIONS_JA.get(name, name)
+    return _final_actions_ja().get(name, name)
+
+
+def cell_word(kind: str, value: str | None, lang: str) -> str | None:
+    """A product word in a table cell (``kind``: category, action_group, action_resource, result) in ``lang``.
+
+    Words without a translation stay as written.
+
+    >>> cell_word("action_resource", "Start", "ja"), cell_word("action_group", "Start", "ja"), cell_word("result", "Odd", "ja")
+    ('活性', '起動', 'Odd')
+    """
+    if value is None:
+        return None
+    key = f"{kind}_{str(value).lower()}"
+    return t(key, lang) if key in MESSAGES else value
 
 
 def check_lang(lang: str) -> str:
@@ -338,7 +359,7 @@ def translate(frame: pl.DataFrame, columns: list[str], lang: str) -> pl.DataFram
     check_lang(lang)
     words = {k: t(k, lang) for k in MESSAGES}
     if lang == "ja":
-        words.update(FINAL_ACTIONS_JA)
+        words.update(_final_actions_ja())
     return frame.with_columns(pl.col(c).replace(words) for c in columns)
 
 
