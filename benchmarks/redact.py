@@ -1,6 +1,6 @@
 """Redaction benchmark (issue 18): speed, leaks, and analysis unchanged under the map.
 
-Generates a two-server collection (one server archive each, with the nested
+Generates a two-server, 30-day collection (one server archive each, with the nested
 ``elog_*`` archives; synthetic), seeds it with the secrets of
 :mod:`clpkit.samples.sensitive` (passwords, an SNMP community, user names, a
 mail address and its domain, dotted host names, an outside address), then
@@ -103,7 +103,7 @@ def analysis_equal(original: Path, redacted: Path, rmap: RedactionMap) -> dict[s
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--days", type=int, default=7, help="Days of logs in the generated collection.")
+    parser.add_argument("--days", type=int, default=30, help="Days of logs in the generated collection.")
     parser.add_argument("--jobs", type=int, default=2, help="Threads of the redaction.")
     parser.add_argument("--repeat", type=int, default=2, help="Runs; the best time counts.")
     args = parser.parse_args()

@@ -27,16 +27,17 @@ lang: str = "en"  # language of the page: en or ja
 tz: str = ""  # zone the servers' clocks run on (IANA name or +09:00); empty: detected, else UTC
 problems: str = ""  # set by clpkit report: what it could not unpack from the archives (JSON file)
 dataset: str = ""  # set by clpkit report: the Parquet dataset the tables are read from; empty: parse the bundle
+computed: str = ""  # set by clpkit report: the folder of the events, findings and incidents computed once per run; empty: computed here
 
 # %%
 import polars as pl
 
 from clpkit import zone
-from clpkit.events import events as bundle_events
+from clpkit.report import computed as once
 from clpkit.report import data, figures, page, timeline
 
 b = data.open_bundle(bundle, tz, problems, dataset)
-all_events = zone.in_zone(bundle_events(b, tz=b.zone.name), b.zone)
+all_events = zone.in_zone(once.events(b, computed), b.zone)
 start, end = timeline.default_window(all_events, since, until)
 ev = timeline.events_in_window(all_events, start, end, b.zone)
 assert ev["time"].is_sorted()
@@ -55,7 +56,7 @@ for chart in timeline.charts_for(shown, timeline.marks(ev, lang=lang), ms, ss, l
     page.show(chart)
 
 # %%
-found = figures.report_findings(b, start, end, lang)
+found = figures.report_findings(b, start, end, lang, computed)
 assert found["severity"].is_in(figures.SEVERITIES).all()
 page.heading("findings", lang)
 page.table(figures.localised_findings(found, lang), lang)

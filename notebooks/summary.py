@@ -29,6 +29,7 @@ dataset: str = ""  # set by clpkit report: the Parquet dataset the tables are re
 history: str = ""  # output folder of earlier runs (clpkit report --out); empty: no trend
 run_dir: str = ""  # this run's folder: its key figures are stored there; empty: not stored
 reports: str = ""  # comma-separated reports of this run; empty: every report
+computed: str = ""  # set by clpkit report: the folder of the events, findings and incidents computed once per run; empty: computed here
 
 # %%
 from clpkit import charts
@@ -49,15 +50,16 @@ page.text(page.period_text(shown_stats, since, until, lang))
 
 # %%
 from clpkit.explain import outage, page as story
+from clpkit.report import computed as once
 
-incidents, estimate = story.for_period(b, since, until)
+incidents, records = once.incidents(b, since, until, computed)
 page.heading("incidents", lang)
 page.markup(story.narrative_html(incidents, lang, b.zone))
-outages = outage.summary(outage.outages(b, incidents, estimate, b.zone.name))
+outages = outage.summary(records)
 assert outages["count"].sum() <= len(incidents)
 
 # %%
-found = figures.report_findings(b, since, until, lang)
+found = figures.report_findings(b, since, until, lang, computed)
 counts = figures.severity_counts(found)
 assert counts["count"].sum() == found.height
 page.heading("findings", lang)

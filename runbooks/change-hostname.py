@@ -24,7 +24,6 @@
 server: str = ""  # the server's current host name; empty: the cluster's only one (example sv2)
 new_name: str = ""  # its new host name; required with a clp.conf (example sv2-new)
 init: str = "systemd"  # systemd | initd: systemd or initd
-suse: bool = False  # SUSE: chkconfig --del takes --force
 servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)
 console: str = ""  # where clpcfctrl and clpstdn run; empty: the first other server
 backup_dir: str = "/var/tmp/clpkit/clpconf-backup"  # on the console server; survives the reboots
@@ -45,7 +44,7 @@ from clpkit.runbook.notebook import open_runbook
 
 rb = open_runbook(
     "change-hostname",
-    dict(server=server, new_name=new_name, init=init, suse=suse, servers=servers, console=console, backup_dir=backup_dir, edited_dir=edited_dir),
+    dict(server=server, new_name=new_name, init=init, servers=servers, console=console, backup_dir=backup_dir, edited_dir=edited_dir),
     config=config, mode=mode, confirm=confirm, hosts=hosts, known_hosts=known_hosts, identity=identity,
     run_dir=run_dir, confirmed_steps=confirmed_steps, transport=transport, poll_interval=poll_interval or None,
 )

@@ -27,7 +27,6 @@ device: str = ""  # the device id in clp.conf whose address changes; empty: the 
 subnet_check: bool = True  # refuse a new address outside the subnet of the other servers' same device
 change: str = "address"  # address | netmask: address (interconnect or mirror connect) or netmask (subnet mask only)
 init: str = "systemd"  # systemd | initd: systemd or initd
-suse: bool = False  # SUSE: chkconfig --del takes --force
 servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)
 console: str = ""  # where clpcfctrl and clpstdn run; empty: the first server not being changed
 backup_dir: str = "/var/tmp/clpkit/clpconf-backup"  # on the console server; survives the reboots
@@ -48,7 +47,7 @@ from clpkit.runbook.notebook import open_runbook
 
 rb = open_runbook(
     "change-ip",
-    dict(server=server, new_ip=new_ip, device=device, subnet_check=subnet_check, change=change, init=init, suse=suse, servers=servers, console=console, backup_dir=backup_dir, edited_dir=edited_dir),
+    dict(server=server, new_ip=new_ip, device=device, subnet_check=subnet_check, change=change, init=init, servers=servers, console=console, backup_dir=backup_dir, edited_dir=edited_dir),
     config=config, mode=mode, confirm=confirm, hosts=hosts, known_hosts=known_hosts, identity=identity,
     run_dir=run_dir, confirmed_steps=confirmed_steps, transport=transport, poll_interval=poll_interval or None,
 )

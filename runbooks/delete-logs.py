@@ -22,7 +22,6 @@
 
 # %% tags=["parameters"]
 init: str = "systemd"  # systemd | initd
-suse: bool = False  # SUSE: chkconfig --del takes --force
 servers: str = ""  # every server of the cluster, sv1,sv2; empty: the servers of clp.conf
 install_root: str = "/opt/nec/clusterpro"  # where CLUSTERPRO is installed
 delete_on: str = ""  # the servers whose logs and alerts are deleted; empty: every server
@@ -42,7 +41,7 @@ from clpkit.runbook.notebook import open_runbook
 
 rb = open_runbook(
     "delete-logs",
-    dict(init=init, suse=suse, servers=servers, install_root=install_root, delete_on=delete_on),
+    dict(init=init, servers=servers, install_root=install_root, delete_on=delete_on),
     config=config, mode=mode, confirm=confirm, hosts=hosts, known_hosts=known_hosts, identity=identity,
     run_dir=run_dir, confirmed_steps=confirmed_steps, transport=transport, poll_interval=poll_interval or None,
 )

@@ -25,7 +25,6 @@ disk: str = "mirror"  # mirror | hybrid
 layout: str = "single"  # single | raid | both: single (one plain disk) | raid | both (the disks of both servers)
 copy: str = "online"  # online | offline: online: copy while the group runs on the source (A); offline: group stopped (B)
 init: str = "systemd"  # systemd | initd
-suse: bool = False  # SUSE: chkconfig --del takes --force
 resource: str = ""  # mirror (md) or hybrid (hd) disk resource; empty: the cluster's only one (example md1)
 group: str = ""  # the group holding the resource; empty: from clp.conf, else failover1
 server: str = ""  # the server whose disk is replaced; empty: the only one that fits (example sv2)
@@ -54,7 +53,7 @@ from clpkit.runbook.notebook import open_runbook
 
 rb = open_runbook(
     "replace-mirror-disk",
-    dict(disk=disk, layout=layout, copy=copy, init=init, suse=suse, resource=resource, group=group, server=server, source=source, raid_method=raid_method, reuse=reuse, cppath=cppath, dppath=dppath, fs=fs, shared_with=shared_with, bundle=bundle, data_size=data_size),
+    dict(disk=disk, layout=layout, copy=copy, init=init, resource=resource, group=group, server=server, source=source, raid_method=raid_method, reuse=reuse, cppath=cppath, dppath=dppath, fs=fs, shared_with=shared_with, bundle=bundle, data_size=data_size),
     config=config, mode=mode, confirm=confirm, hosts=hosts, known_hosts=known_hosts, identity=identity,
     run_dir=run_dir, confirmed_steps=confirmed_steps, transport=transport, poll_interval=poll_interval or None,
 )

@@ -10,7 +10,8 @@ have been handed a hostile file, so extraction trusts nothing in it:
   inside the archive becomes a copy of that member; one pointing outside is
   refused. Device files and FIFOs are refused;
 - the member count and the total uncompressed size are capped
-  (:class:`Limits`). Bytes are counted while they are copied, and a member
+  (:class:`Limits`); the size cap is a :class:`Budget` that the bundle shares
+  between all the archives of its inputs, nested ones included. Bytes are counted while they are copied, and a member
   whose declared size alone would pass the cap is refused before any of it is
   inflated, so a decompression bomb stops after at most the cap.
 
@@ -63,6 +64,30 @@ class Limits:
     max_members: int = 100_000
     #: One file read from a folder or an extracted archive (bytes): files are read whole into memory.
     max_file_bytes: int = 1024**3
+    #: Sum of the bytes inflated from the archives inside a collection (the emergency logs), over the whole
+    #: collection: they are read in memory, and a few small archives can each hold gigabytes.
+    max_nested_bytes: int = 1024**3
+
+
+class Budget:
+    """Bytes that several archives may inflate together: one running total, not one per archive.
+
+    :func:`clpkit.bundle.open_bundle` gives every collection archive of its
+    inputs (an archive of server archives included) one budget of
+    :attr:`Limits.max_total_bytes`, and every emergency archive inside one of
+    :attr:`Limits.max_nested_bytes`.
+    """
+
+    def __init__(self, limit: int):
+        self.limit, self.used = limit, 0
+
+    def fits(self, size: int) -> bool:
+        return self.used + max(size, 0) <= self.limit
+
+    def spend(self, size: int) -> bool:
+        """Count ``size`` bytes; False once the total is over the limit."""
+        self.used += max(size, 0)
+        return self.used <= self.limit
 
 
 def is_archive(path: str | os.PathLike) -> bool:
@@ -169,8 +194,10 @@ def link_target(member_parts: tuple[str, ...], target: str, *, hard: bool) -> tu
 class _Writer:
     """Writes members below ``dest`` and keeps the running count and byte total."""
 
-    def __init__(self, archive: Path, dest: Path, limits: Limits):
+    def __init__(self, archive: Path, dest: Path, limits: Limits, budget: Budget | None = None):
         self.archive, self.dest, self.limits = archive, dest, limits
+        self.budget = budget or Budget(limits.max_total_bytes)
+        self.spent_before = self.budget.used  # by the archives read before this one
         self.members = 0
         self.total = 0
         self.problems: list[Problem] = []
@@ -199,12 +226,16 @@ class _Writer:
             raise _Stop
 
     def _size_cap(self, member: str) -> None:
+        shared = (
+            f" (a total for the whole input: {self.spent_before} bytes went to the archives before this one)"
+            if self.spent_before else ""
+        )
         self.problems.append(
             Problem(
                 None,
                 str(self.archive),
                 None,
-                f"member {member!r}: uncompressed-size cap of {self.limits.max_total_bytes} bytes reached; "
+                f"member {member!r}: uncompressed-size cap of {self.budget.limit} bytes reached{shared}; "
                 "the member and the rest of the archive were not read",
             )
         )
@@ -217,7 +248,7 @@ class _Writer:
 
     def write(self, member: str, parts: tuple[str, ...], stream, declared: int, mtime: float | None) -> None:
         """Copy a member's bytes, counting them; a cap hit removes the partial file."""
-        if self.total + max(declared, 0) > self.limits.max_total_bytes:
+        if not self.budget.fits(declared):
             self._size_cap(member)
         path = self.target(parts)
         digest, size = hashlib.sha256(), 0
@@ -225,7 +256,7 @@ class _Writer:
             with open(path, "wb") as out:
                 while chunk := stream.read(_CHUNK):
                     self.total += len(chunk)
-                    if self.total > self.limits.max_total_bytes:
+                    if not self.budget.spend(len(chunk)):
                         raise _Stop
                     out.write(chunk)
                     digest.update(chunk)
@@ -267,14 +298,18 @@ class _Writer:
                 self.write(member, parts, stream, size, src.stat().st_mtime)
 
 
-def extract(archive: str | os.PathLike, dest: str | os.PathLike, limits: Limits | None = None) -> list[Problem]:
+def extract(
+    archive: str | os.PathLike, dest: str | os.PathLike, limits: Limits | None = None, budget: Budget | None = None
+) -> list[Problem]:
     """Extract ``archive`` below ``dest`` safely; return the problems (refused members, caps).
 
-    A file that is not a readable archive is one problem, not an exception.
+    ``budget``: the byte total this archive shares with others (by default its
+    own, of ``limits.max_total_bytes``). A file that is not a readable archive
+    is one problem, not an exception.
     """
     archive, dest = Path(archive), Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
-    writer = _Writer(archive, dest, limits or Limits())
+    writer = _Writer(archive, dest, limits or Limits(), budget)
     try:
         if archive.name.lower().endswith(".zip"):
             _extract_zip(writer)
@@ -303,6 +338,18 @@ def extract(archive: str | os.PathLike, dest: str | os.PathLike, limits: Limits 
     return writer.problems
 
 
+class _CutHeader(tarfile.ReadError):
+    """The archive ends inside a member header: tarfile would take it for the end and say nothing."""
+
+
+class _CutAwareInfo(tarfile.TarInfo):
+    @classmethod
+    def frombuf(cls, buf, encoding, errors):
+        if 0 < len(buf) < tarfile.BLOCKSIZE and buf.strip(b"\0"):
+            raise _CutHeader(f"the archive ends inside a member header ({len(buf)} of its {tarfile.BLOCKSIZE} bytes)")
+        return super().frombuf(buf, encoding, errors)
+
+
 class _DamageAwareTar(tarfile.TarFile):
     """A tar reader that goes on past a damaged member header and records what it skipped.
 
@@ -311,6 +358,8 @@ class _DamageAwareTar(tarfile.TarFile):
     tarfile skips block by block to the next good header, and tells about each
     block through ``_dbg``, which is where the skipped stretch is measured.
     """
+
+    tarinfo = _CutAwareInfo
 
     def __init__(self, *args, **kwargs):
         self.damage: list[list[int]] = []  # [first offset, blocks skipped]
@@ -364,7 +413,11 @@ def _read_tar(writer: _Writer, fileobj) -> None:
                 report_damage(f"before {info.name!r}")
                 _tar_member(writer, tar, info)
         finally:
-            report_damage("at the end of the archive")
+            if writer.members == 0 and tar.damage:  # not one good header: this is no tar at all
+                skipped = sum(blocks for _, blocks in tar.damage) * tarfile.BLOCKSIZE
+                writer.problem(f"unreadable archive: not a tar archive (no valid member header in {skipped} bytes)")
+            else:
+                report_damage("at the end of the archive")
 
 
 def _tar_member(writer: _Writer, tar: tarfile.TarFile, info: tarfile.TarInfo) -> None:

@@ -49,7 +49,7 @@ from typing import Iterable, Sequence
 import polars as pl
 
 from clpkit import formats
-from clpkit.archive import Limits, archive_stem, extract, is_archive, readable_name, remove_tree
+from clpkit.archive import Budget, Limits, archive_stem, extract, is_archive, readable_name, remove_tree
 from clpkit.problems import PROBLEMS_SCHEMA, ClpkitError, ParseError, Problem, problems_frame, rejected_rows
 
 #: Folders of an install root (SPEC 2); two of them make a folder one server's root.
@@ -142,17 +142,21 @@ def open_bundle(
     tz: str | None = None,
     problems: Sequence[Problem] = (),
     dataset: str | os.PathLike | None = None,
+    unknown_servers_ok: bool = False,
 ) -> "Bundle":
     """Open one or several collections; see the module docstring for what is accepted.
 
     ``servers`` renames servers: a dict maps a found name (or an input path as
     given) to the name to use; a list names the servers found, in order.
-    ``limits`` caps what each archive may inflate (:class:`clpkit.archive.Limits`).
+    ``limits`` caps what the archives may inflate, in total (:class:`clpkit.archive.Limits`).
     ``tz`` is the zone the servers' clocks run on; without it :attr:`Bundle.zone`
     is detected from the collection (:mod:`clpkit.zone`). ``problems`` are
     problems met before this call (a caller that extracted the archives itself).
     ``dataset``: the collection's Parquet dataset (:func:`clpkit.ingest.ingest`);
     tables are then read from it (:class:`clpkit.dataset.DatasetBundle`).
+    ``unknown_servers_ok``: ``servers`` may name servers of other inputs (one
+    call per input, as :func:`clpkit.ingest.open_inputs` does); the names
+    this input used are in :attr:`Bundle.renamed`.
     """
     from clpkit import zone as zones
 
@@ -165,7 +169,7 @@ def open_bundle(
         roots: list[_Root] = []
         for item in inputs:
             roots += finder.discover(Path(item), str(item))
-        renames = _rename(roots, servers)
+        renames = _rename(roots, servers, unknown_servers_ok)
     except BaseException:
         finder.cleanup()
         raise
@@ -177,6 +181,7 @@ def open_bundle(
 
         bundle = DatasetBundle(roots, problems, finder.tmpdirs, dataset, limits)
     bundle._zone = chosen
+    bundle.renamed = renames
     try:
         from clpkit.health import require_clusterpro
 
@@ -192,6 +197,7 @@ class _Finder:
 
     def __init__(self, limits: Limits | None):
         self.limits = limits
+        self.budget = Budget((limits or Limits()).max_total_bytes)  # every archive of the inputs together
         self.tmpdirs: list[Path] = []
         self.problems: list[Problem] = []
 
@@ -214,7 +220,7 @@ class _Finder:
         tmp = Path(tempfile.mkdtemp(prefix="clpkit-bundle-"))
         self.tmpdirs.append(tmp)
         name = archive_stem(path)
-        for p in extract(path, tmp, self.limits):
+        for p in extract(path, tmp, self.limits, self.budget):
             self.problems.append(dataclasses.replace(p, server=name, file=label))
         found = self.classify(tmp, label, name, origin, prefix=f"{label}/")
         if len(found) == 1:
@@ -371,13 +377,13 @@ def _host_name(root: Path) -> str:
     return host
 
 
-def _rename(roots: list[_Root], servers) -> dict[str, str]:
+def _rename(roots: list[_Root], servers, unknown_ok: bool = False) -> dict[str, str]:
     """Apply the ``servers=`` override in place; return old → new names."""
     renames: dict[str, str] = {}
     found = [r.name for r in roots]
     if isinstance(servers, dict):
         unknown = set(servers) - set(found) - {r.origin for r in roots}
-        if unknown:
+        if unknown and not unknown_ok:
             raise ClpkitError(
                 f"servers: no server or input named {', '.join(sorted(unknown))} (found: {', '.join(found)})"
             )
@@ -414,6 +420,8 @@ class Bundle:
     def __init__(self, roots: list[_Root], problems: list[Problem], tmpdirs: list[Path], limits: Limits | None = None):
         self._roots = roots
         self._limits = limits or Limits()
+        self._nested = Budget(self._limits.max_nested_bytes)  # every emergency archive of the collection together
+        self._nested_spent: dict[tuple[str, str], int] = {}  # (server, source) -> bytes it took of _nested
         self._bundle_problems = problems
         self._tables: dict[str, pl.DataFrame] = {}
         self._file_problems: dict[tuple[str, str], list[Problem]] = {}  # (server, source)
@@ -502,12 +510,18 @@ class Bundle:
         except OSError as exc:
             reason = f"cannot read: {exc.strerror}" if exc.strerror else str(exc)
             return FileRows(f, {}, [Problem(f.server, f.source, None, reason)])
+        # a file read again spends its share of the nested-archive budget once: it gives back what it took
+        key = (f.server, f.source)
+        self._nested.used -= self._nested_spent.pop(key, 0)
+        before = self._nested.used
         try:
-            parsed = formats.scan_bytes(f.kind, data, source=f.source, server=f.server)
+            parsed = formats.scan_bytes(f.kind, data, source=f.source, server=f.server, budget=self._nested)
         except ParseError as exc:
             return FileRows(f, {}, [Problem(f.server, f.source, exc.line, exc.reason)])
         except (Exception, pl.exceptions.PanicException) as exc:  # a parser bug must not stop the other files
             return FileRows(f, {}, [Problem(f.server, f.source, None, f"parser failed: {type(exc).__name__}: {exc}")])
+        finally:
+            self._nested_spent[key] = self._nested.used - before
         server = pl.lit(f.server, pl.String).alias("server")
         own = parsed.frame.with_columns(server)
         if older is not None:

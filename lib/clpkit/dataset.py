@@ -13,7 +13,8 @@ The rows are those of :meth:`clpkit.bundle.Bundle.table`, in the same
 order and with the same columns: the parts are read in the manifest's
 order (the order the bundle parses its files in), rotation duplicates were
 dropped by the same rule when they were written, and only the parts of this
-collection's servers are read.
+collection's cluster (the name in its clp.conf, as :func:`clpkit.ingest.ingest`
+partitions by it) and servers are read.
 """
 
 from __future__ import annotations
@@ -25,14 +26,22 @@ import polars as pl
 
 from clpkit import formats
 from clpkit.bundle import Bundle, combine
+from clpkit.ingest import from_stored
 from clpkit.problems import PROBLEMS_SCHEMA, ClpkitError, problems_frame
 
 
 class DatasetBundle(Bundle):
     """A :class:`~clpkit.bundle.Bundle` that reads its tables from a dataset written by :func:`clpkit.ingest.ingest`."""
 
-    def __init__(self, roots, problems, tmpdirs, dataset: str | Path, limits=None):
-        from clpkit.ingest import MANIFEST, MANIFEST_VERSION
+    _UNSET = object()
+
+    def __init__(self, roots, problems, tmpdirs, dataset: str | Path, limits=None, *, cluster=_UNSET,
+                 whole_cluster: bool = False):
+        """``cluster``: the dataset partition to read (default: this collection's, from its clp.conf;
+        the dataset's only cluster when it holds one). ``whole_cluster`` reads every server of that
+        cluster in the dataset, not only this collection's (the findings :func:`clpkit.ingest.ingest` writes).
+        """
+        from clpkit.ingest import MANIFEST, MANIFEST_VERSION, cluster_of
 
         super().__init__(roots, problems, tmpdirs, limits)
         self.dataset = Path(dataset)
@@ -44,10 +53,17 @@ class DatasetBundle(Bundle):
             raise ClpkitError(f"{self.dataset}: dataset version {manifest.get('version')}, expected {MANIFEST_VERSION}; "
                               "run clpkit ingest again")
         mine = set(self.servers)
+        files = manifest.get("files", [])
+        if cluster is self._UNSET:
+            cluster = cluster_of(self)
+            stored = {entry["cluster"] for entry in files}
+            if cluster not in stored and len(stored) == 1:
+                cluster = next(iter(stored))
+        self.cluster = cluster
         self._parts: dict[str, list[Path]] = {}
         self._problem_parts: list[Path] = []
-        for entry in manifest.get("files", []):
-            if entry["server"] not in mine:
+        for entry in files:
+            if entry["cluster"] != cluster or (entry["server"] not in mine and not whole_cluster):
                 continue
             for table, rel in entry["parts"].items():
                 self._parts.setdefault(table, []).append(self.dataset / rel)
@@ -60,14 +76,20 @@ class DatasetBundle(Bundle):
         files = self._parts.get(kind)
         if not files:
             return schema.to_frame().lazy()
-        lazy = pl.scan_parquet(files, hive_partitioning=True, hive_schema={"server": pl.String})
+        lazy = pl.scan_parquet(files, hive_partitioning=True, hive_schema={"cluster": pl.String, "server": pl.String})
+        lazy = from_stored(lazy)  # the bundle's column names, no partition column cluster
         order = combine([pl.Schema(lazy.collect_schema()).to_frame()], schema).columns
         return lazy.select(order)
 
     def table(self, kind: str) -> pl.DataFrame:
-        """Table ``kind`` read whole from the dataset (kept for the next call, as the bundle does)."""
+        """Table ``kind`` read whole from the dataset (kept for the next call, as the bundle does).
+
+        In one chunk, as the bundle's own: a frame of one chunk per part
+        made every later sort and join copy it piecewise (findings of
+        2 servers x 30 days peaked at 1.27 GB from the dataset, 0.89 GB parsed).
+        """
         if kind not in self._tables:
-            self._tables[kind] = self.scan(kind).collect()
+            self._tables[kind] = self.scan(kind).collect().rechunk()
         return self._tables[kind]
 
     @property
@@ -75,10 +97,24 @@ class DatasetBundle(Bundle):
         """The inputs' problems and the dataset's ``problems`` rows of this collection (reads no table)."""
         frames = [problems_frame(self._bundle_problems)]
         if self._problem_parts:
-            stored = pl.scan_parquet(self._problem_parts, hive_partitioning=True, hive_schema={"server": pl.String})
+            stored = pl.scan_parquet(self._problem_parts, hive_partitioning=True,
+                                     hive_schema={"cluster": pl.String, "server": pl.String})
             frames.append(stored.select(PROBLEMS_SCHEMA.names()).collect())
         return pl.concat(frames, how="vertical_relaxed").cast(dict(PROBLEMS_SCHEMA)).unique(maintain_order=True)
 
     def problems_so_far(self) -> pl.DataFrame:
         """Every problem: the dataset has them all already."""
         return self.problems
+
+
+def reading(bundle: Bundle, dataset: str | Path) -> DatasetBundle:
+    """``bundle``, just ingested into ``dataset``, as a :class:`DatasetBundle` over the same files.
+
+    No archive is extracted again: the new bundle takes over the folders
+    ``bundle`` extracted them into (and their removal at :meth:`close`).
+    """
+    held = bundle._finalizer.detach()
+    tmpdirs = held[2][0] if held else []
+    new = DatasetBundle(bundle._roots, list(bundle._bundle_problems), tmpdirs, dataset, bundle._limits)
+    new._zone = bundle._zone
+    return new

@@ -757,12 +757,12 @@ def _frame_local(rows: list[dict[str, Any]]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={**FINDINGS_SCHEMA, "time": pl.Datetime("ms")})
 
 
-def _outages(bundle, tz: str, offsets, lang: str) -> pl.DataFrame:
-    """Time out of service per incident, from the explainer's causal chains."""
+def _outages(bundle, tz: str, offsets, lang: str, explained=None) -> pl.DataFrame:
+    """Time out of service per incident, from the explainer's causal chains (``explained``: explain's result)."""
     from clpkit.explain import explain
     from clpkit.explain.outage import outages
 
-    incidents, estimate = explain(bundle, tz=tz, offsets=offsets)
+    incidents, estimate = explained if explained is not None else explain(bundle, tz=tz, offsets=offsets)
     return out_of_service(outages(bundle, incidents, estimate, tz), lang)
 
 
@@ -781,16 +781,37 @@ def findings(bundle, *, offsets: dict[str, float] | None = None, tz: str | None 
     an offset is in the servers' zone, like ``--since``; a finding is kept
     when its time is in ``[since, until)``; a settings check is computed
     over the statistics of the period.
+
+    It is :func:`timed_findings` (the whole collection) cut to the period by
+    :func:`in_period`; ``clpkit report`` computes the first once per run and
+    each page the second.
     """
-    from clpkit import events as events_mod
+    check_lang(lang)
+    tz = _zone_name(bundle, tz)
+    timed, applied = timed_findings(bundle, offsets=offsets, tz=tz, lang=lang, sync_wait_s=sync_wait_s)
+    return in_period(bundle, timed, applied, tz=tz, lang=lang, since=since, until=until)
+
+
+def _zone_name(bundle, tz: str | None) -> str:
     from clpkit import zone as zones
 
+    return zones.check(tz) if tz else bundle.zone.name
+
+
+def timed_findings(bundle, *, offsets: dict[str, float] | None = None, tz: str | None = None, lang: str = "en",
+                   sync_wait_s: float = DEFAULT_SYNC_WAIT_S, events: pl.DataFrame | None = None,
+                   explained=None) -> tuple[pl.DataFrame, dict[str, float]]:
+    """The findings that have a time, over the whole collection, and the clock offsets applied (server -> s).
+
+    ``events`` (:func:`clpkit.events.events` with the same ``offsets`` and
+    ``tz``) and ``explained`` (:func:`clpkit.explain.explain`'s incidents and
+    estimate) are taken when the caller has them already.
+    """
+    from clpkit import events as events_mod
+
     check_lang(lang)
-    tz = zones.check(tz) if tz else bundle.zone.name
-    zone = zones.Zone(tz, "")
-    lo, hi = (zones.bound(b, zone, o) if isinstance(b, str) else b for b, o in ((since, "since"), (until, "until")))
-    lo_local, hi_local = (None if b is None else b.astimezone(zones.tzinfo(zone)).replace(tzinfo=None) for b in (lo, hi))
-    ev = events_mod.events(bundle, offsets=offsets, tz=tz)
+    tz = _zone_name(bundle, tz)
+    ev = events if events is not None else events_mod.events(bundle, offsets=offsets, tz=tz)
     applied = dict(ev.group_by("server").agg(pl.col("clock_offset_s").first()).iter_rows())
     # Detectors see true times in the servers' zone, so the times in their texts read as the servers' clocks.
     ev = ev.with_columns(pl.col("time").dt.convert_time_zone(tz))
@@ -808,7 +829,7 @@ def findings(bundle, *, offsets: dict[str, float] | None = None, tz: str | None 
         heartbeat_paths(ev, lang),
         server_membership(ev, lang),
         np_resolutions(ev, np_action, lang),
-        _outages(bundle, tz, offsets, lang),
+        _outages(bundle, tz, offsets, lang, explained),
         startup_sync(ev.filter((pl.col("module") == "pm") & (pl.col("event_id") == 1)), sync_wait_s, lang),
     ]
     if "cluster_stats" in tables:
@@ -820,7 +841,18 @@ def findings(bundle, *, offsets: dict[str, float] | None = None, tz: str | None 
         mirror = _true_utc(bundle.table("mirror_stats").filter(pl.col("raw").is_null()), ["time"], tz, applied)
         mirror = mirror.with_columns(pl.col("time").dt.convert_time_zone(tz))
         parts.append(ack_near_timeout(mirror, ack, lang))
-    timed = combine(parts)
+    return combine(parts), applied
+
+
+def in_period(bundle, timed: pl.DataFrame, applied: dict[str, float], *, tz: str | None = None, lang: str = "en",
+              since: str | dt.datetime | None = None, until: str | dt.datetime | None = None) -> pl.DataFrame:
+    """:func:`timed_findings` of ``[since, until)``, and the settings checks over that period's statistics."""
+    from clpkit import zone as zones
+
+    tz = _zone_name(bundle, tz)
+    zone = zones.Zone(tz, "")
+    lo, hi = (zones.bound(b, zone, o) if isinstance(b, str) else b for b, o in ((since, "since"), (until, "until")))
+    lo_local, hi_local = (None if b is None else b.astimezone(zones.tzinfo(zone)).replace(tzinfo=None) for b in (lo, hi))
     if lo is not None:
         timed = timed.filter(pl.col("time") >= lo)
     if hi is not None:

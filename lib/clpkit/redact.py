@@ -23,7 +23,10 @@ What is replaced, consistently across every server, file and archive
 Names that are also part of the file layout (``log``, ``perf``, ``cluster``,
 ``group``…) are never replaced, so the collection keeps its structure: file
 names such as ``nmp1.cur`` stay, while server folders and archive names, which
-are host names, are replaced. ``root`` stays (it names no one).
+are host names, are replaced. ``root`` stays (it names no one). In clp.conf
+only text, attribute values and comments are redacted, never element or
+attribute names (the schema); a cluster/group/resource/monitor name that is
+also an element name (a resource ``exec1`` and ``<pm><exec1>``) stays.
 
 The map (original → replacement, and the key of the address mapping) is
 written to a file the user keeps; the output never holds it. Giving the same
@@ -94,6 +97,10 @@ _DOTTED_NUMBER = r"\.[0-9]{1,3}\."  # every IPv4 address has one
 _MAIL = r"[A-Za-z0-9_.%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+"
 _XML_ELEMENT = re.compile(r"(<(?P<tag>[A-Za-z_][A-Za-z0-9_.\-]*)(?:\s[^<>]*)?>)(?P<value>[^<]*)(</(?P=tag)>)")
 _CHUNK = 256 << 10
+#: Markup of an XML file: comments, CDATA, processing instructions, declarations and tags.
+_MARKUP = re.compile(r"(<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<![^<>]*>|<[^<>]*>)", re.S)
+_ATTR_VALUE = re.compile(r"""=\s*(?P<q>["'])(?P<value>[^"'<>]*)(?P=q)""")
+_SEPARATOR = "\x00"  # never in an XML document
 
 #: Keep-prefix lengths of the blocks a mapped address must stay in.
 _BLOCKS = [(ipaddress.ip_network(n), k) for n, k in (
@@ -149,9 +156,10 @@ class Redactor:
     """Replaces what :class:`RedactionMap` lists (and learns addresses and mail as it meets them)."""
 
     def __init__(self, rmap: RedactionMap, *, hosts=(), names: dict[str, list[str]] | None = None, users=(),
-                 secrets=(), domains=(), mail=(), words=()):
+                 secrets=(), domains=(), mail=(), words=(), schema=()):
         self.map = rmap
         self.notes: list[str] = []
+        self._schema = {w.lower() for w in schema}  # element and attribute names of clp.conf
         self._lock = threading.Lock()  # files are redacted in threads; new mail and addresses enter the map
         originals = {*map(str.lower, hosts), *users, *secrets, *domains, *words}
         for kind_names in (names or {}).values():
@@ -161,7 +169,9 @@ class Redactor:
             _pseudonym(rmap.hosts, host, "host", taken)
         for kind, kind_names in (names or {}).items():
             for name in sorted(set(kind_names)):
-                if self._usable(name, f"{kind} name") and name.lower() not in rmap.hosts:
+                if name.lower() in self._schema:  # <pm><exec1> is the schema, whatever resource is named exec1
+                    self.notes.append(f"{kind} name {name!r} is also an element name of clp.conf: left as it is")
+                elif self._usable(name, f"{kind} name") and name.lower() not in rmap.hosts:
                     _pseudonym(rmap.names, name, NAME_KINDS[kind], taken)
         for user in sorted(set(users)):
             if user.lower() in KEPT_USERS:
@@ -315,7 +325,37 @@ class Redactor:
                 return m.group()
             return m.group(1) + new + m.group(4)
 
-        return self.text(_XML_ELEMENT.sub(element, text))
+        text = _XML_ELEMENT.sub(element, text)
+        # Element and attribute names are the file's schema (a resource named
+        # exec1 must not rename <pm><exec1>): only text, attribute values,
+        # comments and CDATA are redacted, all of them in one pass.
+        tokens = _MARKUP.split(text)  # text, markup, text, markup, ..., text
+        slots: list[tuple[int, re.Match | None]] = []
+        pieces: list[str] = []
+        for i, token in enumerate(tokens):
+            if i % 2 == 0 or token.startswith(("<!--", "<![CDATA[")):
+                slots.append((i, None))
+                pieces.append(token)
+            elif not token.startswith(("<?", "<!")):
+                for m in _ATTR_VALUE.finditer(token):
+                    slots.append((i, m))
+                    pieces.append(m.group("value"))
+        redacted = self.text(_SEPARATOR.join(pieces)).split(_SEPARATOR)
+        if len(redacted) != len(pieces):  # a separator in the file itself: not XML, redact it whole
+            return self.text(text)
+        attrs: dict[int, list[tuple[re.Match, str]]] = {}
+        for (i, m), new in zip(slots, redacted):
+            if m is None:
+                tokens[i] = new
+            else:
+                attrs.setdefault(i, []).append((m, new))
+        for i, values in attrs.items():
+            token, out, last = tokens[i], [], 0
+            for m, new in values:
+                out += [token[last:m.start("value")], new]
+                last = m.end("value")
+            tokens[i] = "".join(out) + token[last:]
+        return "".join(tokens)
 
 
 def _unescape(value: str) -> str:
@@ -367,6 +407,7 @@ class Learned:
     secrets: set[str] = field(default_factory=set)
     domains: set[str] = field(default_factory=set)
     mail: set[str] = field(default_factory=set)
+    schema: set[str] = field(default_factory=set)  # element and attribute names: never replaced
     sjis: bool = False
 
 
@@ -392,6 +433,11 @@ def learn_conf(data: bytes, learned: Learned) -> None:
             learned.users.add(value)
     learned.mail |= set(re.findall(_MAIL, text))
     learned.domains |= {a.split("@", 1)[1] for a in learned.mail}
+    for token in _MARKUP.findall(text):
+        if not token.startswith(("<!", "<?")):
+            tag = re.match(r"</?\s*([^\s/>]+)", token)
+            learned.schema |= {tag.group(1)} if tag else set()
+            learned.schema |= set(re.findall(r"([A-Za-z_][\w.\-]*)\s*=", token))
     if cfg is None:
         return
     learned.hosts |= {s.name for s in cfg.servers}
@@ -578,7 +624,7 @@ def redact(bundle: str | os.PathLike, out: str | os.PathLike, *, map_path: str |
         rmap = RedactionMap.load(map_path) if map_path.exists() else RedactionMap.new()
         redactor = Redactor(rmap, hosts=learned.hosts, names={k: sorted(learned.names[k]) for k in names},
                             users=learned.users, secrets=learned.secrets, domains=learned.domains,
-                            mail=learned.mail, words=words)
+                            mail=learned.mail, words=words, schema=learned.schema)
         out.mkdir(parents=True, exist_ok=True)
         job = _Job(redactor, learned.sjis, summary, file_pool)
 

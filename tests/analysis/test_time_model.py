@@ -169,3 +169,32 @@ def test_zone_file_in_a_tar_is_found(tmp_path):
     path.write_bytes(buf.getvalue())
     with clpkit.open_bundle(path) as b:
         assert b.zone.name == "Asia/Tokyo" and b.zone.evidence == "sv1.tar.gz/sv1/etc/timezone"
+
+
+def _commands_with_tz():
+    import click
+
+    from clpkit.cli import main
+
+    def walk(group, ctx, path):
+        for name in group.list_commands(ctx):
+            cmd = group.get_command(ctx, name)
+            if isinstance(cmd, click.Group):
+                yield from walk(cmd, click.Context(cmd, parent=ctx), [*path, name])
+            elif any(p.name == "tz" for p in cmd.params):
+                yield [*path, name], cmd
+
+    return dict((" ".join(path), cmd) for path, cmd in walk(main, click.Context(main), []))
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "+25:00", "../../etc/passwd", "Asia/Tokyo\x00"])
+def test_every_command_taking_tz_refuses_a_bad_zone_in_one_line(clpkit_cli, tmp_path, zone):
+    """Found by walking the CLI, so a new command with --tz is checked too."""
+    commands = _commands_with_tz()
+    assert {"events", "findings", "report", "summary", "explain", "check-bundle"} <= set(commands)
+    for name, cmd in commands.items():
+        extra = ["--out", tmp_path / name] if any(p.name == "out" and p.required for p in cmd.params) else []
+        res = clpkit_cli(*name.split(), SAMPLE, *extra, "--tz", zone)
+        assert res.code == 2 and res.exception is None, (name, res.trace)
+        assert res.err.strip().count("\n") == 0 and repr(zone) in res.err and "time zone" in res.err, (name, res.err)
+        assert "Traceback" not in res.err

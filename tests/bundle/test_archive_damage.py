@@ -129,3 +129,28 @@ def test_truncated_archive_says_after_which_member(tmp_path):
     (reason,) = [p.reason for p in extract(path, tmp_path / "out")]
     assert reason.startswith("unreadable archive: damaged after member 'sv1/perf/disk/nmp"), reason
     assert "the rest of the archive was not read" in reason
+
+
+def test_a_tar_cut_inside_a_member_header_says_so(tmp_path):
+    """tarfile takes a header cut short for the end of the archive and says nothing."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        add_member(tar, "sv1/perf/disk/nmp1.cur", mirror_csv(0, 3).encode())
+        add_member(tar, "sv1/perf/disk/nmp2.cur", mirror_csv(10, 3).encode())
+    first = 512 + -(-len(mirror_csv(0, 3).encode()) // 512) * 512
+    path = tmp_path / "sv1.tar"
+    path.write_bytes(buf.getvalue()[: first + 300])
+    problems = extract(path, tmp_path / "out")
+    assert [p.reason for p in problems] == [
+        "unreadable archive: damaged after member 'sv1/perf/disk/nmp1.cur' (1 files read): the rest of the archive "
+        "was not read: the archive ends inside a member header (300 of its 512 bytes)"
+    ]
+    assert (tmp_path / "out" / "sv1/perf/disk/nmp1.cur").read_text() == mirror_csv(0, 3)
+
+
+def test_a_file_with_no_tar_header_is_unreadable_not_a_skipped_member(tmp_path):
+    path = tmp_path / "sv1.tar"
+    path.write_bytes(bytes(random.Random(1).randrange(1, 256) for _ in range(4096)))
+    assert [p.reason for p in extract(path, tmp_path / "out")] == [
+        "unreadable archive: not a tar archive (no valid member header in 4096 bytes)"
+    ]

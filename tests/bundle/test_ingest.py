@@ -22,7 +22,7 @@ def clpkit_cli(*args: str) -> subprocess.CompletedProcess:
 
 
 def parts(out: Path, table: str) -> list[str]:
-    return sorted(p.relative_to(out).as_posix() for p in (out / table).glob("server=*/*.parquet"))
+    return sorted(p.relative_to(out).as_posix() for p in (out / table).glob("cluster=*/server=*/*.parquet"))
 
 
 def bump(path: Path, text: str) -> None:
@@ -43,11 +43,14 @@ def test_hive_layout_and_summary(two_servers, tmp_path):
         "files": {"parsed": 5, "reused": 0, "removed": 0},
         "problems": summary["problems"],
         "skipped": 0,
+        "clusters": [{"cluster": None, "servers": ["sv1", "sv2"], "tables": {"mirror_stats": 20, "cluster_stats": 4},
+                      "problems": summary["problems"], "findings": None}],
     }
+    none = "cluster=__HIVE_DEFAULT_PARTITION__"  # no clp.conf names the cluster
     assert [p.split("/part-")[0] for p in parts(out, "mirror_stats")] == [
-        "mirror_stats/server=sv1",
-        "mirror_stats/server=sv1",
-        "mirror_stats/server=sv2",
+        f"mirror_stats/{none}/server=sv1",
+        f"mirror_stats/{none}/server=sv1",
+        f"mirror_stats/{none}/server=sv2",
     ]
     assert (out / MANIFEST).is_file()
     # the server lives in the folder name only
@@ -120,7 +123,7 @@ def test_rotation_and_removal(two_servers, tmp_path):
     (two_servers / "sv2" / "perf" / "cluster" / "group" / "group.cur").unlink()
     summary = ingest(two_servers, out, progress=False)
     assert summary["files"] == {"parsed": 2, "reused": 2, "removed": 1}
-    assert parts(out, "cluster_stats") == [p for p in parts(out, "cluster_stats") if "server=sv1" in p]
+    assert parts(out, "cluster_stats") == [p for p in parts(out, "cluster_stats") if "/server=sv1/" in p]
     sv1 = read_table(out, "mirror_stats").filter(pl.col("server") == "sv1").collect()
     assert sorted(sv1["write_total"].cast(pl.Int64).to_list()) == list(range(10, 18))
 
@@ -171,9 +174,9 @@ def test_cli_summary_and_exit_codes(two_servers, tmp_path):
     assert res.returncode == 0, res.stderr
     assert res.stderr == "", "no progress bar when stderr is not a terminal"
     summary = json.loads(res.stdout)
-    assert set(summary) == {"out", "servers", "tables", "files", "problems", "skipped"}
+    assert set(summary) == {"out", "servers", "tables", "files", "problems", "skipped", "clusters"}
     assert summary["servers"] == ["node-a", "sv2"]
-    assert (out / "mirror_stats" / "server=node-a").is_dir()
+    assert (out / "mirror_stats" / "cluster=__HIVE_DEFAULT_PARTITION__" / "server=node-a").is_dir()
 
     res = clpkit_cli("ingest", str(two_servers), "--out", str(out), "--server", "sv1=node-a", "--progress")
     assert res.returncode == 0 and "ingest" in res.stderr

@@ -177,3 +177,179 @@ def test_findings_and_events_equal_under_the_map(seeded, tmp_path):
         expected, got = json.loads(redactor.text(before.stdout)), json.loads(after.stdout)
         assert got == expected
         assert (got if command == "findings" else got["events"])  # there is something to compare
+
+
+# -- every byte, checked with the standard library only ---------------------------------------------------
+def _unpack(name: str, data: bytes, where: str):
+    """(where, bytes) of a file and, for an archive or a .gz, of every member and member name, recursively.
+
+    Only tarfile, zipfile and gzip of the standard library, never clpkit's own reader, so the check does
+    not share a blind spot with the redaction it checks."""
+    import gzip
+    import io
+    import zipfile
+
+    lower = name.lower()
+    if lower.endswith((".tar.gz", ".tgz", ".tar")):
+        with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+            for member in tar.getmembers():
+                yield f"{where}!{member.name} (name)", member.name.encode("utf-8", "surrogateescape")
+                if member.isfile():
+                    yield from _unpack(member.name.rsplit("/", 1)[-1], tar.extractfile(member).read(),
+                                       f"{where}!{member.name}")
+    elif lower.endswith(".zip"):
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            for info in zf.infolist():
+                yield f"{where}!{info.filename} (name)", info.filename.encode("utf-8", "surrogateescape")
+                if not info.is_dir():
+                    yield from _unpack(info.filename.rsplit("/", 1)[-1], zf.read(info), f"{where}!{info.filename}")
+    elif lower.endswith(".gz"):
+        yield from _unpack(name[:-3], gzip.decompress(data), f"{where} (gunzipped)")
+    else:
+        yield where, data
+
+
+def _every_byte(folder):
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        yield f"{rel} (name)", rel.encode("utf-8", "surrogateescape")
+        if path.is_file():
+            yield from _unpack(path.name, path.read_bytes(), rel)
+
+
+def _nest_secrets(server_folder, seeds):
+    """A zip inside a tar.gz inside the server's log folder, and a .gz inside that zip, every seeded
+    string in their contents and the server's name in their member names."""
+    import gzip
+    import io
+    import zipfile
+
+    server = server_folder.name
+    other = next(h for h in seeds["hosts"] if h != server)
+    text = (f"{server} {other.upper()} {other}.{seeds['domains'][0]} smtp.{seeds['domains'][0]}\n"
+            + " ".join(seeds["secrets"] + seeds["users"] + seeds["mail"] + seeds["addresses"])
+            + f"\nlogin {seeds['users'][0]}@{server} from 192.168.10.11\n").encode("ascii")
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, "w") as zf:
+        zf.writestr(f"{server}/notes-{server}.txt", text)
+        zf.writestr(f"{server}/old-{other}.log.gz", gzip.compress(text))
+    tarred = io.BytesIO()
+    with tarfile.open(fileobj=tarred, mode="w:gz") as tar:
+        for member, data in ((f"{server}/case-{server}.zip", zipped.getvalue()), (f"{server}/plain.txt", text)):
+            info = tarfile.TarInfo(member)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    (server_folder / "log" / f"support-{server}.tar.gz").write_bytes(tarred.getvalue())
+
+
+def _conf_addresses(data: bytes) -> list[str]:
+    return re.findall(r"(?<![0-9.])(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?![0-9.])", data.decode("latin-1"))
+
+
+def test_no_seeded_string_in_any_byte_of_nested_archives_stdlib_unpacked(collection, tmp_path):
+    seeds = sensitive.seed(collection)
+    originals = {s: (collection / s / "etc" / "clp.conf").read_bytes() for s in seeds["hosts"]}
+    for server in seeds["hosts"]:
+        _nest_secrets(collection / server, seeds)
+    _archives(collection)
+    out, rmap, summary = _redact(collection, tmp_path, "--names", ",".join(NAMES))
+    assert summary["leaks"] == 0
+    changed = sorted({a for data in originals.values() for a in _conf_addresses(data)
+                      if rmap.addresses.get(a, a) != a and a not in set(rmap.addresses.values())})
+    assert "192.168.10.11" in changed and sensitive.OUTSIDE in changed
+    anywhere = [s.lower().encode() for s in seeds["secrets"] + seeds["users"] + seeds["mail"] + seeds["domains"]]
+    words = [re.compile(rb"(?<![A-Za-z0-9])" + re.escape(w.encode()) + rb"(?![A-Za-z0-9])", re.I)
+             for w in seeds["hosts"] + ["failover1", "cluster1"]]
+    words += [re.compile(rb"(?<![0-9.])" + re.escape(a.encode()) + rb"(?![0-9]|\.[0-9])") for a in changed]
+    wheres = []
+    for where, data in _every_byte(out):
+        wheres.append(where)
+        lowered = data.lower()
+        assert not [s for s in anywhere if s in lowered], where
+        assert not [w.pattern for w in words if w.search(data)], where
+    assert len(wheres) > 100
+    # The check went three archives deep (server tar.gz ! support tar.gz ! case zip ! a .gz member), and
+    # what was nested is still there, under its redacted names.
+    host, other = rmap.hosts["sv1"], rmap.hosts["sv2"]
+    deep = f"{host}.tar.gz!{host}/log/support-{host}.tar.gz!{host}/case-{host}.zip!{host}/old-{other}.log.gz (gunzipped)"
+    assert deep in wheres, [w for w in wheres if w.count("!") == 3]
+
+
+def _rfc1918(address: str) -> str | None:
+    """The private block (RFC 1918) the address lies in, or None."""
+    return next((n for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+                 if ipaddress.IPv4Address(address) in ipaddress.ip_network(n)), None)
+
+
+def _strict_tree(data: bytes):
+    """clp.conf as a strict XML tree: decoded with its declared encoding (no replacement allowed), then
+    parsed by expat (which reads no multi-byte encodings itself, hence the declaration swapped to UTF-8)."""
+    import xml.etree.ElementTree as ET
+
+    declared = clp_conf.declared_encoding(data)
+    codec = {"euc-jp": "euc_jp", "shift_jis": "cp932"}[declared.lower()]
+    text = data.decode(codec)  # strict
+    return ET.fromstring(re.sub(r'encoding="[^"]+"', 'encoding="UTF-8"', text, count=1).encode("utf-8"))
+
+
+def _shape(tree):
+    return [(e.tag, sorted(e.attrib)) for e in tree.iter()]
+
+
+@pytest.mark.parametrize("declared, codec", [("EUC-JP", "euc_jp"), ("Shift_JIS", "cp932")])
+def test_clp_conf_strict_xml_same_shape_subnets_kept(collection, tmp_path, declared, codec):
+    seeds = sensitive.seed(collection)
+    for server in seeds["hosts"]:
+        conf = collection / server / "etc" / "clp.conf"
+        text = conf.read_bytes().decode("euc_jp").replace('encoding="EUC-JP"', f'encoding="{declared}"', 1)
+        conf.write_bytes(text.encode(codec))
+    before = {s: (collection / s / "etc" / "clp.conf").read_bytes() for s in seeds["hosts"]}
+    _archives(collection)
+    out, rmap, _ = _redact(collection, tmp_path, "--names", ",".join(NAMES))
+    for server, original in before.items():
+        host = rmap.hosts[server]
+        redacted = tarfile.open(out / f"{host}.tar.gz").extractfile(f"{host}/etc/clp.conf").read()
+        assert clp_conf.declared_encoding(redacted) == declared
+        old, new = _strict_tree(original), _strict_tree(redacted)
+        assert _shape(new) == _shape(old)  # only values changed
+        assert [s.get("name") for s in new.iter("server")] == [rmap.hosts["sv1"], rmap.hosts["sv2"]]
+        assert "業務グループ" in redacted.decode(codec) and b"Sm7p" not in redacted
+        # Addresses keep their subnets: two addresses of one private block (here 192.168/16) share exactly as
+        # many leading bits as before; private stays private, an outside address stays outside.
+        pairs = list(zip(_conf_addresses(original), _conf_addresses(redacted)))
+        assert len(pairs) >= 8 and len(_conf_addresses(original)) == len(_conf_addresses(redacted))
+        assert all(a != b for a, b in pairs if not a.startswith(("127.", "255.", "0.")))
+
+        def common(x, y):
+            return 32 - (int(ipaddress.IPv4Address(x)) ^ int(ipaddress.IPv4Address(y))).bit_length()
+
+        for (a1, b1) in pairs:
+            assert _rfc1918(a1) == _rfc1918(b1), (a1, b1)
+            for (a2, b2) in pairs:
+                if a1.startswith("192.168.") and a2.startswith("192.168."):
+                    assert common(b1, b2) == common(a1, a2), (a1, a2, b1, b2)
+        assert any(common(a1, a2) >= 24 and a1 != a2 for a1, _ in pairs for a2, _ in pairs)  # a real subnet in there
+
+
+def test_clp_conf_element_names_are_kept_values_and_comments_redacted():
+    r = Redactor(RedactionMap.new(), hosts=["sv1"], names={"resource": ["exec1"]})
+    conf = ('<?xml version="1.0" encoding="EUC-JP"?>\n<!-- made on sv1 -->\n<root><pm><exec1><recover>2</recover>'
+            '</exec1></pm><resource><exec name="exec1"><comment>runs on sv1</comment></exec></resource>'
+            '<server name="sv1"/></root>\n')
+    out = r.clp_conf(conf)
+    assert out == ('<?xml version="1.0" encoding="EUC-JP"?>\n<!-- made on host01 -->\n<root><pm><exec1><recover>2'
+                   '</recover></exec1></pm><resource><exec name="res01"><comment>runs on host01</comment></exec>'
+                   '</resource><server name="host01"/></root>\n')
+
+
+def test_a_name_that_is_an_element_of_clp_conf_is_left_and_said(collection, tmp_path):
+    # The sample's exec resource is named exec1, which is also <pm><exec1> in every clp.conf.
+    out, map_path = tmp_path / "out", tmp_path / "map.json"
+    result = CliRunner().invoke(main, ["redact", str(collection), "--out", str(out), "--map", str(map_path),
+                                       "--names", "resource"])
+    assert result.exit_code == 0, result.output
+    assert "resource name 'exec1' is also an element name of clp.conf" in result.stderr
+    rmap = RedactionMap.load(map_path)
+    assert "exec1" not in rmap.names and rmap.names  # the other resources are replaced
+    result_conf = (out / rmap.hosts["sv1"] / "etc" / "clp.conf").read_bytes()
+    assert b"<pm><exec0>" in result_conf and b"<exec1>" in result_conf

@@ -45,7 +45,7 @@ def test_collect_ingest_report_end_to_end(sim, sshd, generated, tmp_path):
     assert done.stdout == "" and done.stderr == "", "cron would mail this"
     assert "sv1: ok: clplogcc" in (data / "collect.txt").read_text()
     assert (data / "collection" / "sv1" / "perf" / "disk" / "nmp1.cur").is_file()
-    assert list((data / "dataset" / "mirror_stats").glob("server=sv1/*.parquet"))
+    assert list((data / "dataset" / "mirror_stats").glob("cluster=*/server=sv1/*.parquet"))
     runs = [p for p in (data / "reports").iterdir() if p.is_dir() and not p.name.startswith(".")]
     assert len(runs) == 1 and (runs[0] / "cluster_reference.html").is_file()
     assert "collection:" in (data / "check-bundle.txt").read_text()

@@ -146,3 +146,38 @@ def test_syslog_mixing_fast_and_pattern_lines_at_scale():
     assert s.skipped == {"not a cluster line": len(lines) - expected_events}
     assert s.frame["problem"].null_count() == expected_events
     assert s.frame["time"].dt.year().unique().to_list() == [2025]
+
+
+def test_syslog_classic_times_leap_days_padding_and_impossible_clocks():
+    # The classic time is built from its parts: every impossible part is a problem row, never a
+    # rolled-over time; leap years follow the Gregorian rule (2000 is one, 2100 is not).
+    def times(text: str, name: str) -> list:
+        df = syslog.parse(text, source=name)
+        assert df["problem"].is_null().to_list() == df["time"].is_not_null().to_list()
+        return df["time"].to_list()
+
+    leap = "Feb 29 10:00:00 sv1 clusterpro: a\n"
+    assert times(leap, "messages-20240301") == [datetime(2024, 2, 29, 10)]
+    assert times(leap, "messages-20000301") == [datetime(2000, 2, 29, 10)]
+    assert times(leap, "messages-20250301") == [None]
+    assert times(leap, "messages-21000301") == [None]
+    lines = [
+        "Nov  4 03:12:01 sv1 clusterpro[1]: one-digit day, space padded",
+        "Nov 04 03:12:01 sv1 clusterpro[1]: zero padded",
+        "Nov  4 24:00:00 sv1 clusterpro[1]: hour 24",
+        "Nov  4 23:60:00 sv1 clusterpro[1]: minute 60",
+        "Nov  4 23:59:60 sv1 clusterpro[1]: leap second",
+        "Nov 31 10:00:00 sv1 clusterpro[1]: no such day",
+        "Nov  0 10:00:00 sv1 clusterpro[1]: day 0",
+        "Nov  4 3:12:01 sv1 clusterpro[1]: one-digit hour (full pattern)",
+        "Nov  4 03:12:01.250 sv1 clusterpro[1]: fraction (full pattern)",
+        "Nov  4  03:12:01 sv1 clusterpro[1]: two spaces (full pattern)",
+    ]
+    got = times("\n".join(lines) + "\n", "messages-20261125")
+    nov4 = datetime(2026, 11, 4, 3, 12, 1)
+    assert got == [nov4, nov4, None, None, None, None, None, nov4, datetime(2026, 11, 4, 3, 12, 1, 250000), nov4]
+    # a December line then January ones: the year turns over inside the file
+    assert [t.year for t in times("Dec 31 23:59:59 sv1 clusterpro: a\nJan  1 00:00:01 sv1 clusterpro: b\n", "messages-20260102")] == [
+        2025,
+        2026,
+    ]

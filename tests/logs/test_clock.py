@@ -88,3 +88,17 @@ def test_events_cli_raw_clock(sample_dir):
     data = json.loads(out.stdout)
     assert data["clock"] == "raw" and set(data["offsets_applied"].values()) == {0.0}
     assert any(r["low_s"] is not None for r in data["estimate"])
+
+
+@pytest.mark.parametrize("which", ["whole sample", "without alert log and syslog"])
+def test_events_command_applies_the_offsets_estimate_offsets_finds(which, sample_dir, without_alerts_and_syslog):
+    """The command, the event table and estimate_offsets give one offset per server."""
+    where = sample_dir if which == "whole sample" else without_alerts_and_syslog
+    with open_bundle(where) as b:
+        est = clock.estimate_offsets(b, tz=TZ)
+        table = dict(events(b, tz=TZ).select("server", "clock_offset_s").unique().iter_rows())
+    out = subprocess.run([sys.executable, "-m", "clpkit", "events", str(where), "--tz", TZ, "--json"],
+                         capture_output=True, text=True, check=True)
+    applied = json.loads(out.stdout)["offsets_applied"]
+    assert applied == table == est.offsets
+    assert applied["sv2"] == pytest.approx(TRUE, abs=0.7)

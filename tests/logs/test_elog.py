@@ -119,3 +119,13 @@ def test_parse_logs_is_module_log_tagged_with_the_archive():
 def test_registry():
     assert detect("elog_rm9.tar.gz").kind == "elog"
     assert detect("elog_pm0.tar.gz").kind == "elog"
+
+
+def test_a_checksum_that_does_not_match_is_said():
+    """tarfile's own gzip reader ignores the CRC: damaged bytes would pass as log lines."""
+    data = bytearray(make_tar([("log/rc.log.cur", "file", RC_LOG * 40)], mode="w:gz"))
+    data[-8] ^= 0xFF  # the CRC32 of the trailer
+    df = elog.parse(bytes(data), source="elog_rc0.tar.gz")
+    assert df["member"][0] == "log/rc.log.cur"
+    assert df["problem"][-1].startswith("damaged archive: its checksum does not match (CRC check failed")
+    assert "1 member(s) read may hold damaged bytes" in df["problem"][-1]

@@ -42,16 +42,16 @@ def test_change_ip_address(outline):  # L5812-5854
 
 def test_change_ip_netmask_only(outline):  # L5855-5893
     p = change_ip.plan(change_ip.Params(server="sv1", new_ip="192.168.10.11/25", change="netmask", servers="sv1,sv2,sv3",
-                                        init="initd", suse=True))
+                                        init="initd"))
     assert outline(p) == [
         "check sv2: clpstat",
         f"command sv2: mkdir -p {B}",
         f"command sv2: clpcfctrl --pull -l -x {B}",
         "manual L5867",
-        "command sv1,sv2,sv3: chkconfig --del --force clusterpro_alertsync",
-        "command sv1,sv2,sv3: chkconfig --del --force clusterpro_webmgr",
-        "command sv1,sv2,sv3: chkconfig --del --force clusterpro",
-        "command sv1,sv2,sv3: chkconfig --del --force clusterpro_md",
+        "command sv1,sv2,sv3: chkconfig --del clusterpro_alertsync",
+        "command sv1,sv2,sv3: chkconfig --del clusterpro_webmgr",
+        "command sv1,sv2,sv3: chkconfig --del clusterpro",
+        "command sv1,sv2,sv3: chkconfig --del clusterpro_md",
         "command sv2: clpstdn -r",
         "manual L5873",
         "manual L5877",

@@ -26,7 +26,7 @@ MINE = {
     ] + [{"initial_mkfs": "on"}, {"initial_mkfs": "off", "fs": "xfs", "data_partition": "/dev/sdb2"}],
     "add-server": [{}, {"mirror": "yes", "hybrid": True}, {"mirror": "no"}],
     "remove-server": [{}, {"mirror": "yes"}, {"mirror": "no"}],
-    "change-ip": [{}, {"change": "netmask", "new_ip": "192.168.10.12/25"}, {"init": "initd", "suse": True}],
+    "change-ip": [{}, {"change": "netmask", "new_ip": "192.168.10.12/25"}, {"init": "initd"}],
     "change-hostname": [{}, {"init": "initd"}],
     "add-resource-online": [{"type": t} for t in ("exec", "disk", "fip", "vip", "volmgr")] + [{"os": "windows"}],
 }

@@ -180,3 +180,8 @@ def test_hybrid_disk_is_prepared_from_one_server_per_server_group(tmp_path):
                 assert step.hosts == ("sv1", "sv3"), (rename, step)
     with pytest.raises(ProcedureRefused, match="names sv1, sv2, which share one disk"):
         plan(Params(disk="hybrid", resource="hd1", disk_hosts="sv1,sv2"), clpconfig.load(conf))
+    # every server group's disk is prepared: leaving one out is refused
+    with pytest.raises(ProcedureRefused, match="disk_hosts='sv2' names no server of the server group sv3 \\(clp.conf\\)"):
+        plan(Params(disk="hybrid", resource="hd1", disk_hosts="sv2"), clpconfig.load(conf))
+    p = plan(Params(disk="hybrid", resource="hd1", disk_hosts="sv2,sv3"), clpconfig.load(conf))
+    assert next(s for s in p.steps if (s.command or "").startswith("clphdinit")).hosts == ("sv2", "sv3")

@@ -13,7 +13,7 @@ from tests.procedures.test_procedures_sweep import MINE
 
 #: Variants of the first three runbooks, beside the eight of MINE.
 FIRST_THREE = {
-    "delete-logs": [{}, {"init": "initd", "suse": True}],
+    "delete-logs": [{}, {"init": "initd"}],
     "suppress-failover": [{"method": m, "action": a} for m in ("timeout", "monitors", "recovery") for a in ("apply", "undo")],
     "replace-mirror-disk": [
         {"layout": layout, "copy": copy, "raid_method": "dd", "cppath": "/dev/sdb1", "dppath": "/dev/sdb2"}
@@ -125,9 +125,11 @@ def test_the_reboot_delay_is_in_the_plans_that_reboot():
 
 
 @pytest.mark.parametrize("name, params", [
-    ("delete-logs", {}),
-    ("replace-mirror-disk", {}),
-    ("replace-mirror-disk", {"layout": "both", "dppath": "/dev/sdb2"}),
+    ("resize-mirror-partition", {}),
+    ("resize-mirror-partition", {"disk": "hybrid", "resource": "hd1", "disk_hosts": "sv1", "fs": "ext4",
+                                 "data_partition": "/dev/sdb2"}),
+    ("replace-server", {"variant": "hybrid-shared-disk", "server": "sv2", "partner": "sv1", "servers": "sv1,sv2,sv3",
+                        "resource": "hd1"}),
 ])
 def test_suse_forces_chkconfig_del_and_only_that(name, params):
     suse = [s.command for s in make(name, {**params, "init": "initd", "suse": True}).steps]

@@ -194,3 +194,52 @@ def test_unpack_extracts_server_archives_once_and_keeps_the_rest(tmp_path):
     plain = tmp_path / "plain"
     (plain / "sv1").mkdir(parents=True)
     assert unpack(plain, work) == plain, "a folder without archives is used as it is"
+
+
+def test_unpack_keeps_its_extraction_and_inflates_only_a_changed_archive(tmp_path):
+    import os
+    import tarfile
+
+    from clpkit.report.runner import unpack
+
+    def archive(name: str, text: str, evil: bool = False) -> None:
+        member = tmp_path / "nmp1.cur"
+        member.write_text(text)
+        with tarfile.open(src / name, "w:gz") as tar:
+            tar.add(member, arcname=f"{name[:3]}/perf/disk/nmp1.cur")
+            if evil:
+                tar.add(member, arcname="../escape.cur")
+
+    src, work = tmp_path / "collection", tmp_path / "work"
+    src.mkdir()
+    archive("sv1.tar.gz", '"Date","Write, Total"\n', evil=True)
+    archive("sv2.tar.gz", '"Date","Write, Total"\n')
+    lost: list = []
+    out = unpack(src, work, lost)
+    one, two = out / "sv1" / "sv1" / "perf" / "disk" / "nmp1.cur", out / "sv2" / "sv2" / "perf" / "disk" / "nmp1.cur"
+    first = {p: p.stat().st_ino for p in (one, two)}
+    assert [p.file for p in lost] == ["collection/sv1.tar.gz"], "the refused member is a problem"
+
+    archive("sv2.tar.gz", '"Date","Write, Total","Read, Total"\n')
+    os.utime(src / "sv2.tar.gz", ns=(1, 1))  # a new fingerprint whatever the clock's resolution
+    lost_again: list = []
+    assert unpack(src, work, lost_again) == out
+    assert one.stat().st_ino == first[one], "an unchanged archive is not extracted again"
+    assert "Read, Total" in two.read_text(), "a changed one is (its new content; an inode number may be reused)"
+    assert [(p.file, p.reason) for p in lost_again] == [(p.file, p.reason) for p in lost], "its problems are remembered"
+
+    (src / "sv2.tar.gz").unlink()
+    unpack(src, work, [])
+    assert sorted(p.name for p in out.iterdir()) == ["sv1"], "what left the collection leaves the extraction"
+
+
+def test_the_vega_bundle_is_kept_under_out_for_the_next_run(tmp_path):
+    from clpkit.report.html import vega_bundle
+    from clpkit.report.runner import _keep_vega_bundle, cached_vega_bundle, vega_cache
+
+    assert cached_vega_bundle(tmp_path) == vega_bundle(), "no cache yet: built"
+    _keep_vega_bundle(tmp_path, "kept bundle")
+    assert vega_cache(tmp_path).read_text() == "kept bundle"
+    assert cached_vega_bundle(tmp_path) == "kept bundle", "a later run reads the kept file"
+    _keep_vega_bundle(tmp_path, "another")
+    assert cached_vega_bundle(tmp_path) == "kept bundle", "an existing file is left alone"

@@ -38,6 +38,10 @@ def test_full_run_writes_every_report(full_run):
         assert f'<script src="{VEGA_FILE}"></script>' in page, f"{name}: page without the run's Vega bundle"
         assert "window.vegaEmbed=" not in page, f"{name}: the bundle is inlined again"
     assert "vegaEmbed" in (full_run / VEGA_FILE).read_text(encoding="utf-8"), "one bundle per run, beside the pages"
+    from clpkit.report.runner import vega_cache
+
+    assert vega_cache(full_run.parent).read_text(encoding="utf-8") == (full_run / VEGA_FILE).read_text(encoding="utf-8"), \
+        "the bundle is kept under OUT for the next run"
     top = (full_run.parent / "index.html").read_text()
     assert f'href="{full_run.name}/index.html"' in top
     key = pl.read_parquet(full_run / "figures.parquet")
@@ -240,7 +244,7 @@ def test_the_run_reads_the_dataset_and_reuses_it_when_the_collection_is_unchange
     out = tmp_path / "reports"
     first = run_reports(SAMPLE, out, only=["cluster_statistics"])
     dataset = out / DATASET
-    parts = {p: p.stat().st_mtime_ns for p in dataset.glob("*/server=*/part-*.parquet")}
+    parts = {p: p.stat().st_mtime_ns for p in dataset.glob("*/cluster=*/server=*/part-*.parquet")}
     assert parts, "the collection was ingested under OUT"
     nb = nbformat.read(first / "cluster_statistics.ipynb", as_version=4)
     injected = next(c.source for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
@@ -251,6 +255,6 @@ def test_the_run_reads_the_dataset_and_reuses_it_when_the_collection_is_unchange
     second = run_reports(SAMPLE, out, only=["cluster_statistics"])
     again = json.loads((second / "run.json").read_text())["dataset"]
     assert again == {"parsed": 0, "reused": done["parsed"], "removed": 0}
-    assert {p: p.stat().st_mtime_ns for p in dataset.glob("*/server=*/part-*.parquet")} == parts, "no file's part rewritten (bundle.parquet is rewritten every run by design)"
+    assert {p: p.stat().st_mtime_ns for p in dataset.glob("*/cluster=*/server=*/part-*.parquet")} == parts, "no file's part rewritten (bundle.parquet is rewritten every run by design)"
     assert (second / "cluster_statistics.html").read_text(encoding="utf-8").count("<table") == \
         (first / "cluster_statistics.html").read_text(encoding="utf-8").count("<table")

@@ -308,3 +308,17 @@ def test_a_rehearsal_paces_the_delay_like_its_polls(tmp_path):
     capped = Runner(plan, {"sv1": Clock(), "sv2": Clock()}, None, wait_limit=0.1, echo=quiet)
     assert capped._delay(plan.steps[0]) == 0.1
     assert Runner(plan, {}, None, echo=quiet)._delay(plan.steps[0]) == 60.0
+
+
+def test_the_token_covers_what_the_operator_is_told_and_how_long_a_wait_lasts():
+    import dataclasses
+
+    from clpkit.runbook.plan import differences
+
+    wait = Step("wait", "w", hosts=("sv1",), command="clpstat", expect=Expect("servers_online"), timeout=1800)
+    manual = Step("manual", "Partition /dev/sdb of sv2")
+    base = Plan("t", {}, (manual, wait), cluster="c1")
+    other_disk = Plan("t", {}, (dataclasses.replace(manual, text="Partition /dev/sdc of sv2"), wait), cluster="c1")
+    shorter = Plan("t", {}, (manual, dataclasses.replace(wait, timeout=60)), cluster="c1")
+    assert len({token(base), token(other_disk), token(shorter)}) == 3
+    assert differences(base.to_dict(), shorter.to_dict()) == ["step 2 timeout: saved 1800, now 60"]

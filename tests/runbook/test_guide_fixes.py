@@ -118,3 +118,117 @@ def test_shared_disk_variant_is_refused_on_a_mirror_cluster():
     config = clpconfig.load(Path(__file__).resolve().parents[1] / "procedures" / "data" / "clp.conf")
     with pytest.raises(ClpkitError, match="choose the mirror-\\* or hybrid-\\* variant"):
         replace_server.plan(replace_server.Params(variant="shared-disk", server="sv2"), config)
+
+
+def test_every_new_shared_storage_of_a_hybrid_disk_gets_its_file_system_from_one_server(tmp_path):
+    """(2) L2554-2558, L2762-2766, L3013-3017: partitions and file system from one server per shared storage."""
+    from clpkit import config as clpconfig
+
+    conf = tmp_path / "clp.conf"
+    conf.write_text(
+        '<?xml version="1.0" encoding="ASCII"?>\n<root><cluster><name>c1</name></cluster>'
+        + "".join(f'<server name="{s}"><priority>{i}</priority></server>' for i, s in enumerate(("sv1", "sv2", "sv3", "sv4")))
+        + '<servergroup><servergroup name="a"><server name="sv1"><order>0</order></server>'
+        '<server name="sv2"><order>1</order></server></servergroup>'
+        '<servergroup name="b"><server name="sv3"><order>0</order></server><server name="sv4"><order>1</order></server>'
+        '</servergroup></servergroup><group name="g"><resource name="hd@hd1"/></group><resource><hd name="hd1"><parameters>'
+        '<diskdev><dppath>/dev/sdb2</dppath><cppath>/dev/sdb1</cppath></diskdev><fs>xfs</fs></parameters></hd></resource></root>\n')
+    config = clpconfig.load(conf)
+
+    def make(layout):
+        return replace_mirror_disk.plan(replace_mirror_disk.Params(disk="hybrid", layout=layout, server="sv2", source="sv3"),
+                                        config)
+
+    single = make("single")
+    assert on(single, "mkfs -t xfs /dev/sdb2") == [("sv2",)]  # not on sv1, which shares the disk
+    # both shared storages are new: one mkfs on each, from one server of each server group
+    both = make("both")
+    assert on(both, "mkfs -t xfs /dev/sdb2") == [("sv3", "sv2")]
+    assert all(s.destructive for s in both.steps if (s.command or "").startswith("mkfs"))
+    # RAID: the rebuild may keep the LUN; the file system is made only when it was partitioned, from sv2 only
+    raid = make("raid")
+    fs_step = next(s for s in raid.steps if s.kind == "manual" and "mkfs -t xfs /dev/sdb2" in s.text)
+    assert fs_step.hosts == ("sv2",) and fs_step.destructive and fs_step.guide == "L2762"
+    init = next(i for i, s in enumerate(raid.steps) if (s.command or "").startswith("clphdinit"))
+    assert raid.steps.index(fs_step) < init
+    # a mirror disk is never shared: none of this applies
+    mirror = replace_mirror_disk.plan(replace_mirror_disk.Params(layout="raid", server="sv2", source="sv1",
+                                                                 cppath="/dev/sdb1", dppath="/dev/sdb2"))
+    assert not any("mkfs" in s.text for s in mirror.steps if s.kind == "manual")
+
+
+def test_a_hybrid_copy_source_is_never_a_server_sharing_the_disk(tmp_path):
+    """(8) the copy comes from the other server group: a server of the same group is no candidate."""
+    from clpkit import config as clpconfig
+
+    conf = tmp_path / "clp.conf"
+    conf.write_text(
+        '<?xml version="1.0" encoding="ASCII"?>\n<root><cluster><name>c1</name></cluster>'
+        + "".join(f'<server name="{s}"><priority>{i}</priority></server>' for i, s in enumerate(("sv1", "sv2", "sv3")))
+        + '<servergroup><servergroup name="a"><server name="sv1"><order>0</order></server>'
+        '<server name="sv2"><order>1</order></server></servergroup>'
+        '<servergroup name="b"><server name="sv3"><order>0</order></server></servergroup></servergroup>'
+        '<group name="g"><resource name="hd@hd1"/></group><resource><hd name="hd1"><parameters>'
+        '<diskdev><dppath>/dev/sdb2</dppath><cppath>/dev/sdb1</cppath></diskdev></parameters></hd></resource></root>\n')
+    config = clpconfig.load(conf)
+    p = replace_mirror_disk.plan(replace_mirror_disk.Params(disk="hybrid", server="sv2"), config)
+    assert p.params["source"] == "sv3"  # the only server of the other group, taken without asking
+    with pytest.raises(ClpkitError, match="source='sv1' shares the disk of sv2 \\(one server group in clp.conf\\)"):
+        replace_mirror_disk.plan(replace_mirror_disk.Params(disk="hybrid", server="sv2", source="sv1"), config)
+
+
+@pytest.mark.parametrize("layout", ["single", "raid"])
+def test_the_guides_warnings_are_on_the_steps_they_warn_about(layout):
+    """(9) L2595-2609/L2863-2877 on the copy wait, L2695/L2952 on the manual copy in (B), L2790 on clpmdinit."""
+    for copy in ("online", "offline"):
+        p = replace_mirror_disk.plan(replace_mirror_disk.Params(layout=layout, copy=copy, server="sv2", source="sv1"))
+        wait = next(s for s in p.steps if s.kind == "wait" and "--mirror" in (s.command or ""))
+        assert "The copy time can grow with the space used on the disk" in wait.text
+        assert ("the load can be high" in wait.text) == (copy == "online")
+        assert ("the group starts only after the copy has ended" in wait.text) == (copy == "offline")
+        force = [s for s in p.steps if (s.command or "").startswith("clpmdctrl --force")]
+        assert [("without starting the group" in s.text) for s in force] == ([True] if copy == "offline" else [])
+
+
+def test_mkfs_by_clpmdinit_warns_it_can_take_long_on_a_large_disk(tmp_path):
+    from clpkit import config as clpconfig
+
+    conf = tmp_path / "clp.conf"
+    texts = {}
+    for mkfs in ("0", "1"):
+        conf.write_text(
+            '<?xml version="1.0" encoding="ASCII"?>\n<root><cluster><name>c1</name></cluster>'
+            '<server name="sv1"><priority>0</priority></server><server name="sv2"><priority>1</priority></server>'
+            f'<group name="g"><resource name="md@md1"/></group><resource><md name="md1"><parameters><mkfs>{mkfs}</mkfs>'
+            '<diskdev><dppath>/dev/sdb2</dppath><cppath>/dev/sdb1</cppath></diskdev></parameters></md></resource></root>\n')
+        p = replace_mirror_disk.plan(replace_mirror_disk.Params(layout="raid", server="sv2"), clpconfig.load(conf))
+        texts[mkfs] = next(s.text for s in p.steps if (s.command or "").startswith("clpmdinit --create force"))
+    assert "on a large disk mkfs can take a long time" in texts["1"]
+    assert "mkfs" not in texts["0"]
+
+
+@pytest.mark.parametrize("disk, resource", [("mirror", "md1"), ("hybrid", "hd1")])
+def test_the_resize_step_warns_that_fdisk_alone_breaks_the_resource(disk, resource):
+    """(9) L4158-4162 (mirror), L4775-4779 (hybrid): the warning is on the re-partitioning step itself."""
+    from clpkit.runbook.procedures import resize_mirror_partition as rmp
+
+    p = rmp.plan(rmp.Params(disk=disk, resource=resource, fs="ext4", data_partition="/dev/sdb2", initial_mkfs="off",
+                            disk_hosts="sv1,sv2" if disk == "hybrid" else ""))
+    fdisk = next(s for s in p.steps if s.kind == "manual" and "with fdisk" in s.text)
+    assert fdisk.destructive and "changing the partitions alone (fdisk and nothing else) leaves the resource unable to work" in fdisk.text
+
+
+@pytest.mark.parametrize("name, params", [
+    ("change-ip", {"server": "sv2", "new_ip": "192.168.10.99"}),
+    ("change-hostname", {"server": "sv2", "new_name": "sv9"}),
+])
+def test_address_and_name_changes_switch_the_four_services_and_say_so(name, params):
+    """(3) L2502-2530: the daemon's disable is four services on every server; the plan's note says the same."""
+    from clpkit.runbook.params import make_plan
+
+    p = make_plan(name, params)
+    off = [s.command.split()[-1] for s in p.steps if (s.command or "").startswith("systemctl disable")]
+    assert off == ["clusterpro_alertsync", "clusterpro_webmgr", "clusterpro", "clusterpro_md"]
+    assert all(s.hosts == ("sv1", "sv2") for s in p.steps if (s.command or "").startswith("systemctl"))
+    note = next(n for n in p.notes if "the CLUSTERPRO daemon" in n)
+    assert all(svc in note for svc in off), note

@@ -152,6 +152,7 @@ def test_replace_raid_mkinit(disk):
         *_disable(), *hybrid, "sv2: clpdown",
         "manual", "manual", "manual", "manual",  # install, RAID rebuild, OS boot, fdisk if the LUN is empty
         *(f"sv2: lsblk -no NAME,TYPE,SIZE {d}" for d in devices),
+        *hybrid,  # the file system on a new shared-storage LUN, from one server (L2762)
         f"sv2: clp{md}init --create force {res}",
         *_enable(), "sv2: reboot",
         "sv1: clpstat", f"sv1: clp{md}stat --mirror {res}", "sv1: clpstat", f"sv1: clp{md}stat --mirror {res}",

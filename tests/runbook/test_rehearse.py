@@ -51,6 +51,28 @@ def test_replace_mirror_disk_rehearsal_changes_states_as_the_commands_say(tmp_pa
     assert any("simulated operator, step" in line and "powered sv2 on" in line for line in seen)
 
 
+def test_an_address_change_rehearsal_moves_the_address_and_pings_the_new_one(tmp_path):
+    """The simulated servers have clp.conf's addresses; the simulated operator exports the edited
+    configuration and changes the address the step names, so the old-address check and the ping see it."""
+    config = clpconfig.load(CONF)
+    plan = make_plan("change-ip", {"server": "sv1", "device": "0", "new_ip": "192.168.10.50"}, config=config)
+    seen = []
+    outcome = rehearse(plan, config, work=tmp_path, echo=seen.append)
+    assert outcome.ok, outcome.reason
+    sv1 = json.loads((tmp_path / "state" / "sv1.json").read_text())
+    assert "192.168.10.50" in sv1["ips"] and "192.168.10.11" not in sv1["ips"] and "192.168.20.11" in sv1["ips"]
+    assert any("changed the address of sv1 from 192.168.10.11 to 192.168.10.50" in line for line in seen)
+    assert any("exported the configuration into /var/tmp/clpkit/clpconf-new on sv2" in line for line in seen)
+
+
+def test_a_host_name_change_rehearsal_reaches_its_verified_state(tmp_path):
+    config = clpconfig.load(CONF)
+    plan = make_plan("change-hostname", {"server": "sv2", "new_name": "sv9"}, config=config)
+    outcome = rehearse(plan, config, work=tmp_path, echo=quiet)
+    assert outcome.ok, outcome.reason
+    assert json.loads((tmp_path / "state" / "sv2.json").read_text())["hostname"] == "sv9"
+
+
 def test_a_rehearsal_reports_the_step_where_the_plan_would_stop(tmp_path):
     bundle = tmp_path / "bundle" / "sv1"
     bundle.mkdir(parents=True)

@@ -149,7 +149,8 @@ def test_show_lists_parameters_with_defaults_allowed_values_and_meaning():
     assert res.returncode == 0, res.stderr
     text = res.stdout
     assert "layout (str, default single)" in text and "allowed: single, raid, both" in text
-    assert "suse (bool, default false)" in text and "SUSE: chkconfig --del takes --force" in text
+    res = clpkit_here("runbook", "show", "resize-mirror-partition")
+    assert "suse (bool, default false)" in res.stdout and "SUSE: chkconfig --del takes --force" in res.stdout
     res = clpkit_here("runbook", "show", "no-such")
     assert res.returncode == 2 and "unknown runbook 'no-such'" in res.stderr
 

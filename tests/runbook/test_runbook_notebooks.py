@@ -17,6 +17,9 @@ import pytest
 from clpkit.runbook import procedures
 
 RUNBOOKS = Path(__file__).resolve().parents[2] / "runbooks"
+#: replace-server takes suse= for the partner of variant hybrid-shared-disk only.
+EXTRA = {"replace-server": {"variant": "hybrid-shared-disk", "server": "sv2", "partner": "sv1", "servers": "sv1,sv2,sv3",
+                            "resource": "hd1"}}
 COMMON = {"config", "mode", "confirm", "hosts", "known_hosts", "identity", "run_dir", "confirmed_steps", "transport", "poll_interval"}
 NAMES = list(procedures.all_procedures())
 
@@ -80,17 +83,18 @@ def test_every_parameter_reaches_the_plan(name):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["delete-logs", "replace-mirror-disk"])
+@pytest.mark.parametrize("name", ["resize-mirror-partition", "replace-server"])
 def test_suse_true_reaches_the_plan_of_the_executed_notebook(name, tmp_path):
     out = tmp_path / "out.ipynb"
-    papermill.execute_notebook(str(RUNBOOKS / f"{name}.ipynb"), str(out), parameters={"suse": True, "init": "initd"},
+    params = {"suse": True, "init": "initd", **EXTRA.get(name, {})}
+    papermill.execute_notebook(str(RUNBOOKS / f"{name}.ipynb"), str(out), parameters=params,
                                progress_bar=False, cwd=str(tmp_path))
     text = out.read_text(encoding="utf-8")
     assert "chkconfig --del --force clusterpro" in text
     # every command is shown in full: the longest command of the plan is in the output, uncut
     from clpkit.runbook.params import make_plan
 
-    longest = max((s.command for s in make_plan(name, {"suse": True, "init": "initd"}).steps if s.command), key=len)
+    longest = max((s.command for s in make_plan(name, params).steps if s.command), key=len)
     shown = json.dumps([o for c in nbformat.read(out, as_version=4).cells if c.cell_type == "code" for o in c.outputs],
                        ensure_ascii=False)
     assert longest in shown and "…" not in shown

@@ -13,6 +13,7 @@ COMMANDS = {
     "parse": "clpkit.cli.parse",
     "ingest": "clpkit.cli.ingest",
     "report": "clpkit.cli.report",
+    "fleet": "clpkit.cli.fleet",
     "config": "clpkit.cli.config",
     "ports": "clpkit.cli.reference",
     "check-host": "clpkit.cli.reference",

@@ -10,7 +10,7 @@ import polars as pl
 from clpkit import clock
 from clpkit import events as ev
 from clpkit import zone as zones
-from clpkit.cli._bundle import opened, tz_option
+from clpkit.cli._bundle import dataset_option, opened, tz_option
 from clpkit.cli._group import main
 from clpkit.cli._output import chosen, output_options, write
 from clpkit.problems import ClpkitError
@@ -56,13 +56,14 @@ def level_rank() -> pl.Expr:
 @click.option("--grep", "pattern", metavar="REGEX", help="Only events whose message matches REGEX (case-insensitive).")
 @output_options(json_help="Print one JSON object: zone, clock offsets with evidence, then the events.")
 @tz_option
+@dataset_option
 @click.option("--offset", "offsets", multiple=True, metavar="SERVER=SECONDS",
               help="A server's clock lead over the reference; replaces the estimate (repeatable).")
 @click.option("--clock", "clock_mode", type=click.Choice(clock.CLOCK_MODES), default="estimate", show_default=True,
               help="estimate: correct each server's clock; raw: the times as the servers wrote them.")
 def events_command(bundle: str, since: str | None, until: str | None, servers: tuple[str, ...], level: str | None,
                    pattern: str | None, as_csv: bool, as_plain: bool, as_json: bool, tz: str | None,
-                   offsets: tuple[str, ...], clock_mode: str) -> None:
+                   dataset: str | None, offsets: tuple[str, ...], clock_mode: str) -> None:
     """One time-ordered event table for every server of BUNDLE, clocks corrected, times in the servers' zone.
 
     The table (default), --plain (one line per event: time, server, level,
@@ -72,7 +73,7 @@ def events_command(bundle: str, since: str | None, until: str | None, servers: t
     fmt = chosen(as_csv, as_plain, as_json)
     matcher = _regex(pattern)
     given = parse_offsets(offsets)
-    with opened(bundle, tz=tz) as b:
+    with opened(bundle, tz=tz, dataset=dataset) as b:
         zone = b.zone
         start, end = zones.bound(since, zone, "--since"), zones.bound(until, zone, "--until")
         every = ev.raw_events(b, tz=zone.name, module_log_levels=None)

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 
-import clpkit
 from clpkit.cli._group import main
 from clpkit.problems import ClpkitError
 from clpkit.runbook import procedures, render
@@ -17,6 +16,7 @@ from clpkit.runbook.audit import RunDir
 from clpkit.runbook.engine import require_saved_plan, require_token
 from clpkit.runbook.params import describe, make_plan, parse_pairs
 from clpkit.runbook.transport import parse_hosts
+from clpkit.shipped import shipped_folder
 
 PARAM = click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A runbook parameter (repeatable).")
 CONFIG = click.option("--config", type=click.Path(exists=True, dir_okay=False), help="The cluster's clp.conf.")
@@ -31,8 +31,8 @@ def _params(params: tuple[str, ...], bundle: str | None) -> dict[str, str]:
 
 
 def notebooks_dir() -> Path:
-    """``runbooks/`` of the source tree clpkit runs from."""
-    return Path(clpkit.__file__).resolve().parents[2] / "runbooks"
+    """The runbook notebooks: the installed package's, else ``runbooks/`` of the source tree."""
+    return shipped_folder("runbooks")
 
 
 @main.group()

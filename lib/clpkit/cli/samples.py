@@ -23,8 +23,10 @@ from clpkit.problems import ClpkitError
 @click.option("--scenario", type=click.Choice(sorted(SCENARIOS)), metavar="NAME",
               help="Write one failure scenario instead of the week-long sample (see --list).")
 @click.option("--list", "list_only", is_flag=True, help="Name the scenarios and exit.")
+@click.option("--cluster", "cluster", default="cluster1", show_default=True, metavar="NAME",
+              help="The cluster's name in clp.conf (one per cluster of a fleet: clpkit ingest partitions by it).")
 def samples(out: Path | None, servers: int | None, days: int, seed: int, as_dir: bool, rotate_mb: float | None,
-            scenario: str | None, list_only: bool) -> None:
+            scenario: str | None, list_only: bool, cluster: str) -> None:
     """Write a synthetic CLUSTERPRO X log collection (simulated, not real output).
 
     A 2-node mirror cluster (sv1, sv2; group failover1 with fip1, md1, exec1)
@@ -50,7 +52,8 @@ def samples(out: Path | None, servers: int | None, days: int, seed: int, as_dir:
         return
     servers = servers or 2
     try:
-        path = generator.generate(out, servers=servers, days=days, seed=seed, archive=not as_dir, rotate_mb=rotate_mb)
+        path = generator.generate(out, servers=servers, days=days, seed=seed, archive=not as_dir, rotate_mb=rotate_mb,
+                                   cluster=cluster)
     except OSError as exc:
         raise ClpkitError(f"{out}: {exc.strerror or exc}") from None
     incident = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in vars(generator.INCIDENT).items()}

@@ -64,41 +64,48 @@ def _after(mirror: pl.DataFrame, server: str, t, column: str) -> tuple[float | N
 
 def outages(bundle, incidents: list[Incident], estimate, tz: str = "UTC") -> list[dict]:
     """One record per incident that took a group out of service: times, phases, evidence."""
+    return [r for r in records(bundle, incidents, estimate, tz) if r is not None]
+
+
+def records(bundle, incidents: list[Incident], estimate, tz: str = "UTC") -> list[dict | None]:
+    """:func:`outages`, one entry per incident (None: it took no group out of service)."""
     mirror = _mirror_last(bundle, tz, estimate.offsets if estimate is not None else {})
-    out = []
-    for inc in incidents:
-        if inc.group is None or inc.cause in ("unexplained", "monitor_restart", "heartbeat_path_loss", "mirror_disconnect"):
-            continue
-        stops = [lk for lk in inc.links if lk.step == "stop" and lk.until]
-        starts = [lk for lk in inc.links if lk.step == "start"]
-        lost = [lk for lk in inc.links if lk.step == "heartbeat"]
-        if not stops and not lost and not any(lk.until for lk in starts):
-            continue
-        first = inc.links[0]
-        # a monitor's error is reported some time after its last good run: the service was out since then
-        lead = first.timing.observed_s if first.step == "detection" and first.timing is not None and first.timing.rule == RULES["monitor_detection"] else 0.0
-        began = inc.start - timedelta(seconds=lead)
-        decision = next((lk for lk in inc.links[1:] if lk.step in _DECISIONS), stops[0] if stops else None)
-        phases = {p: None for p in PHASES}
-        evidence = [e for lk in inc.links for e in lk.evidence[:2]]
-        phases["detection"] = round((decision.time - began).total_seconds(), 3) if decision else None
-        group_stop = next((lk for lk in stops if inc.group in lk.text["en"]), None)
-        if group_stop:
-            phases["stop"] = round((group_stop.until - group_stop.time).total_seconds(), 3)
-            phases["unmount"], ref = _after(mirror, group_stop.server, group_stop.time, "unmount_time_last")
-            evidence += [ref] if ref else []
-        done = next((lk for lk in starts if lk.until), None)
-        if done:
-            phases["start"] = round((done.until - done.time).total_seconds(), 3)
-            phases["fsck"], ref = _after(mirror, done.server, done.time, "fsck_time_last")
-            evidence += [ref] if ref else []
-        out.append({
-            "group": inc.group, "cause": inc.cause, "time": began, "server": done.server if done else inc.links[0].server,
-            "end": done.until if done else None,
-            "duration_s": round((done.until - began).total_seconds(), 3) if done else None,
-            "phases": phases, "evidence": list(dict.fromkeys(evidence)),
-        })
-    return out
+    return [_record(inc, mirror) for inc in incidents]
+
+
+def _record(inc: Incident, mirror: pl.DataFrame) -> dict | None:
+    """One incident's out-of-service record, None when it took no group out of service."""
+    if inc.group is None or inc.cause in ("unexplained", "monitor_restart", "heartbeat_path_loss", "mirror_disconnect"):
+        return None
+    stops = [lk for lk in inc.links if lk.step == "stop" and lk.until]
+    starts = [lk for lk in inc.links if lk.step == "start"]
+    lost = [lk for lk in inc.links if lk.step == "heartbeat"]
+    if not stops and not lost and not any(lk.until for lk in starts):
+        return None
+    first = inc.links[0]
+    # a monitor's error is reported some time after its last good run: the service was out since then
+    lead = first.timing.observed_s if first.step == "detection" and first.timing is not None and first.timing.rule == RULES["monitor_detection"] else 0.0
+    began = inc.start - timedelta(seconds=lead)
+    decision = next((lk for lk in inc.links[1:] if lk.step in _DECISIONS), stops[0] if stops else None)
+    phases = {p: None for p in PHASES}
+    evidence = [e for lk in inc.links for e in lk.evidence[:2]]
+    phases["detection"] = round((decision.time - began).total_seconds(), 3) if decision else None
+    group_stop = next((lk for lk in stops if inc.group in lk.text["en"]), None)
+    if group_stop:
+        phases["stop"] = round((group_stop.until - group_stop.time).total_seconds(), 3)
+        phases["unmount"], ref = _after(mirror, group_stop.server, group_stop.time, "unmount_time_last")
+        evidence += [ref] if ref else []
+    done = next((lk for lk in starts if lk.until), None)
+    if done:
+        phases["start"] = round((done.until - done.time).total_seconds(), 3)
+        phases["fsck"], ref = _after(mirror, done.server, done.time, "fsck_time_last")
+        evidence += [ref] if ref else []
+    return {
+        "group": inc.group, "cause": inc.cause, "time": began, "server": done.server if done else inc.links[0].server,
+        "end": done.until if done else None,
+        "duration_s": round((done.until - began).total_seconds(), 3) if done else None,
+        "phases": phases, "evidence": list(dict.fromkeys(evidence)),
+    }
 
 
 def summary(records: list[dict]) -> pl.DataFrame:

@@ -161,10 +161,17 @@ class Parsed:
         return sum(self.skipped.values())
 
 
-def scan_bytes(kind: str, data: bytes, *, source: str, server: str | None = None) -> Parsed:
-    """Parse the content of one file with the parser of ``kind``, side outputs included."""
+def scan_bytes(kind: str, data: bytes, *, source: str, server: str | None = None, budget=None) -> Parsed:
+    """Parse the content of one file with the parser of ``kind``, side outputs included.
+
+    ``budget`` (a :class:`clpkit.archive.Budget`): the bytes the archives
+    inside a collection may inflate together; formats whose files are
+    archives (``NESTED_ARCHIVE = True``) spend from it.
+    """
     module = by_kind(kind).load()
     scan = getattr(module, "scan", None)
+    if budget is not None and getattr(module, "NESTED_ARCHIVE", False):
+        return scan(data, source=source, server=server, budget=budget)
     if scan is not None:
         return scan(data, source=source, server=server)
     return Parsed(module.parse(data, source=source, server=server))

@@ -307,7 +307,7 @@ def _read_fast(data: bytes, start: int, end: int, skip: int, columns: list[_Colu
     # a time column equal to an earlier one (cluster statistics: Date is EndTime) is parsed once
     twin = {}
     for i, t in enumerate(times):
-        twin[t] = next((u for u in times[:i] if twin[u] == u and frame[t].equals(frame[u])), t)
+        twin[t] = next((u for u in times[:i] if twin[u] == u and _same(frame[t], frame[u])), t)
     parsed = frame.select(_fast_time_expr(pl.col(t), frame[t]).alias(t) for t in times if twin[t] == t)
     distinct = parsed.columns
     retry = [t for t in distinct if parsed[t].null_count()]
@@ -322,6 +322,12 @@ def _read_fast(data: bytes, start: int, end: int, skip: int, columns: list[_Colu
         pl.lit(None, pl.String).alias("raw"),
         pl.lit(None, pl.String).alias("problem"),
     ), trailing
+
+
+def _same(a: pl.Series, b: pl.Series) -> bool:
+    """Whether two columns hold the same values; the first and last values are compared before the whole columns."""
+    ends = [0, a.len() - 1]
+    return a.gather(ends).equals(b.gather(ends)) and a.equals(b)
 
 
 # the layouts of TIME_FORMATS only: a "T" goes with "-" dates

@@ -35,6 +35,7 @@ import re
 import polars as pl
 
 from clpkit.formats import META_SCHEMA
+from clpkit.text import decode
 from clpkit.problems import ParseError
 
 KIND = "clpmdstat"
@@ -108,7 +109,7 @@ def _split_field(line: str) -> tuple[str, list[str]] | None:
 
 def parse(data: bytes | str, *, source: str = "<sample>", server: str | None = None) -> pl.DataFrame:
     """Rows of mirror, field, host, position and value; unknown lines kept raw."""
-    text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
+    text = decode(data).text  # UTF-8 or a Japanese encoding; no BOM; CRLF and CR become LF
     rows: list[dict] = []
     mirror: str | None = None
     hosts: list[str] = []
@@ -117,7 +118,7 @@ def parse(data: bytes | str, *, source: str = "<sample>", server: str | None = N
     def add(line_no: int, **fields) -> None:
         rows.append({"mirror": mirror, "server": server, "source": source, "line": line_no, **fields})
 
-    for line_no, line in enumerate(text.splitlines(), start=1):
+    for line_no, line in enumerate(text.split("\n"), start=1):
         if not line.strip() or _RULE.match(line):
             continue
         if m := _KEY_VALUE.match(line):

@@ -60,6 +60,7 @@ import re
 import polars as pl
 
 from clpkit.formats import META_SCHEMA
+from clpkit.text import decode
 from clpkit.problems import ClpkitError, ParseError
 
 KIND = "clpstat"
@@ -115,7 +116,7 @@ _STATUS = re.compile(r"^(?P<status>\S+(?: \S+)*)?(?:\s{2,}(?P<comment>\S.*?))?\s
 
 def parse(data: bytes | str, *, source: str = "<sample>", server: str | None = None) -> pl.DataFrame:
     """Rows of section, parent, name, status, comment and local flag; unknown lines kept raw."""
-    text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
+    text = decode(data).text  # UTF-8 or a Japanese encoding; no BOM; CRLF and CR become LF
     rows: list[dict] = []
     cluster = section = parent = None
     top_column: int | None = None
@@ -128,7 +129,7 @@ def parse(data: bytes | str, *, source: str = "<sample>", server: str | None = N
         rows.append({"report": report or None, "kind": kind, "cluster": cluster, "server": server,
                      "source": source, "line": line_no, **fields})
 
-    for line_no, line in enumerate(text.splitlines(), start=1):
+    for line_no, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         if m := _BANNER.match(line):

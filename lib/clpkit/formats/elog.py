@@ -26,7 +26,8 @@ link or a device, is listed with a ``problem`` and never read. As members
 are held in memory here, one larger than :data:`MAX_MEMBER_BYTES` is not
 read either. Listing stops with a problem row at a cap. A file that is not
 a gzip'd tar raises :class:`ParseError`; an archive cut short keeps the
-members read and adds a problem row.
+members read and adds a problem row, and so does a gzip checksum that does
+not match (tarfile's own gzip reader does not check it).
 
 >>> df = parse(SAMPLE, source="elog_rc0.tar.gz")
 >>> df.select("archive_module", "archive_generation", "member", "type", "size").rows()
@@ -42,6 +43,7 @@ members read and adds a problem row.
 
 from __future__ import annotations
 
+import gzip
 import io
 import os
 import posixpath
@@ -52,7 +54,7 @@ from datetime import datetime, timezone
 
 import polars as pl
 
-from clpkit.archive import Limits, safe_parts
+from clpkit.archive import Budget, Limits, safe_parts
 from clpkit.formats import META_SCHEMA, Parsed, module_log
 from clpkit.problems import ParseError
 
@@ -60,6 +62,8 @@ KIND = "elog"
 
 #: Caps on the members and bytes one archive may make us read: the collection archives' policy.
 LIMITS = Limits()
+#: Its files are archives: :func:`clpkit.formats.scan_bytes` hands :func:`scan` the collection's budget.
+NESTED_ARCHIVE = True
 #: The most one member may hold, as it is read into memory (module logs rotate at a few MB).
 MAX_MEMBER_BYTES = 256 * 1024 * 1024
 
@@ -138,14 +142,47 @@ def _archive_fields(source: str) -> tuple[str, str | None, int | None]:
     return base, (m["mod"] if m else None), (int(m["gen"]) if m else None)
 
 
-def _walk(data: bytes, source: str):
-    """Yield (ordinal, TarInfo, content-or-None, problem) for each member, applying the caps."""
+class _Salvaging:
+    """``read(n)`` over a GzipFile that hands over the bytes inflated before a cut; the next read raises it.
+
+    GzipFile.read(n) drops what it inflated when the stream ends early, which
+    would lose the members before the cut.
+    """
+
+    def __init__(self, gz: gzip.GzipFile):
+        self.gz, self.error = gz, None
+
+    def read(self, n: int = -1) -> bytes:
+        if self.error is not None:
+            raise self.error
+        out = bytearray()
+        try:
+            while n < 0 or len(out) < n:
+                chunk = self.gz.read1(1 << 20 if n < 0 else n - len(out))
+                if not chunk:
+                    break
+                out += chunk
+        except (EOFError, OSError, zlib.error) as exc:
+            if not out:
+                raise
+            self.error = exc
+        return bytes(out)
+
+
+def _walk(data: bytes, source: str, budget: Budget | None = None):
+    """Yield (ordinal, TarInfo, content-or-None, problem) for each member, applying the caps.
+
+    ``budget``: the bytes every emergency archive of the collection may inflate together.
+    """
     if data[:2] != b"\x1f\x8b":
         raise ParseError(source, "not a gzip-compressed tar archive (no gzip magic)", None)
     total = 0
     count = 0
+    # Read through GzipFile, which checks the stream's CRC: tarfile's own gzip reader does not, and
+    # damaged compressed bytes would pass as log lines.
+    gz = _Salvaging(gzip.GzipFile(fileobj=io.BytesIO(data), mode="rb"))
     try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r|gz") as tar:
+        with tarfile.open(fileobj=gz, mode="r|") as tar:
             for info in tar:
                 count += 1
                 if count > LIMITS.max_members:
@@ -157,25 +194,45 @@ def _walk(data: bytes, source: str):
                     return
                 reason = unsafe_reason(info)
                 content = None
+                if reason is None and info.isfile() and budget is not None and not budget.fits(info.size):
+                    yield count, info, None, (
+                        f"member {info.name!r}: the cap of {budget.limit} bytes for all the emergency archives of the "
+                        "collection together was reached: the member and the rest of the archive were not read"
+                    )
+                    return
                 if reason is None and info.isfile():
+                    if budget is not None:
+                        budget.spend(info.size)
                     f = tar.extractfile(info)
                     content = f.read() if f is not None else None
                 yield count, info, content, reason
+        while gz.read(1 << 20):  # to the end of the stream, where its checksum is
+            pass
     except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
+        if "CRC check failed" in str(exc):
+            yield count + 1, None, None, (
+                f"damaged archive: its checksum does not match ({exc}); the {count} member(s) read may hold "
+                "damaged bytes"
+            )
+            return
         if count == 0:
             raise ParseError(source, f"not a readable tar.gz archive: {exc}", None) from None
         yield count + 1, None, None, f"archive cut short after {count} member(s): {exc}"
 
 
-def scan(data: bytes | str, *, source: str = "<sample>", server: str | None = None) -> Parsed:
-    """The member list (the frame) and the module logs inside (table ``module_log``), from one read."""
+def scan(data: bytes | str, *, source: str = "<sample>", server: str | None = None, budget: Budget | None = None) -> Parsed:
+    """The member list (the frame) and the module logs inside (table ``module_log``), from one read.
+
+    ``budget`` (:class:`clpkit.archive.Budget`): what this archive shares with the collection's other
+    emergency archives; without it only this archive's own caps apply.
+    """
     if isinstance(data, str):
         data = data.encode("latin-1", errors="replace")
     if not data:
         return Parsed(SCHEMA.to_frame(), tables={"module_log": LOGS_SCHEMA.to_frame()})
     archive, mod, gen = _archive_fields(source)
     rows, logs = [], []
-    for ordinal, info, content, problem in _walk(data, source):
+    for ordinal, info, content, problem in _walk(data, source, budget):
         rows.append(
             {
                 "archive": archive,

@@ -161,19 +161,22 @@ def _finish(
 ) -> pl.DataFrame:
     """The output frame (``SCHEMA``) of rows read by the patterns, given each row's year."""
     rows = rows.rechunk().with_columns(years.alias("_year"))
-    classic_time = pl.format(
-        "{}-{}-{} {}",
-        pl.col("_year"),
-        pl.col("month").cast(pl.String).str.zfill(2),
-        pl.col("day").str.zfill(2),
-        pl.col("clock"),
-    )
-    # whole seconds everywhere (the usual case) parse on polars' faster path
-    whole = bool((rows["clock"].str.len_bytes().fill_null(8) <= 8).all())
-    classic_time = textmod.real_times(
-        pl.col("clock"),
-        classic_time.str.strptime(pl.Datetime("ms"), "%Y-%m-%d %H:%M:%S" + ("" if whole else "%.f"), strict=False, cache=False),
-    )
+    classic_time = _classic_times(pl.col("_year"), pl.col("month"), pl.col("day"), pl.col("clock"))
+    clock_bytes = rows["clock"].str.len_bytes()
+    if not bool((clock_bytes.is_null() | (clock_bytes == 8)).all()):
+        # a one-digit hour or a fraction (read by the full pattern only): chrono reads these
+        whole = bool((clock_bytes.fill_null(8) <= 8).all())
+        text = pl.format(
+            "{}-{}-{} {}",
+            pl.col("_year"),
+            pl.col("month").cast(pl.String).str.zfill(2),
+            pl.col("day").cast(pl.String).str.zfill(2),
+            pl.col("clock"),
+        )
+        parsed = text.str.strptime(pl.Datetime("ms"), "%Y-%m-%d %H:%M:%S" + ("" if whole else "%.f"), strict=False)
+        classic_time = pl.when(pl.col("clock").str.len_bytes() == 8).then(classic_time).otherwise(
+            textmod.real_times(pl.col("clock"), parsed)
+        )
     if rows["full_time"].null_count() == 0:
         classic_time = pl.col("full_time")
     rows = rows.with_columns(pl.coalesce(pl.col("full_time"), classic_time).alias("time"))
@@ -203,6 +206,40 @@ def _finish(
     ).cast(dict(SCHEMA))
 
 
+_DAYS_IN_MONTH = {1: 31, 2: 28, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31}
+
+
+def _classic_times(year: pl.Expr, month: pl.Expr, day: pl.Expr, clock: pl.Expr) -> pl.Expr:
+    """The time of a classic prefix from its parts; null where the date or the ``HH:MM:SS`` clock is impossible.
+
+    Built from integers (no text to format and parse again): ``pl.datetime``
+    raises on an impossible part, so every part is checked first and a bad
+    row gets a null year. A clock other than eight bytes is null here (the
+    caller reads those with ``strptime``). A second or minute of 60 is
+    rejected, as :func:`clpkit.text.real_times` does.
+
+    >>> df = pl.DataFrame({"y": [2024, 2025, 2026, 2026], "m": [2, 2, 11, 11], "d": [29, 29, 4, 24],
+    ...                    "c": ["10:00:00", "10:00:00", "03:12:01", "23:59:60"]})
+    >>> df.select(_classic_times(pl.col("y"), pl.col("m"), pl.col("d"), pl.col("c"))).to_series().to_list()
+    [datetime.datetime(2024, 2, 29, 10, 0), None, datetime.datetime(2026, 11, 4, 3, 12, 1), None]
+    """
+    hour, minute, second = (clock.str.slice(at, 2).cast(pl.Int32, strict=False) for at in (0, 3, 6))
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    last_day = month.replace_strict(_DAYS_IN_MONTH, default=None, return_dtype=pl.Int32) + (
+        (month == 2) & leap
+    ).cast(pl.Int32)
+    possible = (
+        (clock.str.len_bytes() == 8)
+        & (clock.str.slice(2, 1) == ":")
+        & (clock.str.slice(5, 1) == ":")
+        & day.is_between(1, last_day)
+        & hour.is_between(0, 23)
+        & minute.is_between(0, 59)
+        & second.is_between(0, 59)
+    )
+    return pl.datetime(pl.when(possible).then(year), month, day, hour, minute, second, time_unit="ms")
+
+
 _FAST_CLASSIC = (
     r"^([A-Z][a-z]{2}) ([ 0-9][0-9]) ([0-9]{2}:[0-9]{2}:[0-9]{2}) ([^ ]+) ((?i:clusterpro|expresscls))(?:\[([0-9]+)\])?: "
 )
@@ -212,7 +249,7 @@ _ROW_SCHEMA = pl.Schema(
         "line": pl.Int64,
         "text": pl.String,
         "month": pl.Int32,
-        "day": pl.String,
+        "day": pl.Int32,
         "clock": pl.String,
         "full_time": pl.Datetime("ms"),
         "utc_offset": pl.Int32,
@@ -240,8 +277,8 @@ def _classic_fast(df: pl.DataFrame) -> pl.DataFrame:
         "line",
         "text",
         pl.col("mon").replace_strict(_MONTHS, default=None, return_dtype=pl.Int32).alias("month"),
-        pl.col("text").str.slice(4, 2).str.strip_chars().alias("day"),
-        pl.col("text").str.slice(7, 8).alias("clock"),
+        pl.col("day").str.strip_chars().cast(pl.Int32, strict=False),
+        "clock",
         pl.lit(None, pl.Datetime("ms")).alias("full_time"),
         pl.lit(None, pl.Int32).alias("utc_offset"),
         "host",
@@ -270,7 +307,7 @@ def _by_pattern(df: pl.DataFrame) -> pl.DataFrame:
         "line",
         "text",
         c.field("mon").replace_strict(_MONTHS, default=None, return_dtype=pl.Int32).alias("month"),
-        c.field("day"),
+        c.field("day").cast(pl.Int32, strict=False),
         c.field("clock"),
         textmod.real_times(
             m.field("ts"),

@@ -39,6 +39,7 @@ from pathlib import Path
 from clpkit.config import ClusterConfig
 from clpkit.problems import ClpkitError
 from clpkit.reference import ports as ports_ref
+from clpkit.reference.services import START_ORDER
 
 MIRROR_MAJOR = 218
 KHB_MINOR = 240
@@ -50,14 +51,7 @@ OWN_DRIVER_NAMES = {
 }
 OWN_PROCESS_PREFIX = "clp"
 #: Services in start order (SPEC 5).
-SERVICES = (
-    "clusterpro_evt",
-    "clusterpro_trn",
-    "clusterpro_md",
-    "clusterpro",
-    "clusterpro_webmgr",
-    "clusterpro_alertsync",
-)
+SERVICES = START_ORDER
 _TCP_LISTEN = "0A"
 
 

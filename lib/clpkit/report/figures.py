@@ -53,9 +53,15 @@ def table(bundle, kind: str, since: str = "", until: str = "") -> pl.DataFrame:
     return lazy.collect()
 
 
-def report_findings(bundle, since: str = "", until: str = "", lang: str = "en") -> pl.DataFrame:
-    """:func:`clpkit.findings.findings` of the period, times in the servers' zone, most severe first."""
-    found = findings_mod.findings(bundle, lang=lang, since=since or None, until=until or None)
+def report_findings(bundle, since: str = "", until: str = "", lang: str = "en", computed: str = "") -> pl.DataFrame:
+    """:func:`clpkit.findings.findings` of the period, times in the servers' zone, most severe first.
+
+    ``computed``: the run's folder where ``clpkit report`` stored the findings
+    once for every page (:mod:`clpkit.report.computed`); "" computes them here.
+    """
+    from clpkit.report import computed as computed_mod
+
+    found = computed_mod.findings(bundle, since, until, lang, computed)
     return findings_mod.most_severe_first(zones.in_zone(found, bundle.zone))
 
 

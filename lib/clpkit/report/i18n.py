@@ -220,6 +220,38 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "event_id": ("Event id", "イベント ID"),
     "source": ("File:line", "ファイル:行"),
     "window": ("Window", "対象期間"),
+    # fleet (clpkit fleet: several clusters of one dataset)
+    "fleet": ("Fleet summary", "フリート概要"),
+    "fleet_intro": ("{n} cluster(s) of the dataset {dataset}, side by side. Every figure below is a DuckDB query "
+                    "on the dataset's Parquet files.",
+                    "データセット {dataset} の {n} クラスタを並べて示します。以下の数値はすべてデータセットの "
+                    "Parquet ファイルに対する DuckDB のクエリによるものです。"),
+    "fleet_clusters": ("Clusters", "クラスタ一覧"),
+    "fleet_servers": ("Servers", "サーバ数"),
+    "fleet_names": ("Server names", "サーバ名"),
+    "fleet_first": ("First sample", "最初のサンプル"),
+    "fleet_last": ("Last sample", "最後のサンプル"),
+    "fleet_problems": ("Problems", "読み込みの問題"),
+    "fleet_period_note": ("Sample times are the servers' own clocks, as written; failover times are UTC, corrected "
+                          "for each server's clock.",
+                          "サンプル時刻は各サーバの時計の記録どおりです。フェイルオーバの時刻は各サーバの時計を補正した UTC です。"),
+    "fleet_findings": ("Findings per cluster", "クラスタごとの検出事項"),
+    "fleet_no_findings": ("The dataset has no findings table: ingest it with clpkit ingest (without --no-findings).",
+                          "データセットに検出事項テーブルがありません。clpkit ingest (--no-findings なし) で取り込んでください。"),
+    "fleet_headroom": ("Headroom per cluster (least of its servers)", "クラスタごとの余裕 (最も少ないサーバ)"),
+    "fleet_headroom_note": ("Headroom is 100 % minus the highest use seen: of CPU, memory, swap, threads, open files "
+                            "and inodes (system statistics), and of each monitor's timeout by its longest run "
+                            "(cluster statistics against clp.conf). Below {tight} % it is tight.",
+                            "余裕は 100 % から観測された最大使用率を引いた値です。CPU・メモリ・スワップ・スレッド・"
+                            "オープンファイル・inode (システム統計) と、各監視の最長処理時間のタイムアウトに対する割合 "
+                            "(クラスタ統計と clp.conf) を対象とします。{tight} % 未満は余裕が少ない状態です。"),
+    "fleet_headroom_servers": ("Headroom per server", "サーバごとの余裕"),
+    "fleet_tight": ("Tight", "余裕小"),
+    "fleet_failovers": ("Failovers", "フェイルオーバ"),
+    "fleet_failover_count": ("{n} failover(s) across the fleet.", "フリート全体で {n} 件のフェイルオーバ。"),
+    "fleet_group": ("Group", "グループ"),
+    "fleet_to_server": ("Started on", "起動先サーバ"),
+    "monitor_label": ("Monitor", "監視"),
     # cluster reference
     "layout": ("Files against the install layout", "インストール構成に対するファイル"),
     "layout_note": (

@@ -15,7 +15,16 @@ Safe to run from cron or a systemd timer:
   ``OUT/.dataset`` (:func:`refresh_dataset`, clpkit ingest's layout): the
   notebooks read their tables from it, and a collection that did not change
   since the last run under the same OUT is not parsed at all (``run.json``'s
-  ``dataset`` says how many files were parsed and reused).
+  ``dataset`` says how many files were parsed and reused);
+- the archives are extracted once into ``OUT/.unpacked`` and kept: the next
+  run inflates only an archive that changed (:func:`unpack`); the Vega
+  bundle every page loads is built once per OUT into ``OUT/.vega`` and
+  copied into each run folder (``vega.js``);
+- the events, the findings and the incidents are computed once per run, in
+  the runner while the first reports run, into the run folder
+  (``events.parquet``, ``findings.parquet``, ``explain.json``,
+  :mod:`clpkit.report.computed`): the reports that use them (those with a
+  ``computed`` parameter) read them from there and run last.
 
 >>> run_folder_name(dt.datetime(2026, 11, 24, 3, 0, 5, tzinfo=dt.UTC))
 '2026-11-24T030005Z'
@@ -38,23 +47,32 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from clpkit.problems import ClpkitError, Problem
-from clpkit.report import NOTEBOOKS, data
+from clpkit.report import NOTEBOOKS, computed, data
 from clpkit.report import html as pages
 from clpkit.report.figures import cluster_name as figures_cluster_name
 from clpkit.report.i18n import check_lang, t, title
 from clpkit.report.kernels import ENGINE, KernelPool
+from clpkit.shipped import shipped_folder
 
 RUN_FILE = "run.json"
 #: The Parquet dataset of the collection last reported under OUT (clpkit ingest's layout), reused when unchanged.
 DATASET = ".dataset"
+#: The collection's archives extracted under OUT, kept between runs (an unchanged archive is not inflated again).
+UNPACKED = ".unpacked"
+UNPACK_STAMPS = "_unpacked.json"
+#: The Vega bundle kept under OUT between runs (vl-convert takes seconds to build it; each run copies it).
+VEGA_CACHE = ".vega"
 KERNEL_LOG = "kernels.log"
+#: The notebook parameter naming the run folder that holds what is computed once per run (:mod:`clpkit.report.computed`).
+COMPUTED = "computed"
 STAMP = "%Y-%m-%dT%H%M%SZ"
 
 
 def default_notebooks_dir() -> Path:
-    """``notebooks/`` of the source tree (override with ``CLPKIT_NOTEBOOKS``)."""
+    """The report notebooks: the installed package's, else ``notebooks/`` of the source tree (override with
+    ``CLPKIT_NOTEBOOKS``)."""
     env = os.environ.get("CLPKIT_NOTEBOOKS")
-    return Path(env) if env else Path(__file__).resolve().parents[3] / "notebooks"
+    return Path(env) if env else shipped_folder("notebooks")
 
 
 def run_folder_name(when: dt.datetime) -> str:
@@ -134,14 +152,15 @@ def run_reports(
         pool = KernelPool(min(max(1, jobs), len(selected)), Path(work),
                           _ipc_kernel_manager(Path(work), Path(work) / KERNEL_LOG))
         run_dir = None
+        vega = checker.submit(cached_vega_bundle, out)  # seconds to build: meanwhile the bundle is unpacked
         try:
             lost: list[Problem] = []
-            unpacked = unpack(bundle, Path(work), lost)
-            problems_file = Path(work) / "input-problems.json"
-            write_problems(problems_file, lost)
             dataset = out / DATASET
             out_existed = out.exists()
             try:
+                unpacked = unpack(bundle, out / UNPACKED, lost)
+                problems_file = Path(work) / "input-problems.json"
+                write_problems(problems_file, lost)
                 ingested = refresh_dataset(unpacked, dataset)  # a bundle that cannot be opened stops here
             except ClpkitError:
                 if not out_existed:  # a refused input leaves no output folder that looks like a result
@@ -149,17 +168,22 @@ def run_reports(
                 raise
             opened = data.open_bundle(unpacked, tz, str(problems_file), str(dataset))
             cluster = figures_cluster_name(opened, unpacked)
-            # What the input lacked goes to stderr too; found while the notebooks run (it parses every table).
-            incomplete = checker.submit(_stderr_lines_and_close, opened)
             out.mkdir(parents=True, exist_ok=True)
             run_dir = _new_run_dir(out, now or dt.datetime.now(dt.UTC))
+            declared = {n: papermill.inspect_notebook(str(nb_dir / f"{n}.ipynb")) for n in selected}
+            # Events, findings and incidents, once for every report that reads them (while the others run);
+            # then what the input lacked, for stderr.
+            shared = checker.submit(computed.write, opened, run_dir, lang) if any(
+                COMPUTED in declared[n] for n in selected) else None
+            incomplete = checker.submit(_stderr_lines_and_close, opened)
             run = Run(folder=run_dir.name, cluster=cluster, bundle=str(bundle), since=since, until=until, lang=lang,
                       started=_now(), dataset=ingested["files"])
             _write_run(run_dir, run)
             values = {"bundle": str(unpacked), "dataset": str(dataset), "since": since, "until": until, "lang": lang, "tz": tz,
                       "problems": str(problems_file), "history": str(out), "run_dir": str(run_dir),
-                      "reports": ",".join(selected)}
-            _write_atomic(run_dir / pages.VEGA_FILE, pages.vega_bundle())  # once per run; every page refers to it
+                      "reports": ",".join(selected), COMPUTED: str(run_dir)}
+            _write_atomic(run_dir / pages.VEGA_FILE, vega.result())  # once per run; every page refers to it
+            _keep_vega_bundle(out, vega.result())
 
             def write_page(name: str, target: Path, code: bool) -> None:
                 """The page of one report: title, language, the bar of links, the run's Vega file."""
@@ -172,13 +196,14 @@ def run_reports(
                 """Run one notebook and write its page; the error text ('' on success)."""
                 clock = time.perf_counter()
                 source, target = nb_dir / f"{name}.ipynb", run_dir / f"{name}.ipynb"
-                declared = papermill.inspect_notebook(str(source))
                 try:
+                    if COMPUTED in declared[name]:
+                        shared.result()  # its error is this report's
                     with pool.kernel() as km:
                         papermill.execute_notebook(
                             str(source), str(target), engine_name=ENGINE, km=km, kernel_name="python3",
                             language="python", progress_bar=False, request_save_on_cell_execute=False,
-                            parameters={k: v for k, v in values.items() if k in declared},
+                            parameters={k: v for k, v in values.items() if k in declared[name]},
                         )
                 except Exception as exc:  # papermill saved the partial notebook at target
                     if target.exists():
@@ -187,9 +212,12 @@ def run_reports(
                 write_page(name, target, show_code)
                 return name, "", time.perf_counter() - clock
 
-            # Each kernel is a process; threads only wait for them.
+            # Each kernel is a process; threads only wait for them. The reports that read what is
+            # computed once go last (in their order), so the others need not wait for it.
+            order = sorted(selected, key=lambda n: COMPUTED in declared[n])
             with ThreadPoolExecutor(max_workers=max(1, jobs)) as workers:
-                results = list(workers.map(execute, selected))
+                done = {r[0]: r for r in workers.map(execute, order)}
+            results = [done[n] for n in selected]
         finally:
             pool.close()
             if run_dir is not None and (Path(work) / KERNEL_LOG).exists():
@@ -217,6 +245,29 @@ def run_reports(
     return run_dir
 
 
+def vega_cache(out: Path) -> Path:
+    """Where the Vega bundle is kept under ``out``, one file per Vega-Lite and vl-convert version."""
+    import vl_convert
+
+    return out / VEGA_CACHE / f"vega-{pages.vega_lite_version()}-{vl_convert.__version__}.js"
+
+
+def cached_vega_bundle(out: Path) -> str:
+    """The Vega bundle every page of a run loads: read from ``out``'s cache, else built (seconds, vl-convert)."""
+    try:
+        return vega_cache(out).read_text(encoding="utf-8")
+    except OSError:
+        return pages.vega_bundle()
+
+
+def _keep_vega_bundle(out: Path, text: str) -> None:
+    """Keep the bundle for the next run under ``out`` (once: an existing file is left alone)."""
+    path = vega_cache(out)
+    if not path.is_file():
+        path.parent.mkdir(exist_ok=True)
+        _write_atomic(path, text)
+
+
 def refresh_dataset(collection: Path, dataset: Path) -> dict:
     """Bring ``dataset`` up to date with ``collection`` (parse once; every notebook reads the Parquet parts).
 
@@ -240,33 +291,84 @@ def unpack(bundle: Path, work: Path, problems: list[Problem] | None = None) -> P
     read is appended to ``problems`` (the pages' "incomplete input" notice
     shows it). File sources in evidence read ``sv1/...`` instead of
     ``sv1.tar.gz/...``.
+
+    The extraction stays in ``work`` (``clpkit report`` gives ``OUT/.unpacked``)
+    for the next run: an archive whose fingerprint (size, modification time,
+    hash of its head: :func:`clpkit.ingest.fingerprint`) did not change is not
+    inflated again, and its problems are those remembered in
+    ``work/_unpacked.json``; what left the collection leaves ``work``.
     """
-    from clpkit.archive import archive_stem, extract, is_archive
+    from clpkit.archive import is_archive
 
     problems = problems if problems is not None else []
+    if not (bundle.is_file() and is_archive(bundle)) and (
+            not bundle.is_dir() or not any(is_archive(p) for p in bundle.iterdir() if p.is_file())):
+        return bundle
+    work.mkdir(parents=True, exist_ok=True)
+    with open(work / "_unpacked.lock", "w") as lock:  # overlapping runs under one OUT take turns
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _unpack_kept(bundle, work, problems)
+
+
+def _unpack_kept(bundle: Path, work: Path, problems: list[Problem]) -> Path:
+    from clpkit.archive import archive_stem, extract, is_archive
+    from clpkit.ingest import fingerprint
+
+    stamps = work / UNPACK_STAMPS
+    try:
+        old = json.loads(stamps.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        old = {}
+    stamps.unlink(missing_ok=True)  # until every archive is in place: a crash meanwhile re-extracts all
+    kept = old.get("archives", {}) if old.get("bundle") == str(bundle) else {}
+    done: dict[str, dict] = {}
 
     def take(archive: Path, dest: Path, label: str) -> None:
-        for p in extract(archive, dest):
-            problems.append(Problem(archive_stem(archive), label, p.line, p.reason))
-
-    if bundle.is_file() and is_archive(bundle):
-        dest = work / archive_stem(bundle)
-        take(bundle, dest, bundle.name)
-        return dest
-    if not bundle.is_dir() or not any(is_archive(p) for p in bundle.iterdir() if p.is_file()):
-        return bundle
-    target = work / bundle.name
-    target.mkdir()
-    for entry in sorted(bundle.iterdir()):
-        if entry.is_file() and is_archive(entry):
-            take(entry, target / archive_stem(entry), f"{bundle.name}/{entry.name}")
-        elif entry.is_symlink():
-            (target / entry.name).symlink_to(os.readlink(entry))  # refused or followed as the bundle itself would
-        elif entry.is_dir():
-            shutil.copytree(entry, target / entry.name, symlinks=True, copy_function=_link_or_copy)
+        stamp, was = fingerprint(archive), kept.get(archive.name)
+        if was is not None and was["fingerprint"] == stamp and dest.is_dir():
+            lost = [Problem(**p) for p in was["problems"]]
         else:
-            _link_or_copy(entry, target / entry.name)
+            _remove(dest)
+            lost = [Problem(archive_stem(archive), label, p.line, p.reason) for p in extract(archive, dest)]
+        problems.extend(lost)
+        done[archive.name] = {"fingerprint": stamp, "problems": [asdict(p) for p in lost]}
+
+    if bundle.is_file():
+        target = work / archive_stem(bundle)
+        take(bundle, target, bundle.name)
+        wanted = {target.name}
+    else:
+        target = work / bundle.name
+        target.mkdir(exist_ok=True)
+        wanted = {target.name}
+        inside = set()
+        for entry in sorted(bundle.iterdir()):
+            if entry.is_file() and is_archive(entry):
+                inside.add(archive_stem(entry))
+                take(entry, target / archive_stem(entry), f"{bundle.name}/{entry.name}")
+                continue
+            inside.add(entry.name)
+            dest = target / entry.name
+            _remove(dest)
+            if entry.is_symlink():
+                dest.symlink_to(os.readlink(entry))  # refused or followed as the bundle itself would
+            elif entry.is_dir():
+                shutil.copytree(entry, dest, symlinks=True, copy_function=_link_or_copy)
+            else:
+                _link_or_copy(entry, dest)
+        for gone in [p for p in target.iterdir() if p.name not in inside]:
+            _remove(gone)
+    for gone in [p for p in work.iterdir() if p.name not in wanted and not p.name.startswith("_unpacked")]:
+        _remove(gone)  # another collection's extraction
+    stamps.write_text(json.dumps({"bundle": str(bundle), "archives": done}, ensure_ascii=False), encoding="utf-8")
     return target
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.is_dir():
+        shutil.rmtree(path)
 
 
 def _link_or_copy(src, dst) -> None:

@@ -3,8 +3,8 @@
 Two modes. ``plan`` touches nothing. ``execute`` runs the steps and is
 refused unless the caller passes the confirmation :func:`token` of the plan
 (shown by ``clpkit runbook plan``); the token is a digest of everything that
-will run (each step's kind, hosts, command, destructive flag and expected
-output, the parameters and the clp.conf digest), so approving one plan
+will run (each step's kind, hosts, command, destructive flag, expected
+output, wait timeout and delay, and text; the parameters and the clp.conf digest), so approving one plan
 never approves another: a different method, layout, server or clp.conf
 gives a different token.
 

@@ -8,7 +8,7 @@ fixed calls into :mod:`clpkit.runbook.notebook`. ``scripts/new-runbook-notebook.
 writes the files; a test fails when a committed notebook is not what this
 module makes of its procedure.
 
->>> text = py_text("delete-logs")
+>>> text = py_text("resize-mirror-partition")
 >>> "suse: bool = False" in text and "suse=suse" in text
 True
 """

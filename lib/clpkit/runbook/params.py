@@ -23,7 +23,7 @@ from clpkit.problems import ClpkitError
 from clpkit.runbook import procedures
 from clpkit.runbook.engine import check_no_secrets
 from clpkit.runbook.plan import Plan
-from clpkit.runbook.procedures._common import refuse_windows
+from clpkit.runbook.procedures._common import NO_SUSE_FORCE, refuse_windows
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -46,6 +46,8 @@ def coerce(params_cls: type, raw: dict[str, Any]) -> Any:
     hints = typing.get_type_hints(params_cls)
     values = {}
     for key, value in raw.items():
+        if key == "suse" and key not in fields:
+            raise ClpkitError(f"{_name_of(params_cls)} has no parameter 'suse': {NO_SUSE_FORCE}")
         if key not in fields:
             raise ClpkitError(f"{_name_of(params_cls)} has no parameter {key!r}; known: {', '.join(fields)}")
         kind = hints[key]

@@ -172,8 +172,9 @@ class Plan:
         }
 
 
-#: What the confirmation token covers, per step: what will run, where, and whether it is gated.
-STEP_KEYS = ("kind", "hosts", "command", "destructive", "expect")
+#: What the confirmation token covers, per step: what will run, where, whether it is gated, how long a
+#: wait may last and what the operator is told (a manual step is only its text, warnings included).
+STEP_KEYS = ("kind", "hosts", "command", "destructive", "expect", "timeout", "delay", "text")
 
 
 def approved_content(plan_dict: dict[str, Any]) -> dict[str, Any]:

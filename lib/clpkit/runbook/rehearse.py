@@ -85,6 +85,9 @@ def build_cluster(work: Path, config: Any = None, bundle: str | Path | None = No
     bin_dir, state = work / "bin", work / "state"
     clpsim.install(bin_dir, state, servers=tuple(servers), autostart=True, copy_seconds=COPY_SECONDS,
                    partitions=tuple(sorted(partitions)), rehearsal=True)
+    if config is not None:  # each server's interconnect and mirror-connect addresses, as ip shows them
+        for srv in config.servers:
+            clpsim.update_server(state, srv.name, ips=[a.address for a in srv.addresses if a.address])
     for server in servers:  # each server's log folders, as an installed CLUSTERPRO has them
         for folder in ("log", "alert/log"):
             where = state / "root" / server / INSTALL_ROOT.lstrip("/") / folder
@@ -144,6 +147,21 @@ def operator(state: Path, env: dict[str, str], first: str, echo: Callable[[str],
 
     def act(n: int, step: Step) -> bool:
         done = []
+        m = re.search(r"\[Import\] the backup in (\S+) \(copy it from (\S+) .* copy it into (\S+) on (\S+), so that", step.text)
+        if m:  # the WebUI edit: the exported configuration is the backup (the simulator keeps no configuration)
+            backup = state / "root" / m[2] / m[1].lstrip("/") / "clp.conf"
+            edited = state / "root" / m[4] / m[3].lstrip("/")
+            if backup.is_file():
+                edited.mkdir(parents=True, exist_ok=True)
+                (edited / "clp.conf").write_bytes(backup.read_bytes())
+                done.append(f"exported the configuration into {m[3]} on {m[4]}")
+        m = re.search(r"^On (\S+), change the address (?:(\S+) )?in the operating system's network settings to ([^;\s]+);",
+                      step.text)
+        if m:
+            me = json.loads((state / f"{m[1]}.json").read_text())
+            ips = [a for a in me.get("ips", []) if a != m[2]] + [m[3]]
+            clpsim.update_server(state, m[1], ips=ips)
+            done.append(f"changed the address of {m[1]}" + (f" from {m[2]}" if m[2] else "") + f" to {m[3]}")
         m = re.search(r"equivalent command: ([^)]+)\)", step.text)
         if m and m[1].split()[0] in clpsim.HANDLERS and not re.search(r"\b[A-Z]{3,}\b", m[1]):
             result = LocalTransport(step.hosts[0] if step.hosts else first, env=env).run(m[1])

@@ -54,6 +54,7 @@ def generate(
     archive: bool = True,
     rotate_mb: float | None = None,
     full_size: bool = True,
+    cluster: str = "cluster1",
 ) -> Path:
     """Write a sample log collection into ``out_dir`` and return it.
 
@@ -63,7 +64,9 @@ def generate(
     cluster statistics file sizes), so that a small sample still shows full
     ``.pre`` generations. Mirror and system statistics start well before the
     log window (the cluster ran before it), so their ``.pre`` is full;
-    ``full_size=False`` starts them with the window instead.
+    ``full_size=False`` starts them with the window instead. ``cluster`` is
+    the cluster's name in clp.conf and clpstat (a fleet of samples needs
+    one name per cluster).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -73,7 +76,7 @@ def generate(
     offsets = clock_offsets(servers)
     limits = stats.rotation_limits(rotate_mb)
     for name in names:
-        files = server_files(name, names, items, rows, start, end, offsets, seed, limits, full_size)
+        files = server_files(name, names, items, rows, start, end, offsets, seed, limits, full_size, cluster)
         if archive:
             (out / f"{name}.tar.gz").write_bytes(tar_gz({f"{name}/{p}": v for p, v in files.items()}))
         else:
@@ -85,7 +88,8 @@ def generate(
     return out
 
 
-def server_files(name, names, items, rows, start, end, offsets, seed, limits, full_size=True) -> dict[str, tuple[bytes, int]]:
+def server_files(name, names, items, rows, start, end, offsets, seed, limits, full_size=True,
+                 cluster="cluster1") -> dict[str, tuple[bytes, int]]:
     """Every file of one server's collection: relative path -> (bytes, mtime)."""
     off = offsets[name]
     collected = _epoch(end + timedelta(seconds=off) - timedelta(seconds=30))
@@ -142,8 +146,8 @@ def server_files(name, names, items, rows, start, end, offsets, seed, limits, fu
     for fname, text in logs.syslog_files(name, sys_frame, start, end).items():
         put(f"var/log/{fname}", text.encode())
     # Configuration and saved command outputs.
-    put("etc/clp.conf", conf.clp_conf(names), _epoch(start))
-    put("clpstat.txt", conf.clpstat(names, name).encode())
+    put("etc/clp.conf", conf.clp_conf(names, cluster), _epoch(start))
+    put("clpstat.txt", conf.clpstat(names, name, cluster).encode())
     if name in ("sv1", "sv2"):
         put("clpmdstat_md1.txt", conf.clpmdstat(names).encode())
     return dict(sorted(files.items()))

@@ -18,6 +18,8 @@ True
 
 from __future__ import annotations
 
+from xml.sax.saxutils import escape
+
 from clpkit.samples.story import INCIDENT, MONITORS, RESOURCES
 
 
@@ -25,7 +27,7 @@ def _ip(net: int, server: str) -> str:
     return f"192.168.{net}.{10 + int(server[2:])}"
 
 
-def clp_conf(servers: list[str]) -> bytes:
+def clp_conf(servers: list[str], cluster: str = "cluster1") -> bytes:
     i = INCIDENT
     srv = []
     for k, name in enumerate(servers):
@@ -54,7 +56,7 @@ def clp_conf(servers: list[str]) -> bytes:
 <root>
   <all><charset>EUC-JP</charset><serveros>linux</serveros><encode>EUC-JP</encode></all>
   <cluster>
-    <name>cluster1</name>
+    <name>{escape(cluster)}</name>
     <comment>ミラーディスク型 2 ノードクラスタ (サンプル)</comment>
     <rsctimeout><rsctoaction>2</rsctoaction></rsctimeout>
     <networkpartition><npaction>2</npaction></networkpartition>
@@ -131,9 +133,9 @@ def _dots(name: str, width: int = 16) -> str:
     return (name + " ").ljust(width, ".") if len(name) < width - 1 else name
 
 
-def clpstat(servers: list[str], local: str) -> str:
+def clpstat(servers: list[str], local: str, cluster: str = "cluster1") -> str:
     """``clpstat`` as saved on ``local`` (``*`` marks it) after the failover."""
-    lines = [" ========================  CLUSTER STATUS  ===========================", "  Cluster : cluster1", "  <server>"]
+    lines = [" ========================  CLUSTER STATUS  ===========================", f"  Cluster : {cluster}", "  <server>"]
     for name in servers:
         mark = "*" if name == local else " "
         lines.append(f"  {mark}{_dots(name)}: Online")

@@ -489,7 +489,7 @@ def ping(sim: Sim, argv: list[str]) -> str:
     """Answers for the name, changed host name or added address of a powered-on simulated server."""
     target = argv[-1] if argv else ""
     for name, st in sim.servers.items():
-        if st["power"] == "on" and target in (name, st.get("hostname"), *st.get("addresses", [])):
+        if st["power"] == "on" and target in (name, st.get("hostname"), *st.get("ips", []), *st.get("addresses", [])):
             return f"3 packets transmitted, 3 received, 0% packet loss (simulated {name})"
     raise _Fail(f"ping: {target}: 3 packets transmitted, 0 received, 100% packet loss (simulated)", 1)
 

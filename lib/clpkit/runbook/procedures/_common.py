@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 from clpkit.config import WINDOWS_REFUSAL
 from clpkit.problems import ClpkitError
 from clpkit.runbook.plan import Expect, Step
-from clpkit.runbook.services import START_ORDER
+from clpkit.reference.services import START_ORDER
 
 #: The six CLUSTERPRO services in the order they start (guide L500-510), from the one list of them.
 SERVICES: tuple[str, ...] = START_ORDER
@@ -38,6 +38,14 @@ CLUSTER_AND_MIRROR: tuple[str, ...] = ("clusterpro", "clusterpro_md")
 #: spells its disable out as four services (L2502-2530), so the mirror agent does not
 #: start on the old configuration either.
 DAEMON: tuple[str, ...] = ("clusterpro_md", "clusterpro", "clusterpro_webmgr", "clusterpro_alertsync")
+
+#: Why a runbook has no ``suse`` parameter: the guide asks for ``chkconfig --del --force`` on SUSE only
+#: where clusterpro and clusterpro_md are switched off while clusterpro_webmgr and clusterpro_alertsync,
+#: which need them, stay on (L3518-3520, L4205-4207, L4504-4506, L4854-4856, L5365-5367). A runbook
+#: that switches the services off in reverse start order leaves none of them needed, so none is forced.
+NO_SUSE_FORCE = ("this runbook switches the services off in reverse start order, so no service is removed while "
+                 "another needs it and chkconfig --del needs no --force, on SUSE either; the guide asks for --force "
+                 "only in resize-mirror-partition and replace-server variant=hybrid-shared-disk")
 
 INIT_SYSTEMS: tuple[str, ...] = ("systemd", "initd")
 DISKS: tuple[str, ...] = ("mirror", "hybrid")
@@ -619,7 +627,6 @@ def offline_config_change(
     servers: Sequence[str],
     console: str,
     init: str,
-    suse: bool,
     backup_dir: str,
     edited_dir: str,
     lines: dict[str, str],
@@ -642,7 +649,7 @@ def offline_config_change(
             f"{console}, so that {edited_dir}/clp.conf is the changed configuration",
             lines["edit"],
         ),
-        *disable_services(DAEMON, init, servers, lines["disable"], suse),
+        *disable_services(DAEMON, init, servers, lines["disable"]),
         cluster_shutdown_reboot(console, lines["shutdown"]),
         servers_back(servers, lines["shutdown"]),
         *change_steps,

@@ -35,7 +35,6 @@ class Params:
     server: str = ""  # the server's current host name; empty: the cluster's only one (example sv2)
     new_name: str = ""  # its new host name; required with a clp.conf (example sv2-new)
     init: str = "systemd"  # systemd or initd
-    suse: bool = False  # SUSE: chkconfig --del takes --force
     servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)
     console: str = ""  # where clpcfctrl and clpstdn run; empty: the first other server
     backup_dir: str = "/var/tmp/clpkit/clpconf-backup"  # on the console server; survives the reboots
@@ -113,7 +112,6 @@ def plan(params: Params, config: Any = None) -> Plan:
         servers=servers,
         console=console,
         init=params.init,
-        suse=params.suse,
         backup_dir=params.backup_dir,
         edited_dir=params.edited_dir,
         lines=LINES,
@@ -124,8 +122,9 @@ def plan(params: Params, config: Any = None) -> Plan:
     )
     notes = (
         f"Follows guide {GUIDE}.",
-        "The guide disables 'the CLUSTERPRO daemon' as the installation guide describes; the plan "
-        "switches the clusterpro service off and on (systemctl or chkconfig).",
+        "The guide disables 'the CLUSTERPRO daemon' as the installation guide describes; the plan switches "
+        f"off and on the four services the guide lists for that ({', '.join(c.DAEMON)}, L2502-2530), so the "
+        "mirror agent does not start on the old configuration either.",
         f"Steps keep calling the server {server} (its name when the plan was made); the last check "
         f"expects clpstat to list it as {new}.",
         *servers_said,

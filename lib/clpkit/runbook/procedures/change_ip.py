@@ -53,7 +53,6 @@ class Params:
     subnet_check: bool = True  # refuse a new address outside the subnet of the other servers' same device
     change: str = "address"  # address (interconnect or mirror connect) or netmask (subnet mask only)
     init: str = "systemd"  # systemd or initd
-    suse: bool = False  # SUSE: chkconfig --del takes --force
     servers: str = ""  # sv1,sv2; empty: the servers of clp.conf (example sv1,sv2 without one)
     console: str = ""  # where clpcfctrl and clpstdn run; empty: the first server not being changed
     backup_dir: str = "/var/tmp/clpkit/clpconf-backup"  # on the console server; survives the reboots
@@ -106,7 +105,8 @@ def plan(params: Params, config: Any = None) -> Plan:
         what = f"{target.what} of {server} to {params.address}"
         edit = f"in [Server Properties] of {server}, [Interconnect] or [Mirror connect] tab, set {target.what} to {params.address}"
         os_change = (
-            f"On {server}, change the address in the operating system's network settings to {params.new_ip}; "
+            f"On {server}, change the address {target.old + ' ' if target.old else ''}in the operating system's "
+            f"network settings to {params.new_ip}; "
             "reboot it if the change needs a reboot"
         )
     else:
@@ -138,7 +138,6 @@ def plan(params: Params, config: Any = None) -> Plan:
         servers=servers,
         console=console,
         init=params.init,
-        suse=params.suse,
         backup_dir=params.backup_dir,
         edited_dir=params.edited_dir,
         lines=lines,
@@ -149,8 +148,9 @@ def plan(params: Params, config: Any = None) -> Plan:
     )
     notes = (
         f"Follows guide {lines['section']}: changes {what}.",
-        "The guide disables 'the CLUSTERPRO daemon' as the installation guide describes; the plan "
-        "switches the clusterpro service off and on (systemctl or chkconfig).",
+        "The guide disables 'the CLUSTERPRO daemon' as the installation guide describes; the plan switches "
+        f"off and on the four services the guide lists for that ({', '.join(c.DAEMON)}, L2502-2530), so the "
+        "mirror agent does not start on the old configuration either.",
         f"If the plan reaches {server} over SSH by the address being changed, map {server} to its new "
         "address before the steps after the change.",
         *servers_said,

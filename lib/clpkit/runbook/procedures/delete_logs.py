@@ -25,7 +25,6 @@ TITLE = "Delete the logs and alerts of every server"
 @dataclass
 class Params:
     init: str = "systemd"  # systemd | initd
-    suse: bool = False  # SUSE: chkconfig --del takes --force
     servers: str = ""  # every server of the cluster, sv1,sv2; empty: the servers of clp.conf
     install_root: str = "/opt/nec/clusterpro"  # where CLUSTERPRO is installed
     delete_on: str = ""  # the servers whose logs and alerts are deleted; empty: every server
@@ -49,7 +48,7 @@ def plan(params: Params, config=None) -> Plan:
         Step("check", f"clpstat lists exactly {', '.join(hosts)}, all online: the cluster shutdown reboots every server, "
              "so every one must have its services switched off first", hosts=(first,), command="clpstat",
              expect=Expect("servers_exactly", {"servers": list(hosts)}), guide="L460"),
-        *c.disable_services(c.SERVICES, init, hosts, "L460", params.suse),
+        *c.disable_services(c.SERVICES, init, hosts, "L460"),
         c.cluster_shutdown_reboot(first, "L478"),
         Step("wait", "Every server is back from the reboot, with CLUSTERPRO stopped", hosts=hosts, command="clpstat",
              expect=Expect("servers_offline"), timeout=c.SERVERS_TIMEOUT, interval=30.0, delay=c.REBOOT_DELAY, guide="L478"),

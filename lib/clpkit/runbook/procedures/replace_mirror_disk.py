@@ -17,6 +17,7 @@ for when they are off.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict, dataclass
 
 from clpkit.runbook import facts
@@ -30,6 +31,15 @@ DD_FILLED = c.DD_FILLED
 #: four of the six; clusterpro_evt and clusterpro_trn stay on.
 SERVICES = ("clusterpro_md", "clusterpro", "clusterpro_webmgr", "clusterpro_alertsync")
 TITLE = "Replace a mirror or hybrid disk (one server, RAID, or both servers)"
+#: The guide's notes on the copy, shown on the step that waits for it (L2595-2609, L2863-2877).
+COPY_WARNINGS = {
+    "online": "The copy time can grow with the space used on the disk (it depends on the file system), and the "
+              "application runs during the copy, so the load can be high and the copy slower (A)",
+    "offline": "The copy time can grow with the space used on the disk (it depends on the file system); the group "
+               "starts only after the copy has ended (B)",
+}
+#: L2695-2697, L2952-2954: a copy interrupted in (B) is started again, the group still stopped.
+INTERRUPTED_COPY = "If this copy is interrupted, start the initial mirror construction again without starting the group"
 
 
 @dataclass
@@ -38,7 +48,6 @@ class Params:
     layout: str = "single"  # single (one plain disk) | raid | both (the disks of both servers)
     copy: str = "online"  # online: copy while the group runs on the source (A); offline: group stopped (B)
     init: str = "systemd"  # systemd | initd
-    suse: bool = False  # SUSE: chkconfig --del takes --force
     resource: str = ""  # mirror (md) or hybrid (hd) disk resource; empty: the cluster's only one (example md1)
     group: str = ""  # the group holding the resource; empty: from clp.conf, else failover1
     server: str = ""  # the server whose disk is replaced; empty: the only one that fits (example sv2)
@@ -74,7 +83,12 @@ def plan(params: Params, config=None) -> Plan:
     server_pick = c.resolve_one("server", given_server, on and [s for s in on if s != given_source],
                                 "server", "sv2", how=f"holding {res}")
     server = server_pick.value
-    source_pick = c.resolve_one("source", given_source, on and [s for s in on if s != server],
+    # A server sharing the disk of ``server`` (its server group in clp.conf) holds no other copy of the data.
+    same_disk = next((g for g in c.server_groups(config, on or ()) if server in g), ()) if disk == "hybrid" else ()
+    if given_source and given_source in same_disk:
+        raise c.ProcedureRefused(f"source={given_source!r} shares the disk of {server} (one server group in clp.conf): "
+                                 "copy from a server of the other server group")
+    source_pick = c.resolve_one("source", given_source, on and [s for s in on if s != server and s not in same_disk],
                                 "server", "sv1" if server != "sv1" else "sv2", how=f"to copy {res} from")
     source = source_pick.value
     cluster_servers, servers_said = c.resolve_servers(f"{source},{server}", config, server=server, source=source)
@@ -128,7 +142,7 @@ def plan(params: Params, config=None) -> Plan:
         add(Step("manual", f"Take a backup of the data on {res}: it is lost with both disks.{raw}", destructive=False, guide="L2960"))
         # clpstdn stops every server of the cluster: all of them are kept down and all come back (L2966-2970, L3041).
         everyone = tuple(dict.fromkeys((*pair, *cluster_servers)))
-        steps.extend(c.disable_services(SERVICES, init, everyone, "L2970", params.suse))
+        steps.extend(c.disable_services(SERVICES, init, everyone, "L2970"))
         add(Step("command", "Shut both servers down (cluster shutdown)", hosts=(source,), command="clpstdn", destructive=True, guide="L2966"))
         add(Step("manual", "Install the new disk in both servers", guide="L2999"))
         add(Step("manual", "Start both servers; CLUSTERPRO stays down because its services are disabled", guide="L3001"))
@@ -139,8 +153,10 @@ def plan(params: Params, config=None) -> Plan:
             add(Step("command", "Clear the cluster partition left from the disk's earlier use", hosts=pair,
                      command=f"dd if=/dev/zero of={need(cppath, 'cluster partition', 'cppath')}", expect=DD_FILLED, destructive=True, guide="L3011"))
         if disk == "hybrid" and not c.raw_device(fs):
-            add(Step("command", f"Create the {fs} filesystem on the data partition, from {source} only (one server "
-                     "connected to the shared storage makes the partitions and the file system)", hosts=(source,),
+            # Both shared storages are new: each gets its file system, made from one server connected to it.
+            add(Step("command", f"Create the {fs} filesystem on the data partition of each new shared storage, from "
+                     f"{source} and from {server} only (one server connected to a shared storage makes its partitions "
+                     "and its file system)", hosts=pair,
                      command=f"mkfs -t {fs} {need(dppath, 'data partition', 'dppath')}", destructive=True, guide="L3013"))
         if c.raw_device(fs):
             notes.append(f"{res} holds a raw device (fs none): there is no file system to create; the application "
@@ -165,7 +181,7 @@ def plan(params: Params, config=None) -> Plan:
             add(Step("check", f"The group {group} runs on {source}, so the application keeps running during the copy",
                      hosts=(source,), command="clpstat", expect=Expect("group_online", {"group": group, "server": source})))
         add(mirror_state)
-        steps.extend(c.disable_services(SERVICES, init, down, g["disable"], params.suse))
+        steps.extend(c.disable_services(SERVICES, init, down, g["disable"]))
         if disk == "hybrid" and not sharing:
             add(Step("manual", f"Hybrid disk: shut down every other server connected to the same disk as {server}, with its "
                      "services disabled like this one (give shared_with= or a clp.conf with server groups to have the "
@@ -180,10 +196,16 @@ def plan(params: Params, config=None) -> Plan:
             add(Step("manual", "If the RAID rebuild left the LUN empty: " + c.prepare_devices_text(cppath, dppath, server),
                      hosts=(server,), destructive=True, guide=g["fdisk"]))
             steps.extend(_partition_check((server,), cppath, dppath))
+            if disk == "hybrid" and not c.raw_device(fs):
+                add(Step("manual", f"If you partitioned the new LUN in the step before: create the {fs} filesystem on its "
+                         f"data partition from {server} only (one server connected to the shared storage makes the "
+                         f"partitions and the file system): mkfs -t {fs} {dppath or 'DATA_PARTITION'}. Skip this when "
+                         "the RAID rebuild kept the partitions", hosts=(server,), destructive=True, guide="L2762"))
             if raid_method == "mkinit":
                 text = "Initialise the cluster partition"
                 if disk == "mirror" and mkfs == 1 and not c.raw_device(fs):
-                    text += " (initial mkfs is on in clp.conf: this also runs mkfs and erases the data partition)"
+                    text += (" (initial mkfs is on in clp.conf: this also runs mkfs and erases the data partition; "
+                             "on a large disk mkfs can take a long time)")
                 add(Step("command", text, hosts=(server,), command=f"clp{md}init --create force {res}", destructive=True, guide=g["init"]))
             else:
                 add(Step("command", "Zero the cluster partition (dd may end with 'No space left on device', which is expected)",
@@ -202,7 +224,7 @@ def plan(params: Params, config=None) -> Plan:
                 add(Step("command", f"Clear the cluster partition left from the disk's earlier use. {c.DD_WARNING}",
                          hosts=(server,), command=f"dd if=/dev/zero of={need(cppath, 'cluster partition', 'cppath')}",
                          expect=DD_FILLED, destructive=True, guide="L2560"))
-            if disk == "hybrid" and sharing and not c.raw_device(fs):
+            if disk == "hybrid" and not c.raw_device(fs):
                 add(Step("command", f"Create the {fs} filesystem on the data partition of the shared storage, from {server} "
                          "only (one server connected to it makes the partitions and the file system)", hosts=(server,),
                          command=f"mkfs -t {fs} {need(dppath, 'data partition', 'dppath')}", destructive=True, guide="L2554"))
@@ -216,17 +238,18 @@ def plan(params: Params, config=None) -> Plan:
         add(c.wait_servers_online(source, g["enable"], (source, *down), after_reboot=True))
         if copy == "offline" or fullcopy == 0:
             why = "the group is stopped (B)" if copy == "offline" else "initial mirror construction is off in clp.conf"
-            add(Step("command", f"Start the copy from {source} to {server} by hand: {why}", hosts=(source,),
+            add(Step("command", f"Start the copy from {source} to {server} by hand: {why}"
+                     + (f". {INTERRUPTED_COPY}" if copy == "offline" else ""), hosts=(source,),
                      command=f"clp{md}ctrl --force {source} {res}", destructive=True, guide=g["force"]))
         else:
             notes.append(f"fullcopy=1: the copy from {source} starts by itself when {server} rejoins (A); the plan waits for it.")
-        add(_mirror_normal(md, res, source, g["force"], timeout=copy_timeout))
+        wait = _mirror_normal(md, res, source, g["force"], timeout=copy_timeout)
+        add(dataclasses.replace(wait, text=f"{wait.text}. {COPY_WARNINGS[copy]}"))
         if copy == "offline":
             add(Step("command", f"Start the group {group} on {source} now that the copy is complete", hosts=(source,),
                      command=f"clpgrp -s {group} -h {source}", guide=g["start"]))
             add(Step("check", f"The group {group} runs on {source}", hosts=(source,), command="clpstat",
                      expect=Expect("group_online", {"group": group, "server": source})))
-            notes.append("If the copy is interrupted, start it again with the group still stopped (the guide's warning).")
         add(c.check_servers_online(source, None, pair))
         add(_mirror_normal(md, res, source, None, verify=True))
         notes.append(f"Shutting {server} down uses clpdown; the guide does not name a command.")

@@ -34,6 +34,9 @@ from clpkit.runbook.procedures import _common as c
 NAME = "resize-mirror-partition"
 GUIDE = "L4150-5672"
 TITLE = "Change the offset or size of a mirror or hybrid disk's partitions"
+#: L4158-4162, L4775-4779: the guide's warning, shown on the re-partitioning step.
+FDISK_ALONE = ("Follow every step of this runbook: changing the partitions alone (fdisk and nothing else) leaves the "
+               "resource unable to work")
 
 #: (disk, rename) -> guide line of each step, in the guide's order.
 LINES: dict[tuple[str, str], dict[str, str]] = {
@@ -118,6 +121,10 @@ def plan(params: Params, config: Any = None) -> Plan:
             if len(twice) > 1:
                 raise c.ProcedureRefused(f"disk_hosts={params.disk_hosts!r} names {', '.join(twice)}, which share one disk "
                                          "(one server group in clp.conf): fdisk and clphdinit run from one of them only")
+            if not twice:
+                raise c.ProcedureRefused(f"disk_hosts={params.disk_hosts!r} names no server of the server group "
+                                         f"{', '.join(members)} (clp.conf): the disk of that group would keep its old "
+                                         "partitions; name one server of every server group")
     elif shared:
         # The guide partitions and initialises a shared disk from one server of its server group (L5003-5023).
         disk_hosts = tuple(members[0] for members in shared)
@@ -182,7 +189,7 @@ def plan(params: Params, config: Any = None) -> Plan:
              f"{settings.get('nmppath') or '(NMP device)'} with the application stopped. Skip this when the data may be lost")
             if raw else
             (f"On the server where the group holding {res} is active, back the data of its file system up "
-             "with a file-level tool (tar, cpio, …); tools that read the partition device are not supported. "
+             "with a file-level tool such as tar or cpio; tools that read the partition device are not supported. "
              "Skip this when the data may be lost"),
             guide=lines["backup"],
         ),
@@ -296,5 +303,6 @@ def _resize_text(hosts: tuple[str, ...], res: str, cppath: str | None, dppath: s
     where = ", ".join(hosts)
     if {c.device_kind(d) for d in (cppath, dppath) if d} == {"lvm"}:
         return (f"On {where}, change the size of the logical volumes of {res} (cluster partition {cppath}, data "
-                f"partition {dppath}) with lvresize, or re-create them at the new size (lvremove, lvcreate)")
-    return f"On {where}, change the offset or size of the cluster partition and the data partition of {res} with fdisk"
+                f"partition {dppath}) with lvresize, or re-create them at the new size (lvremove, lvcreate). {FDISK_ALONE}")
+    return (f"On {where}, change the offset or size of the cluster partition and the data partition of {res} with fdisk. "
+            f"{FDISK_ALONE}")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _names(specs: list[str]) -> dict[str, str]:
@@ -20,8 +20,11 @@ def _names(specs: list[str]) -> dict[str, str]:
 
 
 def test_environment_yml_matches_pyproject():
+    """The conda environment is the whole stack: the runtime, the lab extra and the test extra."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = _names(project["dependencies"] + project["optional-dependencies"]["test"])
+    extras = project["optional-dependencies"]
+    assert "clpkit[lab]" in extras["test"], "the test extra must pull in the lab extra (the notebook tests use jupytext)"
+    wanted = _names(project["dependencies"] + extras["lab"] + [s for s in extras["test"] if not s.startswith("clpkit[")])
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     assert "conda-forge" in env["channels"]
     conda = [d for d in env["dependencies"] if isinstance(d, str)]

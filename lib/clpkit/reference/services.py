@@ -2,9 +2,12 @@
 
 The start order is a dependency order: the event and transaction services
 first, then the mirror agent, the cluster itself, the WebUI and the alert
-synchronisation. Procedures disable services in the reverse of this order and
-enable them in it; the step builders live in
-:mod:`clpkit.runbook.procedures._common`, and this is the one list they use.
+synchronisation. This is the one list of them: the host check
+(:mod:`clpkit.reference.hostcheck`) checks each is enabled, the runbooks'
+step builders (:mod:`clpkit.runbook.procedures._common`) disable them in the
+reverse of this order and enable them in it. The simulator
+(:mod:`clpkit.simulator.clpsim`) keeps its own copy, because its commands run
+under ``python -S`` without clpkit; a test keeps the two equal.
 
 >>> START_ORDER[0], START_ORDER[-1]
 ('clusterpro_evt', 'clusterpro_alertsync')
