@@ -75,7 +75,7 @@ if cfg is not None and cfg.is_windows:
     page.heading("ports", lang)
     page.text(f"{config.WINDOWS_REFUSAL} ({cfg.os_evidence()[1]})")
 elif cfg is not None:
-    flows = inventory.ports_table(cfg)
+    flows = inventory.ports_table(cfg, lang)
     assert flows["port"].is_between(0, 65535).all()
     page.heading("ports", lang)
     page.table(flows, lang, rows=500)

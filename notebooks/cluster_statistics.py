@@ -44,28 +44,29 @@ page.text(page.period_text(stats, since, until, lang))
 groups = cluster.durations(stats, "group")
 assert (groups["max_s"] >= groups["mean_s"]).all()
 page.heading("group_actions", lang)
-page.table(groups, lang)
+shown_groups = cluster.localised(groups, lang, "group")
+page.table(shown_groups, lang)
 if groups.height:
-    page.show(charts.bars(groups.with_columns(label=pl.col("name") + " " + pl.col("action")),
+    page.show(charts.bars(shown_groups.with_columns(label=pl.col("name") + " " + pl.col("action")),
                           x="max_s", y="label", label=t("max", lang), unit="s", y_title=t("name", lang), lang=lang))
 
 # %%
 fo = cluster.failovers(stats)
 assert fo.height <= groups["count"].sum() if groups.height else fo.is_empty()
 page.heading("failovers", lang)
-page.table(fo, lang)
+page.table(cluster.localised(fo, lang, "group"), lang)
 
 # %%
 res = cluster.resources_against_timeouts(stats, cluster.resource_timeouts(b.config))
 assert (res["headroom_pct"].drop_nulls() <= 100).all()
 page.heading("resource_activation", lang)
-page.table(res, lang)
+page.table(cluster.localised(res, lang, "resource"), lang)
 
 # %%
 mon = cluster.monitor_headroom(stats, cluster.monitor_timeouts(b.config))
 assert (mon["headroom_pct"].drop_nulls() <= 100).all()
 page.heading("monitor_headroom", lang)
-page.table(mon, lang)
+page.table(cluster.localised(mon, lang, "monitor"), lang)
 known = mon.drop_nulls("use_pct")
 if known.height:
     page.show(charts.timeout_use(known, title=t("monitor_headroom", lang), lang=lang))
@@ -76,6 +77,6 @@ assert res_counts["count"].sum() == stats.filter(pl.col("result") != "Success").
 table = cluster.outcome_table(stats)
 assert table.select(cluster.RESULTS).sum_horizontal().sum() <= res_counts["count"].sum()
 page.heading("outcomes", lang)
-page.table(table, lang)
+page.table(cluster.localised(table, lang), lang)
 if res_counts.height:
     page.show(charts.outcome_counts(res_counts, title=t("outcomes", lang), lang=lang))

@@ -80,7 +80,7 @@ page.heading("trend", lang)
 counts_trend = figures.findings_trend(trend)
 if counts_trend.height:
     page.show(charts.trend(counts_trend, title=t("findings", lang), lang=lang))
-page.table(figures.trend_table(trend), lang)
+page.table(figures.trend_table(trend, lang=lang), lang)
 
 # %%
 others = [n for n in (reports.split(",") if reports else NOTEBOOKS) if n and n != "summary"]

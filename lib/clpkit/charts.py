@@ -38,7 +38,7 @@ import clpkit._no_iri_grammar  # noqa: F401  (before altair loads jsonschema: se
 import altair as alt
 import polars as pl
 
-from clpkit.i18n import t
+from clpkit.i18n import cell_word, t
 from clpkit.units import bucket_text, human
 
 THEME = "clpkit"
@@ -249,13 +249,14 @@ def timeout_use(frame: pl.DataFrame, *, title: str = "", lang: str = "en", warn_
 def outcome_counts(frame: pl.DataFrame, *, title: str = "", lang: str = "en") -> alt.Chart:
     """Stacked counts of results per category (category, result, count), coloured by meaning."""
     shown = frame.select("category", "result", "count").with_columns(
-        result_label=pl.col("result").map_elements(lambda r: t_result(r, lang), return_dtype=pl.String))
+        result_label=pl.col("result").map_elements(lambda r: t_result(r, lang), return_dtype=pl.String),
+        category_label=pl.col("category").map_elements(lambda c: cell_word("category", c, lang), return_dtype=pl.String))
     x_title = axis_title(t("count_of", lang), "count", lang)
     return alt.Chart(shown, title=title).mark_bar().encode(
         alt.X("count:Q", title=x_title, axis=_q_axis("count")),
-        alt.Y("category:N", title=t("category", lang)),
+        alt.Y("category_label:N", title=t("category", lang)),
         status_colour(shown, "result", "result_label", title=t("result", lang)),
-        tooltip=[alt.Tooltip("category:N", title=t("category", lang)),
+        tooltip=[alt.Tooltip("category_label:N", title=t("category", lang)),
                  alt.Tooltip("result_label:N", title=t("result", lang)),
                  alt.Tooltip("count:Q", title=x_title, format=",d")],
     )

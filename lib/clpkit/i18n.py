@@ -186,6 +186,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "resource_activation": ("Resource start and stop against timeouts", "リソース活性・非活性とタイムアウト"),
     "monitor_headroom": ("Monitor elapsed time against timeout", "監視処理時間とタイムアウト"),
     "outcomes": ("Outcomes other than Success", "成功以外の結果"),
+    "time_of_max": ("Time of max", "最大値の時刻"),
+    # cell words: the product's own Japanese terms (a resource is 活性/非活性, a group 起動/停止)
+    "yes": ("yes", "はい"),
+    "no": ("no", "いいえ"),
+    "category_group": ("group", "グループ"),
+    "category_resource": ("resource", "リソース"),
+    "category_monitor": ("monitor", "モニタ"),
+    "category_cluster": ("cluster", "クラスタ"),
+    "action_group_start": ("Start", "起動"),
+    "action_group_stop": ("Stop", "停止"),
+    "action_group_move": ("Move", "移動"),
+    "action_group_failover": ("Failover", "フェイルオーバ"),
+    "action_resource_start": ("Start", "活性"),
+    "action_resource_stop": ("Stop", "非活性"),
+    "action_monitor_monitor": ("Monitor", "監視"),
+    # key figures of a run (the summary's trend table)
+    "failover_count": ("Failovers", "フェイルオーバ回数"),
+    "out_of_service": ("Time out of service", "業務停止時間"),
+    "occurrences": ("occurrences", "回数"),
+    "phase_detection": ("detection", "検出"),
+    "phase_stop": ("stop", "停止"),
+    "phase_unmount": ("unmount", "アンマウント"),
+    "phase_fsck": ("fsck", "fsck"),
+    "phase_start": ("start", "起動"),
     # timeline
     "events": ("Events", "イベント"),
     "event_list": ("Event list (repeats collapsed)", "イベント一覧 (繰り返しはまとめて表示)"),
@@ -330,6 +354,20 @@ def final_action(name: str | None, lang: str) -> str | None:
     if name is None or check_lang(lang) == "en":
         return name
     return FINAL_ACTIONS_JA.get(name, name)
+
+
+def cell_word(kind: str, value: str | None, lang: str) -> str | None:
+    """A product word in a table cell (``kind``: category, action_group, action_resource, result) in ``lang``.
+
+    Words without a translation stay as written.
+
+    >>> cell_word("action_resource", "Start", "ja"), cell_word("action_group", "Start", "ja"), cell_word("result", "Odd", "ja")
+    ('活性', '起動', 'Odd')
+    """
+    if value is None:
+        return None
+    key = f"{kind}_{str(value).lower()}"
+    return t(key, lang) if key in MESSAGES else value
 
 
 def check_lang(lang: str) -> str:

@@ -88,6 +88,12 @@ class OfflineBrowser:
                 nav: [...document.querySelectorAll('nav.clpkit-nav a')].map(a => a.getAttribute('href')),
                 tables: document.querySelectorAll('table.clpkit-table').length,
                 filters: document.querySelectorAll('input.clpkit-filter').length,
+                // cells (other than long text, td.wrap) whose value the browser laid out on more than one line
+                broken: [...document.querySelectorAll('table.clpkit-table td:not(.wrap), table.clpkit-table th')]
+                  .filter(c => {
+                    const r = document.createRange(); r.selectNodeContents(c);
+                    return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size > 1;
+                  }).map(c => c.textContent).slice(0, 5),
               };
             }"""
         )

@@ -29,6 +29,34 @@ def test_ack_peak_near_timeout_raises_the_timeout():
     assert "Ack timeout" in row["why"]
 
 
+def test_every_maximum_says_on_which_server_and_when():
+    ms = pl.concat([mirror_stats(sync_ack_time_max=[10.0, 85_000.0, 20.0]),
+                    mirror_stats(sync_ack_time_max=[90_000.0, 5.0, 5.0]).with_columns(server=pl.lit("sv2"))])
+    row = mirror.recommendations(ms, {"nmp1": {"acktimeout": 100}}).row(0, named=True)
+    assert (row["observed"], row["server"], row["time_of_max"]) == (90_000.0, "sv2", T0)
+    ss = pl.DataFrame({"time": [T0 + dt.timedelta(minutes=i) for i in range(3)], "server": ["sv1"] * 3,
+                       "file_current_size": [100, 700, 300], "file_limit_size": [1000] * 3})
+    assert system.limit_usage(ss).select("max_pct", "time_of_max").row(0) == (70.0, T0 + dt.timedelta(minutes=1))
+    cs = pl.DataFrame({"category": ["monitor"] * 3, "name": ["genw1"] * 3, "action": ["Monitor"] * 3,
+                       "result": ["Success"] * 3, "elapsed_time_ms": [1_000, 54_000, 2_000],
+                       "server": ["sv1", "sv2", "sv1"], "time": [T0 + dt.timedelta(minutes=i) for i in range(3)]})
+    head = cluster.monitor_headroom(cs, {"genw1": 60.0})
+    assert head.select("max_s", "server", "time_of_max").row(0) == (54.0, "sv2", T0 + dt.timedelta(minutes=1))
+
+
+def test_cluster_tables_in_japanese_use_the_products_words():
+    cs = pl.DataFrame({"category": ["group", "resource", "resource"], "name": ["failover1", "md1", "md1"],
+                       "action": ["Move", "Start", "Stop"], "result": ["Success", "Success", "Failure"],
+                       "elapsed_time_ms": [1_000, 2_000, 3_000]})
+    assert cluster.localised(cluster.durations(cs, "resource"), "ja", "resource").sort("max_s")["action"].to_list() \
+        == ["活性", "非活性"]
+    assert cluster.localised(cluster.failovers(cs), "ja", "group").select("action", "result").row(0) == ("移動", "成功")
+    assert cluster.localised(cluster.outcome_table(cs), "ja")["category"].to_list() == ["グループ", "リソース"]
+    assert cluster.localised(cluster.failovers(cs), "en", "group")["action"].to_list() == ["Move"]
+    assert timeline.event_table(pl.DataFrame({"time": [T0], "server": ["sv1"], "level": ["warning"],
+                                              "message": ["x"]}), "ja")["level"].to_list() == ["警告"]
+
+
 def test_ack_peak_well_under_timeout_changes_nothing():
     rec = mirror.recommendations(mirror_stats(sync_ack_time_max=[1_000.0]), {"nmp1": {"acktimeout": 100}})
     assert rec["suggested"].to_list() == [None]

@@ -64,6 +64,7 @@ def test_reports_render_offline_in_chromium(full_run, offline_browser):
         assert result["chart_errors"] == [], f"{name}: {result['chart_errors'][:2]}"
         assert all(n > 0 for n in result["marks"]), f"{name}: a chart drew no marks {result['marks']}"
         assert result["code_cells"] == 0, f"{name}: code shown without --show-code"
+        assert result["broken"] == [], f"{name}: values broken over lines: {result['broken']}"
         drawn[name] = result["charts"]
         if name != "index":
             assert result["title"] == f"{title(name, 'en')} — cluster1", f"{name}: <title> {result['title']!r}"
@@ -121,8 +122,15 @@ def test_incident_events_collapse_repeats_with_file_and_line(full_run):
 
 def test_top_index_renders_offline(full_run, offline_browser):
     result = offline_browser.load(full_run.parent / "index.html")
-    assert result["attempted"] == [] and result["errors"] == []
+    assert result["attempted"] == [] and result["errors"] == [] and result["broken"] == []
     assert full_run.name in result["text"]
+    key = pl.read_parquet(full_run / "figures.parquet")
+    found = dict(key.filter(pl.col("metric").str.starts_with("findings.")).select("metric", "value").iter_rows())
+    counts = r"\s+".join(str(int(found[f"findings.{s}"])) for s in figures.SEVERITIES)
+    period = rf"{key['period_start'][0]} – {key['period_end'][0]}"
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d – \d{4}-", period), f"the summary stored no period: {period!r}"
+    row = rf"{full_run.name}\s+cluster1\s+{re.escape(period)}\s+complete\s+English\s+{counts}\s"
+    assert re.search(row, result["text"]), f"run row without period, status, language and findings: {result['text'][:300]}"
 
 
 def test_japanese_run(ja_run, offline_browser):
@@ -132,6 +140,7 @@ def test_japanese_run(ja_run, offline_browser):
     assert mirror_page["lang"] == "ja" and mirror_page["title"].startswith("ミラー性能")
     assert "ミラー性能" in mirror_page["text"] and "推奨設定" in mirror_page["text"]
     assert mirror_page["charts"] > 0 and mirror_page["errors"] == [] and mirror_page["attempted"] == []
+    assert mirror_page["broken"] == [], f"values broken over lines: {mirror_page['broken']}"
     summary = offline_browser.load(ja_run / "summary.html")
     assert "クラスタ概要" in summary["text"] and "検出事項" in summary["text"]
     assert "Findings" not in summary["text"]

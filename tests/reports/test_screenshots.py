@@ -5,7 +5,8 @@ folder) for a person to look at; the test checks what a look would catch:
 a blank or tiny page, a page wider than the window (a table or chart that
 does not fit and has no scroll box of its own), a Japanese page that shows
 English words of the message table (headings, chart titles, axis titles,
-legends) or that has no CJK font first in line.
+legends, or a table cell that is one of its English texts) or that has no
+CJK font first in line.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ WIDTH = 1280
 # English words of the message table that differ in Japanese, long enough to be sure they are words.
 ENGLISH = sorted({en for en, ja in MESSAGES.values() if en != ja and len(en) >= 6 and "{" not in en}, key=len,
                  reverse=True)
+# A table cell that is exactly one of the message table's English texts (Start, always, Success, ...).
+ENGLISH_CELLS = {en for en, ja in MESSAGES.values() if en != ja and "{" not in en}
+# Columns of names as the disk and clp.conf write them (a statistics series "system", a folder "group").
+NAME_COLUMNS = {MESSAGES[k][1] for k in ("series", "file", "folder", "name", "found_as")}
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +71,8 @@ def test_screenshots_of_every_page_en_and_ja(full_run, ja_pages, folder, chromiu
                 height: document.documentElement.scrollHeight,
                 font: getComputedStyle(document.body).fontFamily,
                 words: [...document.querySelectorAll('h1, h2, h3, th, nav a, svg text')].map(e => e.textContent.trim()),
+                cells: [...document.querySelectorAll('table')].flatMap(t => [...t.querySelectorAll('tbody td')].map(
+                  td => [(t.tHead && t.tHead.rows[0].cells[td.cellIndex] || {}).textContent || '', td.textContent.trim()])),
             })""")
             where = f"{lang} {path.name}"
             assert look["wide"] <= WIDTH, f"{where}: page {look['wide']} px wide in a {WIDTH} px window"
@@ -74,6 +81,8 @@ def test_screenshots_of_every_page_en_and_ja(full_run, ja_pages, folder, chromiu
             if lang == "ja":
                 english = [w for w in look["words"] for e in ENGLISH if re.search(rf"\b{re.escape(e)}\b", w)]
                 assert english == [], f"{where}: English on a Japanese page: {english[:5]}"
+                cells = sorted({c for head, c in look["cells"] if c in ENGLISH_CELLS and head not in NAME_COLUMNS})
+                assert cells == [], f"{where}: English table cells on a Japanese page: {cells[:5]}"
             page.close()
     ctx.close()
     assert len(taken) == 2 * (len(NOTEBOOKS) + 2)

@@ -36,6 +36,7 @@ import polars as pl
 
 from clpkit.catalog import SERVER_DOWN_CONDITIONS
 from clpkit.config import CONDITION_SETTINGS, ClusterConfig, setting_matches
+from clpkit.report.i18n import cell_word
 
 #: Services with start/stop logs ``init_<svc>.start.cur`` (SPEC 3.1, guide L365-398).
 SERVICES = ("evt", "trn", "md", "main", "webmgr", "alert")
@@ -246,25 +247,91 @@ def server_down_conditions(cfg: ClusterConfig | None, lang: str = "en") -> pl.Da
         if not hits:
             rows.append((code, label, lines, None, None, NO_SETTING, None, None))
         for fa in hits:
-            rows.append((code, label, lines, fa["scope"], fa["name"], fa["setting"], fa["action"], fa["default"]))
+            scope = cell_word("category", fa["scope"], lang) if lang == "ja" else fa["scope"]
+            rows.append((code, label, lines, scope, fa["name"], fa["setting"], fa["action"], fa["default"]))
     schema = {"condition": pl.String, "label": pl.String, "guide": pl.String, "scope": pl.String,
               "name": pl.String, "setting": pl.String, "action": pl.String, "default": pl.Boolean}
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
-def ports_table(cfg: ClusterConfig) -> pl.DataFrame:
-    """:func:`clpkit.reference.ports.ports` of the cluster, ends named from/to for the page.
+def ports_table(cfg: ClusterConfig, lang: str = "en") -> pl.DataFrame:
+    """:func:`clpkit.reference.ports.ports` of the cluster, ends named from/to for the page, words in ``lang``.
 
     >>> from clpkit import config
     >>> ports_table(config.load(config.SAMPLE)).columns[:4]
     ['from_server', 'from_address', 'to_server', 'to_address']
+    >>> ja = ports_table(config.load(config.SAMPLE), "ja")
+    >>> ja.filter(pl.col("port") == 29051)["purpose"][0], ja["condition"][0]
+    ('ミラーデータ同期 (md1)', '常時')
     """
     from clpkit.reference.ports import ports, to_frame
 
-    return to_frame(ports(cfg)).rename(
+    table = to_frame(ports(cfg)).rename(
         {"source": "from_server", "source_address": "from_address",
          "destination": "to_server", "destination_address": "to_address"}
     )
+    if lang == "en":
+        return table
+    servers = {s.name for s in cfg.servers}
+    return table.with_columns(
+        *[pl.col(c).map_elements(port_text_ja, return_dtype=pl.String) for c in ("purpose", "condition")],
+        *[pl.col(c).map_elements(lambda v: v if v in servers else port_text_ja(v), return_dtype=pl.String)
+          for c in ("from_server", "to_server")],
+    )
+
+
+# The port table's words in Japanese (ours), first match wins; names in brackets and before "configured" are kept.
+PORT_TEXT_JA: tuple[tuple[str, str], ...] = (
+    (r"internal communication", "内部通信"),
+    (r"data transfer", "データ転送"),
+    (r"heartbeat", "ハートビート"),
+    (r"alert synchronisation", "アラート同期"),
+    (r"mirror agent communication", "ミラーエージェント通信"),
+    (r"mirror keepalive, FIP/VIP duplicate check, mirror agent", "ミラーの keepalive、FIP/VIP の重複確認、ミラーエージェント"),
+    (r"kernel-mode LAN heartbeat", "カーネルモード LAN ハートビート"),
+    (r"mirror data synchronisation \((.+)\)", r"ミラーデータ同期 (\1)"),
+    (r"mirror driver communication \(ack\) \((.+)\)", r"ミラードライバ通信 (ack) (\1)"),
+    (r"mirror driver communication \((.+)\)", r"ミラードライバ通信 (\1)"),
+    (r"internal log communication", "内部ログ通信"),
+    (r"BMC control \(forced stop, chassis lamp\)", "BMC 制御 (強制停止、筐体ランプ)"),
+    (r"BMC alerts to the external linkage monitor", "外部連携モニタへの BMC アラート"),
+    (r"BMC heartbeat", "BMC ハートビート"),
+    (r"network warning light control", "ネットワーク警告灯の制御"),
+    (r"Witness heartbeat", "Witness ハートビート"),
+    (r"HTTP network partition resolution", "HTTP ネットワークパーティション解決"),
+    (r"ping network partition resolution", "PING ネットワークパーティション解決"),
+    (r"IP monitor (\S+)", r"IP 監視 \1"),
+    (r"JVM monitor (\S+) \(ports as configured\)", r"JVM 監視 \1 (ポートは設定による)"),
+    (r"AWS CLI \(AWS resources and monitors\)", "AWS CLI (AWS のリソースとモニタ)"),
+    (r"Azure CLI \(Azure DNS resource\)", "Azure CLI (Azure DNS リソース)"),
+    (r"Azure DNS monitor", "Azure DNS 監視"),
+    (r"always", "常時"),
+    (r"log method UDP", "ログの通信方式が UDP"),
+    (r"mrw monitor and BMC configured", "mrw モニタと BMC を設定"),
+    (r"AWS resource or monitor configured", "AWS のリソースまたはモニタを設定"),
+    (r"(\S+) configured", r"\1 を設定"),
+    (r"BMC of (\S+)", r"\1 の BMC"),
+    (r"(\S+) host", r"\1 のホスト"),
+    (r"ping NP target", "PING NP の対象"),
+    (r"IP monitor target", "IP 監視の対象"),
+    (r"JVM monitor target", "JVM 監視の対象"),
+    (r"network warning light", "ネットワーク警告灯"),
+    (r"AWS regional endpoint", "AWS リージョンエンドポイント"),
+    (r"Azure endpoint", "Azure エンドポイント"),
+    (r"Azure authoritative DNS", "Azure の権威 DNS"),
+)
+
+
+def port_text_ja(text: str | None) -> str | None:
+    """A purpose, condition or end of the port table in Japanese; text with no entry stays as written.
+
+    >>> port_text_ja("lankhb1 configured"), port_text_ja("BMC of sv1"), port_text_ja("Cluster WebUI (http)")
+    ('lankhb1 を設定', 'sv1 の BMC', 'Cluster WebUI (http)')
+    """
+    for pattern, words in PORT_TEXT_JA if text else ():
+        if re.fullmatch(pattern, text):
+            return re.sub(f"^{pattern}$", words, text)
+    return text
 
 
 def startup_sync_wait() -> pl.DataFrame:

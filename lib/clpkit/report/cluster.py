@@ -31,18 +31,56 @@ def _seconds():
 
 
 def durations(stats: pl.DataFrame, category: str) -> pl.DataFrame:
-    """Per name and action of one category: count, mean and max seconds, failures."""
+    """Per name and action of one category: count, mean and max seconds, where and when the max was, failures.
+
+    >>> import datetime as dt
+    >>> cs = pl.DataFrame({"category": ["group"] * 2, "name": ["failover1"] * 2, "action": ["Stop"] * 2,
+    ...                    "result": ["Success"] * 2, "elapsed_time_ms": [2_000, 9_000], "server": ["sv1", "sv2"],
+    ...                    "time": [dt.datetime(2026, 1, 1, 3), dt.datetime(2026, 1, 1, 4)]})
+    >>> durations(cs, "group").select("max_s", "server", "time_of_max").row(0)
+    (9.0, 'sv2', datetime.datetime(2026, 1, 1, 4, 0))
+    """
     part = stats.filter(pl.col("category") == category)
+    at_max = [pl.col(c).sort_by(_seconds(), nulls_last=False).last().alias(alias)
+              for c, alias in (("server", "server"), ("time", "time_of_max")) if c in part.columns]
     return (
         part.group_by("name", "action")
         .agg(
             pl.len().alias("count"),
             _seconds().mean().round(2).alias("mean_s"),
             _seconds().max().round(2).alias("max_s"),
+            *at_max,
             (pl.col("result") != "Success").sum().alias("not_success"),
         )
         .sort("max_s", descending=True, nulls_last=True)
     )
+
+
+def localised(frame: pl.DataFrame, lang: str, category: str | None = None) -> pl.DataFrame:
+    """A table of this module for reading in ``lang``: category, action and result in the product's words.
+
+    ``category`` names the table's category when it has no column of its own
+    (the start of a resource is 活性, of a group 起動).
+
+    >>> localised(pl.DataFrame({"action": ["Start"], "result": ["Failure"]}), "ja", "resource").row(0)
+    ('活性', '失敗')
+    """
+    from clpkit.report.i18n import cell_word
+
+    def word(col: str, kind) -> pl.Expr:
+        return pl.struct(frame.columns).map_elements(
+            lambda r: cell_word(kind(r), r[col], lang), return_dtype=pl.String).alias(col)
+
+    if lang == "en" or frame.is_empty():
+        return frame
+    exprs = []
+    if "action" in frame.columns:
+        exprs.append(word("action", lambda r: f"action_{category or r.get('category')}"))
+    if "result" in frame.columns:
+        exprs.append(word("result", lambda r: "result"))
+    if "category" in frame.columns:
+        exprs.append(word("category", lambda r: "category"))
+    return frame.with_columns(exprs)
 
 
 def failovers(stats: pl.DataFrame) -> pl.DataFrame:
@@ -96,7 +134,8 @@ def resources_against_timeouts(stats: pl.DataFrame, timeouts: dict[tuple[str, st
 def monitor_headroom(stats: pl.DataFrame, timeouts: dict[str, float]) -> pl.DataFrame:
     """Per monitor: runs, mean/max elapsed seconds, timeout, use % = max/timeout, headroom % = 100 − use."""
     d = durations(stats, "monitor")
-    d = d.group_by("name").agg(pl.col("count").sum(), pl.col("mean_s").mean().round(2), pl.col("max_s").max())
+    at_max = [pl.col(c).sort_by("max_s", nulls_last=False).last() for c in ("server", "time_of_max") if c in d.columns]
+    d = d.group_by("name").agg(pl.col("count").sum(), pl.col("mean_s").mean().round(2), pl.col("max_s").max(), *at_max)
     t = pl.DataFrame(list(timeouts.items()), schema={"name": pl.String, "timeout_s": pl.Float64}, orient="row")
     return (
         d.join(t, on="name", how="left")

@@ -19,6 +19,7 @@ same findings the page lists, so the figures and the list always agree.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import polars as pl
@@ -26,7 +27,7 @@ import polars as pl
 from clpkit import findings as findings_mod
 from clpkit import zone as zones
 from clpkit.report import data, mirror, system
-from clpkit.i18n import t
+from clpkit.i18n import cell_word, t
 
 FINDINGS_SCHEMA = findings_mod.FINDINGS_SCHEMA
 SEVERITIES = findings_mod.SEVERITY_ORDER
@@ -134,8 +135,8 @@ def history(out: str | Path, cluster: str, current: str | Path = "") -> pl.DataF
     )
 
 
-def trend_table(history_frame: pl.DataFrame, runs: int = 6) -> pl.DataFrame:
-    """Key figures as rows, the last ``runs`` runs as columns (oldest left)."""
+def trend_table(history_frame: pl.DataFrame, runs: int = 6, lang: str = "en") -> pl.DataFrame:
+    """Key figures as rows (named for reading, with their unit: :func:`metric_label`), the last ``runs`` runs as columns (oldest left)."""
     if history_frame.is_empty():
         return pl.DataFrame(schema={"metric": pl.String})
     last = history_frame["run_time"].unique().sort().tail(runs)
@@ -144,7 +145,39 @@ def trend_table(history_frame: pl.DataFrame, runs: int = 6) -> pl.DataFrame:
         .with_columns(pl.col("run_time").dt.strftime("%Y-%m-%d %H:%M"))
         .pivot(on="run_time", index="metric", values="value", aggregate_function="first")
         .sort("metric")
+        .with_columns(pl.col("metric").map_elements(lambda m: metric_label(m, lang), return_dtype=pl.String))
     )
+
+
+_OUT_OF_SERVICE = re.compile(r"^(?P<group>.+)\.out_of_service (?:(?P<phase>[a-z]+) )?(?P<what>count|p50 s|p95 s)$")
+
+
+def metric_label(metric: str, lang: str = "en") -> str:
+    """A stored key figure's name (:func:`key_figures`) in ``lang``, with its unit.
+
+    >>> metric_label("nmp1.Sync Ack Time, Max"), metric_label("sv1.Memory max %", "ja")
+    ('nmp1: Sync Ack Time, Max (ms)', 'sv1: メモリ 最大 (%)')
+    >>> metric_label("failover1.out_of_service fsck p50 s", "ja"), metric_label("findings.error", "ja")
+    ('failover1: 業務停止時間 fsck p50 (s)', '検出事項: エラー (件)')
+    """
+    from clpkit.charts import axis_title
+
+    if metric.startswith("findings.") and metric.removeprefix("findings.") in SEVERITIES:
+        return axis_title(f"{t('findings', lang)}: {t(metric.removeprefix('findings.'), lang)}", "count", lang)
+    if metric == "failovers":
+        return axis_title(t("failover_count", lang), "count", lang)
+    if found := _OUT_OF_SERVICE.match(metric):
+        phase = f" {cell_word('phase', found['phase'], lang)}" if found["phase"] else ""
+        if found["what"] == "count":
+            return axis_title(f"{found['group']}: {t('out_of_service', lang)} {t('occurrences', lang)}", "count", lang)
+        return axis_title(f"{found['group']}: {t('out_of_service', lang)}{phase} {found['what'][:3]}", "s", lang)
+    owner, _, name = metric.partition(".")
+    limits = {t(key, "en"): key for key in system.LIMITS}
+    if name.endswith(" max %") and name.removesuffix(" max %") in limits:
+        return axis_title(f"{owner}: {t(limits[name.removesuffix(' max %')], lang)} {t('max', lang)}", "%", lang)
+    if name in mirror.STATISTIC_UNITS:  # the product's statistic names, as its files write them
+        return axis_title(f"{owner}: {name}", mirror.STATISTIC_UNITS[name], lang)
+    return metric
 
 
 def findings_trend(history_frame: pl.DataFrame) -> pl.DataFrame:

@@ -85,7 +85,8 @@ SETTING_PATHS: dict[str, tuple[str, ...]] = {
 }
 
 SCHEMA = pl.Schema({
-    "mirror": pl.String, "statistic": pl.String, "observed": pl.Float64, "setting": pl.String,
+    "mirror": pl.String, "statistic": pl.String, "observed": pl.Float64, "server": pl.String,
+    "time_of_max": pl.Datetime("ms"), "setting": pl.String,
     "current": pl.Float64, "usage_pct": pl.Float64, "suggested": pl.Float64, "why": pl.String,
 })
 
@@ -111,7 +112,7 @@ def _suggest(peak_in_setting_units: float) -> float:
 
 
 def recommendations(stats: pl.DataFrame, settings: dict[str, object], lang: str = "en") -> pl.DataFrame:
-    """One row per mirror and statistic: observed peak, setting, use %, suggestion, why.
+    """One row per mirror and statistic: observed peak (on which server, when), setting, use %, suggestion, why.
 
     ``settings`` maps the ``mirror`` value (nmpN) to that mirror's settings
     (a mapping or an object such as ``ClusterConfig.mirror(name)``).
@@ -129,6 +130,8 @@ def recommendations(stats: pl.DataFrame, settings: dict[str, object], lang: str 
             peak = part[col].cast(pl.Float64).max()
             if peak is None:
                 continue
+            at = part[col].cast(pl.Float64).arg_max()  # the peak's row: which server, when
+            where = [part[c][at] if c in part.columns else None for c in ("server", "time")]
             current = settings_value(conf, check.setting) if check.setting else None
             usage = suggested = None
             advice = check.advice_ja if lang == "ja" else check.advice_en
@@ -144,7 +147,7 @@ def recommendations(stats: pl.DataFrame, settings: dict[str, object], lang: str 
                 usage = 100.0 * peak / MDC_HB_LIMIT_S
             if check.setting == "recoverysize" and peak > 0:
                 usage = None
-            rows.append((mirror, check.statistic, float(peak), check.setting, current, usage, suggested, advice))
+            rows.append((mirror, check.statistic, float(peak), *where, check.setting, current, usage, suggested, advice))
     return pl.DataFrame(rows, schema=SCHEMA, orient="row")
 
 
@@ -167,7 +170,7 @@ def display_table(rec: pl.DataFrame, lang: str) -> pl.DataFrame:
 
     >>> rec = recommendations(pl.DataFrame({"mirror": ["nmp1"], "sync_ack_time_max": [82_417.4]}),
     ...                       {"nmp1": {"acktimeout": 100}})
-    >>> display_table(rec, "en").row(0)[2:6]
+    >>> display_table(rec, "en").row(0)[2:3] + display_table(rec, "en").row(0)[5:8]
     ('82,417 ms', 'acktimeout', '100 s', '82.4 %')
     """
     from clpkit.units import human
@@ -184,7 +187,8 @@ def display_table(rec: pl.DataFrame, lang: str) -> pl.DataFrame:
                                          skip_nulls=False),
     )
     return shown.rename(
-        {c: t(c, lang) for c in ("mirror", "statistic", "observed", "setting", "current", "usage_pct", "suggested", "why")}
+        {c: t(c, lang) for c in ("mirror", "statistic", "observed", "server", "time_of_max", "setting", "current", "usage_pct",
+                                 "suggested", "why")}
     )
 
 

@@ -74,19 +74,21 @@ WRAP_AT = 32  # characters: longer text may wrap (between words, or between CJK 
 
 
 def table_html(frame: pl.DataFrame, rows: int = 200, lang: str = "en") -> str:
-    """An HTML table: readable numbers, times to the second, '–' for missing values.
+    """An HTML table: readable numbers, times to the second, yes/no in ``lang``, '–' for missing values.
 
     Cells never break inside a value (an address, a number, a time); only long
     text wraps, at spaces. Numbers are right-aligned and carry their raw value
     (``data-sort``) so that the page's script sorts them as numbers.
 
+    >>> table_html(pl.DataFrame({"ok": [False]}), lang="ja")  # doctest: +ELLIPSIS
+    '...<tbody><tr><td>いいえ</td></tr></tbody>...'
     >>> table_html(pl.DataFrame({"a": [1234.5, None], "b": ["x<y", "z"]}))  # doctest: +ELLIPSIS
     '<div class="clpkit-table-wrap"><table class="clpkit-table" data-filter="Filter"><thead><tr><th>a</th><th>b</th></tr></thead><tbody><tr><td class="num" data-sort="1234.5">1,234.5</td><td>x&lt;y</td></tr><tr><td class="num" data-sort="">–</td><td>z</td></tr></tbody></table></div>'
     """
     numeric = [dtype.is_numeric() for dtype in frame.dtypes]
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     body = "".join(
-        "<tr>" + "".join(_td(v, n) for v, n in zip(row, numeric)) + "</tr>"
+        "<tr>" + "".join(_td(v, n, lang) for v, n in zip(row, numeric)) + "</tr>"
         for row in frame.head(rows).iter_rows()
     )
     more = f"<p>{html.escape(t('more_rows', lang).format(n=frame.height - rows))}</p>" if frame.height > rows else ""
@@ -94,7 +96,9 @@ def table_html(frame: pl.DataFrame, rows: int = 200, lang: str = "en") -> str:
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>{more}")
 
 
-def _td(value, numeric: bool) -> str:
+def _td(value, numeric: bool, lang: str = "en") -> str:
+    if isinstance(value, bool):  # a yes/no in the page's language, not Python's True/False
+        return f"<td>{html.escape(t('yes' if value else 'no', lang))}</td>"
     shown = html.escape(_cell(value))
     if numeric:
         raw = "" if value is None else repr(value)

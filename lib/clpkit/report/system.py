@@ -6,8 +6,8 @@
 >>> import datetime as dt
 >>> ss = pl.DataFrame({"time": [dt.datetime(2026, 1, 1)], "server": ["sv1"],
 ...                    "file_current_size": [900], "file_limit_size": [1000]})
->>> limit_usage(ss).select("resource", "max_pct").row(0)
-('Open files', 90.0)
+>>> limit_usage(ss).select("resource", "max_pct", "time_of_max").row(0)
+('Open files', 90.0, datetime.datetime(2026, 1, 1, 0, 0))
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def total_of(stats: pl.DataFrame, field: str) -> float | None:
 
 
 def limit_usage(stats: pl.DataFrame, lang: str = "en") -> pl.DataFrame:
-    """Per server and resource: mean and max % of its limit, and the last limit."""
+    """Per server and resource: mean and max % of its limit, when the max was, and the last limit."""
     rows = []
     for key, (cur, lim) in LIMITS.items():
         c, lm = column(stats, cur), column(stats, lim)
@@ -98,6 +98,7 @@ def limit_usage(stats: pl.DataFrame, lang: str = "en") -> pl.DataFrame:
             continue
         part = stats.select(
             "server",
+            pl.col("time").cast(pl.Datetime("ms")) if "time" in stats.columns else pl.lit(None, pl.Datetime("ms")).alias("time"),
             pct=100.0 * pl.col(c).cast(pl.Float64) / pl.col(lm).cast(pl.Float64).replace(0, None),
             limit=pl.col(lm).cast(pl.Float64),
         )
@@ -106,10 +107,12 @@ def limit_usage(stats: pl.DataFrame, lang: str = "en") -> pl.DataFrame:
                 pl.lit(t(key, lang)).alias("resource"),
                 pl.col("pct").mean().round(1).alias("mean_pct"),
                 pl.col("pct").max().round(1).alias("max_pct"),
+                pl.col("time").sort_by("pct", nulls_last=False).last().alias("time_of_max"),
                 pl.col("limit").last().alias("limit"),
             )
         )
-    schema = {"server": pl.String, "resource": pl.String, "mean_pct": pl.Float64, "max_pct": pl.Float64, "limit": pl.Float64}
+    schema = {"server": pl.String, "resource": pl.String, "mean_pct": pl.Float64, "max_pct": pl.Float64,
+              "time_of_max": pl.Datetime("ms"), "limit": pl.Float64}
     if not rows:
         return pl.DataFrame(schema=schema)
     return pl.concat(rows).select(*schema).cast(schema).sort("server", "resource")

@@ -124,6 +124,8 @@ def event_table(events: pl.DataFrame, lang: str = "en") -> pl.DataFrame:
     ...     "source": ["sv1/log/alert.log"] * 3, "line": [10, 11, 12]})
     >>> event_table(ev).select("count", "source").rows()
     [('×2', 'sv1/log/alert.log:10'), ('', 'sv1/log/alert.log:12')]
+    >>> event_table(ev, "ja")["level"].to_list()
+    ['エラー', 'エラー']
     """
     from clpkit.i18n import t
 
@@ -141,6 +143,11 @@ def event_table(events: pl.DataFrame, lang: str = "en") -> pl.DataFrame:
         .with_columns(count=pl.when(pl.col("_n") > 1).then(pl.format("×{}", pl.col("_n"))).otherwise(pl.lit("")),
                       last_time=pl.when(pl.col("_n") > 1).then(pl.col("last_time")))
     )
+    if lang != "en" and "level" in keys:  # the level in the page's words (エラー, 警告); messages stay as the product wrote them
+        from clpkit.charts import SEVERITY_COLOURS, status
+
+        grouped = grouped.with_columns(pl.col("level").cast(pl.String).map_elements(
+            lambda v: t(status(v), lang) if status(v) in SEVERITY_COLOURS else v, return_dtype=pl.String))
     return grouped.select("time", "last_time", "count", *keys, *(["message"] if "message" in events.columns else []),
                           "source")
 
