@@ -36,7 +36,7 @@ import polars as pl
 
 from clpkit.catalog import SERVER_DOWN_CONDITIONS
 from clpkit.config import CONDITION_SETTINGS, ClusterConfig, setting_matches
-from clpkit.report.i18n import cell_word
+from clpkit.i18n import cell_word
 
 #: Services with start/stop logs ``init_<svc>.start.cur`` (SPEC 3.1, guide L365-398).
 SERVICES = ("evt", "trn", "md", "main", "webmgr", "alert")

@@ -65,7 +65,7 @@ def localised(frame: pl.DataFrame, lang: str, category: str | None = None) -> pl
     >>> localised(pl.DataFrame({"action": ["Start"], "result": ["Failure"]}), "ja", "resource").row(0)
     ('活性', '失敗')
     """
-    from clpkit.report.i18n import cell_word
+    from clpkit.i18n import cell_word
 
     def word(col: str, kind) -> pl.Expr:
         return pl.struct(frame.columns).map_elements(
