@@ -261,7 +261,8 @@ def test_a_resize_with_initial_mirror_construction_off_starts_the_copy_from_the_
             assert [g.servers for g in config.groups if g.name == "g"] == [["sv2", "sv1"]]
             force, before, after = p.steps[i], p.steps[i - 1], p.steps[i + 1]
             assert force.command == f"{tool} --force {source} r1" and force.hosts == (source,) and force.destructive
-            assert force.guide == "L3076" and heading(3076) == "両系のミラーディスクを交換する場合"
+            assert force.guide == rmp.LINES[(disk, "no")]["wait"]  # cited in its own section, pointing to L3076-3078
+            assert "L3076-3078, 「両系のミラーディスクを交換する場合」" in force.text and heading(3076) == "両系のミラーディスクを交換する場合"
             assert before.kind == "wait" and before.expect.args == {"group": "g", "server": source}
             assert after.kind == "wait" and after.expect.args == {"mirror": "r1", "status": "Normal"}
             assert [s.command for s in p.steps].index("reboot") < i

@@ -41,6 +41,11 @@ TITLE = "Change the offset or size of a mirror or hybrid disk's partitions"
 FDISK_ALONE = ("Follow every step of this runbook: changing the partitions alone (fdisk and nothing else) leaves the "
                "resource unable to work")
 
+#: The copy by hand when initial mirror construction is off: this section says only that the cluster start
+#: does what it does after the cluster is built; the guide spells it out for two new sides (L3076-3078).
+SAME_AS_TWO_NEW_SIDES = ("as the guide says for two new sides at L3076-3078, 「両系のミラーディスクを交換する場合」: with "
+                         "initial mirror construction off they come up Normal and the full copy is started by hand")
+
 #: (disk, rename) -> guide line of each step, in the guide's order.
 LINES: dict[tuple[str, str], dict[str, str]] = {
     ("mirror", "no"): dict(
@@ -281,11 +286,11 @@ def plan(params: Params, config: Any = None) -> Plan:
                 "command",
                 f"clp.conf turns initial mirror construction off for {res}: every side was initialised, so the "
                 f"mirror came up Normal with nothing copied and the sides differ. Start the full copy from "
-                f"{source} by hand",
+                f"{source} by hand ({SAME_AS_TWO_NEW_SIDES})",
                 hosts=(source,),
                 command=f"{copy_tool} --force {source} {res}",
                 destructive=True,
-                guide="L3076",
+                guide=lines["wait"],
             ),
             c.wait_mirror_normal(params.disk, res, source, lines["wait"],
                                  f"Wait until the full copy of {res} ends and the mirror is Normal"),
@@ -306,8 +311,9 @@ def plan(params: Params, config: Any = None) -> Plan:
                     f"{'Without clp.conf the plan cannot tell whether' if fullcopy is None else 'clp.conf says'} "
                     f"initial mirror construction is {'on' if fullcopy is None else 'off'} for {res}. If it is off, "
                     f"the mirror came up Normal with nothing copied: start the full copy by hand from the server "
-                    f"where the group holding {res} is active (Cluster WebUI, Mirror disks, {res}, mirror recovery)",
-                    "L3076",
+                    f"where the group holding {res} is active (Cluster WebUI, Mirror disks, {res}, mirror recovery; "
+                    f"{SAME_AS_TWO_NEW_SIDES})",
+                    lines["wait"],
                     f"{copy_tool} --force SERVER {res}",
                 ),
                 c.wait_mirror_normal(params.disk, res, first, lines["wait"],
