@@ -354,9 +354,11 @@ def linked(panels: list, frames: list[pl.DataFrame], *, lang: str = "en", domain
     charts = [make(zoom) for make in panels]
     with_rows = [f.select(pl.col("time").cast(pl.Datetime("ms"))) for f in frames if f.height]
     times = pl.concat(with_rows) if with_rows else pl.DataFrame(schema={"time": pl.Datetime("ms")})
-    details = alt.vconcat(*charts, spacing=18).resolve_scale(x="shared", color="independent", strokeDash="independent")
-    return alt.vconcat(details, overview(times, zoom, lang=lang, domain=domain), spacing=10).resolve_scale(
-        x="independent", color="independent")
+    # The resolve given to the constructor: .resolve_scale() copies the whole chart again (same spec, slower).
+    details = alt.vconcat(*charts, spacing=18, resolve=alt.Resolve(scale=alt.ScaleResolveMap(
+        x="shared", color="independent", strokeDash="independent")))
+    return alt.vconcat(details, overview(times, zoom, lang=lang, domain=domain), spacing=10,
+                       resolve=alt.Resolve(scale=alt.ScaleResolveMap(x="independent", color="independent")))
 
 
 def trend(frame: pl.DataFrame, *, title: str = "", lang: str = "en") -> alt.Chart:
