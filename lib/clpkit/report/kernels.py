@@ -28,10 +28,7 @@ from nbclient.util import ensure_async, run_hook
 
 ENGINE = "clpkit-shared-kernel"
 #: Imported once per kernel while the runner prepares the run; later notebooks find them loaded.
-WARM_UP = ("import polars, altair, IPython.display, clpkit.charts, clpkit.config, clpkit.findings, clpkit.zone, "
-           "clpkit.reference.inventory, clpkit.explain.outage, clpkit.explain.page, clpkit.report.computed, "
-           "clpkit.report.cluster, clpkit.report.data, clpkit.report.figures, clpkit.report.mirror, "
-           "clpkit.report.page, clpkit.report.system, clpkit.report.timeline")
+WARM_UP = "import clpkit.report, clpkit.charts, clpkit.report.page, clpkit.report.figures, polars, altair"
 RESET = "get_ipython().run_line_magic('reset', '-f')\nimport gc as _gc\n_gc.collect()\ndel _gc"
 TIMEOUT_S = 120
 
