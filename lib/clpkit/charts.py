@@ -39,7 +39,7 @@ import altair as alt
 import polars as pl
 
 from clpkit.i18n import cell_word, t
-from clpkit.units import bucket_text, human
+from clpkit.units import axis_unit, bucket_text, human
 
 THEME = "clpkit"
 WIDTH = 860
@@ -156,16 +156,22 @@ def _crosshair(frame: pl.DataFrame, x: alt.X, value_title: str, unit: str, lang:
 
 
 def lines(frame: pl.DataFrame, *, label: str, unit: str, title: str = "", lang: str = "en",
-          domain: list[str] | None = None, zoom: alt.Parameter | None = None) -> alt.LayerChart:
+          domain: list[str] | None = None, zoom: alt.Parameter | None = None,
+          scale_top: float | None = None) -> alt.LayerChart:
     """Value over time, one line per server and series (time, server, series, value), with a crosshair.
 
     ``domain`` fixes the time axis (ISO bounds) so that charts of one window
     line up; ``zoom`` (from :func:`linked`) makes the axis follow its brush.
     A downsampled frame (``bucket_s``, see :func:`clpkit.report.data.downsample`)
-    gets a subtitle saying the bucket size.
+    gets a subtitle saying the bucket size. Bytes are drawn in the binary
+    unit of the largest value (or of ``scale_top``, a limit drawn beside
+    them): :func:`clpkit.units.axis_unit`.
     """
     title = _bucket_title(frame, title, lang)
     frame = frame.select("time", "server", "series", "value")
+    divisor, unit = axis_unit(unit, _top(frame, scale_top))
+    if divisor != 1:
+        frame = frame.with_columns(pl.col("value") / divisor)
     x = _time_axis(lang, domain, zoom)
     y_title = axis_title(label, unit, lang)
     line = alt.Chart(frame).mark_line(clip=True).encode(
@@ -188,17 +194,33 @@ def against_limit(frame: pl.DataFrame, limit: float | None, *, label: str, unit:
                   title: str = "", lang: str = "en", domain: list[str] | None = None,
                   zoom: alt.Parameter | None = None) -> alt.LayerChart:
     """:func:`lines` with the configured limit as a red dashed rule, labelled (no rule when unknown)."""
-    base = lines(frame, label=label, unit=unit, title=title, lang=lang, domain=domain, zoom=zoom)
+    top = None if limit is None else max(float(limit), _top(frame) or 0.0)
+    base = lines(frame, label=label, unit=unit, title=title, lang=lang, domain=domain, zoom=zoom, scale_top=top)
     if limit is None:
         return base
-    return alt.layer(base, *threshold(float(limit), limit_label, unit, axis="y"))
+    divisor, _ = axis_unit(unit, top)
+    return alt.layer(base, *threshold(float(limit), limit_label, unit, axis="y", divisor=divisor))
 
 
-def threshold(value: float, label: str, unit: str, *, axis: str = "y", colour: str | None = None) -> list[alt.Chart]:
-    """A dashed rule at ``value`` with its label ('Ack timeout: 100 s'), for any chart."""
+def _top(frame: pl.DataFrame, given: float | None = None) -> float | None:
+    """The largest absolute value of the frame's ``value`` (or ``given``), which picks an axis unit."""
+    if given is not None:
+        return given
+    if frame.is_empty():
+        return None
+    top = frame.select(pl.col("value").abs().max()).item()
+    return None if top is None else float(top)
+
+
+def threshold(value: float, label: str, unit: str, *, axis: str = "y", colour: str | None = None,
+              divisor: float = 1) -> list[alt.Chart]:
+    """A dashed rule at ``value`` with its label ('Ack timeout: 100 s'), for any chart.
+
+    ``divisor``: the axis's unit (bytes drawn in GiB); the label keeps the value's own.
+    """
     colour = colour or STATUS_COLOURS["error"]
     shown = f"{label}: {human(value, unit)}"
-    data = pl.DataFrame({"limit": [value], "label": [shown]})
+    data = pl.DataFrame({"limit": [value / divisor], "label": [shown]})
     enc = alt.Y("limit:Q") if axis == "y" else alt.X("limit:Q")
     rule = alt.Chart(data).mark_rule(color=colour, strokeDash=[6, 3], strokeWidth=1.5).encode(enc, tooltip=["label:N"])
     if axis == "y":

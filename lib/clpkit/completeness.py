@@ -18,8 +18,10 @@ a collection lacks, and for each gap the exact command that collects it:
   recorded by ``clpkit collect``);
 - files that could not be read.
 
-Times are the servers' local wall-clock times as written; ``tz`` names the
-zone they run on and is printed with every time.
+Times are the servers' local wall-clock times as written, read in the one
+time model (:mod:`clpkit.zone`: ``--tz``, else the zone the collection shows,
+else UTC said aloud); the zone is printed with every time and its basis on
+the first line.
 """
 
 from __future__ import annotations
@@ -29,7 +31,6 @@ import shlex
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -88,12 +89,13 @@ class Check:
     """What :func:`check` found."""
 
     bundle: str
-    tz: str
+    tz: str  # the zone's name (IANA or +HH:MM)
     servers: list[str]
     config_servers: list[str] | None
     coverage: pl.DataFrame
     at: list[datetime] = field(default_factory=list)  # naive, in tz
     gaps: list[Gap] = field(default_factory=list)
+    zone_basis: str = ""  # how the zone was found (Zone.describe)
 
     @property
     def complete(self) -> bool:
@@ -104,6 +106,7 @@ class Check:
         return {
             "bundle": self.bundle,
             "tz": self.tz,
+            "zone_basis": self.zone_basis,
             "complete": self.complete,
             "servers": self.servers,
             "config_servers": self.config_servers,
@@ -133,34 +136,6 @@ class Commands:
     @staticmethod
     def clplogcc(ctype: str) -> str:
         return f"clplogcc -l -t {ctype} -o /var/tmp/clplogcc"
-
-
-def parse_time(text: str, tz: str) -> datetime:
-    """An ISO time as the servers' local wall-clock time (naive); a time without a zone is in ``tz``.
-
-    >>> parse_time("2026-01-01T03:12+00:00", "Asia/Tokyo")
-    datetime.datetime(2026, 1, 1, 12, 12)
-    >>> parse_time("2026-01-01 03:12", "Asia/Tokyo")
-    datetime.datetime(2026, 1, 1, 3, 12)
-    """
-    from clpkit.problems import ClpkitError
-
-    try:
-        value = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise ClpkitError(f"--at {text!r}: not an ISO time (e.g. 2026-11-24T03:12 or 2026-11-24T03:12+09:00)") from None
-    if value.tzinfo is not None:
-        value = value.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
-    return value
-
-
-def zone(tz: str) -> ZoneInfo:
-    from clpkit.problems import ClpkitError
-
-    try:
-        return ZoneInfo(tz)
-    except (ValueError, KeyError, OSError):
-        raise ClpkitError(f"--tz {tz!r}: not a known time zone (an IANA name such as Asia/Tokyo or UTC)") from None
 
 
 def coverage(bundle) -> pl.DataFrame:
@@ -220,9 +195,16 @@ def host_records(bundle) -> dict[str, dict]:
 
 
 def check(bundle, *, source: str, config_path: str | None = None, at: list[datetime] | None = None,
-          tz: str = "UTC") -> Check:
-    """Check ``bundle`` (an open :class:`clpkit.bundle.Bundle`); ``source`` is the path the user gave."""
-    zone(tz)
+          tz: str | None = None) -> Check:
+    """Check ``bundle`` (an open :class:`clpkit.bundle.Bundle`); ``source`` is the path the user gave.
+
+    ``at`` are naive times in the servers' zone: ``tz`` when given, else the
+    bundle's own zone (detected, else assumed UTC: the result says which).
+    """
+    from clpkit import zone as zones
+
+    zone = zones.given(tz) if tz else bundle.zone
+    tz = zone.name
     cfg = bundle.config
     if config_path:
         from clpkit import config as config_module
@@ -230,7 +212,8 @@ def check(bundle, *, source: str, config_path: str | None = None, at: list[datet
         cfg = config_module.load(config_path)
     commands = Commands(source, config_path or _bundle_conf(bundle, source))
     cov = coverage(bundle)
-    result = Check(source, tz, list(bundle.servers), [s.name for s in cfg.servers] if cfg else None, cov, list(at or []))
+    result = Check(source, tz, list(bundle.servers), [s.name for s in cfg.servers] if cfg else None, cov, list(at or []),
+                   zone_basis=zone.describe())
     gaps = result.gaps
 
     # Servers: clp.conf against the collection (host names are case-insensitive).
@@ -261,7 +244,7 @@ def check(bundle, *, source: str, config_path: str | None = None, at: list[datet
     for when in result.at:
         gaps += _at_gaps(cov, when, tz, commands, cfg)
     # Clock and zone evidence.
-    gaps += _clock_gaps(bundle, tz, commands, cfg)
+    gaps += _clock_gaps(bundle, zone, commands, cfg)
     # Files that could not be read.
     problems = bundle.problems
     if problems.height:
@@ -371,9 +354,10 @@ def _at_gaps(cov: pl.DataFrame, when: datetime, tz: str, commands: Commands, cfg
     return gaps
 
 
-def _clock_gaps(bundle, tz: str, commands: Commands, cfg) -> list[Gap]:
+def _clock_gaps(bundle, zone, commands: Commands, cfg) -> list[Gap]:
     from clpkit import events
 
+    tz = zone.name
     gaps = []
     records = host_records(bundle)
     servers = list(bundle.servers)
@@ -403,15 +387,26 @@ def _clock_gaps(bundle, tz: str, commands: Commands, cfg) -> list[Gap]:
     if unzoned:
         gaps.append(Gap(None, None,
                         f"no time-zone evidence for {', '.join(unzoned)} (no syslog line with a UTC offset, no zone "
-                        f"recorded by clpkit collect): times are read as {tz} only because --tz says so",
+                        f"recorded by clpkit collect): times are read as {tz} only because {_zone_reason(zone)}",
                         commands.collect(unzoned, types=["type1"]), "date +%z; timedatectl"))
     return gaps
+
+
+def _zone_reason(zone) -> str:
+    """Why the servers' times are read in ``zone``, for a gap's text."""
+    if zone.assumed:
+        return "nothing names the servers' zone and UTC was assumed (give --tz)"
+    if zone.kind == "given":
+        return "--tz says so"
+    return f"{zone.evidence or 'another server'} says so for the collection"
 
 
 def render(result: Check) -> str:
     """The plain-text report of ``clpkit check-bundle``."""
     tz = result.tz
     lines = [f"collection: {result.bundle}  (times as the servers wrote them, read as {tz})"]
+    if result.zone_basis:
+        lines.append(f"zone: {result.zone_basis}")
     lines.append(f"servers in the collection: {', '.join(result.servers) or '(none)'}")
     if result.config_servers is not None:
         lines.append(f"servers in clp.conf:       {', '.join(result.config_servers) or '(none)'}")
@@ -446,4 +441,4 @@ def render(result: Check) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["Check", "Gap", "check", "coverage", "parse_time", "render"]
+__all__ = ["Check", "Gap", "check", "coverage", "render"]

@@ -37,6 +37,25 @@ def _bytes(value: float) -> str:
     return f"{value:,.{digits}f} {_BINARY[step]}"
 
 
+def axis_unit(unit: str, top: float | None) -> tuple[float, str]:
+    """(divisor, unit) for an axis whose largest value is ``top``: bytes in the binary unit people read.
+
+    An axis of 17 GB reads 0-16 GiB with the rule of a 16 GiB limit at 16,
+    not "0G-15G" (decimal prefixes) beside a label saying 16 GiB. Other
+    units are left alone.
+
+    >>> axis_unit("B", 17_179_869_184), axis_unit("B/s", 20_000_000), axis_unit("B", 900), axis_unit("ms", 5e6)
+    ((1073741824, 'GiB'), (1048576, 'MiB/s'), (1, 'B'), (1, 'ms'))
+    """
+    if unit not in ("B", "B/s") or not top:
+        return 1, unit
+    step = 0
+    while abs(top) >= 1024 * 2 and step < len(_BINARY) - 1:  # 2 KiB and up reads in KiB
+        top /= 1024
+        step += 1
+    return 1024**step, _BINARY[step] + ("/s" if unit == "B/s" else "")
+
+
 def _number(value: float) -> str:
     if value == int(value) or abs(value) >= 1000:
         return f"{value:,.0f}"

@@ -44,6 +44,7 @@ from pathlib import Path
 
 import polars as pl
 
+from clpkit.i18n import t
 from clpkit.problems import ClpkitError
 
 UTC = "UTC"
@@ -69,18 +70,9 @@ class Zone:
 
     def describe(self, lang: str = "en") -> str:
         """One line for a command's output or a page (``ja``: in Japanese; the notes stay as written)."""
-        text = f"times in {self.name} ({self.basis})" if lang != "ja" else _DESCRIBE_JA[self.kind].format(
-            zone=self.name, evidence=self.evidence)
+        text = t(f"zone_line_{self.kind}", lang).format(zone=self.name, basis=self.basis, evidence=self.evidence)
         return text + "".join(f"; {n}" for n in self.notes)
 
-
-#: :meth:`Zone.describe` in Japanese, by how the zone was found.
-_DESCRIBE_JA = {
-    "given": "時刻は {zone} (--tz で指定)",
-    "file": "時刻は {zone} (収集物の {evidence} による)",
-    "syslog": "時刻は UTC{zone} (システムログ {evidence} に書かれたオフセットによる。夏時間の有無は不明)",
-    "assumed": "時刻は UTC とみなしています (収集物にサーバのタイムゾーンを示すものがありません。--tz で指定してください)",
-}
 
 
 def check(name: str, option: str = "--tz") -> str:

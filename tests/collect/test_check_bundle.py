@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from clpkit.bundle import open_bundle
 from clpkit.cli import main
-from clpkit.completeness import HOST_RECORD, check, parse_time
+from clpkit.completeness import HOST_RECORD, check
 
 
 def _run(*args):
@@ -91,8 +91,50 @@ def test_rotated_series_before_its_first_row(collection):
     assert not [g for g in gaps if g["server"] == "sv1" and "rc.log" in g["what"]]
 
 
-def test_zone_given_with_the_time_is_converted(collection):
-    assert parse_time("2026-01-01T00:00+00:00", "Asia/Tokyo").hour == 9
+def test_an_incident_time_with_an_offset_is_read_in_the_servers_zone(collection):
+    """The servers' last row as a Tokyo wall time: the same instant in UTC is inside; the same wall time in UTC is later."""
+    from datetime import timedelta, timezone
+    from zoneinfo import ZoneInfo
+
+    _zone_records(collection)
+    with open_bundle(collection) as b:
+        spans = check(b, source=str(collection), tz="Asia/Tokyo").coverage
+    last = spans.filter(server="sv1").get_column("last").max() - timedelta(seconds=1)
+    instant = last.replace(tzinfo=ZoneInfo("Asia/Tokyo")).astimezone(timezone.utc)
+    result, gaps = _gaps(collection, "--at", instant.isoformat())
+    assert not [g for g in gaps if "collect again" in g["what"]], gaps
+    result, gaps = _gaps(collection, "--at", last.replace(tzinfo=timezone.utc).isoformat())
+    assert {g["server"] for g in gaps if "collect again" in g["what"]} >= {"sv1"}, gaps
+
+
+def test_without_tz_the_zone_is_detected_and_named(collection):
+    """No --tz: the zone clpkit collect recorded is used, as for every other command, and the output says so."""
+    _zone_records(collection)
+    result = _run(collection, "--json")
+    out = json.loads(result.stdout)
+    assert out["tz"] == "Asia/Tokyo" and HOST_RECORD in out["zone_basis"], out["zone_basis"]
+    assert out["gaps"] == [] and result.exit_code == 0
+    text = _run(collection).stdout
+    assert "read as Asia/Tokyo" in text and "zone: times in Asia/Tokyo" in text
+
+
+def test_without_tz_the_offset_of_one_server_is_named_as_the_reason(collection):
+    """The sample's sv2 syslog writes +09:00 and sv1's does not: sv1 is read in sv2's zone, and the gap says why."""
+    out = json.loads(_run(collection, "--json").stdout)
+    assert out["tz"] == "+09:00" and "syslog" in out["zone_basis"]
+    zone_gap = [g for g in out["gaps"] if "time-zone evidence" in g["what"]]
+    assert zone_gap and "for sv1 " in zone_gap[0]["what"] and "sv2/var/log/messages" in zone_gap[0]["what"], zone_gap
+
+
+def test_without_tz_or_evidence_utc_is_assumed_aloud(collection):
+    for log in collection.glob("sv*/var/log/messages*"):
+        log.unlink()
+    result = _run(collection, "--json")
+    out = json.loads(result.stdout)
+    assert out["tz"] == "UTC" and "assumed" in out["zone_basis"]
+    zone_gap = [g for g in out["gaps"] if "time-zone evidence" in g["what"]]
+    assert zone_gap and "UTC was assumed (give --tz)" in zone_gap[0]["what"], zone_gap
+    assert result.exit_code == 1
 
 
 def test_bad_time_and_bad_zone_are_one_line_errors(collection):

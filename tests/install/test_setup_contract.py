@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from pathlib import Path
@@ -71,3 +72,16 @@ def test_parse_does_not_import_the_other_commands():
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert res.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_tree_has_no_compiled_source():
+    """Issue 11: nothing memory-unsafe parses untrusted files; the package is pure Python (no C, no extension)."""
+    compiled = {".c", ".h", ".cc", ".cpp", ".cxx", ".hpp", ".pyx", ".pxd", ".rs", ".go", ".f90", ".so"}
+    skip = {".git", ".venv", "build", "dist", "out", "_data", "node_modules", "__pycache__"}
+    found = []
+    for folder, dirs, files in os.walk(ROOT):
+        dirs[:] = [d for d in dirs if d not in skip]
+        found += [Path(folder, f).relative_to(ROOT) for f in files if Path(f).suffix.lower() in compiled]
+    assert found == []
+    setup = (ROOT / "setup.py").read_text(encoding="utf-8")
+    assert "Extension" not in setup and "ext_modules" not in setup

@@ -66,6 +66,14 @@ def _clpkit(installed: dict[str, Path], *args: str, timeout: int = 300) -> subpr
                           capture_output=True, text=True, timeout=timeout)
 
 
+def test_the_wheel_is_pure_python(installed):
+    """One wheel for every platform: no compiled module inside, tagged py3-none-any."""
+    assert installed["wheel"].name.endswith("-py3-none-any.whl"), installed["wheel"].name
+    with zipfile.ZipFile(installed["wheel"]) as wheel:
+        binaries = [n for n in wheel.namelist() if n.endswith((".so", ".pyd", ".dll", ".dylib", ".c"))]
+    assert binaries == []
+
+
 def test_the_wheel_carries_the_notebooks_and_not_the_lab(installed):
     with zipfile.ZipFile(installed["wheel"]) as whl:
         names = set(whl.namelist())

@@ -139,3 +139,25 @@ def test_downsampled_month_stays_under_altairs_row_limit():
     charts.lines(small, label="x", unit="B").to_dict()
     with pytest.raises(alt.MaxRowsError):
         charts.lines(month, label="x", unit="B").to_dict()
+
+
+def test_bytes_are_drawn_in_the_binary_unit_of_the_limit():
+    """Memory against a 16 GiB limit: values in GiB, axis titled (GiB), the rule at 16 and labelled 16 GiB."""
+    gib = 1024**3
+    frame = long_frame().with_columns(pl.col("value") * 0.2 * gib)  # up to 9.8 GiB
+    spec = charts.against_limit(frame, 16 * gib, label="Size", unit="B", limit_label="total").to_dict()
+    line = spec["layer"][0]["layer"][0]
+    assert line["encoding"]["y"]["title"] == "Size (GiB)"
+    data = (line.get("data") or spec["layer"][0]["data"])["name"]
+    values = [r["value"] for r in spec["datasets"][data]]
+    assert max(values) == pytest.approx(49 * 0.2) and min(values) == 0
+    rule = spec["datasets"][spec["layer"][1]["data"]["name"]][0]
+    assert rule["limit"] == 16 and rule["label"] == "total: 16 GiB"
+
+
+def test_byte_rates_without_a_limit_follow_their_own_largest_value():
+    spec = charts.lines(long_frame().with_columns(pl.col("value") * 1024**2), label="Throughput", unit="B/s").to_dict()
+    line = spec["layer"][0]
+    assert line["encoding"]["y"]["title"] == "Throughput (MiB/s)"
+    data = (line.get("data") or spec["data"])["name"]
+    assert max(r["value"] for r in spec["datasets"][data]) == 49

@@ -232,3 +232,38 @@ def test_address_and_name_changes_switch_the_four_services_and_say_so(name, para
     assert all(s.hosts == ("sv1", "sv2") for s in p.steps if (s.command or "").startswith("systemctl"))
     note = next(n for n in p.notes if "the CLUSTERPRO daemon" in n)
     assert all(svc in note for svc in off), note
+
+
+@pytest.mark.parametrize("disk, rtype, tool", [("mirror", "md", "clpmdctrl"), ("hybrid", "hd", "clphdctrl")])
+def test_a_resize_with_initial_mirror_construction_off_starts_the_copy_from_the_group_server(tmp_path, disk, rtype, tool):
+    """L4369-4377 vs L3076-3078: two re-initialised sides with fullcopy=0 come up Normal uncopied; the copy is
+    started by hand from where the group runs, after a wait that checks it runs there. fullcopy=1: no copy by hand."""
+    from clpkit import config as clpconfig
+    from clpkit.runbook.guide import heading
+    from clpkit.runbook.procedures import resize_mirror_partition as rmp
+
+    conf = tmp_path / "clp.conf"
+    forces = {}
+    for fullcopy in ("0", "1"):
+        conf.write_text(
+            '<?xml version="1.0" encoding="ASCII"?>\n<root><cluster><name>c1</name></cluster>'
+            '<server name="sv1"><priority>1</priority></server><server name="sv2"><priority>0</priority></server>'
+            f'<group name="g"><resource name="{rtype}@r1"/><policy name="sv2"><order>0</order></policy>'
+            '<policy name="sv1"><order>1</order></policy></group>'
+            f'<resource><{rtype} name="r1"><parameters><fullcopy>{fullcopy}</fullcopy><mkfs>1</mkfs><fs>ext4</fs>'
+            f'<diskdev><dppath>/dev/sdb2</dppath><cppath>/dev/sdb1</cppath></diskdev></parameters></{rtype}></resource></root>\n')
+        config = clpconfig.load(conf)
+        p = rmp.plan(rmp.Params(disk=disk, disk_hosts="sv1,sv2" if disk == "hybrid" else ""), config)
+        forces[fullcopy] = [i for i, s in enumerate(p.steps) if (s.command or "").startswith(f"{tool} --force")]
+        if fullcopy == "0":
+            (i,) = forces["0"]
+            source = "sv2"  # the group's first server by its failover policy, not the first server of the cluster
+            assert [g.servers for g in config.groups if g.name == "g"] == [["sv2", "sv1"]]
+            force, before, after = p.steps[i], p.steps[i - 1], p.steps[i + 1]
+            assert force.command == f"{tool} --force {source} r1" and force.hosts == (source,) and force.destructive
+            assert force.guide == rmp.LINES[(disk, "no")]["wait"]  # cited in its own section, pointing to L3076-3078
+            assert "L3076-3078, 「両系のミラーディスクを交換する場合」" in force.text and heading(3076) == "両系のミラーディスクを交換する場合"
+            assert before.kind == "wait" and before.expect.args == {"group": "g", "server": source}
+            assert after.kind == "wait" and after.expect.args == {"mirror": "r1", "status": "Normal"}
+            assert [s.command for s in p.steps].index("reboot") < i
+    assert forces["1"] == []

@@ -147,15 +147,14 @@ EVERY = {
     "add-server": {"server": "sv3"},
     "remove-server": {"server": "sv2"},
     "add-resource-online": {"group": "failover1"},
+    "resize-mirror-partition": {},
 }
 
 
 def test_every_runbook_is_in_the_rehearsal_sweep():
     from clpkit.runbook import procedures
 
-    # resize-mirror-partition is left out on purpose: with initial mirror construction off the guide does not
-    # say how the re-initialised mirror gets back to Normal, and the rehearsal says it would stop there.
-    assert set(EVERY) | {"resize-mirror-partition"} == set(procedures.all_procedures())
+    assert set(EVERY) == set(procedures.all_procedures())
 
 
 @pytest.mark.slow
@@ -170,9 +169,32 @@ def test_every_runbook_rehearses_to_its_verified_state(name, tmp_path):
     assert outcome.ok, (outcome.stopped_at, outcome.reason)
 
 
-def test_resize_with_initial_mirror_construction_off_is_reported_where_it_would_stop(tmp_path):
+def test_resize_with_initial_mirror_construction_off_starts_the_full_copy_by_hand(tmp_path):
+    """Both sides re-initialised and fullcopy=0: the mirror comes up Normal with nothing copied (L3076-3078),
+    so the plan starts the full copy from the group's server and the rehearsal sees it copied."""
+    from clpkit.simulator import clpsim
+
     config = clpconfig.load(CONF)
     plan = make_plan("resize-mirror-partition", {}, config=config)
     outcome = rehearse(plan, config, work=tmp_path, echo=quiet)
-    assert not outcome.ok and "md1 is Abnormal" in outcome.reason
-    assert plan.steps[outcome.stopped_at - 1].command == "clpmdstat --mirror md1"
+    assert outcome.ok, (outcome.stopped_at, outcome.reason)
+    argv = [(c["host"], " ".join(c["argv"])) for c in clpsim.calls(tmp_path / "state")]
+    inits = [i for i, a in enumerate(argv) if a[1] == "clpmdinit --create force md1"]
+    assert len(inits) == 2 and argv.index(("sv1", "clpmdctrl --force sv1 md1")) > max(inits)
+    mirror = json.loads((tmp_path / "state" / "cluster.json").read_text())["mirrors"]["md1"]
+    assert mirror["status"] == "Normal" and not mirror.get("uncopied")
+
+
+def test_a_plan_that_leaves_a_new_mirror_uncopied_does_not_reach_the_verified_state(tmp_path):
+    """The simulator follows L3076-3077: two new sides with initial mirror construction off are Normal but
+    never copied; a plan without the copy by hand is reported, not passed."""
+    config = clpconfig.load(CONF)
+    full = make_plan("resize-mirror-partition", {}, config=config)
+    without = Plan(full.runbook, full.params, tuple(s for s in full.steps if "--force" not in (s.command or "")),
+                   cluster=full.cluster)
+    assert len(without.steps) == len(full.steps) - 1
+    outcome = rehearse(without, config, work=tmp_path, echo=quiet)
+    assert not outcome.ok and outcome.stopped_at is None
+    assert "md1 Normal but never copied" in outcome.reason and "L3076-3078" in outcome.reason
+    mirror = json.loads((tmp_path / "state" / "cluster.json").read_text())["mirrors"]["md1"]
+    assert mirror["status"] == "Normal" and mirror["uncopied"] is True

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -12,7 +14,7 @@ import click
 from clpkit.cli._group import main
 from clpkit.problems import ClpkitError
 from clpkit.runbook import procedures, render
-from clpkit.runbook.audit import RunDir
+from clpkit.runbook.audit import LOCK_KEY_ENV, RunDir, describe_holder
 from clpkit.runbook.engine import require_saved_plan, require_token
 from clpkit.runbook.params import describe, make_plan, parse_pairs
 from clpkit.runbook.transport import parse_hosts
@@ -144,6 +146,28 @@ def run(name, params, config, bundle, plan_file, hosts, known_hosts, identity, e
     run_dir = Path(resume) if resume else Path(runs_dir) / f"{name}-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}"
     run_dir.mkdir(parents=True, exist_ok=True)
     done = [int(n) for n in confirmed.replace(" ", "").split(",") if n]
+    record = RunDir(run_dir)
+    if execute:
+        # Held for the whole command, manual confirmations included; the notebook's kernel runs under it.
+        key = secrets.token_hex(16)
+        record.lock(key=key, steps=False)
+        os.environ[LOCK_KEY_ENV] = key
+        if record.replaced_holder:
+            record.append({"event": "lock-recovered", "holder": record.replaced_holder})
+            click.echo(f"{run_dir}: its last holder ({describe_holder(record.replaced_holder)}) ended without "
+                       "releasing it; taken over", err=True)
+    try:
+        _run_notebooks(name, notebook, run_dir, raw, config, execute, confirm, hosts, known_hosts, identity, done,
+                       transport, poll_interval, the_plan)
+    finally:
+        os.environ.pop(LOCK_KEY_ENV, None)
+        record.unlock()
+
+
+def _run_notebooks(name, notebook, run_dir, raw, config, execute, confirm, hosts, known_hosts, identity, done,
+                   transport, poll_interval, the_plan) -> None:
+    import papermill
+
     while True:
         out = _next_notebook(run_dir)
         parameters = {**raw, "config": str(Path(config).resolve()) if config else "", "mode": "execute" if execute else "plan",

@@ -9,31 +9,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from clpkit.explain import Incident, Link
+from clpkit.i18n import t
 from clpkit.explain.model import CAUSES
 
-_WORDS = {
-    "incident": ("Incident", "インシデント"),
-    "cause": ("cause", "原因"),
-    "end_state": ("end state", "最終状態"),
-    "evidence": ("evidence", "根拠"),
-    "setting": ("setting", "設定"),
-    "observed": ("observed", "実測"),
-    "expected": ("expected", "予測"),
-    "outside": ("OUTSIDE the prediction", "予測の範囲外"),
-    "skew": ("clock skew could reverse the order with the previous step", "時計のずれにより直前の手順と順序が入れ替わる可能性"),
-    "clock": ("clock offsets", "時計のずれ"),
-    "none": ("no incident found", "インシデントは見つかりませんでした"),
-    "seen": ("seen", "観測"),
-    "not_set": ("not set", "未設定"),
-    "note": ("note", "注"),
-    "unknown": ("unknown", "不明"),
-    "and": ("and", "かつ"),
-    "apart": ("s apart", "s 差"),
-    "problems": ("{count} problem(s) reading the collection (see stderr): the explanation may be incomplete",
-                 "収集物の読み込みで {count} 件の問題がありました (標準エラー出力を参照): 説明は不完全な可能性があります"),
-    "clock_raw": ("clock: raw (times as each server wrote them, no offset applied)",
-                  "時計: raw (各サーバが書いたままの時刻。ずれの補正なし)"),
-}
 
 #: The step names of a link (the JSON keeps the English key).
 STEPS = {
@@ -44,8 +22,8 @@ STEPS = {
 
 
 def words(key: str, lang: str) -> str:
-    en, ja = _WORDS[key]
-    return ja if lang == "ja" else en
+    """An explanation's word from :data:`clpkit.i18n.MESSAGES` (keys ``explain_*``)."""
+    return t(f"explain_{key}", lang)
 
 
 def step_name(step: str, lang: str) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import socket
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,6 +32,75 @@ from clpkit.runbook.plan import differences
 def now() -> str:
     """The current UTC time, ISO 8601 with milliseconds."""
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+LOCK_KEY_ENV = "CLPKIT_RUN_LOCK"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: it exists
+        return True
+    return True
+
+
+def _take(path: Path, key: str) -> tuple[int | None, dict[str, Any]]:
+    """Try to ``flock`` ``path``: (fd, the previous holder's record) or (None, the current holder's record)."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    # A few tries over 0.3 s: a child process forked by another thread holds a copy of a released
+    # lock until it executes its program; a real holder keeps it for its whole run.
+    for attempt in range(7):
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if attempt < 6:
+                time.sleep(0.05)
+    else:
+        holder = _holder(fd)
+        os.close(fd)
+        return None, holder
+    previous = _holder(fd)
+    record = {"pid": os.getpid(), "host": socket.gethostname(), "since": now(), "key": key}
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, (json.dumps(record) + "\n").encode(), 0)
+    return fd, previous
+
+
+def _holder(fd: int) -> dict[str, Any]:
+    text = os.pread(fd, 1000, 0).decode("utf-8", "replace").strip()
+    if not text:
+        return {}
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError:
+        return {"text": text}
+    return record if isinstance(record, dict) else {"text": text}
+
+
+def _release(fd: int) -> None:
+    """Erase the holder's record, then drop the lock: a record found later means a holder that never released."""
+    os.ftruncate(fd, 0)
+    os.close(fd)
+
+
+def describe_holder(holder: dict[str, Any]) -> str:
+    if "pid" not in holder:
+        return holder.get("text") or "a process that left no record"
+    return f"pid {holder['pid']} on host {holder.get('host', '?')} since {holder.get('since', '?')}"
+
+
+def _refusal(run_dir: Path, lock: Path, holder: dict[str, Any]) -> str:
+    why = (f"{run_dir}: refused, another run is using this run directory ({describe_holder(holder)}); "
+           "one run at a time per run directory: wait for it to end")
+    pid = holder.get("pid")
+    if isinstance(pid, int) and holder.get("host") == socket.gethostname() and not _alive(pid):
+        why += (f". pid {pid} has ended, but a process it started still holds {lock}: "
+                f"`fuser -v {lock}` names it; end that process, then resume")
+    return why
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -48,38 +118,42 @@ class RunDir:
         self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.log = self.path / "audit.jsonl"
         self._lock_fd: int | None = None
+        self._steps_fd: int | None = None
+        self.replaced_holder: dict[str, Any] | None = None
 
-    def lock(self) -> None:
-        """Hold the run directory for this process: a second run on it is refused while this one lives.
+    def lock(self, key: str = "", steps: bool = True) -> None:
+        """Hold the run directory for this run: a second run on it is refused while this one lives.
 
-        An advisory ``flock`` on ``run.lock``: the kernel drops it when the
-        process ends, however it ends, so a crash never leaves a stale lock."""
-        if self._lock_fd is not None:
+        An advisory ``flock`` on ``run.lock``, held from the start of the run
+        to its end, waits and manual confirmations included. The kernel drops
+        it when its holder ends, however it ends, so a holder that is gone
+        never blocks a resume (the resume records the holder it replaced).
+        ``clpkit runbook run`` takes it for the whole command and hands its
+        notebook's kernel the ``key`` (environment ``CLPKIT_RUN_LOCK``): the
+        kernel then runs under its parent's lock. Whoever executes steps
+        also holds ``steps.lock`` (``steps``), so a kernel that outlives its
+        command still keeps every other run out."""
+        if self._lock_fd is not None or self._steps_fd is not None:
             return
-        path = self.path / "run.lock"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        # A few tries over 0.3 s: a child process forked by another thread holds a copy of a released
-        # lock until it executes its program; a real second run holds it for the whole run.
-        for attempt in range(7):
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if attempt < 6:
-                    time.sleep(0.05)
-        else:
-            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "another process"
-            os.close(fd)
-            raise ClpkitError(f"{self.path}: another run is using this run directory ({holder}); "
-                              "wait for it to end, one run at a time per run directory") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()} since {now()}\n".encode(), 0)
-        self._lock_fd = fd
+        key = key or os.environ.get(LOCK_KEY_ENV, "")
+        fd, holder = _take(self.path / "run.lock", key)
+        if fd is None and not (key and holder.get("key") == key):
+            raise ClpkitError(_refusal(self.path, self.path / "run.lock", holder))
+        steps_fd, steps_holder = _take(self.path / "steps.lock", "") if steps else (None, {})
+        if steps and steps_fd is None:
+            if fd is not None:
+                _release(fd)
+            raise ClpkitError(_refusal(self.path, self.path / "steps.lock", steps_holder))
+        self._lock_fd, self._steps_fd = fd, steps_fd
+        # A record left behind means its holder ended without releasing: a crash or a kill.
+        self.replaced_holder = (holder if fd is not None else {}) or steps_holder or None
 
     def unlock(self) -> None:
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)
-            self._lock_fd = None
+        for name in ("_steps_fd", "_lock_fd"):
+            fd = getattr(self, name, None)
+            if fd is not None:
+                _release(fd)
+                setattr(self, name, None)
 
     def save_plan(self, plan_dict: dict[str, Any]) -> None:
         """Write the plan and its parameters; on resume, refuse a different plan and say what differs."""

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from clpkit.problems import ClpkitError
-from clpkit.runbook.audit import RunDir
+from clpkit.runbook.audit import RunDir, describe_holder
 from clpkit.runbook.conditions import Verdict, evaluate
 from clpkit.runbook.plan import Plan, Step, approved_content, differences
 from clpkit.runbook.transport import HostKeyError, Result, TransportError
@@ -139,6 +139,10 @@ class Runner:
         self.record = RunDir(run_dir) if run_dir is not None else None
         if self.record is not None and mode == "execute":
             self.record.lock()
+            gone = self.record.replaced_holder
+            if gone:
+                self.record.append({"event": "lock-recovered", "holder": gone})
+                echo(f"the run directory's last holder ({describe_holder(gone)}) ended without releasing it; taken over")
         if self.record is not None:
             self.record.save_plan({**plan.to_dict(), "token": token(plan)})
         missing = sorted({h for s in plan.steps for h in s.hosts} - set(transports)) if mode == "execute" else []

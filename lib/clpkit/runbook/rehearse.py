@@ -225,6 +225,12 @@ def rehearse(plan: Plan, config: Any = None, *, work: str | Path | None = None, 
             echo(f"   simulated crash after step {crash_after}: resuming from the run directory")
             runner().run()
         outcome.ok = True
+        uncopied = sorted(n for n, m in json.loads((state / "cluster.json").read_text())["mirrors"].items() if m.get("uncopied"))
+        if uncopied:
+            outcome.ok = False
+            outcome.reason = (f"the plan ends with {', '.join(uncopied)} Normal but never copied: both sides were "
+                              "initialised with initial mirror construction off, so they hold different data; the "
+                              "guide has the full copy started by hand then (L3076-3078)")
     except RunStopped as exc:
         stops = [e for e in _events(work) if e.get("event") == "run-stop"]
         outcome.stopped_at = stops[-1]["n"] if stops else None
@@ -268,6 +274,8 @@ def _failure(outcome: Outcome) -> str:
     if outcome.repeated:
         return "a destructive step ran again: " + "; ".join(outcome.repeated)
     first_line = outcome.reason.splitlines()[0] if outcome.reason else "stopped"
+    if outcome.stopped_at is None and outcome.reason:
+        return f"would end short of the verified state: {first_line}"
     return f"would stop at step {outcome.stopped_at}: {first_line}"
 
 

@@ -215,6 +215,12 @@ class Sim:
                     group["status"], group["current"] = "Online", self.cluster["servers"][0]
             active = {r for g in self.cluster["groups"].values() if g["status"] == "Online" for r in g["resources"]}
             for name, mirror in self.cluster["mirrors"].items():
+                fresh = len(set(mirror.pop("initialised", []))) >= 2
+                if fresh and not mirror["fullcopy"]:
+                    # Both sides initialised (clpmdinit/clphdinit on each) and initial mirror construction off:
+                    # the mirror comes up Normal with nothing copied (guide L3076-3077); their data differ.
+                    mirror["status"], mirror["until"], mirror["uncopied"] = "Normal", None, True
+                    continue
                 # The initial mirror construction starts by itself only with fullcopy on
                 # and the application's group active (the guide's case A).
                 if mirror["status"] == "Abnormal" and mirror["fullcopy"] and name in active:
@@ -222,6 +228,7 @@ class Sim:
 
     def start_copy(self, mirror: dict) -> None:
         mirror["status"], mirror["until"] = "Recovering", time.time() + mirror["copy_seconds"]
+        mirror.pop("uncopied", None)
 
     def mirror(self, name: str) -> dict:
         mirror = self.cluster["mirrors"].get(name)
@@ -388,7 +395,9 @@ def _mdctrl(sim: Sim, argv: list[str]) -> str:
 def _mdinit(sim: Sim, argv: list[str]) -> str:
     if argv[:1] != ["--create"] or len(argv) < 3 or argv[1] not in ("force", "quick"):
         raise _Fail("Usage: --create force|quick NAME (simulated)", 2)
-    sim.mirror(argv[2])
+    mirror = sim.mirror(argv[2])
+    # Which servers' sides are new: both sides new is a mirror built from scratch when the cluster starts.
+    mirror["initialised"] = sorted({*mirror.get("initialised", []), sim.host})
     return "Command succeeded."
 
 

@@ -14,7 +14,10 @@ hybrid yes     L5288-5662  the device names change in Cluster WebUI before clphd
 All four back the data up, switch clusterpro and clusterpro_md off, shut the
 cluster down with a reboot, re-partition, initialise the cluster partition,
 switch the services on, reboot, wait for the initial mirror construction, and
-restore the data. The guide warns that changing the partitions with fdisk alone
+restore the data. With initial mirror construction off (``fullcopy`` 0 in
+clp.conf) the re-initialised mirror comes up Normal with nothing copied, as
+the guide says of two new sides (L3076-3078): the plan waits for the group on
+its first server and starts the full copy from there by hand. The guide warns that changing the partitions with fdisk alone
 breaks the resource.
 
 >>> p = plan(Params(disk="mirror", rename="no", init="systemd", resource="md1", initial_mkfs="on"))
@@ -37,6 +40,11 @@ TITLE = "Change the offset or size of a mirror or hybrid disk's partitions"
 #: L4158-4162, L4775-4779: the guide's warning, shown on the re-partitioning step.
 FDISK_ALONE = ("Follow every step of this runbook: changing the partitions alone (fdisk and nothing else) leaves the "
                "resource unable to work")
+
+#: The copy by hand when initial mirror construction is off: this section says only that the cluster start
+#: does what it does after the cluster is built; the guide spells it out for two new sides (L3076-3078).
+SAME_AS_TWO_NEW_SIDES = ("as the guide says for two new sides at L3076-3078, 「両系のミラーディスクを交換する場合」: with "
+                         "initial mirror construction off they come up Normal and the full copy is started by hand")
 
 #: (disk, rename) -> guide line of each step, in the guide's order.
 LINES: dict[tuple[str, str], dict[str, str]] = {
@@ -251,13 +259,67 @@ def plan(params: Params, config: Any = None) -> Plan:
     steps += [
         *c.enable_services(c.CLUSTER_AND_MIRROR, params.init, servers, lines[f"enable_{init_key}"]),
         c.reboot(servers, lines["reboot"], "Reboot every server; they start as a cluster"),
-        c.wait_mirror_normal(
-            params.disk, res, first, lines["wait"],
-            f"Wait until the initial mirror construction of {res} (a full copy) ends and the mirror is Normal",
-            after_reboot=True,
-        ),
     ]
-    if group:
+    fullcopy = settings.get("fullcopy") if config is not None else None
+    copy_tool = {"mirror": "clpmdctrl", "hybrid": "clphdctrl"}[params.disk]
+    group_waited = False
+    if fullcopy is not None and int(fullcopy) == 0 and group:
+        # Every side was initialised: with initial mirror construction off the mirror comes up Normal
+        # with nothing copied, and the full copy is started by hand (L3076-3078). It goes from the
+        # server the group is active on, where the restore writes; the wait checks the group is there.
+        source = c.group_servers(config, found)[0]
+        notes.append(f"clp.conf turns initial mirror construction off for {res}: the plan starts the full copy "
+                     f"by hand from {source}, where {group} starts (its first server), once {group} is online there.")
+        steps += [
+            c.wait_servers_online(first, lines["wait"], servers, after_reboot=True),
+            Step(
+                "wait",
+                f"Wait until {group} is online on {source}: the full copy goes from there",
+                hosts=(first,),
+                command="clpstat",
+                expect=Expect("group_online", {"group": group, "server": source}),
+                timeout=c.SERVERS_TIMEOUT,
+                interval=30.0,
+                guide=lines["group"],
+            ),
+            Step(
+                "command",
+                f"clp.conf turns initial mirror construction off for {res}: every side was initialised, so the "
+                f"mirror came up Normal with nothing copied and the sides differ. Start the full copy from "
+                f"{source} by hand ({SAME_AS_TWO_NEW_SIDES})",
+                hosts=(source,),
+                command=f"{copy_tool} --force {source} {res}",
+                destructive=True,
+                guide=lines["wait"],
+            ),
+            c.wait_mirror_normal(params.disk, res, source, lines["wait"],
+                                 f"Wait until the full copy of {res} ends and the mirror is Normal"),
+        ]
+        group_waited = True
+    else:
+        steps.append(
+            c.wait_mirror_normal(
+                params.disk, res, first, lines["wait"],
+                f"Wait until the initial mirror construction of {res} (a full copy) ends and the mirror is Normal",
+                after_reboot=True,
+            )
+        )
+        if fullcopy is None or int(fullcopy) == 0:
+            # No clp.conf (or no group to start the copy from): the operator checks the setting.
+            steps += [
+                c.webui(
+                    f"{'Without clp.conf the plan cannot tell whether' if fullcopy is None else 'clp.conf says'} "
+                    f"initial mirror construction is {'on' if fullcopy is None else 'off'} for {res}. If it is off, "
+                    f"the mirror came up Normal with nothing copied: start the full copy by hand from the server "
+                    f"where the group holding {res} is active (Cluster WebUI, Mirror disks, {res}, mirror recovery; "
+                    f"{SAME_AS_TWO_NEW_SIDES})",
+                    lines["wait"],
+                    f"{copy_tool} --force SERVER {res}",
+                ),
+                c.wait_mirror_normal(params.disk, res, first, lines["wait"],
+                                     f"Wait until the full copy of {res}, if one was started, ends and the mirror is Normal"),
+            ]
+    if group and not group_waited:
         steps.append(
             Step(
                 "wait",
@@ -270,7 +332,7 @@ def plan(params: Params, config: Any = None) -> Plan:
                 guide=lines["group"],
             )
         )
-    else:
+    elif not group:
         steps.append(
             Step(
                 "manual",
