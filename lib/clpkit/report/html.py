@@ -24,9 +24,12 @@ import json
 import threading
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import altair as alt
 import nbformat
+
+if TYPE_CHECKING:
+    import altair as alt
 
 TEMPLATES = Path(__file__).parent / "templates"
 #: The bundle's file in a run folder: written once per run, referenced by every page of it.
@@ -89,6 +92,8 @@ function clpkitTable(table) {
 
 def vega_lite_version() -> str:
     """altair's Vega-Lite major.minor, the version the inlined bundle must match."""
+    import altair as alt  # imported when needed: the runner starts its kernels before it loads altair
+
     major, minor = alt.SCHEMA_VERSION.lstrip("v").split(".")[:2]
     return f"{major}.{minor}"
 
@@ -130,6 +135,8 @@ def show(chart: alt.TopLevelMixin) -> None:
 
 
 def _placeholder(spec: dict) -> str:
+    import altair as alt
+
     return chart_html({**spec, "$schema": alt.SCHEMA_URL}, f"chart-{uuid.uuid4().hex[:12]}")
 
 
