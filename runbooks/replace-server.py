@@ -30,6 +30,8 @@ disk_used_before: bool = False  # mirror-new-disk: the new disk once served as a
 cluster_partition: str = ""  # its cluster partition (diskdev/cppath), when no clp.conf is given
 init: str = "systemd"  # systemd | initd: hybrid-shared-disk: systemd or initd on the partner
 suse: bool = False  # the partner runs SUSE (chkconfig --del takes --force)
+source: str = ""  # hybrid: the server the full copy comes from, the current server of the other server group (active, with the latest data); empty: from the bundle's clpstat output, else the other server group's only server; with several the plan refuses until you name it
+bundle: str = ""  # hybrid: a log collection whose saved clpstat output shows where the group of the resource is active (taken as the copy source)
 config: str = ""  # the cluster's clp.conf; empty: example names and defaults
 mode: str = "plan"  # plan (touches nothing) | execute
 confirm: str = ""  # the confirmation token the plan shows; execute refuses without it
@@ -46,7 +48,7 @@ from clpkit.runbook.notebook import open_runbook
 
 rb = open_runbook(
     "replace-server",
-    dict(variant=variant, server=server, servers=servers, resource=resource, partner=partner, disk_used_before=disk_used_before, cluster_partition=cluster_partition, init=init, suse=suse),
+    dict(variant=variant, server=server, servers=servers, resource=resource, partner=partner, disk_used_before=disk_used_before, cluster_partition=cluster_partition, init=init, suse=suse, source=source, bundle=bundle),
     config=config, mode=mode, confirm=confirm, hosts=hosts, known_hosts=known_hosts, identity=identity,
     run_dir=run_dir, confirmed_steps=confirmed_steps, transport=transport, poll_interval=poll_interval or None,
 )

@@ -267,3 +267,89 @@ def test_a_resize_with_initial_mirror_construction_off_starts_the_copy_from_the_
             assert after.kind == "wait" and after.expect.args == {"mirror": "r1", "status": "Normal"}
             assert [s.command for s in p.steps].index("reboot") < i
     assert forces["1"] == []
+
+
+def _four_servers_two_groups(tmp_path, fullcopy="0"):
+    """sv1, sv2 share one disk (server group a), sv3, sv4 another (b); hd1 in group g."""
+    from clpkit import config as clpconfig
+
+    conf = tmp_path / "clp.conf"
+    conf.write_text(
+        '<?xml version="1.0" encoding="ASCII"?>\n<root><cluster><name>c1</name></cluster>'
+        + "".join(f'<server name="{s}"><priority>{i}</priority></server>' for i, s in enumerate(("sv1", "sv2", "sv3", "sv4")))
+        + '<servergroup><servergroup name="a"><server name="sv1"><order>0</order></server>'
+        '<server name="sv2"><order>1</order></server></servergroup>'
+        '<servergroup name="b"><server name="sv3"><order>0</order></server><server name="sv4"><order>1</order></server>'
+        '</servergroup></servergroup>'
+        '<group name="g"><resource name="hd@hd1"/></group><resource><hd name="hd1"><parameters>'
+        f'<fullcopy>{fullcopy}</fullcopy></parameters></hd></resource></root>\n')
+    return clpconfig.load(conf)
+
+
+def _bundle_showing(tmp_path, current):
+    folder = tmp_path / "bundle" / "sv3"
+    folder.mkdir(parents=True)
+    (folder / "clpstat.txt").write_text(
+        " ========================  CLUSTER STATUS  ===========================\n  Cluster : c1\n  <server>\n"
+        + "".join(f"   {'*' if s == 'sv3' else ' '}{s} ............: {'Offline' if s == 'sv1' else 'Online '}          {s}\n"
+                  for s in ("sv1", "sv2", "sv3", "sv4"))
+        + f"  <group>\n    g ..............: Online\n      current        : {current}\n      hd1            : Online\n"
+        " =====================================================================\n")
+    return str(tmp_path / "bundle")
+
+
+def _force(p):
+    return [s for s in p.steps if (s.command or "").startswith("clphdctrl --force")]
+
+
+@pytest.mark.parametrize("variant", ["hybrid-new-disk", "hybrid-shared-disk"])
+def test_the_hybrid_copy_source_is_the_server_the_bundle_shows_active(tmp_path, variant):
+    """(8) L3787-3789: the source is the current server of the other server group, as the bundle's clpstat
+    shows it (sv4 here), not the first server of that group in clp.conf (sv3)."""
+    from clpkit.runbook.procedures import replace_server
+
+    config = _four_servers_two_groups(tmp_path)
+    extra = {"partner": "sv2"} if variant == "hybrid-shared-disk" else {}
+    p = replace_server.plan(replace_server.Params(variant=variant, server="sv1", resource="hd1",
+                                                  bundle=_bundle_showing(tmp_path, "sv4"), **extra), config)
+    (force,) = _force(p)
+    assert force.command == "clphdctrl --force sv4 hd1" and force.hosts == ("sv4",)
+    assert any("saved clpstat output shows g online on sv4" in n for n in p.notes)
+
+
+def test_the_hybrid_copy_source_is_refused_when_nothing_says_which_server_is_active(tmp_path):
+    from clpkit.runbook.procedures import replace_server
+
+    config = _four_servers_two_groups(tmp_path)
+    with pytest.raises(ClpkitError, match=r"nothing says which of sv3, sv4 that is: give source=NAME, or a bundle"):
+        replace_server.plan(replace_server.Params(variant="hybrid-new-disk", server="sv1", resource="hd1"), config)
+    p = replace_server.plan(replace_server.Params(variant="hybrid-new-disk", server="sv1", resource="hd1", source="sv4"), config)
+    assert [s.command for s in _force(p)] == ["clphdctrl --force sv4 hd1"]
+    p = replace_server.plan(replace_server.Params(variant="hybrid-new-disk", server="sv1", resource="hd1", source="sv3"), config)
+    assert [s.command for s in _force(p)] == ["clphdctrl --force sv3 hd1"]
+    with pytest.raises(ClpkitError, match=r"source='sv2' shares the disk of sv1 \(one server group in clp.conf\)"):
+        replace_server.plan(replace_server.Params(variant="hybrid-new-disk", server="sv1", resource="hd1", source="sv2"), config)
+    # A bundle showing the group on the replaced server's own server group says nothing about the other one.
+    with pytest.raises(ClpkitError, match=r"shows g online on sv2: not on a server of the other server group \(sv3, sv4\)"):
+        replace_server.plan(replace_server.Params(variant="hybrid-new-disk", server="sv1", resource="hd1",
+                                                  bundle=_bundle_showing(tmp_path, "sv2")), config)
+
+
+def test_a_hybrid_copy_that_starts_by_itself_needs_no_source(tmp_path):
+    from clpkit.runbook.procedures import replace_server
+
+    p = replace_server.plan(replace_server.Params(variant="hybrid-new-disk", server="sv1", resource="hd1"),
+                            _four_servers_two_groups(tmp_path, fullcopy="1"))
+    assert not _force(p) and not any("SERVER" in s.text for s in p.steps)
+
+
+def test_runbook_show_says_how_the_hybrid_copy_source_is_chosen():
+    from click.testing import CliRunner
+
+    from clpkit.cli import main
+
+    res = CliRunner().invoke(main, ["runbook", "show", "replace-server"])
+    assert res.exit_code == 0, res.output
+    block = res.output.split("\n  source (str")[1].split("\n  bundle (str")[0]
+    assert "current server of the other server group" in block and "bundle's clpstat output" in block
+    assert "refuses until you name it" in block

@@ -22,7 +22,8 @@ from clpkit.shipped import shipped_folder
 
 PARAM = click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A runbook parameter (repeatable).")
 CONFIG = click.option("--config", type=click.Path(exists=True, dir_okay=False), help="The cluster's clp.conf.")
-BUNDLE = click.option("--bundle", type=click.Path(exists=True), help="A log collection (replace-mirror-disk: estimate the copy time; give -p data_size=…).")
+BUNDLE = click.option("--bundle", type=click.Path(exists=True), help="A log collection (replace-mirror-disk: estimate the copy time; "
+                      "give -p data_size=…; replace-server hybrid-*: the copy source from its saved clpstat output).")
 
 
 def _params(params: tuple[str, ...], bundle: str | None) -> dict[str, str]:

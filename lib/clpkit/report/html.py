@@ -284,5 +284,5 @@ def page(title: str, body_html: str, lang: str = "en", nav: str = "") -> str:
 INDEX_CSS = (
     "body{margin:2em;max-width:72em}"
     "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}"
-    "th{background:#f2f2f2}"
+    "th{background:#f2f2f2}td a{white-space:nowrap}"  # a page's name never breaks across lines
 )

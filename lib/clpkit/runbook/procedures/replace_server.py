@@ -58,6 +58,8 @@ class Params:
     cluster_partition: str = ""  # its cluster partition (diskdev/cppath), when no clp.conf is given
     init: str = "systemd"  # hybrid-shared-disk: systemd or initd on the partner
     suse: bool = False  # the partner runs SUSE (chkconfig --del takes --force)
+    source: str = ""  # hybrid: the server the full copy comes from, the current server of the other server group (active, with the latest data); empty: from the bundle's clpstat output, else the other server group's only server; with several the plan refuses until you name it
+    bundle: str = ""  # hybrid: a log collection whose saved clpstat output shows where the group of the resource is active (taken as the copy source)
 
     def __post_init__(self) -> None:
         c.choice("variant", self.variant, tuple(VARIANTS))
@@ -81,6 +83,13 @@ class Params:
             raise c.ProcedureRefused("disk_used_before= only applies to variant=mirror-new-disk")
         if self.cluster_partition:
             c.device("cluster_partition", self.cluster_partition)
+        hybrid = VARIANTS[self.variant][1] == "hybrid"
+        if self.source:
+            if not hybrid:
+                raise c.ProcedureRefused("source= only applies to the hybrid-* variants (the hybrid copy source)")
+            c.name("source", self.source)
+        if self.bundle and not hybrid:
+            raise c.ProcedureRefused("bundle= only applies to the hybrid-* variants (where the hybrid copy comes from)")
 
 
 def _install(server: str, guide: str) -> Step:
@@ -200,19 +209,16 @@ def plan(params: Params, config: Any = None) -> Plan:
         if partner == server:
             raise c.ProcedureRefused("partner must be another server than the one being replaced")
     keep = [s for s in others if s != partner] or others
-    observer = keep[0]
+    observer = keep[0]  # where checks and waits run: a server that stays up (a hybrid copy source replaces it below)
     groups = c.server_groups(config, servers) if disk == "hybrid" else []
+    candidates = keep
     if groups:
         # The copy comes from the other server group, never from a server sharing the replaced disk (L3787-3789).
-        sharing = next((g for g in groups if server in g), (server,))
         outside = [s for g in groups if server not in g and partner not in g for s in g]
         if not outside:
             raise c.ProcedureRefused(f"clp.conf's server groups put every server with {server}: no server group to copy from")
+        candidates = outside
         observer = outside[0]
-        notes.append(f"The copy source {observer} is from another server group than {', '.join(sharing)} (clp.conf).")
-    elif disk == "hybrid":
-        notes.append(f"No server groups known (no clp.conf): the copy source is {observer}, the first server other "
-                     "than the replaced one and its partner; check that it is in the other server group.")
     if disk == "shared" and c.resources_of_types(config, ("md", "hd")):
         kinds = sorted({f"{r.type}@{r.name}" for r in c.resources_of_types(config, ("md", "hd"))})
         raise c.ProcedureRefused(f"variant=shared-disk, but clp.conf has mirror or hybrid disk resources ({', '.join(kinds)}): "
@@ -238,6 +244,14 @@ def plan(params: Params, config: Any = None) -> Plan:
             fullcopy[name] = None if config is None else str(c.mirror_settings(config, name)["fullcopy"])
         if config is None:
             notes.append("No clp.conf given: whether the mirror copies itself after the reboot is left to the operator.")
+
+    if disk == "hybrid":
+        # The copy source is named in a step when the copy is started by hand (fullcopy off or unknown).
+        named = params.variant in ("hybrid-new-disk", "hybrid-shared-disk") and any(fullcopy[r] != "1" for r in names)
+        source, said = _copy_source(params, servers, server, partner, candidates, bool(groups), names, named)
+        if source:
+            observer = source
+        notes.append(said)
 
     steps: list[Step] = [c.check_servers_online(observer, section.split("-")[0], others)]
 
@@ -376,6 +390,64 @@ def plan(params: Params, config: Any = None) -> Plan:
         guide_section=section,
         notes=tuple(notes),
     )
+
+
+def _copy_source(params: Params, servers: tuple[str, ...], server: str, partner: str, candidates: list[str],
+                 groups_known: bool, names: list[str], named: bool) -> tuple[str | None, str]:
+    """The hybrid copy source: the current server of the other server group, the one active with the
+    latest data (L3787-3789). Given by ``source=``, read from the bundle's saved clpstat output, or the
+    only candidate; never picked by list position. (None, note) when no step names it."""
+    where = "the other server group" if groups_known else "the servers other than the replaced one and its partner"
+    if params.source:
+        source = c.member("source", params.source, servers)
+        if source not in candidates:
+            why = ("shares the disk of " + server + " (one server group in clp.conf)" if groups_known and source not in (server, partner)
+                   else "is the server being replaced or its partner")
+            raise c.ProcedureRefused(f"source={source!r} {why}: the copy comes from {where} ({', '.join(candidates)})")
+        return source, (f"The copy source {source} is given (source=)"
+                        + ("." if groups_known else "; without clp.conf server groups nobody checked that it is in the other server group."))
+    if params.bundle:
+        source, seen = _active_in_bundle(params.bundle, names)
+        if source not in candidates:
+            raise c.ProcedureRefused(f"{seen}: not on a server of {where} ({', '.join(candidates)}), so it does not say "
+                                     "where the copy comes from; give source=")
+        return source, f"The copy source {source}: {seen}, the current server of {where} (L3787-3789)."
+    if len(candidates) == 1:
+        return candidates[0], f"The copy source {candidates[0]} is the only server of {where}" + (" (clp.conf)." if groups_known else ".")
+    if named:
+        raise c.ProcedureRefused(
+            f"the full copy of {', '.join(names)} comes from the current server of {where}, the one active with the "
+            f"latest data (guide L3787-3789), and nothing says which of {', '.join(candidates)} that is: "
+            "give source=NAME, or a bundle (--bundle DIR) with a saved clpstat output")
+    return None, (f"The copy of {', '.join(names)} starts by itself (initial mirror construction on); the checks and "
+                  f"waits run on {candidates[0]}.")
+
+
+def _active_in_bundle(bundle: str, names: list[str]) -> tuple[str | None, str]:
+    """The server the saved clpstat output of ``bundle`` shows the group holding ``names`` online on, and what it shows."""
+    from pathlib import Path
+
+    import polars as pl
+
+    from clpkit import open_bundle
+    from clpkit.formats import clpstat
+
+    if not Path(bundle).exists():
+        raise c.ProcedureRefused(f"bundle={bundle!r}: no such file or folder")
+    with open_bundle(bundle) as b:
+        if "clpstat" not in b.tables():
+            raise c.ProcedureRefused(f"{bundle}: holds no saved clpstat output, so it does not show where the group "
+                                     f"of {', '.join(names)} is active; give source=")
+        frame = b.table("clpstat")
+    rows = frame.filter((pl.col("section") == "resource") & pl.col("name").is_in(names) & pl.col("raw").is_null())
+    held_by = sorted(set(rows["parent"].drop_nulls().to_list()))
+    if len(held_by) != 1:
+        what = "no group" if not held_by else f"the groups {', '.join(held_by)}"
+        raise c.ProcedureRefused(f"{bundle}: its clpstat output shows {what} holding {', '.join(names)}; give source=")
+    group = held_by[0]
+    current = clpstat.group_server(frame, group)
+    shown = f"{bundle}'s saved clpstat output shows {group} " + (f"online on {current}" if current else "online nowhere")
+    return current, shown
 
 
 def _hdinit(server: str, resource: str, guide: str) -> Step:
