@@ -424,6 +424,8 @@ class Bundle:
         self._nested_spent: dict[tuple[str, str], int] = {}  # (server, source) -> bytes it took of _nested
         self._bundle_problems = problems
         self._tables: dict[str, pl.DataFrame] = {}
+        self._rows: dict[tuple, pl.DataFrame] = {}  # (kind, filter, columns) -> rows (see rows())
+        self._rejected: dict[str, pl.DataFrame] = {}  # kind -> rejected rows of the files parsed for it
         self._file_problems: dict[tuple[str, str], list[Problem]] = {}  # (server, source)
         self._skipped: dict[tuple[str, str], tuple[int | None, dict[str, int]]] = {}  # -> (lines, skipped by reason)
         self._side: dict[str, list[pl.DataFrame]] = {}  # kind -> rows other kinds' files hold for it
@@ -496,14 +498,15 @@ class Bundle:
         return [spec.kind for spec in formats.REGISTRY if spec.kind in present]
 
     # --- parsing ---
-    def load(self, f: BundleFile, older: pl.DataFrame | None = None) -> FileRows:
+    def load(self, f: BundleFile, older: pl.DataFrame | None = None, tables: bool = True) -> FileRows:
         """Parse one file into its rows for every table it fills; never raises.
 
         ``older``: the rows kept from the generation before ``f`` in its
         series; rows equal to them are dropped from ``f``'s own rows
         (:func:`drop_boundary_duplicates`). Rows for other tables are never
         deduplicated (an archive is a snapshot). A file that cannot be read
-        gives no tables and its problem.
+        gives no tables and its problem. ``tables=False``: its own rows only
+        (an archive is still inflated and checked, the logs inside not parsed).
         """
         try:
             data = read_capped(f.path, self._limits.max_file_bytes)
@@ -515,7 +518,8 @@ class Bundle:
         self._nested.used -= self._nested_spent.pop(key, 0)
         before = self._nested.used
         try:
-            parsed = formats.scan_bytes(f.kind, data, source=f.source, server=f.server, budget=self._nested)
+            parsed = formats.scan_bytes(f.kind, data, source=f.source, server=f.server, budget=self._nested,
+                                        tables=tables)
         except ParseError as exc:
             return FileRows(f, {}, [Problem(f.server, f.source, exc.line, exc.reason)])
         except (Exception, pl.exceptions.PanicException) as exc:  # a parser bug must not stop the other files
@@ -526,9 +530,9 @@ class Bundle:
         own = parsed.frame.with_columns(server)
         if older is not None:
             own = drop_boundary_duplicates(older, own)
-        tables = {f.kind: own, **{kind: frame.with_columns(server) for kind, frame in parsed.tables.items()}}
+        rows = {f.kind: own, **{kind: frame.with_columns(server) for kind, frame in parsed.tables.items()}}
         self._skipped[f.server, f.source] = (parsed.lines, dict(parsed.skipped))
-        return FileRows(f, tables, [], parsed.lines, dict(parsed.skipped))
+        return FileRows(f, rows, [], parsed.lines, dict(parsed.skipped))
 
     def read(self, f: BundleFile) -> tuple[pl.DataFrame | None, list[Problem]]:
         """Parse one file (its own rows only); never raises: a file that cannot be read is (None, [its problem])."""
@@ -556,25 +560,97 @@ class Bundle:
         archives, and the same line can appear in both.
         """
         if kind not in self._tables:
-            frames = []
-            for group in self.series(kind):
-                kept = None
-                for f in group:
-                    rows = self.load(f, older=kept)
-                    self._file_problems[f.server, f.source] = rows.problems
-                    if rows.frame is None:
-                        continue
-                    frames.append(rows.frame)
-                    kept = rows.frame
-                    for other, frame in rows.tables.items():
-                        if other != kind:
-                            self._side.setdefault(other, []).append(frame)
-            for feeder in formats.feeders(kind):
-                self.table(feeder)  # its files' rows for this table are kept while it is built
-                frames += [frame for frame in self._side.pop(kind, []) if frame.height]
-            schema = formats.table_schema(kind)
-            self._tables[kind] = combine([*frames, schema.to_frame()], schema)
+            self._tables[kind] = self._assemble(kind, None)
+            self._rejected[kind] = rejected_rows(self._tables[kind])
         return self._tables[kind]
+
+    def rows(self, kind: str, where: pl.Expr, columns: Sequence[str] | None = None, *,
+             feeders: bool = True) -> pl.DataFrame:
+        """``table(kind).filter(where).select(columns)``, without holding the whole table.
+
+        A caller that needs a small part of a large table (the events need
+        the loose module logs, not the copies inside the emergency archives;
+        the monitors' failures, not their millions of successful runs) gets
+        it file by file: each file's rows are filtered as soon as it is
+        parsed (after the rotation-boundary rule, which sees the whole
+        previous generation), so only the kept rows are ever held together.
+        ``where`` must be row by row (no aggregation, no window). The result
+        is kept for the next call with the same arguments; the rejected rows
+        of every file parsed still reach :attr:`problems`.
+
+        ``feeders=False`` says that ``where`` leaves out every row other
+        formats' files hold for this table (the module logs inside the
+        emergency archives have ``archive`` set): those files are then read
+        for their problems only, the files inside them not parsed.
+        """
+        if kind in self._tables:
+            frame = self._tables[kind].filter(where)
+            return frame.select(columns) if columns is not None else frame
+        key = (kind, where.meta.serialize(format="json"), tuple(columns) if columns is not None else None, feeders)
+        if key not in self._rows:
+            frame = self._assemble(kind, where, feeders)
+            self._rows[key] = frame.select(columns) if columns is not None else frame
+        return self._rows[key]
+
+    def _assemble(self, kind: str, where: pl.Expr | None, feeders: bool = True) -> pl.DataFrame:
+        """Table ``kind`` (only its rows matching ``where`` when given; see :meth:`rows`)."""
+        schema = formats.table_schema(kind)
+        frames = []
+        rejected = []
+
+        def keep(frame: pl.DataFrame) -> pl.DataFrame:
+            if where is None:
+                return frame
+            rejected.append(rejected_rows(frame))
+            # a column a file lacks is null in the table: the filter sees it so
+            missing = [pl.lit(None, dtype).alias(name) for name, dtype in schema.items() if name not in frame.columns]
+            return frame.with_columns(missing).filter(where)
+
+        for group in self.series(kind):
+            kept = None
+            for f in group:
+                rows = self.load(f, older=kept)
+                self._file_problems[f.server, f.source] = rows.problems
+                if rows.frame is None:
+                    continue
+                frames.append(keep(rows.frame))
+                kept = rows.frame
+                for other, frame in rows.tables.items():
+                    if other != kind:
+                        self._side.setdefault(other, []).append(frame)
+        for feeder in formats.feeders(kind):
+            if where is not None and not feeders:  # no row of theirs is wanted: their files read for problems
+                if feeder not in self._tables:
+                    self._side_rows(feeder, kind, keep, tables=False)
+                continue
+            if where is not None and feeder not in self._tables:  # its files read for this table's rows only
+                frames += self._side_rows(feeder, kind, keep)
+                continue
+            self.table(feeder)  # its files' rows for this table are kept while it is built
+            side = self._side.pop(kind, []) if where is None else self._side.get(kind, [])
+            frames += [keep(frame) for frame in side if frame.height]
+        if where is not None:
+            self._rejected[kind] = pl.concat([*rejected, rejected_rows(schema.to_frame())])
+        return combine([*frames, schema.to_frame()], schema)
+
+    def _side_rows(self, feeder: str, kind: str, keep, tables: bool = True) -> list[pl.DataFrame]:
+        """The rows for table ``kind`` in the files of ``feeder`` (the emergency archives' module logs),
+        read as :meth:`table` reads them (their problems and rejected rows noted), their own rows not kept."""
+        side, rejected = [], []
+        for group in self.series(feeder):
+            kept = None
+            for f in group:
+                rows = self.load(f, older=kept, tables=tables)
+                self._file_problems[f.server, f.source] = rows.problems
+                if rows.frame is None:
+                    continue
+                rejected.append(rejected_rows(rows.frame))
+                kept = rows.frame
+                frame = rows.tables.get(kind)
+                if frame is not None and frame.height:
+                    side.append(keep(frame))  # filtered at once: an archive's rows are never held together
+        self._rejected.setdefault(feeder, pl.concat([*rejected, rejected_rows(formats.table_schema(feeder).to_frame())]))
+        return side
 
     def scan(self, kind: str) -> pl.LazyFrame:
         """:meth:`table` as a LazyFrame (a dataset-backed bundle scans its Parquet parts instead)."""
@@ -615,7 +691,7 @@ class Bundle:
         frames = [problems_frame(self._bundle_problems)]
         for found in self._file_problems.values():
             frames.append(problems_frame(found))
-        frames += [rejected_rows(t) for t in self._tables.values()]
+        frames += list(self._rejected.values())
         return pl.concat(frames).cast(dict(PROBLEMS_SCHEMA)).unique(maintain_order=True)
 
     @property

@@ -415,6 +415,11 @@ _STOP_MESSAGE = r"Stopping group\s+(\S+?)\s+has completed"
 _START_MESSAGE = r"Activating group\s+(\S+?)\s+has started"
 
 
+#: The cluster-statistics rows a failover pair is looked for in (a small part of the table: no monitor run).
+GROUP_AND_RESOURCE_ACTIONS = (
+    pl.col("category").is_in(["group", "resource"]) & pl.col("start_time").is_not_null() & pl.col("end_time").is_not_null()
+)
+
 #: Resource and group actions closer together than this on one server belong to one run (a failover's stops).
 RUN_GAP = timedelta(seconds=60)
 
@@ -436,9 +441,7 @@ def _failover_pairs(bundle, ev: pl.DataFrame, tz, window: timedelta) -> pl.DataF
     stops = [msgs.filter(pl.col("stop").is_not_null()).select("server", "source", "line", "time", pl.col("stop").alias("g"))]
     starts = [msgs.filter(pl.col("start").is_not_null()).select("server", "source", "line", "time", pl.col("start").alias("g"))]
     if "cluster_stats" in set(bundle.tables()):
-        acts = bundle.table("cluster_stats").filter(
-            pl.col("category").is_in(["group", "resource"]), pl.col("start_time").is_not_null(), pl.col("end_time").is_not_null()
-        )
+        acts = bundle.rows("cluster_stats", GROUP_AND_RESOURCE_ACTIONS)
         for action, out, last in (("Stop", stops, True), ("Start", starts, False)):
             runs = _runs(acts.filter(pl.col("action") == action), last)
             if runs.height:

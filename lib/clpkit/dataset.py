@@ -100,6 +100,16 @@ class DatasetBundle(Bundle):
             self._tables[kind] = self.scan(kind).collect().rechunk()
         return self._tables[kind]
 
+    def rows(self, kind: str, where: pl.Expr, columns=None, *, feeders: bool = True) -> pl.DataFrame:
+        """:meth:`clpkit.bundle.Bundle.rows` read from the dataset, the filter and the columns pushed into the scan."""
+        if kind in self._tables:
+            return super().rows(kind, where, columns, feeders=feeders)
+        key = (kind, where.meta.serialize(format="json"), tuple(columns) if columns is not None else None)
+        if key not in self._rows:
+            lazy = self.scan(kind).filter(where)
+            self._rows[key] = (lazy.select(columns) if columns is not None else lazy).collect().rechunk()
+        return self._rows[key]
+
     @property
     def problems(self) -> pl.DataFrame:
         """The inputs' problems and the dataset's ``problems`` rows of this collection (reads no table)."""

@@ -108,11 +108,12 @@ def raw_events(
     """The merged events before any clock correction (``clock_offset_s`` is 0)."""
     # a kind the bundle lacks is its table's empty frame (clpkit.formats.table_schema): no branch per kind
     alerts = bundle.table("alert_log")
+    # the large tables are read for the rows that become events only (Bundle.rows: never held whole)
     parts = [
         _from_alerts(alerts, list(bundle.servers)),
         _from_syslog(bundle.table("syslog"), alerts),
-        _from_module_log(bundle.table("module_log"), module_log_levels),
-        _from_cluster_stats(bundle.table("cluster_stats")),
+        _from_module_log(bundle.rows("module_log", LOOSE_LOG_ENTRIES, feeders=False), module_log_levels),
+        _from_cluster_stats(bundle.rows("cluster_stats", ACTIONS)),
     ]
     parts = [p for p in parts if p.height]
     if not parts:
@@ -201,10 +202,20 @@ def _catalog_level() -> pl.Expr:
     return pl.coalesce(pl.col("level"), key.replace_strict(mapping, default=None, return_dtype=pl.String)).alias("level")
 
 
+#: The module-log rows that can be events: the loose logs' timed entry lines. The copies inside emergency
+#: archives (``archive`` set) are left out: they are snapshots of the same logs, so their lines are already
+#: events of the loose files.
+LOOSE_LOG_ENTRIES = pl.col("continues").is_null() & pl.col("time").is_not_null() & pl.col("archive").is_null()
+
+#: The cluster-statistics rows that are events: completed actions, but no monitor's routine successful run.
+ACTIONS = pl.coalesce("end_time", "date").is_not_null() & ~(
+    (pl.col("category") == "monitor") & (pl.col("result").str.to_lowercase() == "success")
+)
+
+
 def _from_module_log(logs: pl.DataFrame, levels: Iterable[str] | None) -> pl.DataFrame:
-    """The loose module logs' lines. The copies inside emergency archives (``archive`` set) are left
-    out: they are snapshots of the same logs, so their lines are already events of the loose files."""
-    df = logs.filter(pl.col("continues").is_null(), pl.col("time").is_not_null(), pl.col("archive").is_null())
+    """The loose module logs' lines (:data:`LOOSE_LOG_ENTRIES`)."""
+    df = logs.filter(LOOSE_LOG_ENTRIES)
     if levels is not None:
         df = df.filter(pl.col("level").is_in(list(levels)))
     return df.select(
@@ -224,10 +235,7 @@ def _from_module_log(logs: pl.DataFrame, levels: Iterable[str] | None) -> pl.Dat
 def _from_cluster_stats(stats: pl.DataFrame) -> pl.DataFrame:
     """One event per completed action, at its end time; groups and resources are rc's, monitors rm's."""
     # a monitor's routine successful run is no event; its failures, warnings and timeouts are
-    df = stats.filter(
-        pl.coalesce("end_time", "date").is_not_null(),
-        ~((pl.col("category") == "monitor") & (pl.col("result").str.to_lowercase() == "success")),
-    )
+    df = stats.filter(ACTIONS)
     category = pl.col("category")
     name = pl.col("name")
     message = pl.format(

@@ -266,6 +266,12 @@ def _fmt(t: dt.datetime) -> str:
     return t.isoformat(sep=" ", timespec="seconds") if t.tzinfo else t.strftime("%Y-%m-%d %H:%M:%S")
 
 
+#: The statistics rows :func:`group_failovers`, :func:`resource_failures` and :func:`monitor_errors` read.
+FINDING_STATS = (pl.col("category") == "group") | (
+    pl.col("category").is_in(["monitor", "resource"]) & pl.col("result").is_in(["Failure", "Timeout"])
+)
+
+
 def group_failovers(stats: pl.DataFrame, lang: str = "en") -> pl.DataFrame:
     """A group stopped on one server and started on another: a failover or a move.
 
@@ -678,9 +684,21 @@ def _mirror_settings(config) -> tuple[dict[str, float], dict[str, str]]:
     return ack, monitors
 
 
+#: The cluster-statistics columns the findings and the explainer read; the others (the raw text, the
+#: file's date column, the monitor type) are never held for them: a quarter of a cluster is millions of runs.
+STATS_COLUMNS = ("category", "name", "action", "result", "return_code", "start_time", "end_time",
+                 "elapsed_time_ms", "server", "source", "line")
+GOOD_ROWS = pl.col("raw").is_null()
+
+
+def good_stats(bundle) -> pl.DataFrame:
+    """The good cluster-statistics rows, :data:`STATS_COLUMNS` only (read once per bundle, file by file)."""
+    return bundle.rows("cluster_stats", GOOD_ROWS, STATS_COLUMNS)
+
+
 def _stats(bundle, kind: str, lo: dt.datetime | None, hi: dt.datetime | None) -> pl.DataFrame:
     """Good rows of a statistics table in the servers' local period [lo, hi) (naive bounds)."""
-    frame = bundle.table(kind).filter(pl.col("raw").is_null())
+    frame = good_stats(bundle) if kind == "cluster_stats" else bundle.table(kind).filter(GOOD_ROWS)
     col = "time" if "time" in frame.columns else "end_time"
     if lo is not None:
         frame = frame.filter(pl.col(col) >= lo)
@@ -833,8 +851,7 @@ def timed_findings(bundle, *, offsets: dict[str, float] | None = None, tz: str |
         startup_sync(ev.filter((pl.col("module") == "pm") & (pl.col("event_id") == 1)), sync_wait_s, lang),
     ]
     if "cluster_stats" in tables:
-        stats = _true_utc(bundle.table("cluster_stats").filter(pl.col("raw").is_null()),
-                          ["start_time", "end_time"], tz, applied)
+        stats = _true_utc(good_stats(bundle).filter(FINDING_STATS), ["start_time", "end_time"], tz, applied)
         stats = stats.with_columns(pl.col("start_time", "end_time").dt.convert_time_zone(tz))
         parts += [group_failovers(stats, lang), resource_failures(stats, stall, lang), monitor_errors(stats, lang)]
     if "mirror_stats" in tables and ack:

@@ -60,9 +60,9 @@ class Context:
         """
         if "cluster_stats" not in set(bundle.tables()):
             return None
-        from clpkit.findings import _true_utc
+        from clpkit.findings import _true_utc, good_stats
 
-        frame = bundle.table("cluster_stats").filter(pl.col("raw").is_null(), pl.col("end_time").is_not_null())
+        frame = good_stats(bundle).filter(pl.col("end_time").is_not_null())
         return _true_utc(frame, ["start_time", "end_time"], tz if isinstance(tz, str) else "UTC", applied).sort("end_time")
 
     def _seen(self, ev: pl.DataFrame) -> pl.DataFrame:

@@ -161,17 +161,20 @@ class Parsed:
         return sum(self.skipped.values())
 
 
-def scan_bytes(kind: str, data: bytes, *, source: str, server: str | None = None, budget=None) -> Parsed:
+def scan_bytes(kind: str, data: bytes, *, source: str, server: str | None = None, budget=None,
+               tables: bool = True) -> Parsed:
     """Parse the content of one file with the parser of ``kind``, side outputs included.
 
     ``budget`` (a :class:`clpkit.archive.Budget`): the bytes the archives
     inside a collection may inflate together; formats whose files are
-    archives (``NESTED_ARCHIVE = True``) spend from it.
+    archives (``NESTED_ARCHIVE = True``) spend from it. ``tables=False``:
+    such a format lists and checks its archive without parsing the files
+    inside for their tables (a caller that needs none of those rows).
     """
     module = by_kind(kind).load()
     scan = getattr(module, "scan", None)
-    if budget is not None and getattr(module, "NESTED_ARCHIVE", False):
-        return scan(data, source=source, server=server, budget=budget)
+    if getattr(module, "NESTED_ARCHIVE", False) and (budget is not None or not tables):
+        return scan(data, source=source, server=server, budget=budget, tables=tables)
     if scan is not None:
         return scan(data, source=source, server=server)
     return Parsed(module.parse(data, source=source, server=server))

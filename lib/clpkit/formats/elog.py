@@ -169,10 +169,11 @@ class _Salvaging:
         return bytes(out)
 
 
-def _walk(data: bytes, source: str, budget: Budget | None = None):
+def _walk(data: bytes, source: str, budget: Budget | None = None, read: bool = True):
     """Yield (ordinal, TarInfo, content-or-None, problem) for each member, applying the caps.
 
     ``budget``: the bytes every emergency archive of the collection may inflate together.
+    ``read=False``: every member is inflated and checked the same, but its content is not kept (None).
     """
     if data[:2] != b"\x1f\x8b":
         raise ParseError(source, "not a gzip-compressed tar archive (no gzip magic)", None)
@@ -204,7 +205,11 @@ def _walk(data: bytes, source: str, budget: Budget | None = None):
                     if budget is not None:
                         budget.spend(info.size)
                     f = tar.extractfile(info)
-                    content = f.read() if f is not None else None
+                    if f is not None and read:
+                        content = f.read()
+                    elif f is not None:
+                        while f.read(1 << 20):  # inflated piece by piece: the checks, not the bytes
+                            pass
                 yield count, info, content, reason
         while gz.read(1 << 20):  # to the end of the stream, where its checksum is
             pass
@@ -220,11 +225,13 @@ def _walk(data: bytes, source: str, budget: Budget | None = None):
         yield count + 1, None, None, f"archive cut short after {count} member(s): {exc}"
 
 
-def scan(data: bytes | str, *, source: str = "<sample>", server: str | None = None, budget: Budget | None = None) -> Parsed:
+def scan(data: bytes | str, *, source: str = "<sample>", server: str | None = None, budget: Budget | None = None,
+         tables: bool = True) -> Parsed:
     """The member list (the frame) and the module logs inside (table ``module_log``), from one read.
 
     ``budget`` (:class:`clpkit.archive.Budget`): what this archive shares with the collection's other
-    emergency archives; without it only this archive's own caps apply.
+    emergency archives; without it only this archive's own caps apply. ``tables=False``: the member
+    list only (every member still inflated and checked; the module logs inside not parsed, their table empty).
     """
     if isinstance(data, str):
         data = data.encode("latin-1", errors="replace")
@@ -232,7 +239,7 @@ def scan(data: bytes | str, *, source: str = "<sample>", server: str | None = No
         return Parsed(SCHEMA.to_frame(), tables={"module_log": LOGS_SCHEMA.to_frame()})
     archive, mod, gen = _archive_fields(source)
     rows, logs = [], []
-    for ordinal, info, content, problem in _walk(data, source, budget):
+    for ordinal, info, content, problem in _walk(data, source, budget, read=tables):
         rows.append(
             {
                 "archive": archive,
