@@ -37,6 +37,7 @@ import itertools
 import clpkit._no_iri_grammar  # noqa: F401  (before altair loads jsonschema: see that module)
 import altair as alt
 import polars as pl
+from altair.utils.schemapi import SchemaBase, Undefined
 
 from clpkit.i18n import cell_word, t
 from clpkit.units import axis_unit, bucket_text, human
@@ -70,6 +71,36 @@ FONT = ('system-ui, -apple-system, "Segoe UI", "Noto Sans", "Noto Sans CJK JP", 
         '"Yu Gothic UI", Meiryo, sans-serif')
 _names = itertools.count(1)
 OVERVIEW_TICKS = 600  # marks on the overview strip, whatever the period
+
+
+def _plain(chart):
+    """``chart`` with its mark, encodings and transforms held as the plain dicts of its spec, in place.
+
+    altair's schema objects carry every property of their class, set or not (a
+    mark about a hundred), and layering or concatenating charts deep-copies
+    them, several times over for a linked page: most of the seconds a report's
+    charts took. Held as dicts (what ``to_dict`` would write), they copy in no
+    time and the spec is the same (tests/reports/test_charts.py compares it with
+    altair's own). Call it last, on a chart that is only layered or
+    concatenated afterwards.
+    """
+    kwds = chart._kwds
+    for key in ("mark", "transform"):
+        kwds[key] = _as_dict(kwds.get(key, Undefined))
+    encoding = kwds.get("encoding", Undefined)
+    if isinstance(encoding, SchemaBase):  # stays an encoding (altair looks for facet channels), its channels dicts
+        channels = encoding._kwds
+        for key, value in channels.items():
+            channels[key] = _as_dict(value)
+    return chart
+
+
+def _as_dict(value):
+    if isinstance(value, SchemaBase):
+        return value.to_dict(validate=False)
+    if isinstance(value, list):
+        return [_as_dict(v) for v in value]
+    return value
 
 
 @alt.theme.register(THEME, enable=True)
@@ -152,7 +183,7 @@ def _crosshair(frame: pl.DataFrame, x: alt.X, value_title: str, unit: str, lang:
                  alt.Tooltip("value:Q", title=value_title, format=fmt if fmt != "d" else ",d")],
     ).add_params(hover)
     rule = base.mark_rule(color="#555", strokeWidth=0.8).encode(x).transform_filter(hover)
-    return [points, rule]
+    return [_plain(points), _plain(rule)]
 
 
 def lines(frame: pl.DataFrame, *, label: str, unit: str, title: str = "", lang: str = "en",
@@ -180,7 +211,7 @@ def lines(frame: pl.DataFrame, *, label: str, unit: str, title: str = "", lang: 
         alt.Color("series:N", title=t("metric", lang)),
         alt.StrokeDash("server:N", title=t("server", lang)),
     )
-    return alt.layer(line, *_crosshair(frame, x, y_title, unit, lang), title=title)
+    return alt.layer(_plain(line), *_crosshair(frame, x, y_title, unit, lang), title=title)
 
 
 def _bucket_title(frame: pl.DataFrame, title: str, lang: str) -> str | alt.TitleParams:
@@ -229,7 +260,7 @@ def threshold(value: float, label: str, unit: str, *, axis: str = "y", colour: s
     else:
         text = alt.Chart(data).mark_text(align="left", baseline="top", dx=4, dy=2, color=colour).encode(
             enc, alt.Y(datum=0, type="quantitative", scale=None), alt.Text("label:N"))
-    return [rule, text]
+    return [_plain(rule), _plain(text)]
 
 
 def bars(frame: pl.DataFrame, *, x: str, y: str, label: str, unit: str, y_title: str, title: str = "",
@@ -315,7 +346,7 @@ def event_timeline(events: pl.DataFrame, *, title: str = "", lang: str = "en",
         pl.col("level").cast(pl.String).fill_null("-"))
     shown = shown.with_columns(level_label=pl.col("level").map_elements(
         lambda v: t(status(v), lang) if status(v) != "neutral" else v, return_dtype=pl.String))
-    return (
+    return _plain(
         alt.Chart(shown, title=title)
         .mark_tick(thickness=2, size=18, clip=True)
         .encode(
@@ -348,7 +379,7 @@ def overlay(metric: alt.Chart | alt.LayerChart, marks: pl.DataFrame, *, lang: st
     text = alt.Chart(shown).mark_text(angle=270, align="right", baseline="bottom", dx=-2, dy=-2, fontSize=9,
                                       color=STATUS_COLOURS["error"]).encode(
         alt.X("time:T"), alt.Y(datum=0, type="quantitative", scale=None), alt.Text("short:N"))
-    return alt.layer(metric, rules, text)
+    return alt.layer(metric, _plain(rules), _plain(text))
 
 
 def overview(frame: pl.DataFrame, zoom: alt.Parameter, *, lang: str = "en",
@@ -356,7 +387,7 @@ def overview(frame: pl.DataFrame, zoom: alt.Parameter, *, lang: str = "en",
     """The strip under linked charts: how much data there is over time; drag on it to zoom them all."""
     times = frame.select(pl.col("time").unique().sort())
     counts = times.gather_every(max(1, times.height // OVERVIEW_TICKS))
-    return (
+    return _plain(
         alt.Chart(counts, title=alt.TitleParams(t("zoom_hint", lang), fontSize=11, fontWeight="normal", color="#555"))
         .mark_tick(color=PALETTE[4], opacity=0.5, thickness=1)
         .encode(_time_axis(lang, domain))
@@ -376,9 +407,11 @@ def linked(panels: list, frames: list[pl.DataFrame], *, lang: str = "en", domain
     charts = [make(zoom) for make in panels]
     with_rows = [f.select(pl.col("time").cast(pl.Datetime("ms"))) for f in frames if f.height]
     times = pl.concat(with_rows) if with_rows else pl.DataFrame(schema={"time": pl.Datetime("ms")})
-    details = alt.vconcat(*charts, spacing=18).resolve_scale(x="shared", color="independent", strokeDash="independent")
-    return alt.vconcat(details, overview(times, zoom, lang=lang, domain=domain), spacing=10).resolve_scale(
-        x="independent", color="independent")
+    # The resolve given to the constructor: .resolve_scale() copies the whole chart again (same spec, slower).
+    details = alt.vconcat(*charts, spacing=18, resolve=alt.Resolve(scale=alt.ScaleResolveMap(
+        x="shared", color="independent", strokeDash="independent")))
+    return alt.vconcat(details, overview(times, zoom, lang=lang, domain=domain), spacing=10,
+                       resolve=alt.Resolve(scale=alt.ScaleResolveMap(x="independent", color="independent")))
 
 
 def trend(frame: pl.DataFrame, *, title: str = "", lang: str = "en") -> alt.Chart:

@@ -161,3 +161,22 @@ def test_byte_rates_without_a_limit_follow_their_own_largest_value():
     assert line["encoding"]["y"]["title"] == "Throughput (MiB/s)"
     data = (line.get("data") or spec["data"])["name"]
     assert max(r["value"] for r in spec["datasets"][data]) == 49
+
+
+def test_charts_held_as_plain_dicts_make_altairs_spec(monkeypatch):
+    """charts._plain (marks, encodings and transforms as dicts, so that layering and linking copy them fast)
+    writes the spec altair's own objects write; only the views' hashed names differ (they hash the objects)."""
+    import json
+    import re
+
+    def text(name):
+        spec = json.dumps(CASES[name]().to_dict(), sort_keys=True)
+        return re.sub(r"(view_[0-9a-f]{16}|hover\d+|zoom\d+)", "NAME", spec)
+
+    composed = ["lines", "against_limit", "overlay", "overview", "event_timeline", "linked"]
+    line = CASES["lines"]().layer[0]
+    assert isinstance(line._kwds["mark"], dict) and isinstance(line.encoding._kwds["x"], dict), "held as dicts"
+    fast = {n: text(n) for n in composed}
+    monkeypatch.setattr(charts, "_plain", lambda chart: chart)
+    assert not isinstance(CASES["lines"]().layer[0]._kwds["mark"], dict)
+    assert {n: text(n) for n in composed} == fast

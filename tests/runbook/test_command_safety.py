@@ -135,3 +135,24 @@ def test_every_step_with_a_guide_line_cites_its_section_heading(name):
                 assert start >= low - 20, f"{name}: {step.guide} falls under the section of L{start}, before {module.GUIDE}"
                 assert step.to_dict()["guide_section"] == guide.heading(line)
                 assert guide.heading(line) in guide.cite(step.guide)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_step_cites_the_guide_or_says_it_is_clpkits_own_check(name):
+    """Each step of the checklist names its guide line and heading; only clpkit's own checks have none, and say so."""
+    from clpkit.runbook import guide, render
+
+    made = 0
+    for plan in plans(procedures.get(name), {}):
+        if isinstance(plan, ClpkitError):
+            continue
+        made += 1
+        text = render.checklist(plan)
+        for n, step in enumerate(plan.steps, start=1):
+            block = text.split(f"\n{n:2d}. [", 1)[1].split("\n", 2)[1]
+            if step.guide:
+                assert f"[guide {step.guide}, 「{guide.heading(int(step.guide[1:]))}」]" in block, (name, n, block)
+            else:
+                assert step.kind == "check", f"{name}: step {n} ({step.kind}) cites no guide line: {step.text}"
+                assert block.endswith(f"[{render.OWN_CHECK}]"), (name, n, block)
+    assert made

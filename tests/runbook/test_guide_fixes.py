@@ -353,3 +353,25 @@ def test_runbook_show_says_how_the_hybrid_copy_source_is_chosen():
     block = res.output.split("\n  source (str")[1].split("\n  bundle (str")[0]
     assert "current server of the other server group" in block and "bundle's clpstat output" in block
     assert "refuses until you name it" in block
+
+
+def test_replace_mirror_disk_takes_the_hybrid_copy_source_from_the_bundle(tmp_path):
+    """(8) the same rule in replace-mirror-disk: with several servers in the other server group, the bundle's
+    clpstat says which one is active; without it (and without source=) the plan is refused."""
+    config = _four_servers_two_groups(tmp_path)
+    disks = dict(disk="hybrid", server="sv1", resource="hd1", dppath="/dev/sdb2", cppath="/dev/sdb1")
+    with pytest.raises(ClpkitError, match="several servers fit source= to copy hd1 from: sv3, sv4"):
+        replace_mirror_disk.plan(replace_mirror_disk.Params(**disks), config)
+    p = replace_mirror_disk.plan(replace_mirror_disk.Params(**disks, bundle=_bundle_showing(tmp_path, "sv4")), config)
+    assert p.params["source"] == "sv4"
+    assert [s.command for s in p.steps if "--force" in (s.command or "")] == ["clphdctrl --force sv4 hd1"]
+    assert any("saved clpstat output shows g online on sv4" in n for n in p.notes)
+
+
+def test_a_bundle_that_shows_no_source_is_only_noted_where_no_step_names_one(tmp_path):
+    from clpkit.runbook.procedures import replace_server
+
+    config = _four_servers_two_groups(tmp_path, fullcopy="1")
+    p = replace_server.plan(replace_server.Params(variant="hybrid-new-disk", server="sv1", resource="hd1",
+                                                  bundle=_bundle_showing(tmp_path, "sv2")), config)
+    assert not _force(p) and any("shows g online on sv2, not a server of the other server group" in n for n in p.notes)

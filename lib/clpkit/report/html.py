@@ -24,9 +24,12 @@ import json
 import threading
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import altair as alt
 import nbformat
+
+if TYPE_CHECKING:
+    import altair as alt
 
 TEMPLATES = Path(__file__).parent / "templates"
 #: The bundle's file in a run folder: written once per run, referenced by every page of it.
@@ -89,6 +92,8 @@ function clpkitTable(table) {
 
 def vega_lite_version() -> str:
     """altair's Vega-Lite major.minor, the version the inlined bundle must match."""
+    import altair as alt  # imported when needed: the runner starts its kernels before it loads altair
+
     major, minor = alt.SCHEMA_VERSION.lstrip("v").split(".")[:2]
     return f"{major}.{minor}"
 
@@ -105,7 +110,8 @@ def vega_bundle() -> str:
 
 def chart_html(spec: dict, element_id: str) -> str:
     """The placeholder the page's start-up script turns into a chart."""
-    data = json.dumps(spec, separators=(",", ":")).replace("</", "<\\/")
+    # Keys sorted: the same text whether the spec comes from the kernel or from the saved notebook (sorted).
+    data = json.dumps(spec, separators=(",", ":"), sort_keys=True).replace("</", "<\\/")
     return (
         f'<div class="clpkit-chart" id="{html_lib.escape(element_id)}">'
         f'<script type="application/json" class="clpkit-spec">{data}</script></div>'
@@ -128,15 +134,35 @@ def show(chart: alt.TopLevelMixin) -> None:
     display({LAB_MIMETYPE: lab_spec(chart.to_dict()), "text/plain": f"<{type(chart).__name__}>"}, raw=True)
 
 
-def with_placeholders(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Each chart output of ``nb`` with its page placeholder (``text/html``) added, for the export."""
+def _placeholder(spec: dict) -> str:
+    import altair as alt
+
+    return chart_html({**spec, "$schema": alt.SCHEMA_URL}, f"chart-{uuid.uuid4().hex[:12]}")
+
+
+def for_page(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """What the page is made of: ``nb`` with each chart as its placeholder only, ``nb`` left as it is.
+
+    The page shows a chart output's ``text/html`` (nbconvert never renders
+    the Vega-Lite mimetype), so the spec's JSON tree, thousands of nodes a
+    chart, is dropped from the copy: nbconvert deep-copies its input twice
+    and validates it, which made the export seconds a run.
+    """
+    cells = []
     for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            spec = out.get("data", {}).get(LAB_MIMETYPE)
-            if spec is not None and "text/html" not in out["data"]:
-                page_spec = {**spec, "$schema": alt.SCHEMA_URL}
-                out["data"]["text/html"] = chart_html(page_spec, f"chart-{uuid.uuid4().hex[:12]}")
-    return nb
+        outputs = cell.get("outputs")
+        if outputs and any(LAB_MIMETYPE in out.get("data", {}) for out in outputs):
+            shown = []
+            for out in outputs:
+                spec = out.get("data", {}).get(LAB_MIMETYPE)
+                if spec is not None:
+                    data = {k: v for k, v in out["data"].items() if k != LAB_MIMETYPE}
+                    data.setdefault("text/html", _placeholder(spec))
+                    out = nbformat.NotebookNode({**out, "data": nbformat.NotebookNode(data)})
+                shown.append(out)
+            cell = nbformat.NotebookNode({**cell, "outputs": shown})
+        cells.append(cell)
+    return nbformat.NotebookNode({**nb, "cells": cells, "metadata": nbformat.NotebookNode(dict(nb.metadata))})
 
 
 LAB_MIMETYPE = "application/vnd.vegalite.v5+json"
@@ -162,25 +188,35 @@ def export(notebook: Path | nbformat.NotebookNode, *, show_code: bool = False, l
     inlining 0.9 MB into every page.
     """
     nb = nbformat.read(notebook, as_version=4) if isinstance(notebook, (str, Path)) else notebook
-    nb = with_placeholders(nb)
+    nb = for_page(nb)
     if title:
         nb.metadata["title"] = title
     vega = {"vega_src": vega_src} if vega_src else {"vega_js": vega_bundle()}
     resources = {"clpkit": {**vega, "boot_js": _BOOT, "lang": lang, "nav": nav,
                             "css": PAGE_CSS, "font_stack": FONT_STACK}}
-    body, _ = _exporter(show_code, lang).from_notebook_node(nb, resources=resources)
+    exporter = _exporter(show_code, lang)
+    with exporter.lock:  # one exporter for every page of a run: it keeps state while it converts
+        body, _ = exporter.from_notebook_node(nb, resources=resources)
     return body
 
 
+def prepare(show_code: bool = False, lang: str = "en") -> None:
+    """Build the exporter ahead (imports nbconvert, compiles the templates: a second), e.g. while kernels start."""
+    _exporter(show_code, lang)
+
+
 def _exporter(show_code: bool, lang: str):
-    """One exporter per setting and thread: building one loads and compiles the templates each time."""
-    cache = _EXPORTERS.__dict__
-    if (show_code, lang) not in cache:
-        cache[show_code, lang] = _new_exporter(show_code, lang)
-    return cache[show_code, lang]
+    """The exporter of this setting, built once per process: building one loads and compiles the templates."""
+    with _EXPORTERS_LOCK:
+        if (show_code, lang) not in _EXPORTERS:
+            exporter = _new_exporter(show_code, lang)
+            exporter.lock = threading.Lock()
+            _EXPORTERS[show_code, lang] = exporter
+        return _EXPORTERS[show_code, lang]
 
 
-_EXPORTERS = threading.local()
+_EXPORTERS: dict = {}
+_EXPORTERS_LOCK = threading.Lock()
 
 
 def _new_exporter(show_code: bool, lang: str):
@@ -194,6 +230,7 @@ def _new_exporter(show_code: bool, lang: str):
         exclude_input_prompt=True,
         exclude_output_prompt=True,
         language_code=lang,
+        optimistic_validation=True,  # validated once after the preprocessors, not after each
     )
 
 

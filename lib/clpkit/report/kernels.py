@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
+from queue import Empty
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from jupyter_core.utils import run_sync
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 from papermill.log import logger
+from nbclient.util import ensure_async, run_hook
 
 ENGINE = "clpkit-shared-kernel"
 #: Imported once per kernel while the runner prepares the run; later notebooks find them loaded.
@@ -30,13 +33,55 @@ RESET = "get_ipython().run_line_magic('reset', '-f')\nimport gc as _gc\n_gc.coll
 TIMEOUT_S = 120
 
 
+async def _ready(kc, timeout: float) -> None:
+    """Wait until the kernel answers ``kernel_info`` and its IOPub reaches ``kc`` (jupyter_client's wait_for_ready
+    without its closing 0.2 s IOPub flush: nbclient ignores messages of other requests anyway)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        kc.kernel_info()
+        try:
+            reply = await ensure_async(kc.shell_channel.get_msg(timeout=1))
+        except Empty:
+            reply = None
+        if reply is not None and reply["msg_type"] == "kernel_info_reply":
+            try:
+                await ensure_async(kc.iopub_channel.get_msg(timeout=0.2))
+            except Empty:
+                pass  # IOPub not connected yet: ask again
+            else:
+                kc._handle_kernel_info_reply(reply)
+                return
+        if not await ensure_async(kc.is_alive()):
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+
+
+class _Client(PapermillNotebookClient):
+    """papermill's client, ready as soon as the (already started) kernel answers."""
+
+    async def async_start_new_kernel_client(self):
+        self.kc = self.km.client()
+        await ensure_async(self.kc.start_channels())
+        try:
+            await _ready(self.kc, self.startup_timeout)
+        except Exception:
+            self.kc.stop_channels()
+            self.kc = None
+            raise
+        self.kc.allow_stdin = False
+        await run_hook(self.on_notebook_start, notebook=self.nb)
+        return self.kc
+
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
+
+
 class _SharedKernelEngine(NBClientEngine):
     """papermill's engine on a kernel it does not own: it neither starts nor stops it."""
 
     @classmethod
     def execute_managed_notebook(cls, nb_man, kernel_name, km=None, start_timeout=60, **kwargs):
-        client = PapermillNotebookClient(nb_man, km=km, kernel_name=kernel_name, log=logger,
-                                         startup_timeout=start_timeout)
+        client = _Client(nb_man, km=km, kernel_name=kernel_name, log=logger, startup_timeout=start_timeout)
         try:
             return client.execute()
         finally:

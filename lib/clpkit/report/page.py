@@ -15,6 +15,7 @@ import html
 
 import polars as pl
 
+import clpkit.charts  # noqa: F401  (the charts a page shows: altair and its theme, loaded after the package's jsonschema fix)
 from clpkit.report.html import show
 from clpkit.i18n import localise, t, title
 

@@ -153,6 +153,7 @@ def run_reports(
                           _ipc_kernel_manager(Path(work), Path(work) / KERNEL_LOG))
         run_dir = None
         vega = checker.submit(cached_vega_bundle, out)  # seconds to build: meanwhile the bundle is unpacked
+        exporter = checker.submit(pages.prepare, show_code, lang)  # nbconvert's import and templates, a second
         try:
             lost: list[Problem] = []
             dataset = out / DATASET
@@ -184,10 +185,11 @@ def run_reports(
                       "reports": ",".join(selected), COMPUTED: str(run_dir)}
             _write_atomic(run_dir / pages.VEGA_FILE, vega.result())  # once per run; every page refers to it
             _keep_vega_bundle(out, vega.result())
+            exporter.result()
 
-            def write_page(name: str, target: Path, code: bool) -> None:
-                """The page of one report: title, language, the bar of links, the run's Vega file."""
-                text = pages.export(target, show_code=code, lang=lang, title=f"{title(name, lang)} — {cluster}",
+            def write_page(name: str, executed, code: bool) -> None:
+                """The page of one report (its executed notebook, or the file of it): title, language, links, Vega file."""
+                text = pages.export(executed, show_code=code, lang=lang, title=f"{title(name, lang)} — {cluster}",
                                     nav=pages.nav_html(nav_links(selected, lang), current=f"{name}.html"),
                                     vega_src=pages.VEGA_FILE)
                 _write_atomic(run_dir / f"{name}.html", text)
@@ -200,7 +202,7 @@ def run_reports(
                     if COMPUTED in declared[name]:
                         shared.result()  # its error is this report's
                     with pool.kernel() as km:
-                        papermill.execute_notebook(
+                        executed = papermill.execute_notebook(
                             str(source), str(target), engine_name=ENGINE, km=km, kernel_name="python3",
                             language="python", progress_bar=False, request_save_on_cell_execute=False,
                             parameters={k: v for k, v in values.items() if k in declared[name]},
@@ -209,7 +211,7 @@ def run_reports(
                     if target.exists():
                         write_page(name, target, True)
                     return name, _first_line(exc), time.perf_counter() - clock
-                write_page(name, target, show_code)
+                write_page(name, executed, show_code)  # the notebook in memory: not read back from its file
                 return name, "", time.perf_counter() - clock
 
             # Each kernel is a process; threads only wait for them. The reports that read what is

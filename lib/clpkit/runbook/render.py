@@ -19,6 +19,10 @@ from clpkit.runbook.guide import cite
 from clpkit.runbook.plan import Plan
 
 
+#: What the checklist says of a step with no guide line: a check clpkit adds before or after the guide's steps.
+OWN_CHECK = "clpkit's own check, not a step of the guide"
+
+
 def checklist(plan: Plan) -> str:
     """The plan as a numbered checklist, ending with its notes and the execute token."""
     head = f"{plan.runbook} on cluster {plan.cluster or '(no clp.conf)'}"
@@ -42,6 +46,8 @@ def checklist(plan: Plan) -> str:
             detail += f", up to {step.timeout:g} s)" if step.timeout else ")"
         if step.guide:
             detail += f"  [guide {cite(step.guide)}]"
+        else:
+            detail += f"  [{OWN_CHECK}]"
         lines.append(f"      {detail}")
     if plan.notes:
         lines.append("Notes:")

@@ -215,6 +215,33 @@ def server_groups(config: Any, servers: Sequence[str]) -> list[tuple[str, ...]]:
     return out
 
 
+def active_server_in_bundle(bundle: str, names: list[str]) -> tuple[str | None, str]:
+    """The server the saved clpstat output of ``bundle`` shows the group holding ``names`` online on, and what it shows."""
+    from pathlib import Path
+
+    import polars as pl
+
+    from clpkit import open_bundle
+    from clpkit.formats import clpstat
+
+    if not Path(bundle).exists():
+        raise ProcedureRefused(f"bundle={bundle!r}: no such file or folder")
+    with open_bundle(bundle) as b:
+        if "clpstat" not in b.tables():
+            raise ProcedureRefused(f"{bundle}: holds no saved clpstat output, so it does not show where the group "
+                                     f"of {', '.join(names)} is active; give source=")
+        frame = b.table("clpstat")
+    rows = frame.filter((pl.col("section") == "resource") & pl.col("name").is_in(names) & pl.col("raw").is_null())
+    held_by = sorted(set(rows["parent"].drop_nulls().to_list()))
+    if len(held_by) != 1:
+        what = "no group" if not held_by else f"the groups {', '.join(held_by)}"
+        raise ProcedureRefused(f"{bundle}: its clpstat output shows {what} holding {', '.join(names)}; give source=")
+    group = held_by[0]
+    current = clpstat.group_server(frame, group)
+    shown = f"{bundle}'s saved clpstat output shows {group} " + (f"online on {current}" if current else "online nowhere")
+    return current, shown
+
+
 def refuse_windows(config: Any) -> None:
     """Every procedure follows the Linux guide: a Windows cluster is refused in one line."""
     if config is not None and getattr(config, "is_windows", False):

@@ -58,7 +58,7 @@ class Params:
     dppath: str = ""  # data partition device; empty: from clp.conf (diskdev/dppath)
     fs: str = ""  # filesystem for a manual mkfs (layout both, mkfs off); empty: from clp.conf, else ext4
     shared_with: str = ""  # hybrid: the other servers on the same shared disk as server; empty: from clp.conf's server groups
-    bundle: str = ""  # a log collection: estimate the full-copy time from its mirror statistics
+    bundle: str = ""  # a log collection: estimate the full-copy time from its mirror statistics; hybrid with no source: the copy source is the server its saved clpstat output shows the group online on
     data_size: str = ""  # data partition size for the estimate, e.g. 500G
 
 
@@ -88,11 +88,19 @@ def plan(params: Params, config=None) -> Plan:
     if given_source and given_source in same_disk:
         raise c.ProcedureRefused(f"source={given_source!r} shares the disk of {server} (one server group in clp.conf): "
                                  "copy from a server of the other server group")
+    from_bundle = ""
+    if disk == "hybrid" and not given_source and params.bundle:
+        # The copy comes from where the group is active, the current server of the other server group (L3787-3789).
+        current, seen = c.active_server_in_bundle(params.bundle, [res])
+        if not current or current == server or current in same_disk or (on is not None and current not in on):
+            raise c.ProcedureRefused(f"{seen}: not a server to copy {res} from (it must be outside the server group of "
+                                     f"{server}); give source=")
+        given_source, from_bundle = current, f"The copy source {current}: {seen} (guide L3787-3789)."
     source_pick = c.resolve_one("source", given_source, on and [s for s in on if s != server and s not in same_disk],
                                 "server", "sv1" if server != "sv1" else "sv2", how=f"to copy {res} from")
     source = source_pick.value
     cluster_servers, servers_said = c.resolve_servers(f"{source},{server}", config, server=server, source=source)
-    notes: list[str] = [*servers_said, picked.note, server_pick.note, source_pick.note]
+    notes: list[str] = [*servers_said, picked.note, server_pick.note, source_pick.note, *([from_bundle] if from_bundle else [])]
     if disk == "mirror" and params.shared_with:
         raise c.ProcedureRefused("shared_with= only applies to disk=hybrid: a mirror disk is never shared")
     # A hybrid disk on shared storage: every server connected to it goes down with the replaced one (L2534-2535).

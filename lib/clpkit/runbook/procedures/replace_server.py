@@ -407,7 +407,10 @@ def _copy_source(params: Params, servers: tuple[str, ...], server: str, partner:
         return source, (f"The copy source {source} is given (source=)"
                         + ("." if groups_known else "; without clp.conf server groups nobody checked that it is in the other server group."))
     if params.bundle:
-        source, seen = _active_in_bundle(params.bundle, names)
+        source, seen = c.active_server_in_bundle(params.bundle, names)
+        if source not in candidates and not named:
+            return None, (f"{seen}, not a server of {where}; no step names a copy source, so the checks and waits "
+                          f"run on {candidates[0]}.")
         if source not in candidates:
             raise c.ProcedureRefused(f"{seen}: not on a server of {where} ({', '.join(candidates)}), so it does not say "
                                      "where the copy comes from; give source=")
@@ -421,33 +424,6 @@ def _copy_source(params: Params, servers: tuple[str, ...], server: str, partner:
             "give source=NAME, or a bundle (--bundle DIR) with a saved clpstat output")
     return None, (f"The copy of {', '.join(names)} starts by itself (initial mirror construction on); the checks and "
                   f"waits run on {candidates[0]}.")
-
-
-def _active_in_bundle(bundle: str, names: list[str]) -> tuple[str | None, str]:
-    """The server the saved clpstat output of ``bundle`` shows the group holding ``names`` online on, and what it shows."""
-    from pathlib import Path
-
-    import polars as pl
-
-    from clpkit import open_bundle
-    from clpkit.formats import clpstat
-
-    if not Path(bundle).exists():
-        raise c.ProcedureRefused(f"bundle={bundle!r}: no such file or folder")
-    with open_bundle(bundle) as b:
-        if "clpstat" not in b.tables():
-            raise c.ProcedureRefused(f"{bundle}: holds no saved clpstat output, so it does not show where the group "
-                                     f"of {', '.join(names)} is active; give source=")
-        frame = b.table("clpstat")
-    rows = frame.filter((pl.col("section") == "resource") & pl.col("name").is_in(names) & pl.col("raw").is_null())
-    held_by = sorted(set(rows["parent"].drop_nulls().to_list()))
-    if len(held_by) != 1:
-        what = "no group" if not held_by else f"the groups {', '.join(held_by)}"
-        raise c.ProcedureRefused(f"{bundle}: its clpstat output shows {what} holding {', '.join(names)}; give source=")
-    group = held_by[0]
-    current = clpstat.group_server(frame, group)
-    shown = f"{bundle}'s saved clpstat output shows {group} " + (f"online on {current}" if current else "online nowhere")
-    return current, shown
 
 
 def _hdinit(server: str, resource: str, guide: str) -> Step:
