@@ -366,3 +366,12 @@ def test_replace_mirror_disk_takes_the_hybrid_copy_source_from_the_bundle(tmp_pa
     assert p.params["source"] == "sv4"
     assert [s.command for s in p.steps if "--force" in (s.command or "")] == ["clphdctrl --force sv4 hd1"]
     assert any("saved clpstat output shows g online on sv4" in n for n in p.notes)
+
+
+def test_a_bundle_that_shows_no_source_is_only_noted_where_no_step_names_one(tmp_path):
+    from clpkit.runbook.procedures import replace_server
+
+    config = _four_servers_two_groups(tmp_path, fullcopy="1")
+    p = replace_server.plan(replace_server.Params(variant="hybrid-new-disk", server="sv1", resource="hd1",
+                                                  bundle=_bundle_showing(tmp_path, "sv2")), config)
+    assert not _force(p) and any("shows g online on sv2, not a server of the other server group" in n for n in p.notes)

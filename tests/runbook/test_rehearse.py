@@ -198,3 +198,27 @@ def test_a_plan_that_leaves_a_new_mirror_uncopied_does_not_reach_the_verified_st
     assert "md1 Normal but never copied" in outcome.reason and "L3076-3078" in outcome.reason
     mirror = json.loads((tmp_path / "state" / "cluster.json").read_text())["mirrors"]["md1"]
     assert mirror["status"] == "Normal" and mirror["uncopied"] is True
+
+def test_a_hybrid_resize_with_initial_mirror_construction_off_rehearses_to_its_verified_state(tmp_path):
+    """Three servers, two server groups: clphdinit once per server group (sv1, sv3), then the copy by hand."""
+    from clpkit.simulator import clpsim
+
+    conf = tmp_path / "clp.conf"
+    conf.write_text(
+        '<?xml version="1.0" encoding="ASCII"?>\n<root><cluster><name>c1</name></cluster>'
+        + "".join(f'<server name="{s}"><priority>{i}</priority></server>' for i, s in enumerate(("sv1", "sv2", "sv3")))
+        + '<servergroup><servergroup name="a"><server name="sv1"><order>0</order></server><server name="sv2"><order>1</order>'
+        '</server></servergroup><servergroup name="b"><server name="sv3"><order>0</order></server></servergroup></servergroup>'
+        '<group name="g"><resource name="hd@hd1"/></group><resource><hd name="hd1"><parameters><fullcopy>0</fullcopy>'
+        '<fs>ext4</fs><diskdev><dppath>/dev/sdb2</dppath><cppath>/dev/sdb1</cppath></diskdev></parameters></hd></resource></root>\n')
+    config = clpconfig.load(conf)
+    plan = make_plan("resize-mirror-partition", {"disk": "hybrid"}, config=config)
+    outcome = rehearse(plan, config, work=tmp_path / "with", echo=quiet)
+    assert outcome.ok, (outcome.stopped_at, outcome.reason)
+    argv = [(c["host"], " ".join(c["argv"])) for c in clpsim.calls(tmp_path / "with" / "state")]
+    assert sorted(h for h, a in argv if a == "clphdinit --create force hd1") == ["sv1", "sv3"]
+    assert ("sv1", "clphdctrl --force sv1 hd1") in argv
+    without = Plan(plan.runbook, plan.params, tuple(s for s in plan.steps if "--force" not in (s.command or "")),
+                   cluster=plan.cluster)
+    outcome = rehearse(without, config, work=tmp_path / "without", echo=quiet)
+    assert not outcome.ok and "hd1 Normal but never copied" in outcome.reason

@@ -408,6 +408,9 @@ def _copy_source(params: Params, servers: tuple[str, ...], server: str, partner:
                         + ("." if groups_known else "; without clp.conf server groups nobody checked that it is in the other server group."))
     if params.bundle:
         source, seen = c.active_server_in_bundle(params.bundle, names)
+        if source not in candidates and not named:
+            return None, (f"{seen}, not a server of {where}; no step names a copy source, so the checks and waits "
+                          f"run on {candidates[0]}.")
         if source not in candidates:
             raise c.ProcedureRefused(f"{seen}: not on a server of {where} ({', '.join(candidates)}), so it does not say "
                                      "where the copy comes from; give source=")
