@@ -565,7 +565,7 @@ class Bundle:
         return self._tables[kind]
 
     def rows(self, kind: str, where: pl.Expr, columns: Sequence[str] | None = None, *,
-             feeders: bool = True) -> pl.DataFrame:
+             feeders: bool = True, categorical: Sequence[str] = ()) -> pl.DataFrame:
         """``table(kind).filter(where).select(columns)``, without holding the whole table.
 
         A caller that needs a small part of a large table (the events need
@@ -582,18 +582,25 @@ class Bundle:
         formats' files hold for this table (the module logs inside the
         emergency archives have ``archive`` set): those files are then read
         for their problems only, the files inside them not parsed.
+
+        ``categorical``: columns held as ``pl.Categorical`` (a text repeated
+        on every row of a file, such as ``source``, then takes 4 bytes a row
+        instead of its length: the same values, read back as text).
         """
         if kind in self._tables:
             frame = self._tables[kind].filter(where)
-            return frame.select(columns) if columns is not None else frame
-        key = (kind, where.meta.serialize(format="json"), tuple(columns) if columns is not None else None, feeders)
+            return _narrow(frame.select(columns) if columns is not None else frame, categorical)
+        key = (kind, where.meta.serialize(format="json"), tuple(columns) if columns is not None else None, feeders,
+               tuple(categorical))
         if key not in self._rows:
-            frame = self._assemble(kind, where, feeders)
-            self._rows[key] = frame.select(columns) if columns is not None else frame
+            picked = list(columns) if columns is not None and set(columns) <= set(formats.table_schema(kind)) else None
+            frame = self._assemble(kind, where, feeders, categorical, picked)
+            self._rows[key] = frame.select(columns) if columns is not None and picked is None else frame
         return self._rows[key]
 
-    def _assemble(self, kind: str, where: pl.Expr | None, feeders: bool = True) -> pl.DataFrame:
-        """Table ``kind`` (only its rows matching ``where`` when given; see :meth:`rows`)."""
+    def _assemble(self, kind: str, where: pl.Expr | None, feeders: bool = True,
+                  categorical: Sequence[str] = (), columns: list[str] | None = None) -> pl.DataFrame:
+        """Table ``kind`` (only its rows matching ``where`` when given, only ``columns``; see :meth:`rows`)."""
         schema = formats.table_schema(kind)
         frames = []
         rejected = []
@@ -604,7 +611,8 @@ class Bundle:
             rejected.append(rejected_rows(frame))
             # a column a file lacks is null in the table: the filter sees it so
             missing = [pl.lit(None, dtype).alias(name) for name, dtype in schema.items() if name not in frame.columns]
-            return frame.with_columns(missing).filter(where)
+            frame = frame.with_columns(missing).filter(where)
+            return _narrow(frame.select(columns) if columns is not None else frame, categorical)
 
         for group in self.series(kind):
             kept = None
@@ -631,7 +639,10 @@ class Bundle:
             frames += [keep(frame) for frame in side if frame.height]
         if where is not None:
             self._rejected[kind] = pl.concat([*rejected, rejected_rows(schema.to_frame())])
-        return combine([*frames, schema.to_frame()], schema)
+        empty = _narrow(schema.to_frame(), categorical)
+        if columns is not None:  # every file's frame has these columns already
+            return pl.concat([*frames, empty.select(columns)], how="vertical_relaxed").rechunk()
+        return combine([*frames, empty], schema)
 
     def _side_rows(self, feeder: str, kind: str, keep, tables: bool = True) -> list[pl.DataFrame]:
         """The rows for table ``kind`` in the files of ``feeder`` (the emergency archives' module logs),
@@ -748,6 +759,11 @@ class Bundle:
                 except ParseError as exc:
                     self._bundle_problems.append(Problem(server, source, exc.line, exc.reason))
         return self._config
+
+
+def _narrow(frame: pl.DataFrame, categorical: Sequence[str]) -> pl.DataFrame:
+    """``frame`` with these columns as ``pl.Categorical`` (see :meth:`Bundle.rows`)."""
+    return frame.with_columns(pl.col(c).cast(pl.Categorical) for c in categorical) if categorical else frame
 
 
 def _remove_all(tmpdirs: list[Path]) -> None:

@@ -100,14 +100,16 @@ class DatasetBundle(Bundle):
             self._tables[kind] = self.scan(kind).collect().rechunk()
         return self._tables[kind]
 
-    def rows(self, kind: str, where: pl.Expr, columns=None, *, feeders: bool = True) -> pl.DataFrame:
+    def rows(self, kind: str, where: pl.Expr, columns=None, *, feeders: bool = True, categorical=()) -> pl.DataFrame:
         """:meth:`clpkit.bundle.Bundle.rows` read from the dataset, the filter and the columns pushed into the scan."""
         if kind in self._tables:
-            return super().rows(kind, where, columns, feeders=feeders)
-        key = (kind, where.meta.serialize(format="json"), tuple(columns) if columns is not None else None)
+            return super().rows(kind, where, columns, feeders=feeders, categorical=categorical)
+        key = (kind, where.meta.serialize(format="json"), tuple(columns) if columns is not None else None,
+               tuple(categorical))
         if key not in self._rows:
             lazy = self.scan(kind).filter(where)
-            self._rows[key] = (lazy.select(columns) if columns is not None else lazy).collect().rechunk()
+            lazy = lazy.select(columns) if columns is not None else lazy
+            self._rows[key] = lazy.with_columns(pl.col(c).cast(pl.Categorical) for c in categorical).collect().rechunk()
         return self._rows[key]
 
     @property

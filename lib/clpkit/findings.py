@@ -692,8 +692,12 @@ GOOD_ROWS = pl.col("raw").is_null()
 
 
 def good_stats(bundle) -> pl.DataFrame:
-    """The good cluster-statistics rows, :data:`STATS_COLUMNS` only (read once per bundle, file by file)."""
-    return bundle.rows("cluster_stats", GOOD_ROWS, STATS_COLUMNS)
+    """The good cluster-statistics rows, :data:`STATS_COLUMNS` only (read once per bundle, file by file).
+
+    ``source`` is a ``pl.Categorical`` (the file's name on every row, as a number):
+    its values read as text, and a frame built from a part of it casts it back.
+    """
+    return bundle.rows("cluster_stats", GOOD_ROWS, STATS_COLUMNS, categorical=("source",))
 
 
 def _stats(bundle, kind: str, lo: dt.datetime | None, hi: dt.datetime | None) -> pl.DataFrame:
@@ -757,7 +761,10 @@ def settings_checks(bundle, lo: dt.datetime | None = None, hi: dt.datetime | Non
                              resource=r["resource"], pct=r["max_pct"]))
     if "cluster_stats" in tables:
         cs = _stats(bundle, "cluster_stats", lo, hi)
-        heads = cluster_report.monitor_headroom(cs, cluster_report.monitor_timeouts(bundle.config))
+        # the columns the headroom reads: its filter copies a few columns of millions of runs, not all
+        runs_read = cs.select("category", "name", "action", "result", "elapsed_time_ms", "server")
+        heads = cluster_report.monitor_headroom(runs_read, cluster_report.monitor_timeouts(bundle.config))
+        del runs_read
         for r in heads.filter(pl.col("headroom_pct") < HEADROOM_WARN_PCT).iter_rows(named=True):
             runs = cs.filter((pl.col("category") == "monitor") & (pl.col("name") == r["name"]))
             peak = _peak_row(runs.with_columns((pl.col("end_time") - pl.col("start_time")).alias("_d")), "_d")
@@ -851,7 +858,8 @@ def timed_findings(bundle, *, offsets: dict[str, float] | None = None, tz: str |
         startup_sync(ev.filter((pl.col("module") == "pm") & (pl.col("event_id") == 1)), sync_wait_s, lang),
     ]
     if "cluster_stats" in tables:
-        stats = _true_utc(good_stats(bundle).filter(FINDING_STATS), ["start_time", "end_time"], tz, applied)
+        stats = good_stats(bundle).filter(FINDING_STATS).with_columns(pl.col("source").cast(pl.String))
+        stats = _true_utc(stats, ["start_time", "end_time"], tz, applied)
         stats = stats.with_columns(pl.col("start_time", "end_time").dt.convert_time_zone(tz))
         parts += [group_failovers(stats, lang), resource_failures(stats, stall, lang), monitor_errors(stats, lang)]
     if "mirror_stats" in tables and ack:

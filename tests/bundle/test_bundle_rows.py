@@ -76,8 +76,8 @@ def test_archives_read_for_their_problems_only(collection):  # noqa: F811
 
 
 def _whole_tables(monkeypatch):
-    """Bundle.rows as the straightforward filter of the whole table."""
-    def rows(self, kind, where, columns=None, *, feeders=True):
+    """Bundle.rows as the straightforward filter of the whole table (its texts left as they are)."""
+    def rows(self, kind, where, columns=None, *, feeders=True, categorical=()):
         frame = self.table(kind).filter(where)
         return frame.select(columns) if columns is not None else frame
 
@@ -106,3 +106,11 @@ def test_rows_from_the_dataset_equal_the_parsed_ones(tmp_path):
             got = stored.rows(kind, where, feeders=feeders)
             assert got.equals(parsed.table(kind).filter(where)), kind
         assert stored.rows("cluster_stats", events.ACTIONS, ["server", "end_time"]).columns == ["server", "end_time"]
+
+
+def test_categorical_columns_hold_the_same_values():
+    with clpkit.open_bundle(SAMPLE) as plain, clpkit.open_bundle(SAMPLE) as compact:
+        want = plain.rows("cluster_stats", events.ACTIONS, ["server", "source", "line"])
+        got = compact.rows("cluster_stats", events.ACTIONS, ["server", "source", "line"], categorical=("source",))
+        assert got.schema["source"] == pl.Categorical and want.schema["source"] == pl.String
+        assert got.with_columns(pl.col("source").cast(pl.String)).equals(want)
