@@ -94,10 +94,12 @@ def _start_at_the_prompt(sim, tmp_path):
         stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **sim.env})
     os.close(slave)
     seen: list[str] = []
+    proc.errors = []  # stderr drained as it comes, so that a full pipe never stalls the run
     threading.Thread(target=lambda: seen.extend(iter(lambda: proc.stdout.read(1), "")), daemon=True).start()
+    threading.Thread(target=lambda: proc.errors.extend(iter(proc.stderr.readline, "")), daemon=True).start()
     deadline = time.monotonic() + 240
     while "Is it done?" not in "".join(seen):
-        assert proc.poll() is None and time.monotonic() < deadline, (seen, proc.stderr.read() if proc.poll() is not None else "")
+        assert proc.poll() is None and time.monotonic() < deadline, (seen, proc.errors)
         time.sleep(0.1)
     return proc, master, next((tmp_path / "runs").iterdir()), plan
 
@@ -119,7 +121,7 @@ def test_the_lock_is_held_while_the_operator_is_asked(sim, tmp_path):
         assert (f"{run_dir}: refused, another run is using this run directory "
                 f"(pid {proc.pid} on host {socket.gethostname()} since ") in second.stderr
         os.write(master, b"y\n")
-        assert proc.wait(timeout=300) == 0, proc.stderr.read()
+        assert proc.wait(timeout=300) == 0, proc.errors
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -4,10 +4,13 @@ A kernel costs about half a second to start and as much again to import
 polars, altair and clpkit; six reports in six fresh kernels spent most of
 a small run on that. A :class:`KernelPool` starts ``jobs`` kernels as the
 run begins (they import the libraries while the runner prepares the
-dataset), hands each notebook a free one, and clears the notebook's names
-(``%reset -f`` and a garbage collection) before the next notebook gets it,
-so a report still sees only its own variables. A kernel that died (a
-crash, memory) is replaced before its next notebook.
+dataset), hands each notebook a free one, and clears the last notebook's
+names (``%reset -f`` and a garbage collection) before the next one runs in
+it, so a report still sees only its own variables (the last notebook of a
+kernel is not cleared up after: the kernel stops). A kernel that died (a
+crash, memory) is replaced before its next notebook. Like nbclient's own
+kernels, ours keep their IPython history in memory: not one SQLite write
+per cell into the user's history file, which every kernel shares.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ ENGINE = "clpkit-shared-kernel"
 #: Imported once per kernel while the runner prepares the run; later notebooks find them loaded.
 WARM_UP = "import clpkit.report, clpkit.charts, clpkit.report.page, clpkit.report.figures, polars, altair"
 RESET = "get_ipython().run_line_magic('reset', '-f')\nimport gc as _gc\n_gc.collect()\ndel _gc"
+#: As nbclient starts its kernels (its ``ipython_hist_file``).
+KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:"]
 TIMEOUT_S = 120
 
 
@@ -75,6 +80,13 @@ class _Client(PapermillNotebookClient):
 
     start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
+    def papermill_execute_cells(self):
+        """The notebook's cells, in a kernel cleared of the notebook it ran before (if any)."""
+        if getattr(self.km, "clpkit_used", False):
+            self.wait_for_reply(self.kc.execute(RESET, store_history=False))
+        self.km.clpkit_used = True
+        super().papermill_execute_cells()
+
 
 class _SharedKernelEngine(NBClientEngine):
     """papermill's engine on a kernel it does not own: it neither starts nor stops it."""
@@ -83,14 +95,10 @@ class _SharedKernelEngine(NBClientEngine):
     def execute_managed_notebook(cls, nb_man, kernel_name, km=None, start_timeout=60, **kwargs):
         client = _Client(nb_man, km=km, kernel_name=kernel_name, log=logger, startup_timeout=start_timeout)
         try:
-            return client.execute()
+            return client.execute()  # the next notebook in this kernel clears its names first
         finally:
             if client.kc is not None:
-                try:
-                    if run_sync(km.is_alive)():  # with this client: clients of one manager share a ZMQ identity
-                        client.wait_for_reply(client.kc.execute(RESET, store_history=False))
-                finally:
-                    client.kc.stop_channels()
+                client.kc.stop_channels()
 
 
 papermill_engines.register(ENGINE, _SharedKernelEngine)
@@ -99,7 +107,7 @@ papermill_engines.register(ENGINE, _SharedKernelEngine)
 class _Kernel:
     def __init__(self, cwd: Path, manager: type[AsyncKernelManager]):
         self.km = manager(kernel_name="python3")
-        run_sync(self.km.start_kernel)(cwd=str(cwd))
+        run_sync(self.km.start_kernel)(cwd=str(cwd), extra_arguments=KERNEL_ARGS)
 
     def warm_up(self) -> None:
         """Queue the imports; the notebook's own client waits for the kernel behind them."""
