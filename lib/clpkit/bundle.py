@@ -459,6 +459,12 @@ class Bundle:
         """Remove the temporary folders (extracted archives); tables already built stay usable."""
         self._finalizer()
 
+    def forget(self) -> None:
+        """Drop the tables and rows kept for the next calls (a caller done with them frees their memory)."""
+        self._tables.clear()
+        self._rows.clear()
+        self._side.clear()
+
     def __enter__(self) -> "Bundle":
         return self
 

@@ -114,3 +114,12 @@ def test_categorical_columns_hold_the_same_values():
         got = compact.rows("cluster_stats", events.ACTIONS, ["server", "source", "line"], categorical=("source",))
         assert got.schema["source"] == pl.Categorical and want.schema["source"] == pl.String
         assert got.with_columns(pl.col("source").cast(pl.String)).equals(want)
+
+
+def test_forget_drops_what_is_kept_and_reads_it_again():
+    with clpkit.open_bundle(SAMPLE) as b:
+        table = b.table("mirror_stats")
+        part = b.rows("cluster_stats", events.ACTIONS)
+        b.forget()
+        assert not b._tables and not b._rows
+        assert b.table("mirror_stats").equals(table) and b.rows("cluster_stats", events.ACTIONS).equals(part)

@@ -425,6 +425,7 @@ def _stderr_lines_and_close(opened) -> list[str]:
         return stderr_lines(opened, parse=True)
     finally:
         opened.close()
+        opened.forget()  # the events and statistics computed.write read: not held while the kernels run
 
 
 def nav_links(names: list[str], lang: str) -> list[tuple[str, str]]:
