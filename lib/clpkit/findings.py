@@ -689,15 +689,24 @@ def _mirror_settings(config) -> tuple[dict[str, float], dict[str, str]]:
 STATS_COLUMNS = ("category", "name", "action", "result", "return_code", "start_time", "end_time",
                  "elapsed_time_ms", "server", "source", "line")
 GOOD_ROWS = pl.col("raw").is_null()
+#: The columns of :data:`STATS_COLUMNS` held as ``pl.Categorical`` (a few values repeated on every row;
+#: ``name`` stays text: the headroom joins it with clp.conf's monitor names).
+STATS_CATEGORICAL = ("category", "action", "result", "server", "source")
 
 
 def good_stats(bundle) -> pl.DataFrame:
     """The good cluster-statistics rows, :data:`STATS_COLUMNS` only (read once per bundle, file by file).
 
-    ``source`` is a ``pl.Categorical`` (the file's name on every row, as a number):
-    its values read as text, and a frame built from a part of it casts it back.
+    The texts repeated on millions of rows (:data:`STATS_CATEGORICAL`: the file's name, the server,
+    the category, action and result) are ``pl.Categorical``, 4 bytes a row: their values read as
+    text, and a frame built from a part of it casts them back (:func:`as_text`).
     """
-    return bundle.rows("cluster_stats", GOOD_ROWS, STATS_COLUMNS, categorical=("source",))
+    return bundle.rows("cluster_stats", GOOD_ROWS, STATS_COLUMNS, categorical=STATS_CATEGORICAL)
+
+
+def as_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """A part of :func:`good_stats` with its texts as ``pl.String``, as in the table."""
+    return frame.with_columns(pl.col(c).cast(pl.String) for c in STATS_CATEGORICAL if c in frame.columns)
 
 
 def _stats(bundle, kind: str, lo: dt.datetime | None, hi: dt.datetime | None) -> pl.DataFrame:
@@ -735,6 +744,21 @@ def settings_checks(bundle, lo: dt.datetime | None = None, hi: dt.datetime | Non
     offsets = offsets or {}
     codes = {"sendqueuesize": "mirror.send_queue_near_limit", "umount_timeout": "mirror.unmount_near_timeout",
              "fsck_timeout": "mirror.fsck_near_timeout"}
+    # the monitors first (listed last): their millions of runs are summed before the other tables are read
+    monitor_rows: list[dict[str, Any]] = []
+    if "cluster_stats" in tables:
+        cs = _stats(bundle, "cluster_stats", lo, hi)
+        # the columns the headroom reads: its filter copies a few columns of millions of runs, not all
+        runs_read = cs.select("category", "name", "action", "result", "elapsed_time_ms", "server")
+        heads = cluster_report.monitor_headroom(runs_read, cluster_report.monitor_timeouts(bundle.config))
+        del runs_read
+        for r in heads.filter(pl.col("headroom_pct") < HEADROOM_WARN_PCT).iter_rows(named=True):
+            runs = cs.filter((pl.col("category") == "monitor") & (pl.col("name") == r["name"]))
+            peak = _peak_row(runs.with_columns((pl.col("end_time") - pl.col("start_time")).alias("_d")), "_d")
+            monitor_rows.append(_row(peak and peak["end_time"], peak and peak["server"], "warning",
+                                     "monitor.near_timeout", lang, evidence=[_where(peak)] if peak else [],
+                                     monitor=r["name"], max_s=r["max_s"], timeout_s=r["timeout_s"],
+                                     pct=100.0 - r["headroom_pct"]))
     if "mirror_stats" in tables:
         ms = _stats(bundle, "mirror_stats", lo, hi)
         rec = mirror.recommendations(ms, mirror.mirror_settings(bundle.config), lang)
@@ -759,19 +783,7 @@ def settings_checks(bundle, lo: dt.datetime | None = None, hi: dt.datetime | Non
             sources = ss.filter(pl.col("server") == r["server"])["source"].unique(maintain_order=True).to_list()
             rows.append(_row(None, r["server"], "warning", "system.near_limit", lang, evidence=sources,
                              resource=r["resource"], pct=r["max_pct"]))
-    if "cluster_stats" in tables:
-        cs = _stats(bundle, "cluster_stats", lo, hi)
-        # the columns the headroom reads: its filter copies a few columns of millions of runs, not all
-        runs_read = cs.select("category", "name", "action", "result", "elapsed_time_ms", "server")
-        heads = cluster_report.monitor_headroom(runs_read, cluster_report.monitor_timeouts(bundle.config))
-        del runs_read
-        for r in heads.filter(pl.col("headroom_pct") < HEADROOM_WARN_PCT).iter_rows(named=True):
-            runs = cs.filter((pl.col("category") == "monitor") & (pl.col("name") == r["name"]))
-            peak = _peak_row(runs.with_columns((pl.col("end_time") - pl.col("start_time")).alias("_d")), "_d")
-            rows.append(_row(peak and peak["end_time"], peak and peak["server"], "warning", "monitor.near_timeout",
-                             lang, evidence=[_where(peak)] if peak else [], monitor=r["name"], max_s=r["max_s"],
-                             timeout_s=r["timeout_s"], pct=100.0 - r["headroom_pct"]))
-    found = _frame_local(rows)
+    found = _frame_local(rows + monitor_rows)
     return _true_utc(found, ["time"], tz, offsets) if found.height else FINDINGS_SCHEMA.to_frame()
 
 
@@ -858,7 +870,7 @@ def timed_findings(bundle, *, offsets: dict[str, float] | None = None, tz: str |
         startup_sync(ev.filter((pl.col("module") == "pm") & (pl.col("event_id") == 1)), sync_wait_s, lang),
     ]
     if "cluster_stats" in tables:
-        stats = good_stats(bundle).filter(FINDING_STATS).with_columns(pl.col("source").cast(pl.String))
+        stats = as_text(good_stats(bundle).filter(FINDING_STATS))
         stats = _true_utc(stats, ["start_time", "end_time"], tz, applied)
         stats = stats.with_columns(pl.col("start_time", "end_time").dt.convert_time_zone(tz))
         parts += [group_failovers(stats, lang), resource_failures(stats, stall, lang), monitor_errors(stats, lang)]

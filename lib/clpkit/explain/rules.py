@@ -73,7 +73,8 @@ class Context:
 
     def _seen(self, ev: pl.DataFrame) -> pl.DataFrame:
         """server, time, source, line: every time a server wrote something (events and statistics rows), sorted."""
-        frames = [ev.select("server", "time", pl.col("source").cast(pl.Categorical), "line")]  # as the statistics
+        frames = [ev.select(pl.col("server", "source").cast(pl.Categorical), "time", "line")  # as the statistics' columns
+                  .select("server", "time", "source", "line")]
         if self.stats is not None:
             frames.append(self.stats.select("server", pl.col("end_time").alias("time"), "source", "line"))
         return pl.concat(frames, how="vertical_relaxed").sort("server", "time", "source", "line")
