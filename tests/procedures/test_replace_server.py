@@ -64,7 +64,11 @@ def test_mirror_reuse_disk(outline):  # L3242-3323: differences only
 
 
 def test_hybrid_new_disk(outline):  # L3324-3507: clphdinit on the new server before its reboot
-    p = plan(Params(variant="hybrid-new-disk", server="sv3", servers="sv1,sv2,sv3", resource="hd1"))
+    from clpkit.runbook.procedures._common import ProcedureRefused
+
+    with pytest.raises(ProcedureRefused, match="give source=NAME"):  # the copy source is never a list position (L3787-3789)
+        plan(Params(variant="hybrid-new-disk", server="sv3", servers="sv1,sv2,sv3", resource="hd1"))
+    p = plan(Params(variant="hybrid-new-disk", server="sv3", servers="sv1,sv2,sv3", resource="hd1", source="sv1"))
     assert outline(p) == [
         "check sv1: clpstat",
         "manual L3335",
@@ -78,6 +82,7 @@ def test_hybrid_new_disk(outline):  # L3324-3507: clphdinit on the new server be
         "wait sv1: clphdstat --mirror hd1",
     ]
     assert p.steps[5].destructive
+    assert "clphdctrl --force sv1 hd1" in p.steps[8].text
 
 
 @pytest.mark.parametrize(

@@ -35,11 +35,14 @@ def test_mirror_name_kept(init, outline):  # L4166-4464
         f"command sv1,sv2: {ON[init][1]}",
         "command sv1,sv2: reboot",  # L4367
         "wait sv1: clpmdstat --mirror md1",  # L4377
+        "manual L4377",  # no clp.conf: initial mirror construction may be off, the full copy then by hand (L3076-3078)
+        "wait sv1: clpmdstat --mirror md1",  # the copy, if one was started
         "wait sv1: clpstat",  # L4418 group online
         "manual L4427",  # restore
     ]
     assert p.steps[6].destructive and p.steps[7].destructive and p.steps[8].destructive
-    assert p.steps[13].expect.args == {"group": "failover1"}
+    assert "initial mirror construction" in p.steps[13].text
+    assert p.steps[15].expect.args == {"group": "failover1"}
 
 
 def test_mirror_name_changed(outline):  # L4465-4764: configuration change between fdisk and clpmdinit
@@ -57,6 +60,8 @@ def test_mirror_name_changed(outline):  # L4465-4764: configuration change betwe
         "command sv1,sv2: systemctl enable clusterpro_md",
         "command sv1,sv2: systemctl enable clusterpro",
         "command sv1,sv2: reboot",
+        "wait sv1: clpmdstat --mirror md1",
+        "manual L4678",  # no clp.conf: the full copy by hand if initial mirror construction is off
         "wait sv1: clpmdstat --mirror md1",
         "manual L4719",  # no group known: the operator confirms
         "manual L4728",
@@ -87,6 +92,8 @@ def test_hybrid_name_kept(init, outline):  # L4783-5287: fdisk, clphdinit and mk
         f"command sv1,sv2,sv3: {ON[init][1]}",
         "command sv1,sv2,sv3: reboot",  # L5136
         "wait sv1: clphdstat --mirror hd1",  # L5146
+        "manual L5146",  # no clp.conf: the full copy by hand if initial mirror construction is off
+        "wait sv1: clphdstat --mirror hd1",
         "wait sv1: clpstat",
         "manual L5218",
     ]
@@ -111,6 +118,8 @@ def test_hybrid_name_changed(outline):  # L5288-5662
         "command sv1,sv2,sv3: chkconfig --add clusterpro",
         "command sv1,sv2,sv3: reboot",  # L5486
         "wait sv1: clphdstat --mirror hd1",  # L5559
+        "manual L5559",  # no clp.conf: the full copy by hand if initial mirror construction is off
+        "wait sv1: clphdstat --mirror hd1",
         "wait sv1: clpstat",  # L5563
         "manual L5569",
     ]

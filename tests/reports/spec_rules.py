@@ -10,7 +10,7 @@ import re
 
 from clpkit import charts
 
-UNIT = re.compile(r"\((B|B/s|%|ms|s|σ|count|件)\)$")
+UNIT = re.compile(r"\(((B|KiB|MiB|GiB|TiB|PiB)(/s)?|%|ms|s|σ|count|件)\)$")
 GREYS = {"#555", "#555555", "#8c8c8c", "#5a5a5a"}
 
 
