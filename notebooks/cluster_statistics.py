@@ -35,7 +35,7 @@ from clpkit.report import cluster, data, figures, page
 from clpkit.i18n import t
 
 b = data.open_bundle(bundle, tz, problems, dataset)
-stats = figures.table(b, "cluster_stats", since, until)
+stats = figures.table(b, "cluster_stats", since, until, keep=cluster.COLUMNS)
 page.heading("cluster_statistics", lang, 1)
 page.notice(b, lang)
 page.text(page.period_text(stats, since, until, lang))

@@ -243,3 +243,22 @@ def test_the_vega_bundle_is_kept_under_out_for_the_next_run(tmp_path):
     assert cached_vega_bundle(tmp_path) == "kept bundle", "a later run reads the kept file"
     _keep_vega_bundle(tmp_path, "another")
     assert cached_vega_bundle(tmp_path) == "kept bundle", "an existing file is left alone"
+
+
+def test_cluster_page_reads_only_its_columns_and_gets_the_same_tables():
+    """figures.table(keep=cluster.COLUMNS): the cluster statistics page computes the same tables from fewer columns."""
+    from clpkit.report import figures
+
+    from .conftest import SAMPLE
+
+    b = data.open_bundle(str(SAMPLE), "", "", "")
+    whole = figures.table(b, "cluster_stats")
+    kept = figures.table(b, "cluster_stats", keep=cluster.COLUMNS)
+    assert "source" in whole.columns and "source" not in kept.columns and "time" in kept.columns
+    assert kept.height == whole.height > 0
+    timeouts = cluster.monitor_timeouts(b.config)
+    for step in (lambda s: cluster.durations(s, "group"), lambda s: cluster.durations(s, "resource"),
+                 cluster.failovers, cluster.outcomes, cluster.outcome_table,
+                 lambda s: cluster.monitor_headroom(s, timeouts),
+                 lambda s: cluster.resources_against_timeouts(s, cluster.resource_timeouts(b.config))):
+        assert step(kept).equals(step(whole))

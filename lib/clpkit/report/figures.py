@@ -34,12 +34,13 @@ SEVERITIES = findings_mod.SEVERITY_ORDER
 FIGURES_SCHEMA = pl.Schema({"metric": pl.String, "value": pl.Float64})
 
 
-def table(bundle, kind: str, since: str = "", until: str = "") -> pl.DataFrame:
+def table(bundle, kind: str, since: str = "", until: str = "", keep: tuple[str, ...] | None = None) -> pl.DataFrame:
     """A bundle table restricted to the period, good rows only (bad lines are in problems).
 
     Bounds without an offset are in the servers' zone (:attr:`Bundle.zone`), as everywhere.
     The filters go into the bundle's lazy scan, so from a dataset only the
-    period's good rows are read.
+    period's good rows are read; ``keep`` (the columns the page uses, ``time``
+    included) keeps the rest, such as each row's source path, out of memory.
     """
     lazy = bundle.scan(kind)
     columns = lazy.collect_schema().names()
@@ -50,6 +51,9 @@ def table(bundle, kind: str, since: str = "", until: str = "") -> pl.DataFrame:
         lazy = data.window(lazy, since, until, col=time_col, zone=bundle.zone)
     if time_col and time_col != "time":
         lazy = lazy.with_columns(pl.col(time_col).alias("time"))
+    if keep is not None:
+        have = set(lazy.collect_schema().names())
+        lazy = lazy.select([c for c in keep if c in have])
     return lazy.collect()
 
 
