@@ -39,8 +39,9 @@ def table(bundle, kind: str, since: str = "", until: str = "", keep: tuple[str, 
 
     Bounds without an offset are in the servers' zone (:attr:`Bundle.zone`), as everywhere.
     The filters go into the bundle's lazy scan, so from a dataset only the
-    period's good rows are read; ``keep`` (the columns the page uses, ``time``
-    included) keeps the rest, such as each row's source path, out of memory.
+    period's good rows are read. The rows' location columns (:data:`ROW_LOCATION`:
+    a path string per row, the largest column of a month) are left out, and
+    ``keep`` (the columns a page uses, ``time`` included) leaves out the rest.
     """
     lazy = bundle.scan(kind)
     columns = lazy.collect_schema().names()
@@ -51,10 +52,16 @@ def table(bundle, kind: str, since: str = "", until: str = "", keep: tuple[str, 
         lazy = data.window(lazy, since, until, col=time_col, zone=bundle.zone)
     if time_col and time_col != "time":
         lazy = lazy.with_columns(pl.col(time_col).alias("time"))
+    have = lazy.collect_schema().names()
     if keep is not None:
-        have = set(lazy.collect_schema().names())
         lazy = lazy.select([c for c in keep if c in have])
+    else:  # a statistics page reads values: where each row came from stays in the bundle (and its problems)
+        lazy = lazy.drop([c for c in ROW_LOCATION if c in have])
     return lazy.collect()
+
+
+#: Columns that say where a row came from or why it was rejected; :func:`table` leaves them out.
+ROW_LOCATION = ("source", "line", "raw", "problem")
 
 
 def report_findings(bundle, since: str = "", until: str = "", lang: str = "en", computed: str = "") -> pl.DataFrame:
