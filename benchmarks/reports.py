@@ -14,7 +14,9 @@ own process tree, exactly as a user types it, and is measured from outside:
 
 ``report`` runs twice into the same --out: the first run ingests the
 collection into ``OUT/.dataset``, the second finds it unchanged and parses
-nothing. Targets (issue 15): every report succeeds; one process <= 1.5 GiB,
+nothing. ``events``/``findings --dataset`` read a dataset that ``clpkit ingest``
+wrote from the same input just before (also measured): up to date, so
+nothing is parsed. Targets (issue 15): every report succeeds; one process <= 1.5 GiB,
 the whole run <= 3 GiB; ``events`` and ``findings`` <= 1 GiB; the report set
 of 2 servers x 30 days <= 6 s wall on 2 cores.
 
@@ -43,7 +45,7 @@ CLPKIT = [sys.executable, "-m", "clpkit"]
 GIB = 1024**3
 TARGETS = {"one process": 1.5 * GIB, "whole run": 3 * GIB, "events": 1 * GIB, "findings": 1 * GIB}
 WALL_TARGET_2X30 = 6.0
-COMMANDS = ("report", "report again", "events", "findings", "events --dataset", "findings --dataset")
+COMMANDS = ("report", "report again", "events", "findings", "ingest", "events --dataset", "findings --dataset")
 
 
 def collection(servers: int, days: int, data: Path) -> Path:
@@ -109,7 +111,10 @@ def bench(servers: int, days: int, data: Path) -> dict:
         rows["report again"] = measure([*CLPKIT, "report", str(bundle), "--out", str(out)])
         rows["events"] = measure([*CLPKIT, "events", str(bundle)])
         rows["findings"] = measure([*CLPKIT, "findings", str(bundle)])
-        dataset = str(out / ".dataset")  # the report's, up to date: nothing is parsed
+        # A dataset of this very input: the report's own (OUT/.dataset) was ingested from the archives it
+        # unpacked under OUT/.unpacked, whose paths differ, so reading it with the archives would re-parse all.
+        dataset = str(out / "own.dataset")
+        rows["ingest"] = measure([*CLPKIT, "ingest", str(bundle), "--out", dataset])
         rows["events --dataset"] = measure([*CLPKIT, "events", str(bundle), "--dataset", dataset])
         rows["findings --dataset"] = measure([*CLPKIT, "findings", str(bundle), "--dataset", dataset])
     finally:
