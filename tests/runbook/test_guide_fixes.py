@@ -9,6 +9,10 @@ from clpkit.runbook.conditions import evaluate
 from clpkit.runbook.plan import Expect
 from clpkit.runbook.procedures import delete_logs, replace_mirror_disk
 
+from .hybrid_conf import hybrid_conf
+
+DISK = "<diskdev><dppath>/dev/sdb2</dppath><cppath>/dev/sdb1</cppath></diskdev>"
+
 THREE = ("sv1", "sv2", "sv3")
 
 
@@ -91,20 +95,11 @@ def test_the_dd_step_of_replace_server_expects_the_full_partition_and_warns():
 
 def test_a_hybrid_copy_comes_from_the_other_server_group(tmp_path):
     """(8) L3787-3789: the copy source is chosen by server group, not by list position."""
-    from clpkit import config as clpconfig
     from clpkit.runbook.procedures import replace_server
 
-    conf = tmp_path / "clp.conf"
-    conf.write_text(
-        '<?xml version="1.0" encoding="ASCII"?>\n<root><cluster><name>c1</name></cluster>'
-        + "".join(f'<server name="{s}"><priority>{i}</priority></server>' for i, s in enumerate(("sv1", "sv2", "sv3", "sv4")))
-        + '<servergroup><servergroup name="a"><server name="sv1"><order>0</order></server>'
-        '<server name="sv2"><order>1</order></server><server name="sv3"><order>2</order></server></servergroup>'
-        '<servergroup name="b"><server name="sv4"><order>0</order></server></servergroup></servergroup>'
-        '<group name="g"><resource name="hd@hd1"/></group><resource><hd name="hd1"><parameters>'
-        '<fullcopy>0</fullcopy></parameters></hd></resource></root>\n')
+    config = hybrid_conf(tmp_path, {"a": ("sv1", "sv2", "sv3"), "b": ("sv4",)}, "<fullcopy>0</fullcopy>")
     p = replace_server.plan(replace_server.Params(variant="hybrid-shared-disk", server="sv2", partner="sv1",
-                                                  resource="hd1"), clpconfig.load(conf))
+                                                  resource="hd1"), config)
     force = next(s for s in p.steps if (s.command or "").startswith("clphdctrl --force"))
     assert force.hosts == ("sv4",) and force.command == "clphdctrl --force sv4 hd1"  # not sv3, first in the list
 
@@ -122,18 +117,7 @@ def test_shared_disk_variant_is_refused_on_a_mirror_cluster():
 
 def test_every_new_shared_storage_of_a_hybrid_disk_gets_its_file_system_from_one_server(tmp_path):
     """(2) L2554-2558, L2762-2766, L3013-3017: partitions and file system from one server per shared storage."""
-    from clpkit import config as clpconfig
-
-    conf = tmp_path / "clp.conf"
-    conf.write_text(
-        '<?xml version="1.0" encoding="ASCII"?>\n<root><cluster><name>c1</name></cluster>'
-        + "".join(f'<server name="{s}"><priority>{i}</priority></server>' for i, s in enumerate(("sv1", "sv2", "sv3", "sv4")))
-        + '<servergroup><servergroup name="a"><server name="sv1"><order>0</order></server>'
-        '<server name="sv2"><order>1</order></server></servergroup>'
-        '<servergroup name="b"><server name="sv3"><order>0</order></server><server name="sv4"><order>1</order></server>'
-        '</servergroup></servergroup><group name="g"><resource name="hd@hd1"/></group><resource><hd name="hd1"><parameters>'
-        '<diskdev><dppath>/dev/sdb2</dppath><cppath>/dev/sdb1</cppath></diskdev><fs>xfs</fs></parameters></hd></resource></root>\n')
-    config = clpconfig.load(conf)
+    config = hybrid_conf(tmp_path, {"a": ("sv1", "sv2"), "b": ("sv3", "sv4")}, f"{DISK}<fs>xfs</fs>")
 
     def make(layout):
         return replace_mirror_disk.plan(replace_mirror_disk.Params(disk="hybrid", layout=layout, server="sv2", source="sv3"),
@@ -159,18 +143,7 @@ def test_every_new_shared_storage_of_a_hybrid_disk_gets_its_file_system_from_one
 
 def test_a_hybrid_copy_source_is_never_a_server_sharing_the_disk(tmp_path):
     """(8) the copy comes from the other server group: a server of the same group is no candidate."""
-    from clpkit import config as clpconfig
-
-    conf = tmp_path / "clp.conf"
-    conf.write_text(
-        '<?xml version="1.0" encoding="ASCII"?>\n<root><cluster><name>c1</name></cluster>'
-        + "".join(f'<server name="{s}"><priority>{i}</priority></server>' for i, s in enumerate(("sv1", "sv2", "sv3")))
-        + '<servergroup><servergroup name="a"><server name="sv1"><order>0</order></server>'
-        '<server name="sv2"><order>1</order></server></servergroup>'
-        '<servergroup name="b"><server name="sv3"><order>0</order></server></servergroup></servergroup>'
-        '<group name="g"><resource name="hd@hd1"/></group><resource><hd name="hd1"><parameters>'
-        '<diskdev><dppath>/dev/sdb2</dppath><cppath>/dev/sdb1</cppath></diskdev></parameters></hd></resource></root>\n')
-    config = clpconfig.load(conf)
+    config = hybrid_conf(tmp_path, {"a": ("sv1", "sv2"), "b": ("sv3",)}, DISK)
     p = replace_mirror_disk.plan(replace_mirror_disk.Params(disk="hybrid", server="sv2"), config)
     assert p.params["source"] == "sv3"  # the only server of the other group, taken without asking
     with pytest.raises(ClpkitError, match="source='sv1' shares the disk of sv2 \\(one server group in clp.conf\\)"):
@@ -271,19 +244,7 @@ def test_a_resize_with_initial_mirror_construction_off_starts_the_copy_from_the_
 
 def _four_servers_two_groups(tmp_path, fullcopy="0"):
     """sv1, sv2 share one disk (server group a), sv3, sv4 another (b); hd1 in group g."""
-    from clpkit import config as clpconfig
-
-    conf = tmp_path / "clp.conf"
-    conf.write_text(
-        '<?xml version="1.0" encoding="ASCII"?>\n<root><cluster><name>c1</name></cluster>'
-        + "".join(f'<server name="{s}"><priority>{i}</priority></server>' for i, s in enumerate(("sv1", "sv2", "sv3", "sv4")))
-        + '<servergroup><servergroup name="a"><server name="sv1"><order>0</order></server>'
-        '<server name="sv2"><order>1</order></server></servergroup>'
-        '<servergroup name="b"><server name="sv3"><order>0</order></server><server name="sv4"><order>1</order></server>'
-        '</servergroup></servergroup>'
-        '<group name="g"><resource name="hd@hd1"/></group><resource><hd name="hd1"><parameters>'
-        f'<fullcopy>{fullcopy}</fullcopy></parameters></hd></resource></root>\n')
-    return clpconfig.load(conf)
+    return hybrid_conf(tmp_path, {"a": ("sv1", "sv2"), "b": ("sv3", "sv4")}, f"<fullcopy>{fullcopy}</fullcopy>")
 
 
 def _bundle_showing(tmp_path, current):

@@ -203,15 +203,10 @@ def test_a_hybrid_resize_with_initial_mirror_construction_off_rehearses_to_its_v
     """Three servers, two server groups: clphdinit once per server group (sv1, sv3), then the copy by hand."""
     from clpkit.simulator import clpsim
 
-    conf = tmp_path / "clp.conf"
-    conf.write_text(
-        '<?xml version="1.0" encoding="ASCII"?>\n<root><cluster><name>c1</name></cluster>'
-        + "".join(f'<server name="{s}"><priority>{i}</priority></server>' for i, s in enumerate(("sv1", "sv2", "sv3")))
-        + '<servergroup><servergroup name="a"><server name="sv1"><order>0</order></server><server name="sv2"><order>1</order>'
-        '</server></servergroup><servergroup name="b"><server name="sv3"><order>0</order></server></servergroup></servergroup>'
-        '<group name="g"><resource name="hd@hd1"/></group><resource><hd name="hd1"><parameters><fullcopy>0</fullcopy>'
-        '<fs>ext4</fs><diskdev><dppath>/dev/sdb2</dppath><cppath>/dev/sdb1</cppath></diskdev></parameters></hd></resource></root>\n')
-    config = clpconfig.load(conf)
+    from .hybrid_conf import hybrid_conf
+
+    config = hybrid_conf(tmp_path, {"a": ("sv1", "sv2"), "b": ("sv3",)},
+                         "<fullcopy>0</fullcopy><fs>ext4</fs><diskdev><dppath>/dev/sdb2</dppath><cppath>/dev/sdb1</cppath></diskdev>")
     plan = make_plan("resize-mirror-partition", {"disk": "hybrid"}, config=config)
     outcome = rehearse(plan, config, work=tmp_path / "with", echo=quiet)
     assert outcome.ok, (outcome.stopped_at, outcome.reason)
