@@ -128,6 +128,16 @@ def status(word: str) -> str:
     return STATUS_OF.get(str(word).strip().lower(), "neutral")
 
 
+def level_word(level: str, lang: str) -> str:
+    """An event level as a page words it: the severity it means in ``lang`` (エラー, 警告), else as written.
+
+    >>> level_word("ERROR", "ja"), level_word("warning", "en"), level_word("odd", "ja")
+    ('エラー', 'warning', 'odd')
+    """
+    meaning = status(level)
+    return t(meaning, lang) if meaning in SEVERITY_COLOURS else level
+
+
 def status_colour(frame: pl.DataFrame, key: str, label: str, *, title: str, legend: bool = True) -> alt.Color:
     """A colour encoding of ``label`` whose colour follows the meaning of ``key`` (the raw word).
 
@@ -200,7 +210,7 @@ def lines(frame: pl.DataFrame, *, label: str, unit: str, title: str = "", lang: 
     """
     title = _bucket_title(frame, title, lang)
     frame = frame.select("time", "server", "series", "value")
-    divisor, unit = axis_unit(unit, _top(frame, scale_top))
+    divisor, unit = axis_unit(unit, scale_top if scale_top is not None else _top(frame))
     if divisor != 1:
         frame = frame.with_columns(pl.col("value") / divisor)
     x = _time_axis(lang, domain, zoom)
@@ -233,10 +243,8 @@ def against_limit(frame: pl.DataFrame, limit: float | None, *, label: str, unit:
     return alt.layer(base, *threshold(float(limit), limit_label, unit, axis="y", divisor=divisor))
 
 
-def _top(frame: pl.DataFrame, given: float | None = None) -> float | None:
-    """The largest absolute value of the frame's ``value`` (or ``given``), which picks an axis unit."""
-    if given is not None:
-        return given
+def _top(frame: pl.DataFrame) -> float | None:
+    """The largest absolute value of the frame's ``value``, which picks an axis unit."""
     if frame.is_empty():
         return None
     top = frame.select(pl.col("value").abs().max()).item()
@@ -345,7 +353,7 @@ def event_timeline(events: pl.DataFrame, *, title: str = "", lang: str = "en",
     shown = events.select("time", "server", "level", "module", "message").with_columns(
         pl.col("level").cast(pl.String).fill_null("-"))
     shown = shown.with_columns(level_label=pl.col("level").map_elements(
-        lambda v: t(status(v), lang) if status(v) != "neutral" else v, return_dtype=pl.String))
+        lambda v: level_word(v, lang), return_dtype=pl.String))
     return _plain(
         alt.Chart(shown, title=title)
         .mark_tick(thickness=2, size=18, clip=True)

@@ -28,11 +28,18 @@ def human(value: float | int | None, unit: str = "") -> str:
     return text if unit in ("", "count") else f"{text} {unit}" if unit != "%" else f"{text} %"
 
 
-def _bytes(value: float) -> str:
+def _binary_step(value: float) -> int:
+    """How many times 1024 goes into ``value`` (0: B, 1: KiB, ... up to PiB)."""
     step = 0
     while abs(value) >= 1024 and step < len(_BINARY) - 1:
         value /= 1024
         step += 1
+    return step
+
+
+def _bytes(value: float) -> str:
+    step = _binary_step(value)
+    value /= 1024**step
     digits = 0 if step == 0 or abs(value) >= 100 or value == int(value) else 1
     return f"{value:,.{digits}f} {_BINARY[step]}"
 
@@ -49,10 +56,7 @@ def axis_unit(unit: str, top: float | None) -> tuple[float, str]:
     """
     if unit not in ("B", "B/s") or not top:
         return 1, unit
-    step = 0
-    while abs(top) >= 1024 * 2 and step < len(_BINARY) - 1:  # 2 KiB and up reads in KiB
-        top /= 1024
-        step += 1
+    step = _binary_step(top)  # the unit human() would print the largest value in
     return 1024**step, _BINARY[step] + ("/s" if unit == "B/s" else "")
 
 

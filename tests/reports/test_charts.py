@@ -76,7 +76,7 @@ def test_the_rules_catch_a_chart_without_unit_or_palette():
 def test_every_public_chart_function_is_covered():
     public = {n for n, f in vars(charts).items() if callable(f) and not n.startswith("_")
               and getattr(f, "__module__", "") == "clpkit.charts"}
-    helpers = {"status", "status_colour", "axis_title", "threshold", "t_result"}
+    helpers = {"status", "status_colour", "axis_title", "threshold", "t_result", "level_word"}
     covered = {n.removesuffix("_no_limit") for n in CASES}
     assert public - helpers <= covered, f"charts without a test case: {public - helpers - covered}"
 

@@ -153,8 +153,7 @@ def run(name, params, config, bundle, plan_file, hosts, known_hosts, identity, e
         key = secrets.token_hex(16)
         record.lock(key=key, steps=False)
         os.environ[LOCK_KEY_ENV] = key
-        if record.replaced_holder:
-            record.append({"event": "lock-recovered", "holder": record.replaced_holder})
+        if record.replaced_holder:  # recorded in the audit log by lock()
             click.echo(f"{run_dir}: its last holder ({describe_holder(record.replaced_holder)}) ended without "
                        "releasing it; taken over", err=True)
     try:

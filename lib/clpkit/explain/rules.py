@@ -73,8 +73,8 @@ class Context:
 
     def _seen(self, ev: pl.DataFrame) -> pl.DataFrame:
         """server, time, source, line: every time a server wrote something (events and statistics rows), sorted."""
-        frames = [ev.select(pl.col("server", "source").cast(pl.Categorical), "time", "line")  # as the statistics' columns
-                  .select("server", "time", "source", "line")]
+        frames = [ev.select(pl.col("server").cast(pl.Categorical), "time", pl.col("source").cast(pl.Categorical),
+                            "line")]  # server and source categorical, as the statistics' columns
         if self.stats is not None:
             frames.append(self.stats.select("server", pl.col("end_time").alias("time"), "source", "line"))
         return pl.concat(frames, how="vertical_relaxed").sort("server", "time", "source", "line")

@@ -173,7 +173,7 @@ def scan_bytes(kind: str, data: bytes, *, source: str, server: str | None = None
     """
     module = by_kind(kind).load()
     scan = getattr(module, "scan", None)
-    if getattr(module, "NESTED_ARCHIVE", False) and (budget is not None or not tables):
+    if getattr(module, "NESTED_ARCHIVE", False):
         return scan(data, source=source, server=server, budget=budget, tables=tables)
     if scan is not None:
         return scan(data, source=source, server=server)

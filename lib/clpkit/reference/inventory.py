@@ -329,8 +329,8 @@ def port_text_ja(text: str | None) -> str | None:
     ('lankhb1 を設定', 'sv1 の BMC', 'Cluster WebUI (http)')
     """
     for pattern, words in PORT_TEXT_JA if text else ():
-        if re.fullmatch(pattern, text):
-            return re.sub(f"^{pattern}$", words, text)
+        if found := re.fullmatch(pattern, text):
+            return found.expand(words)
     return text
 
 

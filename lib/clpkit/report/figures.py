@@ -50,9 +50,10 @@ def table(bundle, kind: str, since: str = "", until: str = "", keep: tuple[str, 
     time_col = "time" if "time" in columns else ("end_time" if "end_time" in columns else None)
     if time_col and (since or until):
         lazy = data.window(lazy, since, until, col=time_col, zone=bundle.zone)
+    have = columns
     if time_col and time_col != "time":
         lazy = lazy.with_columns(pl.col(time_col).alias("time"))
-    have = lazy.collect_schema().names()
+        have = [*columns, "time"]
     if keep is not None:
         lazy = lazy.select([c for c in keep if c in have])
     else:  # a statistics page reads values: where each row came from stays in the bundle (and its problems)

@@ -127,10 +127,11 @@ def recommendations(stats: pl.DataFrame, settings: dict[str, object], lang: str 
             col = column(part, check.statistic)
             if col is None:
                 continue
-            peak = part[col].cast(pl.Float64).max()
+            values = part[col].cast(pl.Float64)
+            peak = values.max()
             if peak is None:
                 continue
-            at = part[col].cast(pl.Float64).arg_max()  # the peak's row: which server, when
+            at = values.arg_max()  # the peak's row: which server, when
             where = [part[c][at] if c in part.columns else None for c in ("server", "time")]
             current = settings_value(conf, check.setting) if check.setting else None
             usage = suggested = None

@@ -144,10 +144,10 @@ def event_table(events: pl.DataFrame, lang: str = "en") -> pl.DataFrame:
                       last_time=pl.when(pl.col("_n") > 1).then(pl.col("last_time")))
     )
     if lang != "en" and "level" in keys:  # the level in the page's words (エラー, 警告); messages stay as the product wrote them
-        from clpkit.charts import SEVERITY_COLOURS, status
+        from clpkit.charts import level_word
 
         grouped = grouped.with_columns(pl.col("level").cast(pl.String).map_elements(
-            lambda v: t(status(v), lang) if status(v) in SEVERITY_COLOURS else v, return_dtype=pl.String))
+            lambda v: level_word(v, lang), return_dtype=pl.String))
     return grouped.select("time", "last_time", "count", *keys, *(["message"] if "message" in events.columns else []),
                           "source")
 

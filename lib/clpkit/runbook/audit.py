@@ -145,8 +145,11 @@ class RunDir:
                 _release(fd)
             raise ClpkitError(_refusal(self.path, self.path / "steps.lock", steps_holder))
         self._lock_fd, self._steps_fd = fd, steps_fd
-        # A record left behind means its holder ended without releasing: a crash or a kill.
+        # A record left behind means its holder ended without releasing: a crash or a kill. The audit log says
+        # so here, for every caller; the caller tells the operator (replaced_holder).
         self.replaced_holder = (holder if fd is not None else {}) or steps_holder or None
+        if self.replaced_holder:
+            self.append({"event": "lock-recovered", "holder": self.replaced_holder})
 
     def unlock(self) -> None:
         for name in ("_steps_fd", "_lock_fd"):

@@ -140,8 +140,7 @@ class Runner:
         if self.record is not None and mode == "execute":
             self.record.lock()
             gone = self.record.replaced_holder
-            if gone:
-                self.record.append({"event": "lock-recovered", "holder": gone})
+            if gone:  # recorded in the audit log by lock()
                 echo(f"the run directory's last holder ({describe_holder(gone)}) ended without releasing it; taken over")
         if self.record is not None:
             self.record.save_plan({**plan.to_dict(), "token": token(plan)})
