@@ -709,9 +709,45 @@ def as_text(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(pl.col(c).cast(pl.String) for c in STATS_CATEGORICAL if c in frame.columns)
 
 
+def _statistics_columns(kind: str, keys: Iterable[str], statistics: Iterable[str]) -> list[str]:
+    """``keys``, then the columns of table ``kind`` named by ``statistics`` (the reports' names, as
+    :func:`clpkit.report.data.column` matches them)."""
+    from clpkit import formats
+    from clpkit.report.data import column
+
+    schema = formats.table_schema(kind).to_frame()
+    named = (column(schema, s) for s in statistics)
+    return list(dict.fromkeys([*keys, *(c for c in named if c is not None)]))
+
+
+def mirror_rows(bundle) -> pl.DataFrame:
+    """The good mirror-statistics rows, only the columns the Ack and settings checks read (read once per bundle).
+
+    Eight servers over 90 days write a quarter of a million rows of 44 columns: the
+    whole table is never held for the findings.
+    """
+    from clpkit.report import mirror
+
+    keys = ("time", "mirror", "server", "source", "line", "sync_ack_time_max")
+    columns = _statistics_columns("mirror_stats", keys, (c.statistic for c in mirror.CHECKS))
+    return bundle.rows("mirror_stats", GOOD_ROWS, columns)
+
+
+def system_rows(bundle) -> pl.DataFrame:
+    """The good system-statistics rows, only the columns the limit checks read (the usage of each limit)."""
+    from clpkit.report import system
+
+    keys = ("time", "server", "source")
+    columns = _statistics_columns("system_stats", keys, (c for pair in system.LIMITS.values() for c in pair))
+    return bundle.rows("system_stats", GOOD_ROWS, columns)
+
+
+_STATS_ROWS = {"cluster_stats": good_stats, "mirror_stats": mirror_rows, "system_stats": system_rows}
+
+
 def _stats(bundle, kind: str, lo: dt.datetime | None, hi: dt.datetime | None) -> pl.DataFrame:
     """Good rows of a statistics table in the servers' local period [lo, hi) (naive bounds)."""
-    frame = good_stats(bundle) if kind == "cluster_stats" else bundle.table(kind).filter(GOOD_ROWS)
+    frame = _STATS_ROWS[kind](bundle)
     col = "time" if "time" in frame.columns else "end_time"
     if lo is not None:
         frame = frame.filter(pl.col(col) >= lo)
@@ -848,12 +884,19 @@ def timed_findings(bundle, *, offsets: dict[str, float] | None = None, tz: str |
 
     check_lang(lang)
     tz = _zone_name(bundle, tz)
+    tables = set(bundle.tables())
+    # the outages first: the explainer's own events and statistics are dropped before the events are read
+    outages = _outages(bundle, tz, offsets, lang, explained)
+    if explained is None and "mirror_stats" in tables:
+        # the explainer run here read the whole table, the checks read a few of its columns: those are kept,
+        # not the table (a caller that ran it holds the table for its own later use)
+        mirror_rows(bundle)
+        bundle.forget("mirror_stats")
     ev = events if events is not None else events_mod.events(bundle, offsets=offsets, tz=tz)
     applied = dict(ev.group_by("server").agg(pl.col("clock_offset_s").first()).iter_rows())
     # Detectors see true times in the servers' zone, so the times in their texts read as the servers' clocks.
     ev = ev.with_columns(pl.col("time").dt.convert_time_zone(tz))
     config = bundle.config
-    tables = set(bundle.tables())
     ack, mirror_monitors = _mirror_settings(config)
     if not mirror_monitors:
         mirror_monitors = {m: m for m in ev["monitor"].drop_nulls().unique() if m.startswith(("mdw", "hdw"))}
@@ -866,7 +909,7 @@ def timed_findings(bundle, *, offsets: dict[str, float] | None = None, tz: str |
         heartbeat_paths(ev, lang),
         server_membership(ev, lang),
         np_resolutions(ev, np_action, lang),
-        _outages(bundle, tz, offsets, lang, explained),
+        outages,
         startup_sync(ev.filter((pl.col("module") == "pm") & (pl.col("event_id") == 1)), sync_wait_s, lang),
     ]
     if "cluster_stats" in tables:
@@ -875,7 +918,7 @@ def timed_findings(bundle, *, offsets: dict[str, float] | None = None, tz: str |
         stats = stats.with_columns(pl.col("start_time", "end_time").dt.convert_time_zone(tz))
         parts += [group_failovers(stats, lang), resource_failures(stats, stall, lang), monitor_errors(stats, lang)]
     if "mirror_stats" in tables and ack:
-        mirror = _true_utc(bundle.table("mirror_stats").filter(pl.col("raw").is_null()), ["time"], tz, applied)
+        mirror = _true_utc(mirror_rows(bundle), ["time"], tz, applied)
         mirror = mirror.with_columns(pl.col("time").dt.convert_time_zone(tz))
         parts.append(ack_near_timeout(mirror, ack, lang))
     return combine(parts), applied

@@ -123,3 +123,41 @@ def test_forget_drops_what_is_kept_and_reads_it_again():
         b.forget()
         assert not b._tables and not b._rows
         assert b.table("mirror_stats").equals(table) and b.rows("cluster_stats", events.ACTIONS).equals(part)
+
+
+def test_forget_of_some_kinds_drops_only_their_whole_tables():
+    with clpkit.open_bundle(SAMPLE) as b:
+        part = b.rows("mirror_stats", pl.col("raw").is_null(), ["server", "time"])
+        b.table("mirror_stats")
+        b.table("alert_log")
+        b.forget("mirror_stats")
+        assert list(b._tables) == ["alert_log"], "the other tables stay"
+        assert b.rows("mirror_stats", pl.col("raw").is_null(), ["server", "time"]) is part, "the rows stay"
+
+
+def test_findings_hold_only_the_statistics_columns_they_read():
+    """The mirror and system checks read a few columns of those tables; the results are those of the whole tables."""
+    from clpkit.findings import GOOD_ROWS, mirror_rows, system_rows
+    from clpkit.report import system
+
+    with clpkit.open_bundle(SAMPLE) as whole, clpkit.open_bundle(SAMPLE) as parts:
+        found = findings(parts)
+        assert {"ack_near_timeout", "mirror.send_queue_near_limit", "mirror.mdc_hb_slow"} <= set(found["code"])
+        assert "mirror_stats" not in parts._tables and "system_stats" not in parts._tables, "no whole table held"
+        for kind, read in (("mirror_stats", mirror_rows), ("system_stats", system_rows)):
+            got = read(parts)
+            table = whole.table(kind).filter(GOOD_ROWS)
+            assert 5 < len(got.columns) < len(table.columns), kind
+            assert got.equals(table.select(got.columns)), kind
+        # a column left out would silently drop a limit from the usage: compare with the whole table's
+        want = system.limit_usage(whole.table("system_stats").filter(GOOD_ROWS))
+        assert want.height > 0 and system.limit_usage(system_rows(parts)).equals(want)
+
+
+def test_findings_from_the_dataset_equal_the_parsed_ones(tmp_path):
+    ds = tmp_path / "ds"
+    ingest(SAMPLE, ds, progress=False)
+    with clpkit.open_bundle(SAMPLE) as parsed, clpkit.open_bundle(SAMPLE, dataset=ds) as stored:
+        want = findings(parsed)
+        assert want.height > 0 and findings(stored).equals(want)
+        assert "mirror_stats" not in stored._tables and "system_stats" not in stored._tables
