@@ -27,6 +27,7 @@ lang: str = "en"  # language of the page: en or ja
 tz: str = ""  # zone the servers' clocks run on (IANA name or +09:00); empty: detected, else UTC
 problems: str = ""  # set by clpkit report: what it could not unpack from the archives (JSON file)
 dataset: str = ""  # set by clpkit report: the Parquet dataset the tables are read from; empty: parse the bundle
+detected_zone: str = ""  # set by clpkit report: the servers' zone it detected once for every report (JSON); empty: detected here
 
 # %%
 from clpkit import config
@@ -35,7 +36,7 @@ from clpkit.reference import inventory
 from clpkit.report import data, page
 from clpkit.i18n import t, translate
 
-b = data.open_bundle(bundle, tz, problems, dataset)
+b = data.open_bundle(bundle, tz, problems, dataset, detected_zone)
 cfg = b.config
 page.heading("cluster_reference", lang, 1)
 page.notice(b, lang)

@@ -26,6 +26,7 @@ lang: str = "en"  # language of the page: en or ja
 tz: str = ""  # zone the servers' clocks run on (IANA name or +09:00); empty: detected, else UTC
 problems: str = ""  # set by clpkit report: what it could not unpack from the archives (JSON file)
 dataset: str = ""  # set by clpkit report: the Parquet dataset the tables are read from; empty: parse the bundle
+detected_zone: str = ""  # set by clpkit report: the servers' zone it detected once for every report (JSON); empty: detected here
 
 # %%
 import polars as pl
@@ -34,7 +35,7 @@ from clpkit import charts
 from clpkit.report import cluster, data, figures, page
 from clpkit.i18n import t
 
-b = data.open_bundle(bundle, tz, problems, dataset)
+b = data.open_bundle(bundle, tz, problems, dataset, detected_zone)
 stats = figures.table(b, "cluster_stats", since, until, keep=cluster.COLUMNS)
 page.heading("cluster_statistics", lang, 1)
 page.notice(b, lang)

@@ -27,6 +27,7 @@ lang: str = "en"  # language of the page: en or ja
 tz: str = ""  # zone the servers' clocks run on (IANA name or +09:00); empty: detected, else UTC
 problems: str = ""  # set by clpkit report: what it could not unpack from the archives (JSON file)
 dataset: str = ""  # set by clpkit report: the Parquet dataset the tables are read from; empty: parse the bundle
+detected_zone: str = ""  # set by clpkit report: the servers' zone it detected once for every report (JSON); empty: detected here
 computed: str = ""  # set by clpkit report: the folder of the events, findings and incidents computed once per run; empty: computed here
 
 # %%
@@ -36,7 +37,7 @@ from clpkit import zone
 from clpkit.report import computed as once
 from clpkit.report import data, figures, page, timeline
 
-b = data.open_bundle(bundle, tz, problems, dataset)
+b = data.open_bundle(bundle, tz, problems, dataset, detected_zone)
 all_events = zone.in_zone(once.events(b, computed), b.zone)
 start, end = timeline.default_window(all_events, since, until)
 ev = timeline.events_in_window(all_events, start, end, b.zone)

@@ -44,13 +44,16 @@ import tempfile
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 import polars as pl
 
 from clpkit import formats
 from clpkit.archive import Budget, Limits, archive_stem, extract, is_archive, readable_name, remove_tree
 from clpkit.problems import PROBLEMS_SCHEMA, ClpkitError, ParseError, Problem, problems_frame, rejected_rows
+
+if TYPE_CHECKING:
+    from clpkit.zone import Zone
 
 #: Folders of an install root (SPEC 2); two of them make a folder one server's root.
 INSTALL_LAYOUT = ("log", "perf", "alert", "etc")
@@ -139,7 +142,7 @@ def open_bundle(
     path: str | os.PathLike | Sequence[str | os.PathLike],
     servers: dict[str, str] | Sequence[str] | None = None,
     limits: Limits | None = None,
-    tz: str | None = None,
+    tz: str | Zone | None = None,
     problems: Sequence[Problem] = (),
     dataset: str | os.PathLike | None = None,
     unknown_servers_ok: bool = False,
@@ -150,7 +153,9 @@ def open_bundle(
     given) to the name to use; a list names the servers found, in order.
     ``limits`` caps what the archives may inflate, in total (:class:`clpkit.archive.Limits`).
     ``tz`` is the zone the servers' clocks run on; without it :attr:`Bundle.zone`
-    is detected from the collection (:mod:`clpkit.zone`). ``problems`` are
+    is detected from the collection (:mod:`clpkit.zone`). A
+    :class:`~clpkit.zone.Zone` is taken as it is: one detected before, from the
+    same collection (``clpkit report`` detects once for all its notebooks). ``problems`` are
     problems met before this call (a caller that extracted the archives itself).
     ``dataset``: the collection's Parquet dataset (:func:`clpkit.ingest.ingest`);
     tables are then read from it (:class:`clpkit.dataset.DatasetBundle`).
@@ -163,7 +168,7 @@ def open_bundle(
     inputs = [path] if isinstance(path, (str, os.PathLike)) else list(path)
     if not inputs:
         raise ClpkitError("open_bundle: no input given")
-    chosen = zones.given(tz) if tz else None
+    chosen = tz if isinstance(tz, zones.Zone) else zones.given(tz) if tz else None
     finder = _Finder(limits)
     try:
         roots: list[_Root] = []

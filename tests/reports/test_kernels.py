@@ -56,3 +56,15 @@ def test_a_dead_kernel_is_replaced(tmp_path):
     finally:
         pool.close()
     assert done.cells[0].outputs[0]["text"].strip() == "alive"
+
+
+def test_a_report_kernel_has_its_libraries_loaded_and_altairs_debug_mode_off(tmp_path):
+    """The warm-up ran before the first notebook: polars and altair loaded, charts not validated as they are made."""
+    check = _notebook(tmp_path / "w.ipynb", "import sys, altair.utils.schemapi as s\n"
+                                            "print('polars' in sys.modules, 'clpkit.charts' in sys.modules, s.DEBUG_MODE)")
+    pool = KernelPool(1, tmp_path)
+    try:
+        done = _run(pool, check, tmp_path / "w.out.ipynb")
+    finally:
+        pool.close()
+    assert done.cells[0].outputs[0]["text"].strip() == "True True False"

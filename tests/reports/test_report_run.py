@@ -76,6 +76,10 @@ def test_reports_render_offline_in_chromium(full_run, offline_browser):
 
 
 def test_every_chart_of_every_report_keeps_the_palette_and_units(full_run):
+    """And is a valid Vega-Lite spec: the pages display them unvalidated (clpkit.report.html.show)."""
+    import altair as alt
+    from altair.vegalite.v6.schema.core import Root
+
     from clpkit.report.html import LAB_MIMETYPE
 
     from .spec_rules import problems
@@ -89,7 +93,20 @@ def test_every_chart_of_every_report_keeps_the_palette_and_units(full_run):
                 if spec:
                     seen += 1
                     assert problems(spec) == [], f"{name}: {problems(spec)[:3]}"
+                    Root.validate({**spec, "$schema": alt.SCHEMA_URL})  # raises on a spec Vega-Lite refuses
     assert seen >= 6
+
+
+def test_an_invalid_spec_is_refused_by_the_check_above():
+    """The validation the test above relies on catches a property Vega-Lite does not know."""
+    import altair as alt
+    import jsonschema
+    from altair.vegalite.v6.schema.core import Root
+
+    spec = alt.Chart(alt.Data(values=[{"a": 1}])).mark_line().encode(x="a:Q").to_dict(validate=False)
+    Root.validate(spec)
+    with pytest.raises(jsonschema.ValidationError):
+        Root.validate({**spec, "mark": {"type": "line", "colour": "red"}})
 
 
 def test_tables_sort_and_filter_offline(full_run, offline_browser):
@@ -258,3 +275,45 @@ def test_the_run_reads_the_dataset_and_reuses_it_when_the_collection_is_unchange
     assert {p: p.stat().st_mtime_ns for p in dataset.glob("*/cluster=*/server=*/part-*.parquet")} == parts, "no file's part rewritten (bundle.parquet is rewritten every run by design)"
     assert (second / "cluster_statistics.html").read_text(encoding="utf-8").count("<table") == \
         (first / "cluster_statistics.html").read_text(encoding="utf-8").count("<table")
+
+
+def test_an_unchanged_input_reuses_the_last_runs_events_and_findings(tmp_path):
+    """The second run links what the first computed; a file of the collection that changed computes again."""
+    from clpkit.report import computed
+    from clpkit.report.runner import COMPUTED_CACHE, run_reports
+
+    bundle = tmp_path / "bundle"
+    shutil.copytree(SAMPLE, bundle)
+    out = tmp_path / "reports"
+    first = run_reports(bundle, out, only=["summary"])
+    second = run_reports(bundle, out, only=["summary"])
+    said = [json.loads((r / "run.json").read_text())["computed"] for r in (first, second)]
+    assert said == ["computed", "reused"]
+    for name in computed.FILES:
+        assert (second / name).read_bytes() == (first / name).read_bytes()
+    assert len(list((out / COMPUTED_CACHE).iterdir())) == 1
+
+    def tables(run):  # the page's tables (its trend chart grows with each run)
+        return re.findall(r"<table.*?</table>", (run / "summary.html").read_text(encoding="utf-8"), re.S)
+
+    assert tables(second) == tables(first) and len(tables(first)) >= 2, "the same tables from the reused results"
+    os.utime(bundle / "README.md", ns=(1, 1))  # any file of the collection
+    third = run_reports(bundle, out, only=["summary"])
+    assert json.loads((third / "run.json").read_text())["computed"] == "computed"
+
+
+def test_events_on_the_extracted_collection_reuse_the_report_runs_dataset(tmp_path):
+    """What the README says: the report's dataset is keyed by OUT/.unpacked/NAME; given that, nothing is parsed."""
+    from clpkit.report.runner import DATASET, UNPACKED, run_reports
+
+    out = tmp_path / "reports"
+    run_reports(SAMPLE, out, only=["cluster_reference"])
+    dataset = out / DATASET
+    parts = {p: p.stat().st_mtime_ns for p in dataset.glob("*/cluster=*/server=*/part-*.parquet")}
+    assert parts
+    done = subprocess.run([sys.executable, "-m", "clpkit", "events", str(out / UNPACKED / SAMPLE.name),
+                           "--dataset", str(dataset)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.splitlines()) > 10, "the events are printed"
+    assert {p: p.stat().st_mtime_ns for p in dataset.glob("*/cluster=*/server=*/part-*.parquet")} == parts, \
+        "no file parsed again: no part rewritten, none added or removed"

@@ -14,7 +14,17 @@ while the first notebooks run) into the run's folder:
 - ``explain.json``: the clock offsets applied, and each incident of
   :func:`clpkit.explain.explain` (its dataclass fields, times as
   ``{"$time": ISO}``) with its out-of-service record
-  (:func:`clpkit.explain.outage.records`).
+  (:func:`clpkit.explain.outage.records`);
+- ``period_findings.parquet``: the findings of the periods the pages will
+  show (the run's ``since``/``until``, the summary's, and the incident
+  timeline's window, :func:`pages_periods`), settings checks included, so no
+  page reads the statistics again to check the settings of its period.
+
+A run whose input did not change since the last run under the same OUT
+computes nothing: :func:`write_or_reuse` keeps the last results under
+``OUT/.computed/<key>/`` and links them into the new run folder when
+:func:`inputs_key` (every file of the collection, the dataset's manifest,
+the parameters and clpkit's own code) is the same.
 
 The readers (:func:`events`, :func:`findings`, :func:`incidents`) take the
 folder a notebook was given (its ``computed`` parameter) and compute the
@@ -25,7 +35,10 @@ page is the same either way.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import os
+import shutil
 from dataclasses import asdict
 from pathlib import Path
 
@@ -33,12 +46,20 @@ import polars as pl
 
 EVENTS = "events.parquet"
 FINDINGS = "findings.parquet"
+PERIOD_FINDINGS = "period_findings.parquet"
 EXPLAIN = "explain.json"
-VERSION = 1
+FILES = (EVENTS, FINDINGS, PERIOD_FINDINGS, EXPLAIN)
+VERSION = 2  # 2: the findings of the pages' periods
+#: The columns of ``period_findings.parquet`` that say which period a row belongs to.
+PERIOD = ("period_since", "period_until")
 
 
-def write(bundle, folder: str | Path, lang: str = "en") -> None:
-    """Compute the events, the timed findings and the incidents of ``bundle`` once, into ``folder``."""
+def write(bundle, folder: str | Path, lang: str = "en", since: str = "", until: str = "") -> None:
+    """Compute the events, the timed findings and the incidents of ``bundle`` once, into ``folder``.
+
+    ``since``/``until`` are the run's period (as the notebooks get them):
+    the findings of the pages' periods (:func:`pages_periods`) are stored too.
+    """
     from clpkit import events as events_mod
     from clpkit import findings as findings_mod
     from clpkit.explain import explain
@@ -48,17 +69,116 @@ def write(bundle, folder: str | Path, lang: str = "en") -> None:
     tz = bundle.zone.name
     ev = events_mod.events(bundle, tz=tz)
     _write_parquet(ev, folder / EVENTS)
+    periods = pages_periods(bundle, ev, since, until)
     explained = explain(bundle, tz=tz)
     timed, applied = findings_mod.timed_findings(bundle, tz=tz, lang=lang, events=ev, explained=explained)
     del ev
     _write_parquet(timed, folder / FINDINGS)
+    by_period = [findings_mod.in_period(bundle, timed, applied, tz=tz, lang=lang, since=lo or None, until=hi or None)
+                 .with_columns(pl.lit(lo).alias(PERIOD[0]), pl.lit(hi).alias(PERIOD[1])) for lo, hi in periods]
+    _write_parquet(pl.concat(by_period), folder / PERIOD_FINDINGS)
     found, estimate = explained
-    doc = {"version": VERSION, "tz": tz, "lang": lang, "offsets": applied,
+    doc = {"version": VERSION, "tz": tz, "lang": lang, "offsets": applied, "periods": [list(p) for p in periods],
            "incidents": [{"incident": asdict(inc), "outage": rec}
                          for inc, rec in zip(found, records(bundle, found, estimate, tz))]}
     tmp = folder / f".{EXPLAIN}.tmp"
     tmp.write_text(json.dumps(doc, ensure_ascii=False, default=_encode), encoding="utf-8")
     tmp.replace(folder / EXPLAIN)
+
+
+def pages_periods(bundle, events: pl.DataFrame, since: str, until: str) -> list[tuple[str, str]]:
+    """The periods whose findings the pages show: the run's (the summary's) and the incident timeline's window."""
+    from clpkit import zone as zones
+    from clpkit.report import timeline
+
+    window = timeline.default_window(zones.in_zone(events, bundle.zone), since, until)
+    return list(dict.fromkeys([(since, until), window]))
+
+
+def write_or_reuse(bundle, folder: str | Path, cache: str | Path, key: str, lang: str = "en",
+                   since: str = "", until: str = "") -> bool:
+    """:func:`write` into ``folder``, or the results kept in ``cache`` for the same ``key`` (True: reused).
+
+    ``key`` is :func:`inputs_key` of what the results depend on. The results
+    of the last key are kept in ``cache/<key>/`` (written under a temporary
+    name and renamed, so a run that stops midway leaves none); older keys
+    are removed. Files are hard-linked where the file system allows.
+    """
+    folder, cache = Path(folder), Path(cache)
+    kept = cache / key
+    if all((kept / name).is_file() for name in FILES):
+        for name in FILES:
+            _link_or_copy(kept / name, folder / name)
+        return True
+    write(bundle, folder, lang, since, until)
+    tmp = cache / f".tmp-{os.getpid()}-{key[:12]}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    for name in FILES:
+        _link_or_copy(folder / name, tmp / name)
+    try:
+        tmp.rename(kept)
+    except OSError:  # another run under the same OUT kept the same results meanwhile
+        shutil.rmtree(tmp, ignore_errors=True)
+    for old in cache.iterdir():
+        if old.name != kept.name and not old.name.startswith(".tmp-"):
+            shutil.rmtree(old, ignore_errors=True)
+    return False
+
+
+def inputs_key(collection: str | Path, dataset: str | Path, *values: str) -> str:
+    """A digest of everything :func:`write` reads, so that an unchanged input is not computed again.
+
+    It covers every file under ``collection`` (relative path, size,
+    modification time: the archives extracted by ``clpkit report`` keep
+    their members' times, and a changed archive is extracted again), the
+    dataset's manifest (each parsed file's fingerprint, with a hash of its
+    head), ``values`` (the
+    run's language, period, zone and input problems), and clpkit's own code
+    and polars' version: a changed clpkit computes again.
+    """
+    from clpkit.ingest import MANIFEST
+
+    digest = hashlib.sha256()
+    _hash_tree(digest, Path(collection))
+    digest.update(b"\0manifest\0")
+    try:
+        digest.update((Path(dataset) / MANIFEST).read_bytes())
+    except OSError:
+        digest.update(b"none")
+    digest.update(b"\0code\0" + f"{VERSION}/{pl.__version__}".encode())
+    _hash_tree(digest, Path(__file__).resolve().parents[1], skip="__pycache__")
+    for value in values:
+        digest.update(b"\0" + value.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def _hash_tree(digest, root: Path, skip: str = "") -> None:
+    """Path, size and modification time of every file under ``root`` (not in folders named ``skip``), in order."""
+    if not root.is_dir():
+        digest.update(f"{root.name}\0{_stamp(root)}\n".encode("utf-8", "surrogateescape"))
+        return
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d != skip)
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            digest.update(f"{os.path.relpath(path, root)}\0{_stamp(path)}\n".encode("utf-8", "surrogateescape"))
+
+
+def _stamp(path) -> str:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return "unreadable"
+    return f"{st.st_size}/{st.st_mtime_ns}"
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    dst.unlink(missing_ok=True)
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
 
 
 def events(bundle, folder: str | Path = "") -> pl.DataFrame:
@@ -79,6 +199,9 @@ def findings(bundle, since="", until="", lang: str = "en", folder: str | Path = 
     doc = _explain_doc(folder)
     if doc["lang"] != lang:  # the texts are in the run's language; another one is computed here
         return findings_mod.findings(bundle, lang=lang, since=since or None, until=until or None)
+    if [since, until] in doc.get("periods", []):
+        stored = pl.scan_parquet(Path(folder) / PERIOD_FINDINGS)
+        return stored.filter((pl.col(PERIOD[0]) == since) & (pl.col(PERIOD[1]) == until)).drop(PERIOD).collect()
     timed = pl.read_parquet(Path(folder) / FINDINGS)
     return findings_mod.in_period(bundle, timed, doc["offsets"], tz=doc["tz"], lang=lang,
                                   since=since or None, until=until or None)

@@ -52,7 +52,7 @@ def resolve_bundle(path: str | Path) -> Path:
     return p
 
 
-def open_bundle(path: str | Path, tz: str = "", problems: str = "", dataset: str = ""):
+def open_bundle(path: str | Path, tz: str = "", problems: str = "", dataset: str = "", zone: str = ""):
     """The bundle at ``path`` (see :func:`resolve_bundle`); ``tz`` "" detects the servers' zone.
 
     ``problems`` is the JSON file of what ``clpkit report`` could not unpack
@@ -61,16 +61,37 @@ def open_bundle(path: str | Path, tz: str = "", problems: str = "", dataset: str
     ``dataset`` is the collection's Parquet dataset, which ``clpkit report``
     writes before the notebooks run: tables are then read from it, lazily
     (:class:`clpkit.dataset.DatasetBundle`), not parsed again in each kernel.
+    ``zone`` is the zone ``clpkit report`` detected once for every notebook
+    (:func:`zone_text`); without ``tz`` it is taken instead of detecting again.
     """
     import json
 
     import clpkit
+    from clpkit import zone as zones
     from clpkit.problems import Problem
 
     lost = []
     if problems and Path(problems).is_file():
         lost = [Problem(**p) for p in json.loads(Path(problems).read_text(encoding="utf-8"))]
-    return clpkit.open_bundle(resolve_bundle(path), tz=tz or None, problems=lost, dataset=dataset or None)
+    chosen = tz or None
+    if not tz and zone:
+        fields = json.loads(zone)
+        chosen = zones.Zone(**{**fields, "notes": tuple(fields.get("notes", ()))})
+    return clpkit.open_bundle(resolve_bundle(path), tz=chosen, problems=lost, dataset=dataset or None)
+
+
+def zone_text(zone) -> str:
+    """A :class:`clpkit.zone.Zone` as the ``zone`` parameter of a notebook (JSON), read back by :func:`open_bundle`.
+
+    >>> from clpkit.zone import Zone
+    >>> z = Zone("Asia/Tokyo", "from sv1/etc/timezone", notes=("n",), kind="file", evidence="sv1/etc/timezone")
+    >>> open_bundle("data/samples/bundle", zone=zone_text(z)).zone == z
+    True
+    """
+    import json
+    from dataclasses import asdict
+
+    return json.dumps(asdict(zone), ensure_ascii=False)
 
 
 def parse_time(value: str, tz: str | None = None, zone=None) -> dt.datetime | None:

@@ -128,10 +128,15 @@ def show(chart: alt.TopLevelMixin) -> None:
     (:func:`lab_spec`). No ``text/html`` goes beside it: JupyterLab prefers
     HTML to Vega and would show an empty placeholder; :func:`export` adds the
     page's placeholder when it writes the HTML.
+
+    The spec is not validated against the Vega-Lite schema here: that took
+    a third of a chart page's time, for charts whose every kind the tests
+    validate (``tests/reports/test_report_run.py``).
     """
     from IPython.display import display
 
-    display({LAB_MIMETYPE: lab_spec(chart.to_dict()), "text/plain": f"<{type(chart).__name__}>"}, raw=True)
+    spec = lab_spec(chart.to_dict(validate=False))
+    display({LAB_MIMETYPE: spec, "text/plain": f"<{type(chart).__name__}>"}, raw=True)
 
 
 def _placeholder(spec: dict) -> str:

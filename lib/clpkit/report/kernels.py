@@ -30,8 +30,11 @@ from papermill.log import logger
 from nbclient.util import ensure_async, run_hook
 
 ENGINE = "clpkit-shared-kernel"
-#: Imported once per kernel while the runner prepares the run; later notebooks find them loaded.
-WARM_UP = "import clpkit.report, clpkit.charts, clpkit.report.page, clpkit.report.figures, polars, altair"
+#: Imported once per kernel while the runner prepares the run; later notebooks find them loaded. altair's
+#: debug mode (each schema object validated as it is made) is off in these kernels: the tests validate every
+#: chart of every report (``tests/reports/test_report_run.py``), and it cost a tenth of a chart page's time.
+WARM_UP = ("import clpkit.report, clpkit.charts, clpkit.report.page, clpkit.report.figures, polars, altair\n"
+           "altair.utils.schemapi.disable_debug_mode()")
 RESET = "get_ipython().run_line_magic('reset', '-f')\nimport gc as _gc\n_gc.collect()\ndel _gc"
 #: As nbclient starts its kernels (its ``ipython_hist_file``).
 KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:"]

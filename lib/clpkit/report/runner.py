@@ -24,7 +24,11 @@ Safe to run from cron or a systemd timer:
   the runner while the first reports run, into the run folder
   (``events.parquet``, ``findings.parquet``, ``explain.json``,
   :mod:`clpkit.report.computed`): the reports that use them (those with a
-  ``computed`` parameter) read them from there and run last.
+  ``computed`` parameter) read them from there and run last. A run whose
+  input is the same as the last one's links the last results from
+  ``OUT/.computed`` instead (``run.json``'s ``computed`` says which);
+- the servers' zone is detected once and handed to every notebook
+  (``detected_zone``).
 
 >>> run_folder_name(dt.datetime(2026, 11, 24, 3, 0, 5, tzinfo=dt.UTC))
 '2026-11-24T030005Z'
@@ -60,6 +64,8 @@ DATASET = ".dataset"
 #: The collection's archives extracted under OUT, kept between runs (an unchanged archive is not inflated again).
 UNPACKED = ".unpacked"
 UNPACK_STAMPS = "_unpacked.json"
+#: The events, findings and incidents of the last run under OUT, reused when its input is the same.
+COMPUTED_CACHE = ".computed"
 #: The Vega bundle kept under OUT between runs (vl-convert takes seconds to build it; each run copies it).
 VEGA_CACHE = ".vega"
 KERNEL_LOG = "kernels.log"
@@ -101,6 +107,7 @@ class Run:
     period_end: str = ""
     findings: dict[str, int] = field(default_factory=dict)  # severity -> count, from the summary
     dataset: dict[str, int] = field(default_factory=dict)  # files parsed / reused / removed by the run's ingest
+    computed: str = ""  # events, findings, incidents: "computed" by this run, or "reused" from the last (same input)
 
 
 def run_reports(
@@ -172,17 +179,19 @@ def run_reports(
             out.mkdir(parents=True, exist_ok=True)
             run_dir = _new_run_dir(out, now or dt.datetime.now(dt.UTC))
             declared = {n: papermill.inspect_notebook(str(nb_dir / f"{n}.ipynb")) for n in selected}
-            # Events, findings and incidents, once for every report that reads them (while the others run);
-            # then what the input lacked, for stderr.
-            shared = checker.submit(computed.write, opened, run_dir, lang) if any(
-                COMPUTED in declared[n] for n in selected) else None
+            detected = "" if tz else data.zone_text(opened.zone)  # detected once, for every notebook
+            # Events, findings and incidents, once for every report that reads them (while the others run),
+            # or the last run's when the input is the same; then what the input lacked, for stderr.
+            key = computed.inputs_key(unpacked, dataset, lang, since, until, tz, problems_file.read_text("utf-8"))
+            shared = checker.submit(computed.write_or_reuse, opened, run_dir, out / COMPUTED_CACHE, key, lang,
+                                    since, until) if any(COMPUTED in declared[n] for n in selected) else None
             incomplete = checker.submit(_stderr_lines_and_close, opened)
             run = Run(folder=run_dir.name, cluster=cluster, bundle=str(bundle), since=since, until=until, lang=lang,
                       started=_now(), dataset=ingested["files"])
             _write_run(run_dir, run)
             values = {"bundle": str(unpacked), "dataset": str(dataset), "since": since, "until": until, "lang": lang, "tz": tz,
-                      "problems": str(problems_file), "history": str(out), "run_dir": str(run_dir),
-                      "reports": ",".join(selected), COMPUTED: str(run_dir)}
+                      "problems": str(problems_file), "detected_zone": detected, "history": str(out),
+                      "run_dir": str(run_dir), "reports": ",".join(selected), COMPUTED: str(run_dir)}
             _write_atomic(run_dir / pages.VEGA_FILE, vega.result())  # once per run; every page refers to it
             _keep_vega_bundle(out, vega.result())
             exporter.result()
@@ -226,6 +235,8 @@ def run_reports(
                 shutil.copyfile(Path(work) / KERNEL_LOG, run_dir / KERNEL_LOG)
         for line in incomplete.result():
             print(line, file=sys.stderr)
+    if shared is not None and shared.done() and shared.exception() is None:
+        run.computed = "reused" if shared.result() else "computed"
     for name, error, seconds in results:
         run.seconds[name] = round(seconds, 2)
         if not error:
