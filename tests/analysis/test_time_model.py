@@ -198,3 +198,21 @@ def test_every_command_taking_tz_refuses_a_bad_zone_in_one_line(clpkit_cli, tmp_
         assert res.code == 2 and res.exception is None, (name, res.trace)
         assert res.err.strip().count("\n") == 0 and repr(zone) in res.err and "time zone" in res.err, (name, res.err)
         assert "Traceback" not in res.err
+
+
+def test_line_offsets_finds_exactly_the_lines_an_anchored_stamp_pattern_finds():
+    """The fast search gives what the plain definition gives, on lines built to confuse it."""
+    import random
+    import re
+
+    anchored = re.compile(rb"(?m)^(?:<\d{1,3}>1 )?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(Z|[+-]\d\d:\d\d)[ \t]")
+    pieces = [b"2026-03-08T01:59:59-05:00 ", b"2026-03-08T03:00:00.25-04:00\t", b"<34>1 2026-01-01T00:00:00Z ",
+              b"<999>1 2026-01-01T00:00:00Z ", b"Nov 24 03:00:05 host ", b"T12:00:00+09:00 ", b"x2026-01-01T00:00:00Z ",
+              b"2026-01-01T00:00:00+0900 ", b"2026-01-01 00:00:00+09:00 ", b"\r", b"TT", b"T", b"msg", b"\xff\xfe"]
+    rng = random.Random(15)
+    for _ in range(300):
+        lines = [b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 4))) for _ in range(rng.randint(0, 12))]
+        data = b"\n".join(lines)
+        want = ["+00:00" if m.group(1) == b"Z" else m.group(1).decode() for m in anchored.finditer(data)]
+        assert zones.line_offsets(data) == want, data
+    assert zones.line_offsets(b"2026-01-01T00:00:00-05:00 a\n2026-07-01T00:00:00-04:00 b\n") == ["-05:00", "-04:00"]
