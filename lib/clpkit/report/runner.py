@@ -21,7 +21,8 @@ Safe to run from cron or a systemd timer:
   bundle every page loads is built once per OUT into ``OUT/.vega`` and
   copied into each run folder (``vega.js``);
 - the events, the findings and the incidents are computed once per run, in
-  the runner while the first reports run, into the run folder
+  the runner as one of the ``jobs`` (so its tables and ``jobs`` kernels are
+  not all in memory at once) while the first reports run, into the run folder
   (``events.parquet``, ``findings.parquet``, ``explain.json``,
   :mod:`clpkit.report.computed`): the reports that use them (those with a
   ``computed`` parameter) read them from there and run last. A run whose
@@ -154,7 +155,10 @@ def run_reports(
         raise ClpkitError(f"{nb_dir}: no notebook {', '.join(f'{n}.ipynb' for n in missing)}")
     out = Path(out).resolve()
 
-    with tempfile.TemporaryDirectory(prefix="clpkit-report-") as work, ThreadPoolExecutor(max_workers=1) as checker:
+    # ``workers`` run the notebooks and the step computed once (:mod:`computed`): ``jobs`` of them at a time, so
+    # that step's tables and two kernels' are not in memory all at once. Each kernel is a process; threads wait.
+    with tempfile.TemporaryDirectory(prefix="clpkit-report-") as work, ThreadPoolExecutor(max_workers=1) as checker, \
+            ThreadPoolExecutor(max_workers=max(1, jobs)) as workers:
         # Kernels start first: they import their libraries while the bundle is prepared.
         pool = KernelPool(min(max(1, jobs), len(selected)), Path(work),
                           _ipc_kernel_manager(Path(work), Path(work) / KERNEL_LOG))
@@ -180,12 +184,13 @@ def run_reports(
             run_dir = _new_run_dir(out, now or dt.datetime.now(dt.UTC))
             declared = {n: papermill.inspect_notebook(str(nb_dir / f"{n}.ipynb")) for n in selected}
             detected = "" if tz else data.zone_text(opened.zone)  # detected once, for every notebook
-            # Events, findings and incidents, once for every report that reads them (while the others run),
-            # or the last run's when the input is the same; then what the input lacked, for stderr.
+            # Events, findings and incidents, once for every report that reads them (first, as one of the
+            # jobs, while the other reports run), or the last run's when the input is the same; then what the
+            # input lacked, for stderr.
             key = computed.inputs_key(unpacked, dataset, lang, since, until, tz, problems_file.read_text("utf-8"))
-            shared = checker.submit(computed.write_or_reuse, opened, run_dir, out / COMPUTED_CACHE, key, lang,
+            shared = workers.submit(computed.write_or_reuse, opened, run_dir, out / COMPUTED_CACHE, key, lang,
                                     since, until) if any(COMPUTED in declared[n] for n in selected) else None
-            incomplete = checker.submit(_stderr_lines_and_close, opened)
+            incomplete = checker.submit(_stderr_lines_and_close, opened, shared)
             run = Run(folder=run_dir.name, cluster=cluster, bundle=str(bundle), since=since, until=until, lang=lang,
                       started=_now(), dataset=ingested["files"])
             _write_run(run_dir, run)
@@ -223,11 +228,9 @@ def run_reports(
                 write_page(name, executed, show_code)  # the notebook in memory: not read back from its file
                 return name, "", time.perf_counter() - clock
 
-            # Each kernel is a process; threads only wait for them. The reports that read what is
-            # computed once go last (in their order), so the others need not wait for it.
+            # The reports that read what is computed once go last (in their order), so the others need not wait.
             order = sorted(selected, key=lambda n: COMPUTED in declared[n])
-            with ThreadPoolExecutor(max_workers=max(1, jobs)) as workers:
-                done = {r[0]: r for r in workers.map(execute, order)}
+            done = {r[0]: r for r in workers.map(execute, order)}
             results = [done[n] for n in selected]
         finally:
             pool.close()
@@ -429,9 +432,14 @@ def write_problems(path: Path, problems: list[Problem]) -> None:
     path.write_text(json.dumps([asdict(p) for p in problems], ensure_ascii=False), encoding="utf-8")
 
 
-def _stderr_lines_and_close(opened) -> list[str]:
+def _stderr_lines_and_close(opened, after=None) -> list[str]:
+    """What the input lacked, once the step computed once (the future ``after``) is done with ``opened``."""
+    from concurrent.futures import wait
+
     from clpkit.health import stderr_lines
 
+    if after is not None:
+        wait([after])
     try:
         return stderr_lines(opened, parse=True)
     finally:
