@@ -499,3 +499,11 @@ def _zip_mtime(info: zipfile.ZipInfo) -> float | None:
 def remove_tree(path: str | os.PathLike) -> None:
     """Remove an extraction folder, ignoring what is already gone."""
     shutil.rmtree(path, ignore_errors=True)
+
+
+def link_or_copy(src, dst) -> None:
+    """A hard link (no bytes copied; a regular file, which the bundle reads), else a copy (another file system)."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)

@@ -464,15 +464,8 @@ class Bundle:
         """Remove the temporary folders (extracted archives); tables already built stay usable."""
         self._finalizer()
 
-    def forget(self, *kinds: str) -> None:
-        """Drop the tables and rows kept for the next calls (a caller done with them frees their memory).
-
-        With ``kinds``: only the whole tables of these kinds (the rows :meth:`rows` kept stay).
-        """
-        if kinds:
-            for kind in kinds:
-                self._tables.pop(kind, None)
-            return
+    def forget(self) -> None:
+        """Drop the tables and rows kept for the next calls (a caller done with them frees their memory)."""
         self._tables.clear()
         self._rows.clear()
         self._side.clear()

@@ -721,14 +721,15 @@ def _statistics_columns(kind: str, keys: Iterable[str], statistics: Iterable[str
 
 
 def mirror_rows(bundle) -> pl.DataFrame:
-    """The good mirror-statistics rows, only the columns the Ack and settings checks read (read once per bundle).
+    """The good mirror-statistics rows, only the columns the Ack and settings checks and the explainer's
+    out-of-service records (:mod:`clpkit.explain.outage`) read (read once per bundle).
 
     Eight servers over 90 days write a quarter of a million rows of 44 columns: the
     whole table is never held for the findings.
     """
     from clpkit.report import mirror
 
-    keys = ("time", "mirror", "server", "source", "line", "sync_ack_time_max")
+    keys = ("time", "mirror", "server", "source", "line", "sync_ack_time_max", "unmount_time_last", "fsck_time_last")
     columns = _statistics_columns("mirror_stats", keys, (c.statistic for c in mirror.CHECKS))
     return bundle.rows("mirror_stats", GOOD_ROWS, columns)
 
@@ -887,11 +888,6 @@ def timed_findings(bundle, *, offsets: dict[str, float] | None = None, tz: str |
     tables = set(bundle.tables())
     # the outages first: the explainer's own events and statistics are dropped before the events are read
     outages = _outages(bundle, tz, offsets, lang, explained)
-    if explained is None and "mirror_stats" in tables:
-        # the explainer run here read the whole table, the checks read a few of its columns: those are kept,
-        # not the table (a caller that ran it holds the table for its own later use)
-        mirror_rows(bundle)
-        bundle.forget("mirror_stats")
     ev = events if events is not None else events_mod.events(bundle, offsets=offsets, tz=tz)
     applied = dict(ev.group_by("server").agg(pl.col("clock_offset_s").first()).iter_rows())
     # Detectors see true times in the servers' zone, so the times in their texts read as the servers' clocks.

@@ -125,16 +125,6 @@ def test_forget_drops_what_is_kept_and_reads_it_again():
         assert b.table("mirror_stats").equals(table) and b.rows("cluster_stats", events.ACTIONS).equals(part)
 
 
-def test_forget_of_some_kinds_drops_only_their_whole_tables():
-    with clpkit.open_bundle(SAMPLE) as b:
-        part = b.rows("mirror_stats", pl.col("raw").is_null(), ["server", "time"])
-        b.table("mirror_stats")
-        b.table("alert_log")
-        b.forget("mirror_stats")
-        assert list(b._tables) == ["alert_log"], "the other tables stay"
-        assert b.rows("mirror_stats", pl.col("raw").is_null(), ["server", "time"]) is part, "the rows stay"
-
-
 def test_findings_hold_only_the_statistics_columns_they_read():
     """The mirror and system checks read a few columns of those tables; the results are those of the whole tables."""
     from clpkit.findings import GOOD_ROWS, mirror_rows, system_rows

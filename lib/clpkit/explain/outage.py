@@ -38,11 +38,10 @@ def percentile(values: list[float], q: float) -> float | None:
 def _mirror_last(bundle, tz: str, offsets: dict[str, float]) -> pl.DataFrame:
     if "mirror_stats" not in set(bundle.tables()):
         return pl.DataFrame()
-    from clpkit.findings import _true_utc
+    from clpkit.findings import _true_utc, mirror_rows
 
-    # the five columns read, file by file: the whole table (44 columns) is never held for them
-    frame = bundle.rows("mirror_stats", pl.col("problem").is_null(),
-                        ["server", "time", "source", "line", "unmount_time_last", "fsck_time_last"])
+    # the rows the findings read too (read once per bundle), not the whole table of 44 columns
+    frame = mirror_rows(bundle).select("server", "time", "source", "line", "unmount_time_last", "fsck_time_last")
     return _true_utc(frame, ["time"], tz, offsets).sort("time")
 
 

@@ -104,18 +104,20 @@ def write_or_reuse(bundle, folder: str | Path, cache: str | Path, key: str, lang
     name and renamed, so a run that stops midway leaves none); older keys
     are removed. Files are hard-linked where the file system allows.
     """
+    from clpkit.archive import link_or_copy
+
     folder, cache = Path(folder), Path(cache)
     kept = cache / key
     if all((kept / name).is_file() for name in FILES):
         for name in FILES:
-            _link_or_copy(kept / name, folder / name)
+            link_or_copy(kept / name, folder / name)
         return True
     write(bundle, folder, lang, since, until)
     tmp = cache / f".tmp-{os.getpid()}-{key[:12]}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     for name in FILES:
-        _link_or_copy(folder / name, tmp / name)
+        link_or_copy(folder / name, tmp / name)
     try:
         tmp.rename(kept)
     except OSError:  # another run under the same OUT kept the same results meanwhile
@@ -173,14 +175,6 @@ def _stamp(path) -> str:
     return f"{st.st_size}/{st.st_mtime_ns}"
 
 
-def _link_or_copy(src: Path, dst: Path) -> None:
-    dst.unlink(missing_ok=True)
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
-
-
 def events(bundle, folder: str | Path = "") -> pl.DataFrame:
     """The collection's events (true UTC), read from ``folder`` when given, else computed."""
     if folder:
@@ -199,7 +193,7 @@ def findings(bundle, since="", until="", lang: str = "en", folder: str | Path = 
     doc = _explain_doc(folder)
     if doc["lang"] != lang:  # the texts are in the run's language; another one is computed here
         return findings_mod.findings(bundle, lang=lang, since=since or None, until=until or None)
-    if [since, until] in doc.get("periods", []):
+    if [since, until] in doc["periods"]:
         stored = pl.scan_parquet(Path(folder) / PERIOD_FINDINGS)
         return stored.filter((pl.col(PERIOD[0]) == since) & (pl.col(PERIOD[1]) == until)).drop(PERIOD).collect()
     timed = pl.read_parquet(Path(folder) / FINDINGS)

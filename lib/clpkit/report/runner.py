@@ -172,7 +172,7 @@ def run_reports(
             try:
                 unpacked = unpack(bundle, out / UNPACKED, lost)
                 problems_file = Path(work) / "input-problems.json"
-                write_problems(problems_file, lost)
+                problems_text = write_problems(problems_file, lost)
                 ingested = refresh_dataset(unpacked, dataset)  # a bundle that cannot be opened stops here
             except ClpkitError:
                 if not out_existed:  # a refused input leaves no output folder that looks like a result
@@ -187,7 +187,7 @@ def run_reports(
             # Events, findings and incidents, once for every report that reads them (first, as one of the
             # jobs, while the other reports run), or the last run's when the input is the same; then what the
             # input lacked, for stderr.
-            key = computed.inputs_key(unpacked, dataset, lang, since, until, tz, problems_file.read_text("utf-8"))
+            key = computed.inputs_key(unpacked, dataset, lang, since, until, tz, problems_text)
             shared = workers.submit(computed.write_or_reuse, opened, run_dir, out / COMPUTED_CACHE, key, lang,
                                     since, until) if any(COMPUTED in declared[n] for n in selected) else None
             incomplete = checker.submit(_stderr_lines_and_close, opened, shared)
@@ -327,7 +327,7 @@ def unpack(bundle: Path, work: Path, problems: list[Problem] | None = None) -> P
 
 
 def _unpack_kept(bundle: Path, work: Path, problems: list[Problem]) -> Path:
-    from clpkit.archive import archive_stem, extract, is_archive
+    from clpkit.archive import archive_stem, extract, is_archive, link_or_copy
     from clpkit.ingest import fingerprint
 
     stamps = work / UNPACK_STAMPS
@@ -369,9 +369,9 @@ def _unpack_kept(bundle: Path, work: Path, problems: list[Problem]) -> Path:
             if entry.is_symlink():
                 dest.symlink_to(os.readlink(entry))  # refused or followed as the bundle itself would
             elif entry.is_dir():
-                shutil.copytree(entry, dest, symlinks=True, copy_function=_link_or_copy)
+                shutil.copytree(entry, dest, symlinks=True, copy_function=link_or_copy)
             else:
-                _link_or_copy(entry, dest)
+                link_or_copy(entry, dest)
         for gone in [p for p in target.iterdir() if p.name not in inside]:
             _remove(gone)
     for gone in [p for p in work.iterdir() if p.name not in wanted and not p.name.startswith("_unpacked")]:
@@ -385,14 +385,6 @@ def _remove(path: Path) -> None:
         path.unlink()
     elif path.is_dir():
         shutil.rmtree(path)
-
-
-def _link_or_copy(src, dst) -> None:
-    """A hard link (no bytes copied; a regular file, which the bundle reads), else a copy (another file system)."""
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
 
 
 def _ipc_kernel_manager(folder: Path, log: Path):
@@ -427,9 +419,11 @@ def _ipc_kernel_manager(folder: Path, log: Path):
     return IPCKernelManager
 
 
-def write_problems(path: Path, problems: list[Problem]) -> None:
-    """The problems met while unpacking, for the notebooks (:func:`clpkit.report.data.open_bundle`)."""
-    path.write_text(json.dumps([asdict(p) for p in problems], ensure_ascii=False), encoding="utf-8")
+def write_problems(path: Path, problems: list[Problem]) -> str:
+    """The problems met while unpacking, for the notebooks (:func:`clpkit.report.data.open_bundle`); the text written."""
+    text = json.dumps([asdict(p) for p in problems], ensure_ascii=False)
+    path.write_text(text, encoding="utf-8")
+    return text
 
 
 def _stderr_lines_and_close(opened, after=None) -> list[str]:
